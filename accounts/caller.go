@@ -1,0 +1,51 @@
+package accounts
+
+import "context"
+
+// Role is what a signed-in member of staff may do. Young people never have
+// accounts and so never have a role.
+type Role string
+
+// Roles. Admins run the service; supervisors and officers belong to a police
+// force; safeguarding leads and school staff belong to a school or a force.
+const (
+	RoleAdmin            Role = "admin"
+	RoleSupervisor       Role = "supervisor"
+	RoleOfficer          Role = "officer"
+	RoleSafeguardingLead Role = "safeguarding_lead"
+	RoleSchoolStaff      Role = "school_staff"
+)
+
+// OrgKind tells a police force from a school.
+type OrgKind string
+
+// Organisation kinds.
+const (
+	OrgForce  OrgKind = "force"
+	OrgSchool OrgKind = "school"
+)
+
+// Caller is the signed-in member of staff making a request. Stores read it
+// from the context and put its scope into their MongoDB filters.
+type Caller struct {
+	UserID  string
+	Role    Role
+	OrgID   string
+	OrgKind OrgKind
+	// ForceID is the police force whose area the caller works in: the
+	// organisation itself for a force, the school's force for a school.
+	ForceID string
+}
+
+type callerKey struct{}
+
+// WithCaller returns ctx carrying c.
+func WithCaller(ctx context.Context, c Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// CallerFrom returns the caller carried by ctx and whether there is one.
+func CallerFrom(ctx context.Context) (Caller, bool) {
+	c, ok := ctx.Value(callerKey{}).(Caller)
+	return c, ok && c.UserID != ""
+}

@@ -1,0 +1,73 @@
+package database
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+)
+
+// Connect opens a client for uri. It does not wait for the server: readiness
+// is reported by Ping, so that the process starts (and says it is not ready)
+// while MongoDB is down.
+func Connect(uri string) (*mongo.Client, error) {
+	opts := options.Client().ApplyURI(uri).
+		SetServerSelectionTimeout(5 * time.Second).
+		SetConnectTimeout(5 * time.Second).
+		SetRetryWrites(true).
+		SetAppName("speaksafe")
+	c, err := mongo.Connect(opts)
+	if err != nil {
+		return nil, fmt.Errorf("database: connect: %w", err)
+	}
+	return c, nil
+}
+
+// Ping reports whether the primary answers within two seconds.
+func Ping(ctx context.Context, c *mongo.Client) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return c.Ping(ctx, readpref.Primary())
+}
+
+// Index declares one index of a collection. Stores declare theirs next to
+// their code and EnsureIndexes creates them at start-up.
+type Index struct {
+	Collection string
+	Keys       bson.D
+	Unique     bool
+	Name       string
+}
+
+// EnsureIndexes creates every index that does not exist yet. It is idempotent:
+// running it on every start is the migration.
+func EnsureIndexes(ctx context.Context, db *mongo.Database, indexes []Index) error {
+	for _, ix := range indexes {
+		opts := options.Index().SetName(ix.Name)
+		if ix.Unique {
+			opts.SetUnique(true)
+		}
+		_, err := db.Collection(ix.Collection).Indexes().CreateOne(ctx, mongo.IndexModel{Keys: ix.Keys, Options: opts})
+		if err != nil {
+			return fmt.Errorf("database: index %s.%s: %w", ix.Collection, ix.Name, err)
+		}
+	}
+	return nil
+}
+
+// IsDuplicateKey reports whether err is a unique-index violation: for
+// inserts with a deterministic _id it means another worker already holds the
+// claim.
+func IsDuplicateKey(err error) bool {
+	return mongo.IsDuplicateKeyError(err)
+}
+
+// IsNotFound reports whether err means that no document matched.
+func IsNotFound(err error) bool {
+	return errors.Is(err, mongo.ErrNoDocuments)
+}

@@ -1,0 +1,104 @@
+// Package database connects SpeakSafe to MongoDB: a real deployment named by
+// MONGODB_URI, or an embedded MongoDB-wire server (FerretDB on SQLite) for a
+// machine with nothing else installed.
+package database
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+// Embedded is a running in-process MongoDB-wire server on loopback.
+type Embedded struct {
+	uri    string
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// StartEmbedded starts FerretDB with the SQLite handler storing its files in
+// dir. It listens on a free loopback port only and returns once the listener
+// accepts connections.
+func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embedded, error) {
+	abs, err := filepath.Abs(filepath.Join(dir, "db"))
+	if err != nil {
+		return nil, fmt.Errorf("database: data dir: %w", err)
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return nil, fmt.Errorf("database: data dir: %w", err)
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: fmt.Sprintf("127.0.0.1:%d", port)},
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + abs + "/",
+		Logger:    logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("database: embedded server: %w", err)
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	e := &Embedded{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(e.done)
+		_ = f.Run(runCtx)
+	}()
+	e.uri = f.MongoDBURI()
+	if err := waitListening(ctx, fmt.Sprintf("127.0.0.1:%d", port)); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// URI is the connection string of the embedded server.
+func (e *Embedded) URI() string { return e.uri }
+
+// Close stops the listener, closes every connection and the SQLite files, and
+// waits for that to finish.
+func (e *Embedded) Close() {
+	e.cancel()
+	<-e.done
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("database: free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// waitListening dials addr until it accepts, so that the first driver
+// operation does not race the listener's start.
+func waitListening(ctx context.Context, addr string) error {
+	var d net.Dialer
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c, err := d.DialContext(ctx, "tcp", addr)
+		if err == nil {
+			return c.Close()
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("database: embedded server did not start: %w", errors.Join(err, ctx.Err()))
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}

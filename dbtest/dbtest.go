@@ -1,0 +1,91 @@
+// Package dbtest gives each test its own MongoDB database: on the server named
+// by TEST_MONGODB_URI, or on one embedded MongoDB-wire server started once per
+// test binary.
+package dbtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"regexp"
+	"sync"
+	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"speaksafe/database"
+)
+
+var shared struct {
+	once   sync.Once
+	uri    string
+	client *mongo.Client
+	err    error
+}
+
+// URI returns the connection string of the test server, starting the
+// embedded one on first use. The embedded server lives until the test binary
+// exits; its files are in a temporary directory.
+func URI(t testing.TB) string {
+	t.Helper()
+	start(t)
+	return shared.uri
+}
+
+func start(t testing.TB) {
+	shared.once.Do(func() {
+		if uri := os.Getenv("TEST_MONGODB_URI"); uri != "" {
+			shared.uri = uri
+		} else {
+			dir, err := os.MkdirTemp("", "speaksafe-dbtest-")
+			if err != nil {
+				shared.err = err
+				return
+			}
+			e, err := database.StartEmbedded(context.Background(), dir, nil)
+			if err != nil {
+				shared.err = err
+				return
+			}
+			shared.uri = e.URI()
+		}
+		shared.client, shared.err = database.Connect(shared.uri)
+	})
+	if shared.err != nil {
+		t.Fatalf("dbtest: %v", shared.err)
+	}
+}
+
+var unsafeChars = regexp.MustCompile(`[^a-zA-Z0-9]+`)
+
+// NewName returns a fresh database name for t without creating anything.
+func NewName(t testing.TB) string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	name := unsafeChars.ReplaceAllString(t.Name(), "_")
+	if len(name) > 40 {
+		name = name[len(name)-40:]
+	}
+	return fmt.Sprintf("t_%s_%s", name, hex.EncodeToString(b))
+}
+
+// New returns an empty database for t, dropped when t ends.
+func New(t testing.TB) *mongo.Database {
+	t.Helper()
+	start(t)
+	db := shared.client.Database(NewName(t))
+	t.Cleanup(func() { _ = db.Drop(context.Background()) })
+	return db
+}
+
+// Named returns a client-side handle on database name of the test server,
+// dropped when t ends; for tests that start a server on their own database.
+func Named(t testing.TB, name string) *mongo.Database {
+	t.Helper()
+	start(t)
+	db := shared.client.Database(name)
+	t.Cleanup(func() { _ = db.Drop(context.Background()) })
+	return db
+}
