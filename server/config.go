@@ -1,0 +1,212 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything SpeakSafe reads from its environment, loaded once and
+// validated as a whole.
+type Config struct {
+	ListenAddr    string
+	MongoURI      string
+	MongoDatabase string
+	DataDir       string
+	// Embedded is the development mode: no MONGODB_URI, so an in-process
+	// MongoDB-wire server holds the data and missing keys are generated.
+	Embedded bool
+
+	FirebaseProjectID string
+	GoogleCredentials string
+	FCMEndpoint       string
+
+	// JWTSigningKeys is "kid:base64url(Ed25519 seed)[,kid:…]"; the first signs.
+	JWTSigningKeys string
+	// DataKeys is "kid:base64url(32 bytes)[,kid:…]"; the first encrypts.
+	DataKeys string
+	// RateLimitSecret keys the hash of client addresses used by rate limits.
+	RateLimitSecret string
+	// WebhookSecret signs control-room webhooks.
+	WebhookSecret string
+
+	TrustedProxies []string
+	CORSOrigins    []string
+	PublicBaseURL  string
+
+	BootstrapAdminEmail    string
+	BootstrapAdminPassword string
+	MFARequiredRoles       []string
+
+	Argon2 Argon2Params
+
+	EscalationMinDelay  time.Duration
+	ClosedCaseRetention time.Duration
+	ShutdownTimeout     time.Duration
+	BodyLimit           int
+
+	LogFormat string
+	LogLevel  string
+}
+
+// Argon2Params tune password hashing. MaxConcurrent bounds how many hashes run
+// at once, so that a flood of logins cannot exhaust memory.
+type Argon2Params struct {
+	Time          uint32
+	MemoryKiB     uint32
+	Threads       uint8
+	MaxConcurrent int
+}
+
+// LoadConfig reads the environment through getenv (os.Getenv in production)
+// and applies defaults. It does not validate: call Validate after any
+// development keys are filled in.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	var errs []error
+	env := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	secret := func(name string) string {
+		if path := strings.TrimSpace(getenv(name + "_FILE")); path != "" {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s_FILE: %w", name, err))
+				return ""
+			}
+			return strings.TrimSpace(string(b))
+		}
+		return strings.TrimSpace(getenv(name))
+	}
+	duration := func(name string, def time.Duration) time.Duration {
+		v := env(name, "")
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+		}
+		return d
+	}
+	number := func(name string, def int) int {
+		v := env(name, "")
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: not a number", name))
+		}
+		return n
+	}
+
+	c := Config{
+		ListenAddr:             env("LISTEN_ADDR", "127.0.0.1:8080"),
+		MongoURI:               secret("MONGODB_URI"),
+		MongoDatabase:          env("MONGODB_DATABASE", "speaksafe"),
+		DataDir:                env("DATA_DIR", "./data"),
+		FirebaseProjectID:      env("FIREBASE_PROJECT_ID", ""),
+		GoogleCredentials:      env("GOOGLE_APPLICATION_CREDENTIALS", ""),
+		FCMEndpoint:            env("FCM_ENDPOINT", ""),
+		JWTSigningKeys:         secret("JWT_SIGNING_KEY"),
+		DataKeys:               secret("DATA_KEYS"),
+		RateLimitSecret:        secret("RATE_LIMIT_SECRET"),
+		WebhookSecret:          secret("WEBHOOK_SECRET"),
+		TrustedProxies:         list(env("TRUSTED_PROXIES", "")),
+		CORSOrigins:            list(env("CORS_ORIGINS", "")),
+		PublicBaseURL:          env("PUBLIC_BASE_URL", ""),
+		BootstrapAdminEmail:    env("BOOTSTRAP_ADMIN_EMAIL", ""),
+		BootstrapAdminPassword: secret("BOOTSTRAP_ADMIN_PASSWORD"),
+		EscalationMinDelay:     duration("ESCALATION_MIN_DELAY", 60*time.Second),
+		ClosedCaseRetention:    duration("CLOSED_CASE_RETENTION", 90*24*time.Hour),
+		ShutdownTimeout:        duration("SHUTDOWN_TIMEOUT", 15*time.Second),
+		BodyLimit:              number("BODY_LIMIT", 64*1024),
+		LogFormat:              env("LOG_FORMAT", "text"),
+		LogLevel:               env("LOG_LEVEL", "info"),
+		Argon2: Argon2Params{
+			// 19 MiB, t=2, p=1 is OWASP's Argon2id baseline; MaxConcurrent
+			// of 8 caps hashing memory at about 152 MiB under any flood.
+			Time:          uint32(number("ARGON2_TIME", 2)),
+			MemoryKiB:     uint32(number("ARGON2_MEMORY_KIB", 19*1024)),
+			Threads:       uint8(number("ARGON2_THREADS", 1)),
+			MaxConcurrent: number("ARGON2_MAX_CONCURRENT", 8),
+		},
+	}
+	c.Embedded = c.MongoURI == ""
+	defaultMFA := "admin,supervisor,officer"
+	if c.Embedded {
+		defaultMFA = ""
+	}
+	c.MFARequiredRoles = list(env("MFA_REQUIRED_ROLES", defaultMFA))
+	return c, errors.Join(errs...)
+}
+
+// Validate checks the configuration as a whole and names every variable that
+// is wrong. Outside the embedded development mode every secret must be set
+// and strong; keys are parsed by their owners at start-up, which names the
+// variable on failure too.
+func (c Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.ListenAddr); err != nil {
+		errs = append(errs, fmt.Errorf("LISTEN_ADDR: %w", err))
+	}
+	if c.MongoDatabase == "" || strings.ContainsAny(c.MongoDatabase, "/\\. \"$") {
+		errs = append(errs, errors.New("MONGODB_DATABASE: must be a plain database name"))
+	}
+	for name, v := range map[string]string{
+		"JWT_SIGNING_KEY": c.JWTSigningKeys, "DATA_KEYS": c.DataKeys,
+		"RATE_LIMIT_SECRET": c.RateLimitSecret, "WEBHOOK_SECRET": c.WebhookSecret,
+	} {
+		if v == "" {
+			errs = append(errs, fmt.Errorf("%s: missing (set it or %s_FILE)", name, name))
+		}
+	}
+	for name, v := range map[string]string{"RATE_LIMIT_SECRET": c.RateLimitSecret, "WEBHOOK_SECRET": c.WebhookSecret} {
+		if v != "" && len(v) < 32 {
+			errs = append(errs, fmt.Errorf("%s: too weak, use at least 32 random characters", name))
+		}
+	}
+	if c.BootstrapAdminEmail != "" && len(c.BootstrapAdminPassword) < 12 {
+		errs = append(errs, errors.New("BOOTSTRAP_ADMIN_PASSWORD: at least 12 characters are required with BOOTSTRAP_ADMIN_EMAIL"))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, errors.New("LOG_FORMAT: must be text or json"))
+	}
+	if c.Argon2.Time < 1 || c.Argon2.MemoryKiB < 8*1024 || c.Argon2.Threads < 1 || c.Argon2.MaxConcurrent < 1 {
+		errs = append(errs, errors.New("ARGON2_*: time ≥ 1, memory ≥ 8192 KiB, threads ≥ 1, max concurrent ≥ 1"))
+	}
+	if c.BodyLimit < 1024 {
+		errs = append(errs, errors.New("BODY_LIMIT: at least 1024 bytes"))
+	}
+	if c.EscalationMinDelay <= 0 {
+		errs = append(errs, errors.New("ESCALATION_MIN_DELAY: must be positive"))
+	}
+	if c.ClosedCaseRetention < 24*time.Hour {
+		errs = append(errs, errors.New("CLOSED_CASE_RETENTION: at least 24h"))
+	}
+	for _, p := range c.TrustedProxies {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %q is not an IP or CIDR", p))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func list(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

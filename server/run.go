@@ -1,0 +1,123 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"speaksafe/database"
+)
+
+// Run starts SpeakSafe with the configuration in the environment and serves
+// until SIGINT or SIGTERM, then shuts down in order: stop accepting, finish
+// in-flight requests (bounded), stop workers, close MongoDB and the embedded
+// server. spec is mobile-api.yaml, embedded in the binary.
+func Run(ctx context.Context, spec []byte, stdout io.Writer) error {
+	ctx, cancel := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+
+	cfg, err := LoadConfig(os.Getenv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	logger, err := NewLogger(stdout, cfg.LogFormat, cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	if cfg.Embedded {
+		generated, err := fillDevSecrets(&cfg)
+		if err != nil {
+			return err
+		}
+		logger.Warn("development mode: no MONGODB_URI, using the embedded store and development keys",
+			"data_dir", cfg.DataDir, "keys_generated", generated)
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+
+	uri := cfg.MongoURI
+	if cfg.Embedded {
+		e, err := database.StartEmbedded(ctx, cfg.DataDir, logger.With("component", "embedded-store").WithGroup("ferretdb"))
+		if err != nil {
+			return err
+		}
+		defer e.Close()
+		uri = e.URI()
+	}
+	client, err := database.Connect(uri)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		closeCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
+		defer done()
+		_ = client.Disconnect(closeCtx)
+	}()
+	app, err := New(ctx, cfg, client.Database(cfg.MongoDatabase), logger, spec, Options{})
+	if err != nil {
+		return err
+	}
+	setupDone := make(chan struct{})
+	go func() {
+		defer close(setupDone)
+		setUpInBackground(ctx, app, logger)
+	}()
+
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("server: listen on %s: %w", cfg.ListenAddr, err)
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- app.Fiber.Listener(ln) }()
+	logger.Info("SpeakSafe is serving", "addr", ln.Addr().String())
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("server: serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, done := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer done()
+	var errs []error
+	if err := app.Fiber.ShutdownWithContext(shutdownCtx); err != nil {
+		errs = append(errs, fmt.Errorf("server: shutdown: %w", err))
+	}
+	<-setupDone
+	if err := app.Stop(shutdownCtx); err != nil {
+		errs = append(errs, err)
+	}
+	logger.Info("stopped")
+	return errors.Join(errs...)
+}
+
+// setUpInBackground runs the idempotent set-up (indexes, seed data, the
+// bootstrap admin) until it succeeds, then starts the workers. The API
+// already serves meanwhile: /healthz says the process lives and /readyz says
+// 503 until MongoDB answers and set-up is done.
+func setUpInBackground(ctx context.Context, app *App, logger *slog.Logger) {
+	delay := 500 * time.Millisecond
+	for {
+		err := app.Setup(ctx)
+		if err == nil {
+			app.Start(ctx)
+			logger.Info("ready")
+			return
+		}
+		logger.Error("set-up failed; retrying", "error", err, "retry_in", delay)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 15*time.Second)
+	}
+}
