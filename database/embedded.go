@@ -27,6 +27,16 @@ type Embedded struct {
 // dir. It listens on a free loopback port only and returns once the listener
 // accepts connections.
 func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embedded, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	return StartEmbeddedAt(ctx, dir, fmt.Sprintf("127.0.0.1:%d", port), logger)
+}
+
+// StartEmbeddedAt is StartEmbedded on a given loopback address, so that a
+// restarted server keeps its address (tests of readiness recovery use it).
+func StartEmbeddedAt(ctx context.Context, dir, addr string, logger *slog.Logger) (*Embedded, error) {
 	abs, err := filepath.Abs(filepath.Join(dir, "db"))
 	if err != nil {
 		return nil, fmt.Errorf("database: data dir: %w", err)
@@ -34,15 +44,11 @@ func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embed
 	if err := os.MkdirAll(abs, 0o700); err != nil {
 		return nil, fmt.Errorf("database: data dir: %w", err)
 	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: fmt.Sprintf("127.0.0.1:%d", port)},
+		Listener:  ferretdb.ListenerConfig{TCP: addr},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + abs + "/",
 		Logger:    logger,
@@ -57,7 +63,7 @@ func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embed
 		_ = f.Run(runCtx)
 	}()
 	e.uri = f.MongoDBURI()
-	if err := waitListening(ctx, fmt.Sprintf("127.0.0.1:%d", port)); err != nil {
+	if err := waitListening(ctx, addr); err != nil {
 		e.Close()
 		return nil, err
 	}

@@ -45,7 +45,10 @@ func Run(ctx context.Context, spec []byte, stdout io.Writer) error {
 
 	uri := cfg.MongoURI
 	if cfg.Embedded {
-		e, err := database.StartEmbedded(ctx, cfg.DataDir, logger.With("component", "embedded-store").WithGroup("ferretdb"))
+		// The store's own logger stays at error level: its debug and warning
+		// output can quote whole wire messages, which is not for logs.
+		storeLogger := slog.New(quietHandler{logger.Handler().WithAttrs([]slog.Attr{slog.String("component", "embedded-store")})})
+		e, err := database.StartEmbedded(ctx, cfg.DataDir, storeLogger)
 		if err != nil {
 			return err
 		}
@@ -120,4 +123,17 @@ func setUpInBackground(ctx context.Context, app *App, logger *slog.Logger) {
 		}
 		delay = min(delay*2, 15*time.Second)
 	}
+}
+
+// quietHandler passes on only errors.
+type quietHandler struct{ slog.Handler }
+
+func (h quietHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelError }
+
+func (h quietHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return quietHandler{h.Handler.WithAttrs(attrs)}
+}
+
+func (h quietHandler) WithGroup(name string) slog.Handler {
+	return quietHandler{h.Handler.WithGroup(name)}
 }
