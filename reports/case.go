@@ -1,0 +1,172 @@
+package reports
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Status is where a case is in its handling.
+type Status string
+
+// Statuses, in order. A case only moves forward.
+const (
+	StatusNew          Status = "new"
+	StatusAcknowledged Status = "acknowledged"
+	StatusInProgress   Status = "in_progress"
+	StatusClosed       Status = "closed"
+)
+
+func (s Status) rank() int {
+	switch s {
+	case StatusNew:
+		return 1
+	case StatusAcknowledged:
+		return 2
+	case StatusInProgress:
+		return 3
+	case StatusClosed:
+		return 4
+	}
+	return 0
+}
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool { return s.rank() > 0 }
+
+// Disposition is how a case was closed; closing needs one.
+type Disposition string
+
+// Dispositions.
+const (
+	DispositionSafeguardingReferral Disposition = "safeguarding_referral"
+	DispositionCrimeRecorded        Disposition = "crime_recorded"
+	DispositionReferredToAgency     Disposition = "referred_to_other_agency"
+	DispositionAdviceGiven          Disposition = "advice_given"
+	DispositionNoFurtherAction      Disposition = "no_further_action"
+	DispositionDuplicate            Disposition = "duplicate"
+	DispositionNotEnoughInformation Disposition = "not_enough_information"
+)
+
+// Dispositions returns every disposition.
+func Dispositions() []Disposition {
+	return []Disposition{
+		DispositionSafeguardingReferral, DispositionCrimeRecorded, DispositionReferredToAgency,
+		DispositionAdviceGiven, DispositionNoFurtherAction, DispositionDuplicate, DispositionNotEnoughInformation,
+	}
+}
+
+// Valid reports whether d is one of Dispositions.
+func (d Disposition) Valid() bool {
+	for _, k := range Dispositions() {
+		if d == k {
+			return true
+		}
+	}
+	return false
+}
+
+// caseDoc is a case as stored. Free text, handles and contact details are
+// sealed with fieldcrypt, bound to the case id and the field name. The
+// structured answers stay clear because triage and the queue need them and
+// they say nothing of who the reporter is.
+type caseDoc struct {
+	ID                string     `bson:"_id"`
+	Reference         string     `bson:"reference"`
+	ForceID           string     `bson:"forceId"`
+	Category          Category   `bson:"category"`
+	Urgent            bool       `bson:"urgent"`
+	UrgentReasons     []Reason   `bson:"urgentReasons,omitempty"`
+	Status            Status     `bson:"status"`
+	CreatedAt         time.Time  `bson:"createdAt"`
+	UpdatedAt         time.Time  `bson:"updatedAt"`
+	InDangerNow       bool       `bson:"inDangerNow"`
+	HappeningNow      bool       `bson:"happeningNow"`
+	MeetingPlanned    bool       `bson:"meetingPlanned"`
+	MeetingAt         *time.Time `bson:"meetingAt,omitempty"`
+	KnowsWhereILive   bool       `bson:"knowsWhereILive"`
+	AgeBand           AgeBand    `bson:"ageBand,omitempty"`
+	Identified        bool       `bson:"identified"`
+	WhatHappened      string     `bson:"whatHappened"`
+	Handles           string     `bson:"handles,omitempty"`
+	Contact           string     `bson:"contact,omitempty"`
+	FirstReadAt       *time.Time `bson:"firstReadAt,omitempty"`
+	FirstReadBy       string     `bson:"firstReadBy,omitempty"`
+	AcknowledgedAt    *time.Time `bson:"acknowledgedAt,omitempty"`
+	AcknowledgedBy    string     `bson:"acknowledgedBy,omitempty"`
+	AssignedTo        string     `bson:"assignedTo,omitempty"`
+	Disposition       string     `bson:"disposition,omitempty"`
+	Outcome           string     `bson:"outcome,omitempty"`
+	ClosedAt          *time.Time `bson:"closedAt,omitempty"`
+	ClosedBy          string     `bson:"closedBy,omitempty"`
+	ReporterMessageAt *time.Time `bson:"reporterMessageAt,omitempty"`
+}
+
+// Sealed field names: the additional data that binds each ciphertext.
+const (
+	fieldWhatHappened = "whatHappened"
+	fieldHandles      = "handles"
+	fieldContact      = "contact"
+	fieldOutcome      = "outcome"
+)
+
+// newCaseDoc builds the stored case for report r with the answer a.
+func (s *Store) newCaseDoc(r *Report, a *answer) (*caseDoc, error) {
+	d := &caseDoc{
+		ID: a.CaseID, Reference: a.Reference, ForceID: a.ForceID, Category: r.Category,
+		Urgent: a.Urgent, UrgentReasons: a.Reasons, Status: StatusNew,
+		CreatedAt: a.CreatedAt, UpdatedAt: a.CreatedAt,
+		InDangerNow: r.Answers.InDangerNow, HappeningNow: r.Answers.HappeningNow,
+		MeetingPlanned: r.Answers.MeetingPlanned, MeetingAt: r.Answers.MeetingAt,
+		KnowsWhereILive: r.Answers.KnowsWhereILive, AgeBand: r.Answers.AgeBand,
+		Identified: r.Contact != nil,
+	}
+	var err error
+	if d.WhatHappened, err = s.keys.SealString(d.ID, fieldWhatHappened, r.WhatHappened); err != nil {
+		return nil, err
+	}
+	if len(r.Answers.Handles) > 0 {
+		if d.Handles, err = s.sealJSON(d.ID, fieldHandles, r.Answers.Handles); err != nil {
+			return nil, err
+		}
+	}
+	if r.Contact != nil {
+		if d.Contact, err = s.sealJSON(d.ID, fieldContact, r.Contact); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+func (s *Store) sealJSON(recordID, field string, v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("reports: seal %s: %w", field, err)
+	}
+	return s.keys.Seal(recordID, field, b)
+}
+
+func (s *Store) openJSON(recordID, field, sealed string, v any) error {
+	if sealed == "" {
+		return nil
+	}
+	b, err := s.keys.Open(recordID, field, sealed)
+	if err != nil {
+		return fmt.Errorf("reports: open %s of case %s: %w", field, recordID, err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("reports: decode %s of case %s: %w", field, recordID, err)
+	}
+	return nil
+}
+
+func (s *Store) openString(recordID, field, sealed string) (string, error) {
+	if sealed == "" {
+		return "", nil
+	}
+	v, err := s.keys.OpenString(recordID, field, sealed)
+	if err != nil {
+		return "", fmt.Errorf("reports: open %s of case %s: %w", field, recordID, err)
+	}
+	return v, nil
+}

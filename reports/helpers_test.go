@@ -1,0 +1,226 @@
+package reports
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"speaksafe/accounts"
+	"speaksafe/dbtest"
+	"speaksafe/errkind"
+	"speaksafe/fieldcrypt"
+)
+
+// fakeAlerter records calls and checks the durability order: when Open is
+// called the case must not exist yet.
+type fakeAlerter struct {
+	mu       sync.Mutex
+	db       *mongo.Database
+	opened   map[string]int
+	started  map[string]int
+	acked    map[string]string
+	openErr  error
+	badOrder []string
+}
+
+func newFakeAlerter(db *mongo.Database) *fakeAlerter {
+	return &fakeAlerter{db: db, opened: map[string]int{}, started: map[string]int{}, acked: map[string]string{}}
+}
+
+func (a *fakeAlerter) Open(ctx context.Context, caseID, forceID string, at time.Time) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.openErr != nil {
+		return a.openErr
+	}
+	n, _ := a.db.Collection(collCases).CountDocuments(ctx, bson.D{{Key: "_id", Value: caseID}})
+	if n > 0 && a.opened[caseID] == 0 {
+		a.badOrder = append(a.badOrder, caseID)
+	}
+	a.opened[caseID]++
+	return nil
+}
+
+func (a *fakeAlerter) Start(caseID string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.started[caseID]++
+}
+
+func (a *fakeAlerter) Acknowledged(_ context.Context, caseID, userID string, _ time.Time) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.acked[caseID] = userID
+	return nil
+}
+
+type fakeForces map[string]string
+
+func (f fakeForces) ForceID(_ context.Context, code string) (string, error) {
+	if id, ok := f[code]; ok {
+		return id, nil
+	}
+	return "", fmt.Errorf("force %s: %w", code, errkind.NotFound)
+}
+
+type fakeAudit struct {
+	mu      sync.Mutex
+	entries []AuditEvent
+}
+
+func (a *fakeAudit) Record(_ context.Context, e AuditEvent) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.entries = append(a.entries, e)
+	return nil
+}
+
+func (a *fakeAudit) find(action, objectID string) []AuditEvent {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []AuditEvent
+	for _, e := range a.entries {
+		if e.Action == action && (objectID == "" || e.ObjectID == objectID) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+type fakeLimiter struct {
+	mu    sync.Mutex
+	count map[string]int
+}
+
+func (l *fakeLimiter) Allow(_ context.Context, bucket, key string, max int, window time.Duration) (bool, time.Duration, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.count == nil {
+		l.count = map[string]int{}
+	}
+	l.count[bucket+"/"+key]++
+	if l.count[bucket+"/"+key] > max {
+		return false, window, nil
+	}
+	return true, 0, nil
+}
+
+type fakeHandlers map[string]string // userID → forceID
+
+func (h fakeHandlers) CanHandle(_ context.Context, forceID, userID string) (bool, error) {
+	return h[userID] == forceID, nil
+}
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+type env struct {
+	db      *mongo.Database
+	store   *Store
+	alerter *fakeAlerter
+	audit   *fakeAudit
+	limiter *fakeLimiter
+	clock   *clock
+	keys    *fieldcrypt.Keys
+}
+
+const (
+	forceA = "force-a"
+	forceB = "force-b"
+)
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	db := dbtest.New(t)
+	k, err := fieldcrypt.NewKey("k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := fieldcrypt.Parse(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{db: db, alerter: newFakeAlerter(db), audit: &fakeAudit{}, limiter: &fakeLimiter{},
+		clock: &clock{t: time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)}, keys: keys}
+	e.store, err = NewStore(db, Config{
+		Keys: keys, Argon2: Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1, MaxConcurrent: 4},
+		Alerter: e.alerter, Forces: fakeForces{"AB": forceA, "CD": forceB}, Audit: e.audit, Limiter: e.limiter,
+		Handlers: fakeHandlers{"officer-a": forceA, "officer-a2": forceA, "officer-b": forceB},
+		Now: e.clock.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func staff(role accounts.Role, user, orgID string, kind accounts.OrgKind, forceID string) context.Context {
+	return accounts.WithCaller(context.Background(), accounts.Caller{UserID: user, Role: role, OrgID: orgID, OrgKind: kind, ForceID: forceID})
+}
+
+func officerA() context.Context {
+	return staff(accounts.RoleOfficer, "officer-a", forceA, accounts.OrgForce, forceA)
+}
+
+func officerB() context.Context {
+	return staff(accounts.RoleOfficer, "officer-b", forceB, accounts.OrgForce, forceB)
+}
+
+func routine(text string) Report {
+	return Report{ForceCode: "AB", Category: CategoryGiftsOrMoney, WhatHappened: text}
+}
+
+func urgentReport(text string) Report {
+	r := routine(text)
+	r.Answers.InDangerNow = true
+	return r
+}
+
+var keySeq struct {
+	mu sync.Mutex
+	n  int
+}
+
+func newKey() string {
+	keySeq.mu.Lock()
+	defer keySeq.mu.Unlock()
+	keySeq.n++
+	return fmt.Sprintf("test-key-%012d", keySeq.n)
+}
+
+func (e *env) submit(t testing.TB, r Report) Submission {
+	t.Helper()
+	sub, err := e.store.Submit(context.Background(), newKey(), r)
+	if err != nil {
+		t.Fatalf("Submit: %v", err)
+	}
+	return sub
+}
+
+func (e *env) count(t testing.TB, coll string) int64 {
+	t.Helper()
+	n, err := e.db.Collection(coll).CountDocuments(context.Background(), bson.D{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

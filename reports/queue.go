@@ -1,0 +1,167 @@
+package reports
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"speaksafe/errkind"
+)
+
+// Page sizes of the case queue.
+const (
+	DefaultQueueLimit = 25
+	MaxQueueLimit     = 100
+)
+
+// QueueFilter selects and pages a force's case queue. An empty Status means
+// every case that is not closed.
+type QueueFilter struct {
+	Status   Status
+	Category Category
+	Cursor   string
+	Limit    int
+}
+
+// Validate reports every problem with f.
+func (f *QueueFilter) Validate() error {
+	v := &errkind.ValidationError{}
+	v.Check(f.Status != "" && !f.Status.Valid(), "status", "must be new, acknowledged, in_progress or closed")
+	v.Check(f.Category != "" && !f.Category.Valid(), "category", "must be one of the listed categories")
+	v.Check(f.Limit < 0 || f.Limit > MaxQueueLimit, "limit", "must be between 1 and 100")
+	if f.Cursor != "" {
+		_, err := decodeCursor(f.Cursor)
+		v.Check(err != nil, "cursor", "is not a cursor this server gave out")
+	}
+	return v.Err()
+}
+
+// CaseSummary is one line of the queue: no report text, no contact details.
+type CaseSummary struct {
+	ID                string
+	Reference         string
+	Category          Category
+	Urgent            bool
+	UrgentReasons     []Reason
+	Status            Status
+	CreatedAt         time.Time
+	AssignedTo        string
+	FirstReadAt       *time.Time
+	ReporterMessageAt *time.Time
+}
+
+// QueuePage is one page of the queue; NextCursor is empty on the last page.
+type QueuePage struct {
+	Cases      []CaseSummary
+	NextCursor string
+}
+
+// cursor is the sort key of the last case of a page.
+type cursor struct {
+	Urgent    bool      `json:"u"`
+	CreatedAt time.Time `json:"t"`
+	ID        string    `json:"i"`
+}
+
+func encodeCursor(c cursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (cursor, error) {
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) > 256 {
+		return c, fmt.Errorf("reports: cursor: malformed")
+	}
+	if err := json.Unmarshal(b, &c); err != nil || c.ID == "" {
+		return c, fmt.Errorf("reports: cursor: malformed")
+	}
+	return c, nil
+}
+
+// summaryProjection keeps sealed fields out of the queue scan's results.
+var summaryProjection = bson.D{
+	{Key: "reference", Value: 1}, {Key: "category", Value: 1}, {Key: "urgent", Value: 1},
+	{Key: "urgentReasons", Value: 1}, {Key: "status", Value: 1}, {Key: "createdAt", Value: 1},
+	{Key: "assignedTo", Value: 1}, {Key: "firstReadAt", Value: 1}, {Key: "reporterMessageAt", Value: 1},
+	{Key: "forceId", Value: 1},
+}
+
+// Queue returns the caller's force's cases, urgent first, then oldest first.
+// The force scope is in the filter. On MongoDB the "queue" index serves it;
+// the embedded store scans the cases collection (see docs/reports.md for the
+// measured cost).
+func (s *Store) Queue(ctx context.Context, f QueueFilter) (QueuePage, error) {
+	caller, err := handlerFrom(ctx)
+	if err != nil {
+		return QueuePage{}, err
+	}
+	if err := f.Validate(); err != nil {
+		return QueuePage{}, err
+	}
+	if f.Limit == 0 {
+		f.Limit = DefaultQueueLimit
+	}
+	filter := bson.D{{Key: "forceId", Value: caller.ForceID}}
+	if f.Status != "" {
+		filter = append(filter, bson.E{Key: "status", Value: f.Status})
+	} else {
+		filter = append(filter, bson.E{Key: "status", Value: bson.D{{Key: "$ne", Value: StatusClosed}}})
+	}
+	if f.Category != "" {
+		filter = append(filter, bson.E{Key: "category", Value: f.Category})
+	}
+	if f.Cursor != "" {
+		c, _ := decodeCursor(f.Cursor)
+		filter = append(filter, bson.E{Key: "$or", Value: after(c)})
+	}
+	opts := options.Find().
+		SetSort(bson.D{{Key: "urgent", Value: -1}, {Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}).
+		SetLimit(int64(f.Limit + 1)).SetProjection(summaryProjection)
+	cur, err := s.coll(collCases).Find(ctx, filter, opts)
+	if err != nil {
+		return QueuePage{}, dbErr("queue", err)
+	}
+	var docs []caseDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return QueuePage{}, dbErr("queue", err)
+	}
+	page := QueuePage{Cases: make([]CaseSummary, 0, min(len(docs), f.Limit))}
+	for i, d := range docs {
+		if i == f.Limit {
+			last := docs[i-1]
+			page.NextCursor = encodeCursor(cursor{Urgent: last.Urgent, CreatedAt: last.CreatedAt, ID: last.ID})
+			break
+		}
+		page.Cases = append(page.Cases, summary(&d))
+	}
+	return page, nil
+}
+
+// after selects the cases that sort after c in (urgent desc, createdAt asc,
+// _id asc) order.
+func after(c cursor) bson.A {
+	sameUrgency := bson.E{Key: "urgent", Value: c.Urgent}
+	a := bson.A{
+		bson.D{sameUrgency, {Key: "createdAt", Value: bson.D{{Key: "$gt", Value: c.CreatedAt}}}},
+		bson.D{sameUrgency, {Key: "createdAt", Value: c.CreatedAt}, {Key: "_id", Value: bson.D{{Key: "$gt", Value: c.ID}}}},
+	}
+	if c.Urgent {
+		a = append(a, bson.D{{Key: "urgent", Value: false}})
+	}
+	return a
+}
+
+func summary(d *caseDoc) CaseSummary {
+	return CaseSummary{
+		ID: d.ID, Reference: d.Reference, Category: d.Category, Urgent: d.Urgent,
+		UrgentReasons: d.UrgentReasons, Status: d.Status, CreatedAt: d.CreatedAt,
+		AssignedTo: d.AssignedTo, FirstReadAt: d.FirstReadAt, ReporterMessageAt: d.ReporterMessageAt,
+	}
+}

@@ -1,0 +1,116 @@
+package reports
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"speaksafe/database"
+	"speaksafe/errkind"
+)
+
+// ReporterView is what a young person sees of their case: never the
+// officers' names, notes, disposition or anything they did not write.
+type ReporterView struct {
+	Reference string
+	Category  Category
+	Status    Status
+	CreatedAt time.Time
+	// ReadAt is when an officer first opened the case; nil until then.
+	ReadAt   *time.Time
+	ClosedAt *time.Time
+	// Outcome is the closing message the officer chose to send, if any.
+	Outcome  string
+	Messages []Message
+}
+
+func (s *Store) reporterCase(ctx context.Context) (*caseDoc, error) {
+	id, ok := ReporterCaseFrom(ctx)
+	if !ok {
+		return nil, fmt.Errorf("reports: no reporter session: %w", errkind.Unauthorized)
+	}
+	return s.loadCase(ctx, id)
+}
+
+// loadCase reads a case by _id alone (the only filter the embedded store
+// answers from its index). Callers apply scope checks themselves.
+func (s *Store) loadCase(ctx context.Context, id string) (*caseDoc, error) {
+	var d caseDoc
+	err := s.coll(collCases).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if database.IsNotFound(err) {
+		return nil, fmt.Errorf("reports: case %s: %w", id, errkind.NotFound)
+	}
+	if err != nil {
+		return nil, dbErr("load case", err)
+	}
+	return &d, nil
+}
+
+// ReporterCase returns the case of the reporter session in ctx.
+func (s *Store) ReporterCase(ctx context.Context) (ReporterView, error) {
+	d, err := s.reporterCase(ctx)
+	if err != nil {
+		return ReporterView{}, err
+	}
+	t, err := s.loadThread(ctx, d.ID)
+	if err != nil {
+		return ReporterView{}, err
+	}
+	msgs, err := s.openMessages(d.ID, t.Messages, false)
+	if err != nil {
+		return ReporterView{}, err
+	}
+	outcome, err := s.openString(d.ID, fieldOutcome, d.Outcome)
+	if err != nil {
+		return ReporterView{}, err
+	}
+	return ReporterView{
+		Reference: d.Reference, Category: d.Category, Status: d.Status, CreatedAt: d.CreatedAt,
+		ReadAt: d.FirstReadAt, ClosedAt: d.ClosedAt, Outcome: outcome, Messages: msgs,
+	}, nil
+}
+
+// AddReporterMessage adds a message from the reporter to their case. A
+// closed case takes no more messages: the app offers a new report instead.
+func (s *Store) AddReporterMessage(ctx context.Context, body string) (Message, error) {
+	body, err := checkBody("body", body, MaxMessage)
+	if err != nil {
+		return Message{}, err
+	}
+	id, ok := ReporterCaseFrom(ctx)
+	if !ok {
+		return Message{}, fmt.Errorf("reports: no reporter session: %w", errkind.Unauthorized)
+	}
+	unlock := s.lock(id)
+	defer unlock()
+	d, err := s.loadCase(ctx, id)
+	if err != nil {
+		return Message{}, err
+	}
+	if d.Status == StatusClosed {
+		return Message{}, fmt.Errorf("reports: case %s is closed: %w", id, errkind.Conflict)
+	}
+	e, err := s.newEntry(d.ID, AuthorReporter, "", body, messageField)
+	if err != nil {
+		return Message{}, err
+	}
+	if err := s.appendEntry(ctx, d.ID, "messages", e, MaxMessagesPerCase); err != nil {
+		return Message{}, err
+	}
+	if err := s.touch(ctx, d.ID, bson.D{{Key: "reporterMessageAt", Value: e.At}}); err != nil {
+		return Message{}, err
+	}
+	return Message{ID: e.ID, From: AuthorReporter, At: e.At, Body: body}, nil
+}
+
+// touch sets fields and updatedAt on a case, filtered by _id alone.
+func (s *Store) touch(ctx context.Context, id string, set bson.D) error {
+	set = append(set, bson.E{Key: "updatedAt", Value: s.now().UTC()})
+	_, err := s.coll(collCases).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}})
+	if err != nil {
+		return dbErr("update case", err)
+	}
+	return nil
+}

@@ -1,0 +1,173 @@
+package reports
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"speaksafe/database"
+	"speaksafe/fieldcrypt"
+)
+
+// Collections of the reports domain.
+const (
+	collCases       = "cases"
+	collThreads     = "case_threads"
+	collRefs        = "case_refs"
+	collIdempotency = "report_idempotency"
+	collSessions    = "reporter_sessions"
+	collLeases      = "report_leases"
+)
+
+// Alerter is the alerts side of an urgent report (implemented by
+// notifications). Open is called BEFORE the case document is inserted, so
+// that a case which exists always has its alert; Start after.
+type Alerter interface {
+	// Open durably records that case caseID of force forceID needs an urgent alert.
+	// Called BEFORE the case document is inserted; idempotent (duplicate _id = already open).
+	Open(ctx context.Context, caseID, forceID string, at time.Time) error
+	// Start begins dispatch in-process at once (best effort; a sweeper covers failure).
+	Start(caseID string)
+	// Acknowledged tells the alert that a member of staff took the case (stops escalation).
+	Acknowledged(ctx context.Context, caseID, userID string, at time.Time) error
+}
+
+// Forces resolves the police force code a young person picked in the app.
+type Forces interface {
+	// ForceID returns the id of the police force with code; an error wrapping
+	// errkind.NotFound when there is none (or the code names a school).
+	ForceID(ctx context.Context, code string) (string, error)
+}
+
+// AuditEvent is one line of the audit log as the reports domain writes it:
+// who did what to which object. It never holds report text.
+type AuditEvent struct {
+	Actor      string
+	Action     string
+	ObjectType string
+	ObjectID   string
+	Detail     map[string]string
+}
+
+// Auditor appends to the audit log (wired to audit.Log).
+type Auditor interface {
+	Record(ctx context.Context, e AuditEvent) error
+}
+
+// Limiter throttles guesses at receipts (wired to ratelimit.Limiter).
+type Limiter interface {
+	Allow(ctx context.Context, bucket, key string, max int, window time.Duration) (ok bool, retryAfter time.Duration, err error)
+}
+
+// Handlers says whether a member of staff may be assigned cases of a force.
+type Handlers interface {
+	// CanHandle reports whether user userID is an active officer or
+	// supervisor of force forceID.
+	CanHandle(ctx context.Context, forceID, userID string) (bool, error)
+}
+
+// Config holds the dependencies and settings of a Store.
+type Config struct {
+	Keys     *fieldcrypt.Keys
+	Argon2   Argon2Params
+	Alerter  Alerter
+	Forces   Forces
+	Audit    Auditor
+	Limiter  Limiter
+	Handlers Handlers
+	Logger   *slog.Logger
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// ClosedCaseRetention is how long a closed case is kept (default 90 days).
+	ClosedCaseRetention time.Duration
+	// SessionTTL is how long a reporter session lasts (default 30 minutes).
+	SessionTTL time.Duration
+	// IdempotencyTTL is how long a submission's answer is kept for retries
+	// with the same Idempotency-Key (default 24 hours).
+	IdempotencyTTL time.Duration
+}
+
+// Store keeps reports, cases, reporter sessions and idempotency records.
+type Store struct {
+	db     *mongo.Database
+	cfg    Config
+	keys   *fieldcrypt.Keys
+	hasher *hasher
+	now    func() time.Time
+	log    *slog.Logger
+	// locks serialise read-check-write updates of one case within this
+	// process. The embedded store runs in one process and its conditional
+	// updates are not atomic, so this is what keeps two officers' updates
+	// (or a message and a status change) from losing each other there.
+	locks [64]sync.Mutex
+}
+
+// NewStore returns a store over db. Keys, Alerter, Forces, Audit and Limiter
+// are required.
+func NewStore(db *mongo.Database, cfg Config) (*Store, error) {
+	var missing []error
+	for name, dep := range map[string]any{"Keys": cfg.Keys, "Alerter": cfg.Alerter, "Forces": cfg.Forces, "Audit": cfg.Audit, "Limiter": cfg.Limiter, "Handlers": cfg.Handlers} {
+		if dep == nil || isNilPointer(dep) {
+			missing = append(missing, fmt.Errorf("reports: config: %s is required", name))
+		}
+	}
+	if err := errors.Join(missing...); err != nil {
+		return nil, err
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.ClosedCaseRetention <= 0 {
+		cfg.ClosedCaseRetention = 90 * 24 * time.Hour
+	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = 30 * time.Minute
+	}
+	if cfg.IdempotencyTTL <= 0 {
+		cfg.IdempotencyTTL = 24 * time.Hour
+	}
+	return &Store{db: db, cfg: cfg, keys: cfg.Keys, hasher: newHasher(cfg.Argon2), now: cfg.Now, log: cfg.Logger}, nil
+}
+
+func isNilPointer(v any) bool {
+	k, ok := v.(*fieldcrypt.Keys)
+	return ok && k == nil
+}
+
+// Indexes are the MongoDB indexes of the reports domain. The embedded store
+// ignores them (it only indexes _id); on MongoDB they serve the queue and
+// the retention sweeper.
+func Indexes() []database.Index {
+	return []database.Index{
+		{Collection: collCases, Name: "queue", Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "urgent", Value: -1}, {Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}},
+		{Collection: collCases, Name: "retention", Keys: bson.D{{Key: "status", Value: 1}, {Key: "closedAt", Value: 1}}},
+		{Collection: collSessions, Name: "expiry", Keys: bson.D{{Key: "expiresAt", Value: 1}}},
+		{Collection: collIdempotency, Name: "expiry", Keys: bson.D{{Key: "expiresAt", Value: 1}}},
+	}
+}
+
+func (s *Store) lock(caseID string) func() {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(caseID))
+	m := &s.locks[h.Sum32()%uint32(len(s.locks))]
+	m.Lock()
+	return m.Unlock
+}
+
+func (s *Store) coll(name string) *mongo.Collection { return s.db.Collection(name) }
+
+// dbErr wraps a database failure; the error handler answers 500 and logs the
+// cause. Driver errors name ids at most, never document contents.
+func dbErr(op string, err error) error {
+	return fmt.Errorf("reports: %s: %w", op, err)
+}

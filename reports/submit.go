@@ -1,0 +1,265 @@
+package reports
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"speaksafe/database"
+	"speaksafe/errkind"
+)
+
+// Submission is the answer to a report: shown once to the young person.
+type Submission struct {
+	// CaseID is the opaque case id; it never leaves the server towards the
+	// reporter (they have the reference).
+	CaseID    string
+	Reference string
+	Receipt   string
+	Urgent    bool
+	Reasons   []Reason
+	Guidance  Guidance
+}
+
+// answer is everything a retry with the same Idempotency-Key needs to give
+// the same Submission and to finish the work if the first attempt died
+// half-way. It is stored sealed, because it holds the receipt.
+type answer struct {
+	CaseID      string    `json:"caseId"`
+	Reference   string    `json:"reference"`
+	Receipt     string    `json:"receipt"`
+	ForceID     string    `json:"forceId"`
+	Urgent      bool      `json:"urgent"`
+	Reasons     []Reason  `json:"reasons,omitempty"`
+	InDangerNow bool      `json:"inDangerNow"`
+	CreatedAt   time.Time `json:"createdAt"`
+	BodyHash    string    `json:"bodyHash"`
+}
+
+func (a *answer) submission() Submission {
+	return Submission{
+		CaseID: a.CaseID, Reference: a.Reference, Receipt: a.Receipt, Urgent: a.Urgent,
+		Reasons: a.Reasons, Guidance: GuidanceFor(a.InDangerNow, a.Urgent),
+	}
+}
+
+// idemDoc claims an Idempotency-Key: _id is a hash of the key, so the insert
+// is the atomic claim on every store.
+type idemDoc struct {
+	ID        string    `bson:"_id"`
+	Answer    string    `bson:"answer"`
+	CreatedAt time.Time `bson:"createdAt"`
+	ExpiresAt time.Time `bson:"expiresAt"`
+}
+
+// refDoc maps a human reference to its case and holds the receipt hash.
+type refDoc struct {
+	ID        string      `bson:"_id"`
+	CaseID    string      `bson:"caseId"`
+	ForceID   string      `bson:"forceId"`
+	Receipt   receiptHash `bson:"receipt"`
+	CreatedAt time.Time   `bson:"createdAt"`
+}
+
+const fieldAnswer = "answer"
+
+var idemKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_.:-]{16,128}$`)
+
+// writeTimeout bounds the write phase of a submission, which runs detached
+// from the request: a client that hangs up half-way must not leave the work
+// half-done for longer than needed.
+const writeTimeout = 20 * time.Second
+
+// Submit takes report r under Idempotency-Key key. A first call creates the
+// case; a retry with the same key and the same report returns the same
+// Submission (the same receipt) and finishes anything the first call did
+// not; the same key with another report is a Conflict.
+//
+// Durability: for an urgent report the alert is opened before the case
+// document is inserted, so that no stored case — and so no 201 — is ever
+// without its alert.
+func (s *Store) Submit(ctx context.Context, key string, r Report) (Submission, error) {
+	if !idemKeyPattern.MatchString(key) {
+		return Submission{}, errkind.Invalid("Idempotency-Key", "must be 16–128 letters, digits or -_.: (a fresh UUID per report)")
+	}
+	r.Normalize()
+	if err := r.Validate(); err != nil {
+		return Submission{}, err
+	}
+	forceID, err := s.cfg.Forces.ForceID(ctx, r.ForceCode)
+	if errors.Is(err, errkind.NotFound) {
+		return Submission{}, errkind.Invalid("forceCode", "is not a police force code we know")
+	}
+	if err != nil {
+		return Submission{}, fmt.Errorf("reports: force: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+	defer cancel()
+
+	body := bodyHash(&r)
+	id := idemID(key)
+	if a, found, err := s.loadAnswer(ctx, id); err != nil {
+		return Submission{}, err
+	} else if found {
+		return s.resume(ctx, a, body, &r)
+	}
+	a, err := s.newAnswer(ctx, &r, forceID, body)
+	if err != nil {
+		return Submission{}, err
+	}
+	sealed, err := s.sealJSON(id, fieldAnswer, a)
+	if err != nil {
+		return Submission{}, err
+	}
+	doc := idemDoc{ID: id, Answer: sealed, CreatedAt: a.CreatedAt, ExpiresAt: a.CreatedAt.Add(s.cfg.IdempotencyTTL)}
+	if _, err := s.coll(collIdempotency).InsertOne(ctx, doc); err != nil {
+		if !database.IsDuplicateKey(err) {
+			return Submission{}, dbErr("claim idempotency key", err)
+		}
+		// Another request with this key won the claim: drop our reference
+		// and give its answer.
+		_, _ = s.coll(collRefs).DeleteOne(ctx, bson.D{{Key: "_id", Value: a.Reference}})
+		other, found, err := s.loadAnswer(ctx, id)
+		if err != nil {
+			return Submission{}, err
+		}
+		if !found {
+			return Submission{}, fmt.Errorf("reports: idempotency record vanished: %w", errkind.Conflict)
+		}
+		return s.resume(ctx, other, body, &r)
+	}
+	return s.complete(ctx, a, &r)
+}
+
+// resume answers a retry: the same report gets the stored answer (after
+// finishing the work if needed); another report under the key is refused.
+func (s *Store) resume(ctx context.Context, a *answer, body string, r *Report) (Submission, error) {
+	if subtle.ConstantTimeCompare([]byte(a.BodyHash), []byte(body)) != 1 {
+		return Submission{}, fmt.Errorf("reports: Idempotency-Key was used for another report: %w", errkind.Conflict)
+	}
+	return s.complete(ctx, a, r)
+}
+
+// complete makes sure the case of answer a exists, opening its alert first
+// when urgent. Every step is an insert with a deterministic _id, so racing
+// retries and a retry after a crash all converge on one case and one alert.
+func (s *Store) complete(ctx context.Context, a *answer, r *Report) (Submission, error) {
+	exists, err := s.CaseExists(ctx, a.CaseID)
+	if err != nil {
+		return Submission{}, err
+	}
+	if exists {
+		return a.submission(), nil
+	}
+	if a.Urgent {
+		if err := s.cfg.Alerter.Open(ctx, a.CaseID, a.ForceID, a.CreatedAt); err != nil {
+			return Submission{}, fmt.Errorf("reports: open alert for case %s: %w", a.CaseID, err)
+		}
+	}
+	doc, err := s.newCaseDoc(r, a)
+	if err != nil {
+		return Submission{}, err
+	}
+	if _, err := s.coll(collCases).InsertOne(ctx, doc); err != nil {
+		if !database.IsDuplicateKey(err) {
+			return Submission{}, dbErr("insert case", err)
+		}
+		return a.submission(), nil // a racing retry stored it
+	}
+	if a.Urgent {
+		s.cfg.Alerter.Start(a.CaseID)
+	}
+	s.log.InfoContext(ctx, "report received", "case_id", a.CaseID, "urgent", a.Urgent)
+	return a.submission(), nil
+}
+
+// newAnswer draws the case id, reference and receipt of a new report,
+// hashes the receipt and reserves the reference by inserting its lookup
+// document (a clash draws another reference).
+func (s *Store) newAnswer(ctx context.Context, r *Report, forceID, body string) (*answer, error) {
+	now := s.now().UTC()
+	urgent, reasons := Urgency(r, now)
+	caseID, err := newID()
+	if err != nil {
+		return nil, err
+	}
+	receipt, err := newReceipt()
+	if err != nil {
+		return nil, err
+	}
+	h, err := s.hasher.hash(ctx, receipt)
+	if err != nil {
+		return nil, err
+	}
+	a := &answer{CaseID: caseID, Receipt: receipt, ForceID: forceID, Urgent: urgent, Reasons: reasons,
+		InDangerNow: r.Answers.InDangerNow, CreatedAt: now, BodyHash: body}
+	for range 5 {
+		if a.Reference, err = newReference(); err != nil {
+			return nil, err
+		}
+		ref := refDoc{ID: a.Reference, CaseID: caseID, ForceID: forceID, Receipt: h, CreatedAt: now}
+		_, err = s.coll(collRefs).InsertOne(ctx, ref)
+		if err == nil {
+			return a, nil
+		}
+		if !database.IsDuplicateKey(err) {
+			return nil, dbErr("insert reference", err)
+		}
+	}
+	return nil, fmt.Errorf("reports: no free reference after 5 draws: %w", err)
+}
+
+func (s *Store) loadAnswer(ctx context.Context, id string) (*answer, bool, error) {
+	var doc idemDoc
+	err := s.coll(collIdempotency).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc)
+	if database.IsNotFound(err) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, dbErr("load idempotency record", err)
+	}
+	var a answer
+	if err := s.openJSON(id, fieldAnswer, doc.Answer, &a); err != nil {
+		return nil, false, err
+	}
+	return &a, true, nil
+}
+
+// CaseExists reports whether the case document exists. Notifications uses
+// it to void an alert whose case never got stored.
+func (s *Store) CaseExists(ctx context.Context, caseID string) (bool, error) {
+	// FindOne on {_id} alone, because that is the only filter the embedded
+	// store answers from its index.
+	err := s.coll(collCases).FindOne(ctx, bson.D{{Key: "_id", Value: caseID}},
+		options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
+	if database.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, dbErr("case exists", err)
+	}
+	return true, nil
+}
+
+func idemID(key string) string {
+	sum := sha256.Sum256([]byte("speaksafe/reports/idempotency\x00" + key))
+	return hex.EncodeToString(sum[:])
+}
+
+// bodyHash fingerprints a normalised report so that a retry can be told
+// from another report under the same key. It is kept only inside the sealed
+// answer, never in clear.
+func bodyHash(r *Report) string {
+	b, _ := json.Marshal(r)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
