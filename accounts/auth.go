@@ -1,0 +1,254 @@
+package accounts
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"speaksafe/audit"
+	"speaksafe/errkind"
+	"speaksafe/fieldcrypt"
+)
+
+// Limiter counts attempts; ratelimit.Limiter implements it.
+type Limiter interface {
+	Allow(ctx context.Context, bucket, key string, max int, window time.Duration) (bool, time.Duration, error)
+}
+
+// Per-account sign-in allowance: enough for a person who mistypes, far too
+// few for guessing. Per-client limits are added by the HTTP layer.
+const (
+	loginPerAccount       = 10
+	loginPerAccountWindow = 15 * time.Minute
+)
+
+// Auth signs staff in and out: passwords, second factors, token issue and
+// rotation, invites and the bootstrap admin.
+type Auth struct {
+	store    *Store
+	tokens   *Tokens
+	hasher   *Hasher
+	limiter  Limiter
+	keys     *fieldcrypt.Keys
+	mfaRoles []Role
+	now      func() time.Time
+}
+
+// AuthDeps are what Auth needs. MFARoles are the roles that cannot get an
+// access token without a confirmed second factor.
+type AuthDeps struct {
+	Store    *Store
+	Tokens   *Tokens
+	Hasher   *Hasher
+	Limiter  Limiter
+	DataKeys *fieldcrypt.Keys
+	MFARoles []Role
+	Now      func() time.Time
+}
+
+// NewAuth returns an Auth over d.
+func NewAuth(d AuthDeps) *Auth {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	return &Auth{store: d.Store, tokens: d.Tokens, hasher: d.Hasher, limiter: d.Limiter,
+		keys: d.DataKeys, mfaRoles: d.MFARoles, now: d.Now}
+}
+
+// Session is what a successful sign-in or refresh answers. When the user's
+// role needs MFA and none is enrolled, only EnrolmentToken is set: it lets
+// the user enrol TOTP and nothing else.
+type Session struct {
+	AccessToken    string
+	RefreshToken   string
+	ExpiresIn      time.Duration
+	EnrolmentToken string
+}
+
+// Credentials are what a member of staff types to sign in.
+type Credentials struct {
+	Email        string
+	Password     string
+	TOTPCode     string
+	RecoveryCode string
+}
+
+// errLogin is the one answer to every failed sign-in, whatever the cause:
+// unknown address, wrong password, no password yet, disabled, wrong code.
+var errLogin = fmt.Errorf("accounts: sign-in failed: %w", errkind.Unauthorized)
+
+// ErrMFARequired says the password was right and the account has a second
+// factor: ask for the code and try again.
+var ErrMFARequired = errors.New("accounts: a TOTP or recovery code is required")
+
+// Login checks credentials and starts a session. Every failure answers the
+// same error after the same work (an Argon2id verification), so a caller
+// cannot tell unknown accounts from wrong passwords.
+func (a *Auth) Login(ctx context.Context, cr Credentials) (Session, error) {
+	email := NormaliseEmail(cr.Email)
+	if err := a.throttle(ctx, email); err != nil {
+		return Session{}, err
+	}
+	u, err := a.store.userByEmail(ctx, email)
+	if err != nil && !errors.Is(err, errkind.NotFound) {
+		return Session{}, err
+	}
+	ok, verr := a.hasher.Verify(ctx, cr.Password, u.PasswordHash)
+	if verr != nil {
+		return Session{}, verr
+	}
+	if err != nil || !ok || u.Disabled {
+		if u.ID != "" {
+			a.store.record(ctx, audit.Entry{Actor: u.ID, Action: "auth.login_failed", ObjectType: "user", ObjectID: u.ID})
+		}
+		return Session{}, errLogin
+	}
+	if u.MFAEnrolled() {
+		if err := a.secondFactor(ctx, u, cr); err != nil {
+			return Session{}, err
+		}
+	} else if slices.Contains(a.mfaRoles, u.Role) {
+		tok, err := a.tokens.issueEnrolment(u)
+		if err != nil {
+			return Session{}, err
+		}
+		return Session{EnrolmentToken: tok}, nil
+	}
+	return a.start(ctx, u)
+}
+
+func (a *Auth) throttle(ctx context.Context, email string) error {
+	if a.limiter == nil {
+		return nil
+	}
+	sum := sha256.Sum256([]byte("login:" + email))
+	ok, retry, err := a.limiter.Allow(ctx, "login-account", hex.EncodeToString(sum[:16]), loginPerAccount, loginPerAccountWindow)
+	if err != nil {
+		return fmt.Errorf("accounts: throttle: %w", err)
+	}
+	if !ok {
+		return &errkind.RateLimited{RetryAfter: retry}
+	}
+	return nil
+}
+
+func (a *Auth) secondFactor(ctx context.Context, u User, cr Credentials) error {
+	var ok bool
+	var err error
+	switch {
+	case cr.TOTPCode != "":
+		ok, err = a.checkTOTP(ctx, u, cr.TOTPCode)
+	case cr.RecoveryCode != "":
+		ok, err = a.useRecoveryCode(ctx, u, cr.RecoveryCode)
+	default:
+		return ErrMFARequired
+	}
+	if err != nil {
+		return err
+	}
+	if !ok {
+		a.store.record(ctx, audit.Entry{Actor: u.ID, Action: "auth.mfa_failed", ObjectType: "user", ObjectID: u.ID})
+		return errLogin
+	}
+	return nil
+}
+
+// start opens a new refresh family for u and issues its first tokens.
+func (a *Auth) start(ctx context.Context, u User) (Session, error) {
+	refresh, err := a.store.newFamily(ctx, u.ID)
+	if err != nil {
+		return Session{}, err
+	}
+	access, err := a.tokens.IssueAccess(u)
+	if err != nil {
+		return Session{}, err
+	}
+	a.store.record(ctx, audit.Entry{Actor: u.ID, Action: "auth.login", ObjectType: "user", ObjectID: u.ID})
+	return Session{AccessToken: access, RefreshToken: refresh, ExpiresIn: AccessTTL}, nil
+}
+
+// Refresh spends refresh token secret and answers the next pair. Replaying
+// a spent token revokes its family.
+func (a *Auth) Refresh(ctx context.Context, secret string) (Session, error) {
+	u, next, err := a.store.rotate(ctx, secret)
+	if err != nil {
+		return Session{}, err
+	}
+	access, err := a.tokens.IssueAccess(u)
+	if err != nil {
+		return Session{}, err
+	}
+	return Session{AccessToken: access, RefreshToken: next, ExpiresIn: AccessTTL}, nil
+}
+
+// Logout revokes the family of refresh token secret and kills the user's
+// live access tokens (token version). An unknown or dead token is not an
+// error: the client is signed out either way.
+func (a *Auth) Logout(ctx context.Context, secret string) error {
+	rt, f, err := a.store.liveRefresh(ctx, secret)
+	if errors.Is(err, errkind.Unauthorized) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := a.store.revokeFamily(ctx, f.ID); err != nil {
+		return err
+	}
+	if err := a.store.bumpTokenVersion(ctx, rt.UserID); err != nil {
+		return err
+	}
+	a.store.record(ctx, audit.Entry{Actor: rt.UserID, Action: "auth.logout", ObjectType: "refresh_family", ObjectID: f.ID})
+	return nil
+}
+
+// AcceptInvite sets the invited user's first password.
+func (a *Auth) AcceptInvite(ctx context.Context, token, password string) error {
+	if err := ValidatePassword("password", password); err != nil {
+		return err
+	}
+	// Hash before spending, so that a busy hasher (429) does not cost the
+	// invite.
+	hash, err := a.hasher.Hash(ctx, password)
+	if err != nil {
+		return err
+	}
+	u, err := a.store.spendInvite(ctx, token)
+	if err != nil {
+		return err
+	}
+	return a.store.setPassword(ctx, u, hash)
+}
+
+// EnrolmentUser returns the user an enrolment token was issued to, if the
+// token is valid and the user still needs to enrol.
+func (a *Auth) EnrolmentUser(ctx context.Context, token string) (User, error) {
+	id, version, err := a.tokens.parseEnrolment(token)
+	if err != nil {
+		return User{}, err
+	}
+	u, err := a.store.LookupUser(ctx, id)
+	if err != nil || u.Disabled || u.TokenVersion != version || u.MFAEnrolled() {
+		return User{}, fmt.Errorf("accounts: enrolment token: %w", errkind.Unauthorized)
+	}
+	return u, nil
+}
+
+// FinishEnrolment confirms TOTP for the holder of an enrolment token and
+// starts their session: the recovery codes and the first tokens.
+func (a *Auth) FinishEnrolment(ctx context.Context, token, code string) ([]string, Session, error) {
+	u, err := a.EnrolmentUser(ctx, token)
+	if err != nil {
+		return nil, Session{}, err
+	}
+	codes, err := a.ConfirmTOTP(ctx, u.ID, code)
+	if err != nil {
+		return nil, Session{}, err
+	}
+	s, err := a.start(ctx, u)
+	return codes, s, err
+}

@@ -1,0 +1,240 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"speaksafe/database"
+	"speaksafe/errkind"
+)
+
+// Organisation is a police force or a school. A school lies in a force's
+// area (ForceID), which decides whose officers handle its pupils' reports.
+type Organisation struct {
+	ID        string    `bson:"_id"`
+	Kind      OrgKind   `bson:"kind"`
+	Name      string    `bson:"name"`
+	Code      string    `bson:"code"`
+	ForceID   string    `bson:"forceId,omitempty"`
+	CreatedAt time.Time `bson:"createdAt"`
+	UpdatedAt time.Time `bson:"updatedAt"`
+}
+
+// ScopeForceID is the force whose area the organisation is in: itself for a
+// force, its force for a school.
+func (o Organisation) ScopeForceID() string {
+	if o.Kind == OrgForce {
+		return o.ID
+	}
+	return o.ForceID
+}
+
+// codePattern allows short codes a child can type: lower-case letters,
+// digits and inner hyphens.
+var codePattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$`)
+
+// NormaliseCode lower-cases and trims a short code as typed by a person.
+func NormaliseCode(code string) string { return strings.ToLower(strings.TrimSpace(code)) }
+
+// Validate reports every problem with a new organisation.
+func (o Organisation) Validate() error {
+	v := &errkind.ValidationError{}
+	v.Check(o.Kind != OrgForce && o.Kind != OrgSchool, "kind", "must be force or school")
+	n := utf8.RuneCountInString(strings.TrimSpace(o.Name))
+	v.Check(n == 0 || n > 120, "name", "must be 1 to 120 characters")
+	v.Check(!codePattern.MatchString(o.Code), "code", "must be 1 to 32 lower-case letters, digits or inner hyphens")
+	v.Check(o.Kind == OrgSchool && o.ForceID == "", "forceId", "a school needs the force whose area it is in")
+	v.Check(o.Kind == OrgForce && o.ForceID != "", "forceId", "a force has no force")
+	return v.Err()
+}
+
+type codeClaim struct {
+	Code  string `bson:"_id"`
+	OrgID string `bson:"orgId"`
+}
+
+// CreateOrganisation stores a new organisation. Only admins may. The short
+// code is claimed first (duplicate → Conflict) so that two racing creations
+// cannot both get it.
+func (s *Store) CreateOrganisation(ctx context.Context, o Organisation) (Organisation, error) {
+	c, _ := CallerFrom(ctx)
+	if c.Role != RoleAdmin {
+		return Organisation{}, fmt.Errorf("accounts: create organisation: %w", errkind.Forbidden)
+	}
+	o.Code = NormaliseCode(o.Code)
+	o.Name = strings.TrimSpace(o.Name)
+	if err := o.Validate(); err != nil {
+		return Organisation{}, err
+	}
+	if o.Kind == OrgSchool {
+		f, err := s.GetOrganisation(ctx, o.ForceID)
+		if err != nil || f.Kind != OrgForce {
+			return Organisation{}, errkind.Invalid("forceId", "no such force")
+		}
+	}
+	o.ID = newID()
+	o.CreatedAt = s.now().UTC().Truncate(time.Millisecond)
+	o.UpdatedAt = o.CreatedAt
+	if _, err := s.db.Collection(colOrgCodes).InsertOne(ctx, codeClaim{Code: o.Code, OrgID: o.ID}); err != nil {
+		if database.IsDuplicateKey(err) {
+			return Organisation{}, fmt.Errorf("accounts: organisation code %q is taken: %w", o.Code, errkind.Conflict)
+		}
+		return Organisation{}, fmt.Errorf("accounts: claim code: %w", err)
+	}
+	if _, err := s.db.Collection(colOrganisations).InsertOne(ctx, o); err != nil {
+		_, _ = s.db.Collection(colOrgCodes).DeleteOne(context.WithoutCancel(ctx), bson.D{{Key: "_id", Value: o.Code}})
+		return Organisation{}, fmt.Errorf("accounts: insert organisation: %w", err)
+	}
+	return o, nil
+}
+
+// GetOrganisation returns organisation id whoever asks: the names and codes
+// of forces and schools are not secret, and other domains need them without
+// a signed-in caller (a child typing a school code). Routes that show
+// organisations to staff use Organisation, which is scoped.
+func (s *Store) GetOrganisation(ctx context.Context, id string) (Organisation, error) {
+	var o Organisation
+	err := s.db.Collection(colOrganisations).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&o)
+	if database.IsNotFound(err) {
+		return Organisation{}, fmt.Errorf("accounts: organisation %s: %w", id, errkind.NotFound)
+	}
+	if err != nil {
+		return Organisation{}, fmt.Errorf("accounts: organisation %s: %w", id, err)
+	}
+	return o, nil
+}
+
+// OrganisationByCode returns the force or school whose short code is code
+// (case-insensitive). Two lookups by _id: the code claim, then the
+// organisation.
+func (s *Store) OrganisationByCode(ctx context.Context, code string) (Organisation, error) {
+	var claim codeClaim
+	err := s.db.Collection(colOrgCodes).FindOne(ctx, bson.D{{Key: "_id", Value: NormaliseCode(code)}}).Decode(&claim)
+	if database.IsNotFound(err) {
+		return Organisation{}, fmt.Errorf("accounts: organisation code: %w", errkind.NotFound)
+	}
+	if err != nil {
+		return Organisation{}, fmt.Errorf("accounts: organisation code: %w", err)
+	}
+	return s.GetOrganisation(ctx, claim.OrgID)
+}
+
+// orgScope returns the filter restricting organisations to those the caller
+// may see: every one for an admin, their own for anyone else, none without
+// a caller.
+func orgScope(ctx context.Context) bson.D {
+	c, ok := CallerFrom(ctx)
+	switch {
+	case !ok:
+		return bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bson.A{}}}}}
+	case c.Role == RoleAdmin:
+		return bson.D{}
+	default:
+		return bson.D{{Key: "_id", Value: c.OrgID}}
+	}
+}
+
+// Organisation returns organisation id if the caller may see it, otherwise
+// NotFound.
+func (s *Store) Organisation(ctx context.Context, id string) (Organisation, error) {
+	filter := bson.D{{Key: "$and", Value: bson.A{bson.D{{Key: "_id", Value: id}}, orgScope(ctx)}}}
+	if c, _ := CallerFrom(ctx); c.Role == RoleAdmin {
+		filter = bson.D{{Key: "_id", Value: id}} // exact _id: the indexed path
+	}
+	var o Organisation
+	err := s.db.Collection(colOrganisations).FindOne(ctx, filter).Decode(&o)
+	if database.IsNotFound(err) {
+		return Organisation{}, fmt.Errorf("accounts: organisation %s: %w", id, errkind.NotFound)
+	}
+	if err != nil {
+		return Organisation{}, fmt.Errorf("accounts: organisation %s: %w", id, err)
+	}
+	return o, nil
+}
+
+// OrganisationQuery narrows a listing of organisations.
+type OrganisationQuery struct {
+	Kind    OrgKind // empty: both kinds
+	ForceID string  // schools of this force (and the force itself)
+	After   string  // id of the last item of the previous page
+	Limit   int     // 1..100
+}
+
+// ListOrganisations returns the organisations the caller may see, ordered
+// by id, at most q.Limit of them.
+func (s *Store) ListOrganisations(ctx context.Context, q OrganisationQuery) ([]Organisation, error) {
+	and := bson.A{orgScope(ctx)}
+	if q.Kind != "" {
+		and = append(and, bson.D{{Key: "kind", Value: string(q.Kind)}})
+	}
+	if q.ForceID != "" {
+		and = append(and, bson.D{{Key: "$or", Value: bson.A{
+			bson.D{{Key: "forceId", Value: q.ForceID}}, bson.D{{Key: "_id", Value: q.ForceID}},
+		}}})
+	}
+	if q.After != "" {
+		and = append(and, bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: q.After}}}})
+	}
+	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(clampLimit(q.Limit)))
+	cur, err := s.db.Collection(colOrganisations).Find(ctx, bson.D{{Key: "$and", Value: and}}, opts)
+	if err != nil {
+		return nil, fmt.Errorf("accounts: list organisations: %w", err)
+	}
+	out := []Organisation{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("accounts: list organisations: %w", err)
+	}
+	return out, nil
+}
+
+// OrganisationPatch holds the fields an admin may change. Kind, code and a
+// school's force are fixed at creation: codes are printed on posters and
+// users' scopes are derived from the force.
+type OrganisationPatch struct {
+	Name *string
+}
+
+// UpdateOrganisation applies p to organisation id. Only admins may.
+func (s *Store) UpdateOrganisation(ctx context.Context, id string, p OrganisationPatch) (Organisation, error) {
+	c, _ := CallerFrom(ctx)
+	if c.Role != RoleAdmin {
+		if _, err := s.Organisation(ctx, id); err != nil {
+			return Organisation{}, err
+		}
+		return Organisation{}, fmt.Errorf("accounts: update organisation: %w", errkind.Forbidden)
+	}
+	o, err := s.Organisation(ctx, id)
+	if err != nil {
+		return Organisation{}, err
+	}
+	if p.Name != nil {
+		o.Name = strings.TrimSpace(*p.Name)
+	}
+	if err := o.Validate(); err != nil {
+		return Organisation{}, err
+	}
+	o.UpdatedAt = s.now().UTC().Truncate(time.Millisecond)
+	_, err = s.db.Collection(colOrganisations).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "name", Value: o.Name}, {Key: "updatedAt", Value: o.UpdatedAt}}}})
+	if err != nil {
+		return Organisation{}, fmt.Errorf("accounts: update organisation %s: %w", id, err)
+	}
+	return o, nil
+}
+
+func clampLimit(n int) int {
+	if n <= 0 || n > 100 {
+		return 100
+	}
+	return n
+}
+
+var errNoCaller = errors.New("no caller")

@@ -1,0 +1,131 @@
+package accounts
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"speaksafe/audit"
+	"speaksafe/database"
+	"speaksafe/errkind"
+)
+
+// Refresh token lifetimes: each token lives a week unless rotated; a
+// family (one sign-in on one device) at most thirty days.
+const (
+	RefreshTTL = 7 * 24 * time.Hour
+	FamilyTTL  = 30 * 24 * time.Hour
+)
+
+type family struct {
+	ID        string    `bson:"_id"`
+	UserID    string    `bson:"userId"`
+	Revoked   bool      `bson:"revoked"`
+	CreatedAt time.Time `bson:"createdAt"`
+	ExpiresAt time.Time `bson:"expiresAt"`
+}
+
+type refreshToken struct {
+	ID        string    `bson:"_id"` // secretID of the token
+	FamilyID  string    `bson:"familyId"`
+	UserID    string    `bson:"userId"`
+	CreatedAt time.Time `bson:"createdAt"`
+	ExpiresAt time.Time `bson:"expiresAt"`
+}
+
+// newFamily starts a refresh family for userID and returns its first token.
+func (s *Store) newFamily(ctx context.Context, userID string) (string, error) {
+	now := s.now().UTC().Truncate(time.Millisecond)
+	f := family{ID: newID(), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(FamilyTTL)}
+	if _, err := s.db.Collection(colFamilies).InsertOne(ctx, f); err != nil {
+		return "", fmt.Errorf("accounts: refresh family: %w", err)
+	}
+	return s.newRefresh(ctx, f)
+}
+
+func (s *Store) newRefresh(ctx context.Context, f family) (string, error) {
+	now := s.now().UTC().Truncate(time.Millisecond)
+	secret := newSecret()
+	exp := now.Add(RefreshTTL)
+	if f.ExpiresAt.Before(exp) {
+		exp = f.ExpiresAt
+	}
+	rt := refreshToken{ID: secretID(secret), FamilyID: f.ID, UserID: f.UserID, CreatedAt: now, ExpiresAt: exp}
+	if _, err := s.db.Collection(colRefresh).InsertOne(ctx, rt); err != nil {
+		return "", fmt.Errorf("accounts: refresh token: %w", err)
+	}
+	return secret, nil
+}
+
+var errBadRefresh = fmt.Errorf("accounts: refresh token invalid, expired or revoked: %w", errkind.Unauthorized)
+
+// rotate spends refresh token secret and returns its family's next token
+// and the user. Spending is claimed by inserting the token's id into the
+// used-credentials collection; a second spend is a replay, which revokes
+// the whole family (so the thief's and the owner's newer tokens both die)
+// and is audited.
+func (s *Store) rotate(ctx context.Context, secret string) (User, string, error) {
+	rt, f, err := s.liveRefresh(ctx, secret)
+	if err != nil {
+		return User{}, "", err
+	}
+	first, err := s.spend(ctx, "refresh:"+rt.ID, f.ExpiresAt)
+	if err != nil {
+		return User{}, "", err
+	}
+	if !first {
+		if err := s.revokeFamily(ctx, f.ID); err != nil {
+			return User{}, "", err
+		}
+		s.record(ctx, audit.Entry{Actor: rt.UserID, Action: "auth.refresh_reuse", ObjectType: "refresh_family",
+			ObjectID: f.ID, Detail: map[string]string{"outcome": "family revoked"}})
+		return User{}, "", errBadRefresh
+	}
+	u, err := s.LookupUser(ctx, rt.UserID)
+	if err != nil || u.Disabled {
+		return User{}, "", errBadRefresh
+	}
+	next, err := s.newRefresh(ctx, f)
+	if err != nil {
+		return User{}, "", err
+	}
+	return u, next, nil
+}
+
+// liveRefresh finds an unexpired refresh token and its unrevoked family.
+func (s *Store) liveRefresh(ctx context.Context, secret string) (refreshToken, family, error) {
+	var rt refreshToken
+	err := s.db.Collection(colRefresh).FindOne(ctx, bson.D{{Key: "_id", Value: secretID(secret)}}).Decode(&rt)
+	if database.IsNotFound(err) {
+		return rt, family{}, errBadRefresh
+	}
+	if err != nil {
+		return rt, family{}, fmt.Errorf("accounts: refresh token: %w", errkind.Unavailable)
+	}
+	var f family
+	err = s.db.Collection(colFamilies).FindOne(ctx, bson.D{{Key: "_id", Value: rt.FamilyID}}).Decode(&f)
+	if database.IsNotFound(err) {
+		return rt, f, errBadRefresh
+	}
+	if err != nil {
+		return rt, f, fmt.Errorf("accounts: refresh family: %w", errkind.Unavailable)
+	}
+	now := s.now()
+	if f.Revoked || !now.Before(rt.ExpiresAt) || !now.Before(f.ExpiresAt) {
+		return rt, f, errBadRefresh
+	}
+	return rt, f, nil
+}
+
+// revokeFamily makes every token of family id useless. Setting a flag is
+// enough: nothing un-revokes, so the non-atomic update cannot lose.
+func (s *Store) revokeFamily(ctx context.Context, id string) error {
+	_, err := s.db.Collection(colFamilies).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "revoked", Value: true}}}})
+	if err != nil {
+		return fmt.Errorf("accounts: revoke refresh family: %w", err)
+	}
+	return nil
+}

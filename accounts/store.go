@@ -1,0 +1,79 @@
+package accounts
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"log/slog"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"speaksafe/database"
+)
+
+// Collection names. Claim collections hold one document per unique value
+// (_id = the value) because a duplicate _id is the only uniqueness the
+// embedded store enforces atomically.
+const (
+	colOrganisations = "organisations"
+	colOrgCodes      = "organisation_codes"
+	colUsers         = "users"
+	colUserEmails    = "user_emails"
+	colRefresh       = "refresh_tokens"
+	// colUses holds one document per single-use credential spent (a refresh
+	// token, an invite, a TOTP time step, a recovery code): inserting its
+	// _id is the atomic "use once".
+	colUses     = "credential_uses"
+	colFamilies = "refresh_families"
+	colInvites  = "user_invites"
+	colMeta     = "accounts_meta"
+)
+
+// Store keeps organisations, users and their credentials in MongoDB.
+type Store struct {
+	db     *mongo.Database
+	logger *slog.Logger
+	now    func() time.Time
+	audit  Auditor
+}
+
+// NewStore returns a Store over db. now is the clock (time.Now in
+// production); logger receives nothing secret.
+func NewStore(db *mongo.Database, logger *slog.Logger, now func() time.Time) *Store {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{db: db, logger: logger, now: now}
+}
+
+// Indexes are the indexes this package needs on a real MongoDB. The embedded
+// store ignores them; uniqueness there rests on the claim collections.
+func Indexes() []database.Index {
+	return []database.Index{
+		{Collection: colOrganisations, Keys: bson.D{{Key: "code", Value: 1}}, Unique: true, Name: "code_unique"},
+		{Collection: colOrganisations, Keys: bson.D{{Key: "forceId", Value: 1}}, Name: "force"},
+		{Collection: colUsers, Keys: bson.D{{Key: "email", Value: 1}}, Unique: true, Name: "email_unique"},
+		{Collection: colUsers, Keys: bson.D{{Key: "orgId", Value: 1}, {Key: "_id", Value: 1}}, Name: "org"},
+		{Collection: colUsers, Keys: bson.D{{Key: "role", Value: 1}}, Name: "role"},
+		{Collection: colRefresh, Keys: bson.D{{Key: "familyId", Value: 1}}, Name: "family"},
+		{Collection: colRefresh, Keys: bson.D{{Key: "expiresAt", Value: 1}}, Name: "expires"},
+		{Collection: colUses, Keys: bson.D{{Key: "expiresAt", Value: 1}}, Name: "expires"},
+		{Collection: colFamilies, Keys: bson.D{{Key: "expiresAt", Value: 1}}, Name: "expires"},
+		{Collection: colInvites, Keys: bson.D{{Key: "expiresAt", Value: 1}}, Name: "expires"},
+	}
+}
+
+var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// newID returns an opaque random identifier (80 bits, lower-case base32):
+// ids leak neither order nor count of objects.
+func newID() string {
+	b := make([]byte, 10)
+	_, _ = rand.Read(b)
+	return strings.ToLower(idEncoding.EncodeToString(b))
+}

@@ -1,0 +1,163 @@
+// Package ratelimit counts attempts per key in fixed windows, shared by
+// every instance through MongoDB, and turns client addresses into keys that
+// never store the address: an HMAC under a key that changes every day.
+package ratelimit
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"speaksafe/database"
+)
+
+const collection = "rate_limits"
+
+// Limiter counts attempts. With a shared MongoDB each window is one
+// document bumped by an atomic $inc upsert, so all instances share counts.
+// The embedded store cannot increment atomically (racing updates are lost),
+// and an embedded deployment is one process by construction, so in that
+// mode counts are kept in this process's memory instead: exact, and no
+// weaker than the shared store would be.
+type Limiter struct {
+	db     *mongo.Database
+	secret []byte
+	now    func() time.Time
+	local  bool
+
+	mu    sync.Mutex
+	calls int
+	count map[string]*localWindow
+}
+
+type localWindow struct {
+	n   int
+	end time.Time
+}
+
+// New returns a Limiter. secret keys client-address hashes (at least 32
+// bytes, the same on every instance); local selects in-memory counting for
+// the embedded single-process mode.
+func New(db *mongo.Database, secret []byte, local bool, now func() time.Time) (*Limiter, error) {
+	if len(secret) < 32 {
+		return nil, errors.New("ratelimit: RATE_LIMIT_SECRET must be at least 32 bytes")
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Limiter{db: db, secret: secret, now: now, local: local, count: map[string]*localWindow{}}, nil
+}
+
+// Indexes are the indexes the shared store needs (for the sweep).
+func Indexes() []database.Index {
+	return []database.Index{{Collection: collection, Keys: bson.D{{Key: "expiresAt", Value: 1}}, Name: "expires"}}
+}
+
+// ClientKey turns a client address into a rate-limit key: HMAC-SHA256 under
+// a key derived from the secret and today's UTC date. The address itself is
+// never stored, and yesterday's keys cannot be linked to today's.
+func (l *Limiter) ClientKey(ip string) string {
+	day := hmac.New(sha256.New, l.secret)
+	day.Write([]byte("client-key:" + l.now().UTC().Format(time.DateOnly)))
+	m := hmac.New(sha256.New, day.Sum(nil))
+	m.Write([]byte(ip))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
+}
+
+// Allow counts one attempt of key in bucket and reports whether it is within
+// max per window; if not, how long until the window ends.
+func (l *Limiter) Allow(ctx context.Context, bucket, key string, max int, window time.Duration) (bool, time.Duration, error) {
+	if window <= 0 || max < 1 {
+		return false, 0, errors.New("ratelimit: bad limit")
+	}
+	now := l.now()
+	start := now.Truncate(window)
+	end := start.Add(window)
+	id := bucket + "|" + key + "|" + strconv.FormatInt(start.Unix(), 10)
+	var n int
+	var err error
+	if l.local {
+		n = l.incLocal(id, end, now)
+	} else if n, err = l.incShared(ctx, id, end); err != nil {
+		return false, 0, err
+	}
+	if n > max {
+		return false, end.Sub(now), nil
+	}
+	return true, 0, nil
+}
+
+func (l *Limiter) incLocal(id string, end, now time.Time) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.calls++
+	if l.calls%1024 == 0 {
+		for k, w := range l.count {
+			if !now.Before(w.end) {
+				delete(l.count, k)
+			}
+		}
+	}
+	w := l.count[id]
+	if w == nil {
+		w = &localWindow{end: end}
+		l.count[id] = w
+	}
+	w.n++
+	return w.n
+}
+
+type counter struct {
+	N int `bson:"n"`
+}
+
+func (l *Limiter) incShared(ctx context.Context, id string, end time.Time) (int, error) {
+	opts := options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)
+	update := bson.D{
+		{Key: "$inc", Value: bson.D{{Key: "n", Value: 1}}},
+		{Key: "$setOnInsert", Value: bson.D{{Key: "expiresAt", Value: end}}},
+	}
+	for attempt := 0; ; attempt++ {
+		var c counter
+		err := l.db.Collection(collection).FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}}, update, opts).Decode(&c)
+		// Two first attempts racing to insert: one loses with a duplicate
+		// key and retries as an update.
+		if database.IsDuplicateKey(err) && attempt == 0 {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("ratelimit: count: %w", err)
+		}
+		return c.N, nil
+	}
+}
+
+// Sweep deletes finished windows: in memory and in the shared store.
+func (l *Limiter) Sweep(ctx context.Context) error {
+	now := l.now()
+	l.mu.Lock()
+	for k, w := range l.count {
+		if !now.Before(w.end) {
+			delete(l.count, k)
+		}
+	}
+	l.mu.Unlock()
+	if l.local {
+		return nil
+	}
+	_, err := l.db.Collection(collection).DeleteMany(ctx, bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lte", Value: now}}}})
+	if err != nil {
+		return fmt.Errorf("ratelimit: sweep: %w", err)
+	}
+	return nil
+}
