@@ -165,7 +165,7 @@ func newEnv(t testing.TB) *env {
 		Keys: keys, Argon2: Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1, MaxConcurrent: 4},
 		Alerter: e.alerter, Forces: fakeForces{"AB": forceA, "CD": forceB}, Audit: e.audit, Limiter: e.limiter,
 		Handlers: fakeHandlers{"officer-a": forceA, "officer-a2": forceA, "officer-b": forceB},
-		Now: e.clock.Now,
+		Now:      e.clock.Now,
 	})
 	if err != nil {
 		t.Fatal(err)
