@@ -1,0 +1,357 @@
+package notifications
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"speaksafe/database"
+	"speaksafe/errkind"
+)
+
+// EngineConfig tunes the alert engine. Zero values take the defaults.
+type EngineConfig struct {
+	// MinDelay is ESCALATION_MIN_DELAY: no tier waits less.
+	MinDelay time.Duration
+	// Grace is how long an alert may wait for its case document before it
+	// is voided (the report was never answered 201).
+	Grace time.Duration
+	// SweepInterval is how often Run looks for due work.
+	SweepInterval time.Duration
+	// SendTimeout bounds one push or webhook attempt.
+	SendTimeout time.Duration
+	// Lease is how long an attempt claimed by another worker is trusted to
+	// be in flight before it is taken for dead and retried.
+	Lease time.Duration
+	// Instance names this process in claim documents (diagnostics only).
+	Instance string
+}
+
+func (c EngineConfig) withDefaults() EngineConfig {
+	def := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&c.MinDelay, time.Minute)
+	def(&c.Grace, 2*time.Minute)
+	def(&c.SweepInterval, time.Second)
+	def(&c.SendTimeout, 10*time.Second)
+	def(&c.Lease, 3*c.SendTimeout)
+	if c.Instance == "" {
+		c.Instance = newID()[:8]
+	}
+	return c
+}
+
+// Deps are the dispatcher's collaborators.
+type Deps struct {
+	DB      *mongo.Database
+	OnCall  *OnCall
+	Devices *Devices
+	Sender  Sender
+	// Cases is the reports store; nil only in tests that never void or ack.
+	Cases   Cases
+	Audit   Auditor
+	Metrics *Metrics
+	// Webhooks posts to control rooms; http.DefaultClient shape when nil.
+	Webhooks *http.Client
+	Log      *slog.Logger
+	Now      func() time.Time
+}
+
+// Dispatcher is the alert engine: it opens alerts, pages the on-call tiers,
+// escalates, retries and stops on acknowledgement. Any number of
+// dispatchers may share one database: every page, attempt and step is
+// claimed by inserting a document with a deterministic _id.
+type Dispatcher struct {
+	db       *mongo.Database
+	oncall   *OnCall
+	devices  *Devices
+	sender   Sender
+	cases    Cases
+	audit    Auditor
+	metrics  *Metrics
+	hc       *http.Client
+	log      *slog.Logger
+	now      func() time.Time
+	cfg      EngineConfig
+	base     context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	busy     map[string]*run
+	steps    map[string]map[int]stepDoc // per alert; immutable once inserted
+	finished map[string]map[string]bool // per alert: deliveries known to be over
+}
+
+type run struct {
+	again     bool
+	confirmed bool
+}
+
+// NewDispatcher builds the engine. Call Run to sweep, Stop to finish.
+func NewDispatcher(deps Deps, cfg EngineConfig) *Dispatcher {
+	cfg = cfg.withDefaults()
+	if deps.Metrics == nil {
+		deps.Metrics = NewMetrics(nil)
+	}
+	if deps.Webhooks == nil {
+		deps.Webhooks = &http.Client{Timeout: cfg.SendTimeout}
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	base, cancel := context.WithCancel(context.Background())
+	return &Dispatcher{db: deps.DB, oncall: deps.OnCall, devices: deps.Devices, sender: deps.Sender,
+		cases: deps.Cases, audit: deps.Audit, metrics: deps.Metrics, hc: deps.Webhooks, log: deps.Log,
+		now: deps.Now, cfg: cfg, base: base, cancel: cancel, busy: map[string]*run{},
+		steps: map[string]map[int]stepDoc{}, finished: map[string]map[string]bool{}}
+}
+
+// Run sweeps for due alerts every SweepInterval until ctx ends.
+func (d *Dispatcher) Run(ctx context.Context) {
+	t := time.NewTicker(d.cfg.SweepInterval)
+	defer t.Stop()
+	for {
+		if err := d.Sweep(ctx); err != nil && ctx.Err() == nil {
+			d.log.ErrorContext(ctx, "alert sweep failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			d.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Stop cancels in-flight work and waits for it.
+func (d *Dispatcher) Stop() {
+	d.cancel()
+	d.wg.Wait()
+}
+
+// Wait blocks until in-process work started by Start or Sweep is done.
+func (d *Dispatcher) Wait() { d.wg.Wait() }
+
+// Sweep processes every active alert that is due now, in parallel, and
+// waits for them. Work this process is already doing is skipped.
+func (d *Dispatcher) Sweep(ctx context.Context) error {
+	now := d.now().UTC()
+	cur, err := d.db.Collection(colActive).Find(ctx,
+		bson.D{{Key: "dueAt", Value: bson.D{{Key: "$lte", Value: now}}}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}).SetLimit(5000))
+	if err != nil {
+		return fmt.Errorf("notifications: sweep: %w", err)
+	}
+	var due []activeDoc
+	if err := cur.All(ctx, &due); err != nil {
+		return fmt.Errorf("notifications: sweep: %w", err)
+	}
+	for _, a := range due {
+		d.kick(a.ID, false)
+	}
+	d.wg.Wait()
+	return nil
+}
+
+// kick processes alertID in a goroutine unless this process already is;
+// then the running pass goes round once more.
+func (d *Dispatcher) kick(alertID string, confirmed bool) {
+	d.mu.Lock()
+	if r, ok := d.busy[alertID]; ok {
+		r.again = true
+		r.confirmed = r.confirmed || confirmed
+		d.mu.Unlock()
+		return
+	}
+	r := &run{confirmed: confirmed}
+	d.busy[alertID] = r
+	d.wg.Add(1)
+	d.mu.Unlock()
+	go func() {
+		defer d.wg.Done()
+		for {
+			d.mu.Lock()
+			confirmed := r.confirmed
+			r.again = false
+			d.mu.Unlock()
+			if err := d.process(d.base, alertID, confirmed); err != nil && d.base.Err() == nil {
+				d.log.Error("alert processing failed; the sweeper will retry", "alert_id", alertID, "err", err)
+			}
+			d.mu.Lock()
+			if !r.again || d.base.Err() != nil {
+				delete(d.busy, alertID)
+				d.mu.Unlock()
+				return
+			}
+			d.mu.Unlock()
+		}
+	}()
+}
+
+// process moves one alert as far as it can go now and records when it
+// next needs attention.
+func (d *Dispatcher) process(ctx context.Context, alertID string, confirmed bool) error {
+	now := d.now().UTC()
+	a, err := d.alert(ctx, alertID)
+	if errors.Is(err, errkind.NotFound) {
+		return d.orphan(ctx, alertID, now)
+	}
+	if err != nil {
+		return err
+	}
+	if done, err := d.checkAck(ctx, a); done || err != nil {
+		return err
+	}
+	if !a.CaseConfirmed {
+		ok, wake, err := d.confirmCase(ctx, a, confirmed, now)
+		if err != nil || !ok {
+			return d.setDue(ctx, alertID, wake, err)
+		}
+	}
+	if a.PolicyID == "" {
+		return d.unrouted(ctx, a, now)
+	}
+	p, err := d.oncall.Policy(ctx, a.ForceID, a.PolicyID)
+	if err != nil {
+		return d.setDue(ctx, alertID, now.Add(d.cfg.SweepInterval*5), err)
+	}
+	wake, finished, err := d.walk(ctx, a, p, now)
+	if err != nil {
+		return d.setDue(ctx, alertID, now.Add(d.cfg.SweepInterval), err)
+	}
+	if finished {
+		return d.finish(ctx, a, StateUnacknowledged, now)
+	}
+	return d.setDue(ctx, alertID, wake, nil)
+}
+
+// orphan handles an active entry whose alert document never got written.
+func (d *Dispatcher) orphan(ctx context.Context, alertID string, now time.Time) error {
+	var act activeDoc
+	err := d.db.Collection(colActive).FindOne(ctx, bson.D{{Key: "_id", Value: alertID}}).Decode(&act)
+	if database.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if now.Sub(act.OpenedAt) < d.cfg.Grace {
+		return d.setDue(ctx, alertID, act.OpenedAt.Add(d.cfg.Grace), nil)
+	}
+	_, err = d.db.Collection(colActive).DeleteOne(ctx, bson.D{{Key: "_id", Value: alertID}})
+	return err
+}
+
+// checkAck ends the alert when someone acknowledged it (possibly through
+// another instance that died before tidying up).
+func (d *Dispatcher) checkAck(ctx context.Context, a Alert) (bool, error) {
+	var ack ackDoc
+	err := d.db.Collection(colAcks).FindOne(ctx, bson.D{{Key: "_id", Value: a.ID}}).Decode(&ack)
+	if database.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if a.AckAt == nil {
+		_, err = d.db.Collection(colAlerts).UpdateOne(ctx, bson.D{{Key: "_id", Value: a.ID}}, bson.D{{Key: "$set", Value: bson.D{
+			{Key: "state", Value: StateAcknowledged}, {Key: "ackAt", Value: ack.At}, {Key: "ackBy", Value: ack.UserID}, {Key: "endedAt", Value: ack.At},
+		}}})
+		if err != nil {
+			return true, err
+		}
+	}
+	if d.cases != nil {
+		if err := d.cases.MarkAcknowledged(ctx, a.ID, ack.UserID, ack.At); err != nil {
+			return true, err
+		}
+	}
+	d.forget(a.ID)
+	_, err = d.db.Collection(colActive).DeleteOne(ctx, bson.D{{Key: "_id", Value: a.ID}})
+	return true, err
+}
+
+// confirmCase makes sure the case exists before anyone is paged; an alert
+// whose case never appeared within the grace period is voided.
+func (d *Dispatcher) confirmCase(ctx context.Context, a Alert, started bool, now time.Time) (bool, time.Time, error) {
+	ok := started
+	if !ok && d.cases != nil {
+		var err error
+		if ok, err = d.cases.CaseExists(ctx, a.ID); err != nil {
+			return false, now.Add(d.cfg.SweepInterval), err
+		}
+	}
+	if ok {
+		_, err := d.db.Collection(colAlerts).UpdateOne(ctx, bson.D{{Key: "_id", Value: a.ID}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "caseConfirmed", Value: true}}}})
+		return err == nil, now, err
+	}
+	if now.Sub(a.OpenedAt) >= d.cfg.Grace {
+		d.log.Warn("alert voided: its case was never stored", "alert_id", a.ID)
+		return false, time.Time{}, d.finish(ctx, a, StateVoided, now)
+	}
+	// Check again soon: the report may still be inserting its case.
+	return false, minTime(now.Add(d.cfg.SweepInterval), a.OpenedAt.Add(d.cfg.Grace)), nil
+}
+
+// unrouted keeps an alert of a force without a default policy alive and
+// adopts a default as soon as a supervisor sets one.
+func (d *Dispatcher) unrouted(ctx context.Context, a Alert, now time.Time) error {
+	id, err := d.oncall.defaultPolicyID(ctx, a.ForceID)
+	if err != nil || id == "" {
+		return d.setDue(ctx, a.ID, now.Add(5*d.cfg.SweepInterval), err)
+	}
+	_, err = d.db.Collection(colAlerts).UpdateOne(ctx, bson.D{{Key: "_id", Value: a.ID}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "policyId", Value: id}}}})
+	return d.setDue(ctx, a.ID, now, err)
+}
+
+func (d *Dispatcher) finish(ctx context.Context, a Alert, state string, now time.Time) error {
+	if state != "" && state != StateVoided && a.AckAt == nil {
+		d.log.Error("urgent alert ended with nobody acknowledging it", "alert_id", a.ID, "force_id", a.ForceID)
+	}
+	if _, err := d.db.Collection(colAlerts).UpdateOne(ctx, bson.D{{Key: "_id", Value: a.ID}}, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "state", Value: state}, {Key: "endedAt", Value: now},
+	}}}); err != nil {
+		return err
+	}
+	d.forget(a.ID)
+	_, err := d.db.Collection(colActive).DeleteOne(ctx, bson.D{{Key: "_id", Value: a.ID}})
+	return err
+}
+
+// setDue records when the alert next needs attention, passing err through.
+func (d *Dispatcher) setDue(ctx context.Context, alertID string, at time.Time, err error) error {
+	if at.IsZero() {
+		return err
+	}
+	_, uerr := d.db.Collection(colActive).UpdateOne(ctx, bson.D{{Key: "_id", Value: alertID}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "dueAt", Value: at.UTC()}}}})
+	return errors.Join(err, uerr)
+}
+
+// forget drops what this process cached about a finished alert.
+func (d *Dispatcher) forget(alertID string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.steps, alertID)
+	delete(d.finished, alertID)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
+}

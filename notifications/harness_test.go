@@ -1,0 +1,250 @@
+package notifications
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"speaksafe/accounts"
+	"speaksafe/dbtest"
+	"speaksafe/errkind"
+	"speaksafe/fcmfake"
+)
+
+const (
+	testForce  = "force-1"
+	hookSecret = "0123456789abcdef0123456789abcdef-secret"
+)
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+type fakeUsers struct {
+	mu    sync.Mutex
+	users map[string]accounts.User
+}
+
+func (f *fakeUsers) LookupUser(_ context.Context, id string) (accounts.User, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u, ok := f.users[id]
+	if !ok {
+		return accounts.User{}, errkind.NotFound
+	}
+	return u, nil
+}
+
+func (f *fakeUsers) update(id string, fn func(*accounts.User)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u := f.users[id]
+	fn(&u)
+	f.users[id] = u
+}
+
+type fakeCases struct {
+	mu     sync.Mutex
+	exists map[string]bool
+	acked  map[string]string
+}
+
+func (f *fakeCases) CaseExists(_ context.Context, id string) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.exists[id], nil
+}
+
+func (f *fakeCases) MarkAcknowledged(_ context.Context, id, user string, _ time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.acked[id] == "" {
+		f.acked[id] = user
+	}
+	return nil
+}
+
+func (f *fakeCases) store(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.exists[id] = true
+}
+
+// hookRequest is one control-room webhook call.
+type hookRequest struct {
+	Timestamp, Signature string
+	Body                 []byte
+}
+
+type harness struct {
+	t      *testing.T
+	db     *mongo.Database
+	fcm    *fcmfake.Server
+	clock  *fakeClock
+	users  *fakeUsers
+	cases  *fakeCases
+	oncall *OnCall
+	devs   *Devices
+	hook   *httptest.Server
+	hooks  chan hookRequest
+	log    *slog.Logger
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	h := &harness{t: t, db: dbtest.New(t), fcm: fcmfake.New(),
+		clock: &fakeClock{t: time.Date(2025, 6, 2, 10, 0, 0, 0, time.UTC)},
+		users: &fakeUsers{users: map[string]accounts.User{}},
+		cases: &fakeCases{exists: map[string]bool{}, acked: map[string]string{}},
+		hooks: make(chan hookRequest, 100),
+		log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	t.Cleanup(h.fcm.Close)
+	h.hook = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		h.hooks <- hookRequest{r.Header.Get(HeaderTimestamp), r.Header.Get(HeaderSignature), b}
+	}))
+	t.Cleanup(h.hook.Close)
+	h.oncall = NewOnCall(h.db, h.users, h.clock.Now, time.Minute)
+	h.devs = NewDevices(h.db, h.users, h.log, h.clock.Now)
+	h.addUser("sup", accounts.RoleSupervisor)
+	return h
+}
+
+// dispatcher builds a new engine on the harness database, as another
+// process (or a restarted one) would.
+func (h *harness) dispatcher() *Dispatcher {
+	h.t.Helper()
+	sender, err := NewFCM(context.Background(), FCMConfig{ProjectID: "p", Endpoint: h.fcm.Endpoint()})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	d := NewDispatcher(Deps{DB: h.db, OnCall: h.oncall, Devices: h.devs, Sender: sender, Cases: h.cases,
+		Webhooks: h.hook.Client(), Log: h.log, Now: h.clock.Now},
+		EngineConfig{MinDelay: time.Minute, Grace: 2 * time.Minute, SweepInterval: time.Second})
+	h.t.Cleanup(d.Stop)
+	return d
+}
+
+func (h *harness) addUser(id string, role accounts.Role) {
+	h.users.update(id, func(u *accounts.User) {
+		*u = accounts.User{ID: id, Role: role, OrgID: testForce, OrgKind: accounts.OrgForce, ForceID: testForce}
+	})
+}
+
+func (h *harness) as(userID string) context.Context {
+	u, _ := h.users.LookupUser(context.Background(), userID)
+	return accounts.WithCaller(context.Background(), accounts.Caller{UserID: u.ID, Role: u.Role,
+		OrgID: u.OrgID, OrgKind: u.OrgKind, ForceID: u.ForceID})
+}
+
+// officer adds an officer with one registered phone whose token is token.
+func (h *harness) officer(id, token string) {
+	h.t.Helper()
+	h.addUser(id, accounts.RoleOfficer)
+	if _, err := h.devs.Register(h.as(id), DeviceInput{Token: token, Platform: PlatformAndroid, AppVersion: "1.0"}); err != nil {
+		h.t.Fatalf("register device: %v", err)
+	}
+}
+
+// standardPolicy makes rotation [first] tier 0, users [second] tier 1, the
+// webhook tier 2, a minute each, and sets it as the force default.
+func (h *harness) standardPolicy(first, second string, repeat int) Policy {
+	h.t.Helper()
+	ctx := h.as("sup")
+	rot, err := h.oncall.CreateRotation(ctx, Rotation{Name: "Duty", Members: []string{first}, ShiftHours: 24,
+		Handover: "08:00", StartDate: "2025-01-01"})
+	if err != nil {
+		h.t.Fatalf("create rotation: %v", err)
+	}
+	p, err := h.oncall.CreatePolicy(ctx, Policy{Name: "Urgent", Repeat: repeat, Tiers: []Tier{
+		{RotationID: rot.ID, DelaySeconds: 60},
+		{UserIDs: []string{second}, DelaySeconds: 60},
+		{Webhook: &Webhook{URL: h.hook.URL + "/hook", Secret: hookSecret}, DelaySeconds: 60},
+	}})
+	if err != nil {
+		h.t.Fatalf("create policy: %v", err)
+	}
+	if _, err := h.oncall.SetDefault(ctx, p.ID); err != nil {
+		h.t.Fatalf("set default: %v", err)
+	}
+	return p
+}
+
+// open opens an alert for a stored case, as reports do.
+func (h *harness) open(d *Dispatcher, caseID string) {
+	h.t.Helper()
+	if err := d.Open(context.Background(), caseID, testForce, h.clock.Now()); err != nil {
+		h.t.Fatalf("Open: %v", err)
+	}
+	h.cases.store(caseID)
+}
+
+func (h *harness) waitDelivered(n int) {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := h.fcm.WaitDelivered(ctx, n); err != nil {
+		h.t.Fatalf("waiting for %d delivered pages: %v (got %d requests)", n, err, len(h.fcm.Requests()))
+	}
+}
+
+func (h *harness) sweep(d *Dispatcher) {
+	h.t.Helper()
+	if err := d.Sweep(context.Background()); err != nil {
+		h.t.Fatalf("Sweep: %v", err)
+	}
+}
+
+func (h *harness) alert(d *Dispatcher, id string) Alert {
+	h.t.Helper()
+	a, err := d.alert(context.Background(), id)
+	if err != nil {
+		h.t.Fatalf("alert: %v", err)
+	}
+	return a
+}
+
+func delivered(reqs []fcmfake.Request, token string) int {
+	n := 0
+	for _, r := range reqs {
+		if r.Token == token && r.Delivered() {
+			n++
+		}
+	}
+	return n
+}
+
+func dataOf(t *testing.T, r fcmfake.Request) map[string]string {
+	t.Helper()
+	var body struct {
+		Message struct {
+			Data map[string]string `json:"data"`
+		} `json:"message"`
+	}
+	if err := json.Unmarshal(r.Body, &body); err != nil {
+		t.Fatal(err)
+	}
+	return body.Message.Data
+}

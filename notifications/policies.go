@@ -1,0 +1,197 @@
+package notifications
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"speaksafe/database"
+	"speaksafe/errkind"
+)
+
+// CreatePolicy stores an escalation policy of the caller's force. Rotations
+// and users it names must belong to that force.
+func (s *OnCall) CreatePolicy(ctx context.Context, p Policy) (Policy, error) {
+	c, err := staffCaller(ctx)
+	if err != nil {
+		return Policy{}, err
+	}
+	if err := p.Validate(s.minDelay); err != nil {
+		return Policy{}, err
+	}
+	v := &errkind.ValidationError{}
+	for i, t := range p.Tiers {
+		if t.RotationID != "" {
+			_, err := s.Rotation(ctx, c.ForceID, t.RotationID)
+			v.Check(err != nil, fmt.Sprintf("tiers[%d].rotationId", i), "is not a rotation of this force")
+		}
+		if len(t.UserIDs) > 0 {
+			if err := s.checkMembers(ctx, c.ForceID, fmt.Sprintf("tiers[%d].userIds", i), t.UserIDs); err != nil {
+				if ve := asValidation(err); ve != nil {
+					v.Fields = append(v.Fields, ve.Fields...)
+				} else {
+					return Policy{}, err
+				}
+			}
+		}
+	}
+	if err := v.Err(); err != nil {
+		return Policy{}, err
+	}
+	p.ID, p.ForceID, p.CreatedBy, p.CreatedAt = newID(), c.ForceID, c.UserID, s.now().UTC()
+	if _, err := s.db.Collection(colPolicies).InsertOne(ctx, p); err != nil {
+		return Policy{}, fmt.Errorf("notifications: create policy: %w", err)
+	}
+	return p, nil
+}
+
+// Policies lists the caller's force's policies and says which is default.
+func (s *OnCall) Policies(ctx context.Context) ([]Policy, string, error) {
+	c, err := staffCaller(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	var out []Policy
+	if err := s.find(ctx, colPolicies, bson.D{{Key: "forceId", Value: c.ForceID}}, &out); err != nil {
+		return nil, "", err
+	}
+	def, err := s.defaultPolicyID(ctx, c.ForceID)
+	return out, def, err
+}
+
+// Policy returns policy id if it belongs to forceID (by _id, force checked
+// in code; cached because policies never change).
+func (s *OnCall) Policy(ctx context.Context, forceID, id string) (Policy, error) {
+	s.mu.RLock()
+	p, ok := s.policies[id]
+	s.mu.RUnlock()
+	if !ok {
+		err := s.db.Collection(colPolicies).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&p)
+		if database.IsNotFound(err) {
+			return Policy{}, fmt.Errorf("notifications: policy %s: %w", id, errkind.NotFound)
+		}
+		if err != nil {
+			return Policy{}, fmt.Errorf("notifications: policy %s: %w", id, err)
+		}
+		s.mu.Lock()
+		s.policies[id] = p
+		s.mu.Unlock()
+	}
+	if p.ForceID != forceID {
+		return Policy{}, fmt.Errorf("notifications: policy %s: %w", id, errkind.NotFound)
+	}
+	return p, nil
+}
+
+type defaultDoc struct {
+	ForceID   string    `bson:"_id"`
+	PolicyID  string    `bson:"policyId"`
+	SetBy     string    `bson:"setBy"`
+	UpdatedAt time.Time `bson:"updatedAt"`
+}
+
+// SetDefault makes policy id the one urgent reports of the caller's force
+// use. Alerts already open keep the policy they started with.
+func (s *OnCall) SetDefault(ctx context.Context, id string) (Policy, error) {
+	c, err := staffCaller(ctx)
+	if err != nil {
+		return Policy{}, err
+	}
+	p, err := s.Policy(ctx, c.ForceID, id)
+	if err != nil {
+		return Policy{}, err
+	}
+	d := defaultDoc{ForceID: c.ForceID, PolicyID: id, SetBy: c.UserID, UpdatedAt: s.now().UTC()}
+	_, err = s.db.Collection(colDefaults).ReplaceOne(ctx, bson.D{{Key: "_id", Value: c.ForceID}}, d,
+		options.Replace().SetUpsert(true))
+	if err != nil {
+		return Policy{}, fmt.Errorf("notifications: set default policy: %w", err)
+	}
+	return p, nil
+}
+
+func (s *OnCall) defaultPolicyID(ctx context.Context, forceID string) (string, error) {
+	var d defaultDoc
+	err := s.db.Collection(colDefaults).FindOne(ctx, bson.D{{Key: "_id", Value: forceID}}).Decode(&d)
+	if database.IsNotFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("notifications: default policy of %s: %w", forceID, err)
+	}
+	return d.PolicyID, nil
+}
+
+// TierNow is who a tier would reach at one moment.
+type TierNow struct {
+	Index      int
+	RotationID string
+	UserIDs    []string
+	Webhook    bool
+	// Gap is true when the tier would reach nobody.
+	Gap bool
+}
+
+// ResolveTier returns the active members of forceID that tier t reaches at
+// at. A webhook tier reaches no users.
+func (s *OnCall) ResolveTier(ctx context.Context, forceID string, t Tier, at time.Time) ([]string, error) {
+	var ids []string
+	switch {
+	case t.RotationID != "":
+		r, err := s.Rotation(ctx, forceID, t.RotationID)
+		if err != nil {
+			return nil, err
+		}
+		ovs, err := s.overrides(ctx, forceID, at)
+		if err != nil {
+			return nil, err
+		}
+		ids = OnCallUsers(r, ovs, at)
+	case len(t.UserIDs) > 0:
+		ids = dedupe(t.UserIDs)
+	}
+	out := ids[:0:0]
+	for _, id := range ids {
+		_, ok, err := activeStaff(ctx, s.users, id, forceID)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// Now says who each tier of the caller's force's default policy reaches
+// now. The policy id is empty when the force has no default policy.
+func (s *OnCall) Now(ctx context.Context) (string, []TierNow, error) {
+	c, err := staffCaller(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	id, err := s.defaultPolicyID(ctx, c.ForceID)
+	if err != nil || id == "" {
+		return "", nil, err
+	}
+	p, err := s.Policy(ctx, c.ForceID, id)
+	if err != nil {
+		return "", nil, err
+	}
+	now := s.now()
+	out := make([]TierNow, 0, len(p.Tiers))
+	for i, t := range p.Tiers {
+		tn := TierNow{Index: i, RotationID: t.RotationID, Webhook: t.Webhook != nil}
+		if !tn.Webhook {
+			if tn.UserIDs, err = s.ResolveTier(ctx, c.ForceID, t, now); err != nil {
+				return "", nil, err
+			}
+			tn.Gap = len(tn.UserIDs) == 0
+		}
+		out = append(out, tn)
+	}
+	return id, out, nil
+}

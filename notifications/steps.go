@@ -1,0 +1,257 @@
+package notifications
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"speaksafe/database"
+)
+
+// Step kinds.
+const (
+	stepPage    = "page"
+	stepWebhook = "webhook"
+	stepGap     = "gap"
+)
+
+// stepDoc is one escalation step of one alert, claimed by inserting
+// "<alertID>:<step>". Whoever inserts it resolved the recipients; everyone
+// else uses what it says, so all instances page the same devices.
+type stepDoc struct {
+	ID        string       `bson:"_id"`
+	AlertID   string       `bson:"alertId"`
+	Step      int          `bson:"step"`
+	Tier      int          `bson:"tier"`
+	Round     int          `bson:"round"`
+	Kind      string       `bson:"kind"`
+	StartedAt time.Time    `bson:"startedAt"`
+	NextDueAt time.Time    `bson:"nextDueAt"`
+	Users     []string     `bson:"users,omitempty"`
+	Devices   []stepDevice `bson:"devices,omitempty"`
+	Gap       string       `bson:"gap,omitempty"`
+	TTL       int64        `bson:"ttlSeconds"`
+	By        string       `bson:"by"`
+}
+
+type stepDevice struct {
+	ID     string `bson:"id"`
+	UserID string `bson:"userId"`
+}
+
+func stepID(alertID string, step int) string { return alertID + ":" + strconv.Itoa(step) }
+
+// targets are the delivery keys of a step: device ids or "webhook".
+func (s stepDoc) targets() []string {
+	switch s.Kind {
+	case stepWebhook:
+		return []string{"webhook"}
+	case stepPage:
+		out := make([]string, len(s.Devices))
+		for i, dv := range s.Devices {
+			out[i] = dv.ID
+		}
+		return out
+	}
+	return nil
+}
+
+// walk runs every step that is due, delivers what is pending, and returns
+// when the alert next needs attention, or finished when the policy is
+// exhausted with nothing left to deliver.
+func (d *Dispatcher) walk(ctx context.Context, a Alert, p Policy, now time.Time) (time.Time, bool, error) {
+	var wake time.Time
+	pending := false
+	due := a.OpenedAt
+	total := p.Steps()
+	for k := 0; k < total; k++ {
+		s, ok, err := d.loadStep(ctx, a.ID, k)
+		if err != nil {
+			return time.Time{}, false, err
+		}
+		if !ok {
+			if due.After(now) {
+				return minTime(wake, due), false, nil
+			}
+			if k > 0 && d.acked(ctx, a.ID) {
+				// Taken while this pass was paging: escalate no further.
+				return now, false, nil
+			}
+			if s, err = d.runStep(ctx, a, p, k, now); err != nil {
+				return time.Time{}, false, err
+			}
+		}
+		w, more := d.deliverStep(ctx, a, s)
+		wake, pending = minTime(wake, w), pending || more
+		due = s.NextDueAt
+	}
+	if due.After(now) || pending {
+		return minTime(wake, due), false, nil
+	}
+	return time.Time{}, true, nil
+}
+
+// acked reports whether the alert has been acknowledged (errors count as
+// not: paging once too often beats not paging).
+func (d *Dispatcher) acked(ctx context.Context, alertID string) bool {
+	n, err := d.db.Collection(colAcks).CountDocuments(ctx, bson.D{{Key: "_id", Value: alertID}})
+	return err == nil && n > 0
+}
+
+func (d *Dispatcher) loadStep(ctx context.Context, alertID string, k int) (stepDoc, bool, error) {
+	d.mu.Lock()
+	s, ok := d.steps[alertID][k]
+	d.mu.Unlock()
+	if ok {
+		return s, true, nil
+	}
+	err := d.db.Collection(colSteps).FindOne(ctx, bson.D{{Key: "_id", Value: stepID(alertID, k)}}).Decode(&s)
+	if database.IsNotFound(err) {
+		return stepDoc{}, false, nil
+	}
+	if err != nil {
+		return stepDoc{}, false, fmt.Errorf("notifications: step %d of %s: %w", k, alertID, err)
+	}
+	d.cacheStep(s)
+	return s, true, nil
+}
+
+func (d *Dispatcher) cacheStep(s stepDoc) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.steps[s.AlertID] == nil {
+		d.steps[s.AlertID] = map[int]stepDoc{}
+	}
+	d.steps[s.AlertID][s.Step] = s
+}
+
+// runStep resolves tier k's recipients and claims the step. When another
+// worker claimed it first, its version wins.
+func (d *Dispatcher) runStep(ctx context.Context, a Alert, p Policy, k int, now time.Time) (stepDoc, error) {
+	tier, index, round := p.TierAt(k)
+	delay := max(time.Duration(tier.DelaySeconds)*time.Second, d.cfg.MinDelay)
+	s := stepDoc{ID: stepID(a.ID, k), AlertID: a.ID, Step: k, Tier: index, Round: round, StartedAt: now,
+		NextDueAt: now.Add(delay), TTL: int64(p.Window(d.cfg.MinDelay) / time.Second), By: d.cfg.Instance}
+	if tier.Webhook != nil {
+		s.Kind = stepWebhook
+	} else {
+		if err := d.resolve(ctx, a.ForceID, tier, now, &s); err != nil {
+			return stepDoc{}, err
+		}
+	}
+	if s.Kind == stepGap {
+		// Nobody to wait for: the next tier is due at once.
+		s.NextDueAt = now
+	}
+	_, err := d.db.Collection(colSteps).InsertOne(ctx, s)
+	if database.IsDuplicateKey(err) {
+		s, _, err = d.loadStep(ctx, a.ID, k)
+		return s, err
+	}
+	if err != nil {
+		return stepDoc{}, fmt.Errorf("notifications: claim step %d of %s: %w", k, a.ID, err)
+	}
+	d.cacheStep(s)
+	d.stepClaimed(ctx, a, s)
+	return s, nil
+}
+
+// resolve fills s with the devices of everyone tier reaches now, or marks
+// the step as a gap.
+func (d *Dispatcher) resolve(ctx context.Context, forceID string, tier Tier, now time.Time, s *stepDoc) error {
+	users, err := d.oncall.ResolveTier(ctx, forceID, tier, now)
+	if err != nil {
+		return err
+	}
+	s.Kind, s.Users = stepPage, users
+	for _, u := range users {
+		devs, err := d.devices.ForUser(ctx, u)
+		if err != nil {
+			return err
+		}
+		for _, dv := range devs {
+			s.Devices = append(s.Devices, stepDevice{ID: dv.ID, UserID: u})
+		}
+	}
+	switch {
+	case len(users) == 0:
+		s.Kind, s.Gap = stepGap, "nobody on call"
+	case len(s.Devices) == 0:
+		s.Kind, s.Gap = stepGap, "no registered devices"
+	}
+	return nil
+}
+
+// stepClaimed records a step this worker took.
+func (d *Dispatcher) stepClaimed(ctx context.Context, a Alert, s stepDoc) {
+	if s.Step > 0 {
+		d.metrics.escalations.Inc()
+	}
+	set := bson.D{{Key: "step", Value: s.Step}, {Key: "tier", Value: s.Tier}, {Key: "round", Value: s.Round}}
+	update := bson.D{{Key: "$set", Value: set}}
+	if s.Kind == stepGap {
+		d.metrics.gaps.Inc()
+		d.log.WarnContext(ctx, "escalation tier reached nobody; moving on", "alert_id", a.ID,
+			"step", s.Step, "tier", s.Tier, "gap", s.Gap)
+		update = append(update, bson.E{Key: "$inc", Value: bson.D{{Key: "gaps", Value: 1}}})
+	}
+	if _, err := d.db.Collection(colAlerts).UpdateOne(ctx, bson.D{{Key: "_id", Value: a.ID}}, update); err != nil {
+		d.log.ErrorContext(ctx, "alert progress not recorded", "alert_id", a.ID, "err", err)
+	}
+	detail := map[string]string{"step": strconv.Itoa(s.Step), "tier": strconv.Itoa(s.Tier), "kind": s.Kind}
+	if s.Gap != "" {
+		detail["gap"] = s.Gap
+	}
+	d.record(ctx, "", "alert.step", a.ID, detail)
+}
+
+// deliverStep delivers every target of s in parallel and returns the
+// earliest time one needs attention again and whether any is still pending.
+func (d *Dispatcher) deliverStep(ctx context.Context, a Alert, s stepDoc) (time.Time, bool) {
+	targets := s.targets()
+	wakes := make([]time.Time, len(targets))
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		if d.isFinished(a.ID, s.Step, t) {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w, err := d.deliver(ctx, a, s, t)
+			if err != nil {
+				d.log.ErrorContext(ctx, "delivery failed; will retry", "alert_id", a.ID, "step", s.Step, "err", err)
+				w = d.now().Add(d.cfg.SweepInterval)
+			}
+			wakes[i] = w
+		}()
+	}
+	wg.Wait()
+	var wake time.Time
+	pending := false
+	for _, w := range wakes {
+		if !w.IsZero() {
+			wake, pending = minTime(wake, w), true
+		}
+	}
+	return wake, pending
+}
+
+func (d *Dispatcher) isFinished(alertID string, step int, target string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.finished[alertID][strconv.Itoa(step)+":"+target]
+}
+
+func (d *Dispatcher) markFinished(alertID string, step int, target string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.finished[alertID] == nil {
+		d.finished[alertID] = map[string]bool{}
+	}
+	d.finished[alertID][strconv.Itoa(step)+":"+target] = true
+}
