@@ -81,10 +81,6 @@ type Credentials struct {
 // unknown address, wrong password, no password yet, disabled, wrong code.
 var errLogin = fmt.Errorf("accounts: sign-in failed: %w", errkind.Unauthorized)
 
-// ErrMFARequired says the password was right and the account has a second
-// factor: ask for the code and try again.
-var ErrMFARequired = errors.New("accounts: a TOTP or recovery code is required")
-
 // Login checks credentials and starts a session. Every failure answers the
 // same error after the same work (an Argon2id verification), so a caller
 // cannot tell unknown accounts from wrong passwords.
@@ -145,7 +141,9 @@ func (a *Auth) secondFactor(ctx context.Context, u User, cr Credentials) error {
 	case cr.RecoveryCode != "":
 		ok, err = a.useRecoveryCode(ctx, u, cr.RecoveryCode)
 	default:
-		return ErrMFARequired
+		// The password was right and the account has a second factor:
+		// the app asks for the code and tries again.
+		return errkind.Invalid("totpCode", "this account needs a TOTP code or a recovery code")
 	}
 	if err != nil {
 		return err

@@ -2,12 +2,23 @@ package server
 
 import (
 	"context"
+
+	"speaksafe/accounts"
+	"speaksafe/audit"
+	"speaksafe/database"
+	"speaksafe/fieldcrypt"
+	"speaksafe/handlers"
+	"speaksafe/ratelimit"
 )
 
 // wiring holds what one domain's section builds and a later one needs.
 // Sections run in the order below; each engineer edits only their own.
 type wiring struct {
 	// accounts section sets these.
+	Accounts *accounts.Store
+	Audit    *audit.Log
+	Limiter  *ratelimit.Limiter
+	Limits   *handlers.Limits
 	// content section sets these.
 	// alerts section sets these.
 	// reports section sets these.
@@ -16,7 +27,47 @@ type wiring struct {
 // wire builds every domain: stores, indexes, seed data, routes, workers.
 func (a *App) wire(ctx context.Context) error {
 	// ---- accounts (organisations, users, tokens, audit, rate limits) ----
-
+	signing, err := accounts.ParseSigningKeys(a.cfg.JWTSigningKeys)
+	if err != nil {
+		return err
+	}
+	totpKeys, err := fieldcrypt.Parse(a.cfg.DataKeys)
+	if err != nil {
+		return err
+	}
+	hasher, err := accounts.NewHasher(accounts.Argon2Params(a.cfg.Argon2))
+	if err != nil {
+		return err
+	}
+	mfaRoles, err := accounts.ParseRoles("MFA_REQUIRED_ROLES", a.cfg.MFARequiredRoles)
+	if err != nil {
+		return err
+	}
+	// Embedded mode is one process, so rate-limit counts live in memory
+	// there; with MongoDB they are shared by every instance.
+	a.w.Limiter, err = ratelimit.New(a.db, []byte(a.cfg.RateLimitSecret), a.cfg.Embedded, a.clock)
+	if err != nil {
+		return err
+	}
+	a.w.Limits = handlers.NewLimits(a.w.Limiter)
+	a.w.Audit = audit.New(a.db, a.logger, a.clock)
+	a.w.Accounts = accounts.NewStore(a.db, a.logger, a.clock)
+	a.w.Accounts.UseAuditor(a.w.Audit)
+	tokens := accounts.NewTokens(signing, a.clock)
+	auth := accounts.NewAuth(accounts.AuthDeps{Store: a.w.Accounts, Tokens: tokens, Hasher: hasher,
+		Limiter: a.w.Limiter, DataKeys: totpKeys, MFARoles: mfaRoles, Now: a.clock})
+	a.Router.UseStaffAuthenticator(accounts.NewAuthenticator(tokens, a.w.Accounts))
+	a.AddSetup("accounts indexes", func(ctx context.Context) error {
+		return database.EnsureIndexes(ctx, a.db, append(accounts.Indexes(), ratelimit.Indexes()...))
+	})
+	a.AddSetup("bootstrap admin", func(ctx context.Context) error {
+		return auth.Bootstrap(ctx, a.cfg.BootstrapAdminEmail, a.cfg.BootstrapAdminPassword)
+	})
+	a.AddWorker("accounts sweep", accounts.Sweeper(a.w.Accounts, a.w.Limiter, a.w.Audit, a.logger))
+	handlers.NewAuth(auth, a.w.Limits).Routes(a.Router)
+	handlers.NewMe(a.w.Accounts, auth).Routes(a.Router)
+	handlers.NewOrganisations(a.w.Accounts).Routes(a.Router)
+	handlers.NewUsers(a.w.Accounts).Routes(a.Router)
 	// ---- end accounts ----
 
 	// ---- content ----

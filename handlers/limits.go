@@ -1,0 +1,46 @@
+package handlers
+
+import (
+	"context"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"speaksafe/errkind"
+)
+
+// RateLimiter counts attempts per key; ratelimit.Limiter implements it.
+type RateLimiter interface {
+	// Allow counts one attempt of key in bucket and reports whether it is
+	// within max per window, or else how long until it may be retried.
+	Allow(ctx context.Context, bucket, key string, max int, window time.Duration) (bool, time.Duration, error)
+	// ClientKey turns a client address into a key that is not the address.
+	ClientKey(ip string) string
+}
+
+// Limits builds per-client rate-limit middleware.
+type Limits struct {
+	l RateLimiter
+}
+
+// NewLimits returns Limits counting with l.
+func NewLimits(l RateLimiter) *Limits { return &Limits{l: l} }
+
+// PerClient allows each client max requests per window in bucket and
+// answers 429 problem+json with Retry-After beyond that. The client is the
+// keyed hash of c.IP(), which honours X-Forwarded-For only from
+// TRUSTED_PROXIES, so a client cannot dodge the limit by inventing
+// forwarded addresses. The address is never stored or logged.
+func (x *Limits) PerClient(bucket string, max int, window time.Duration) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		key := x.l.ClientKey(c.IP())
+		ok, retry, err := x.l.Allow(c.UserContext(), bucket, key, max, window)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return &errkind.RateLimited{RetryAfter: retry}
+		}
+		return c.Next()
+	}
+}

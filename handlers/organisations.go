@@ -1,0 +1,136 @@
+package handlers
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"speaksafe/accounts"
+	"speaksafe/errkind"
+)
+
+// allStaff is every staff role: routes whose objects are scoped by the
+// store (a caller sees only their own organisation's) admit them all.
+func allStaff() []accounts.Role {
+	return []accounts.Role{accounts.RoleAdmin, accounts.RoleSupervisor, accounts.RoleOfficer,
+		accounts.RoleSafeguardingLead, accounts.RoleSchoolStaff}
+}
+
+// Organisations serves police forces and schools.
+type Organisations struct {
+	store *accounts.Store
+}
+
+// NewOrganisations returns the organisation handlers.
+func NewOrganisations(store *accounts.Store) *Organisations { return &Organisations{store: store} }
+
+// Routes registers the routes. Admins create and change organisations;
+// everyone else sees only their own.
+func (h *Organisations) Routes(r *Router) {
+	r.Add(fiber.MethodPost, "/v1/organisations", Roles(accounts.RoleAdmin), h.create)
+	r.Add(fiber.MethodGet, "/v1/organisations", Roles(allStaff()...), h.list)
+	r.Add(fiber.MethodGet, "/v1/organisations/:id", Roles(allStaff()...), h.get)
+	r.Add(fiber.MethodPatch, "/v1/organisations/:id", Roles(accounts.RoleAdmin), h.update)
+}
+
+type organisationResponse struct {
+	ID        string    `json:"id"`
+	Kind      string    `json:"kind"`
+	Name      string    `json:"name"`
+	Code      string    `json:"code"`
+	ForceID   string    `json:"forceId,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+func toOrganisation(o accounts.Organisation) organisationResponse {
+	return organisationResponse{ID: o.ID, Kind: string(o.Kind), Name: o.Name, Code: o.Code, ForceID: o.ForceID,
+		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+}
+
+type organisationList struct {
+	Items []organisationResponse `json:"items"`
+	Next  string                 `json:"next,omitempty"`
+}
+
+type createOrganisationRequest struct {
+	Kind    string `json:"kind"`
+	Name    string `json:"name"`
+	Code    string `json:"code"`
+	ForceID string `json:"forceId,omitempty"`
+}
+
+func (h *Organisations) create(c *fiber.Ctx) error {
+	var req createOrganisationRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	o, err := h.store.CreateOrganisation(c.UserContext(), accounts.Organisation{
+		Kind: accounts.OrgKind(req.Kind), Name: req.Name, Code: req.Code, ForceID: req.ForceID,
+	})
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(toOrganisation(o))
+}
+
+func (h *Organisations) list(c *fiber.Ctx) error {
+	limit, err := pageLimit(c)
+	if err != nil {
+		return err
+	}
+	kind := c.Query("kind")
+	if kind != "" && kind != string(accounts.OrgForce) && kind != string(accounts.OrgSchool) {
+		return errkind.Invalid("kind", "must be force or school")
+	}
+	items, err := h.store.ListOrganisations(c.UserContext(), accounts.OrganisationQuery{
+		Kind: accounts.OrgKind(kind), ForceID: c.Query("forceId"), After: c.Query("after"), Limit: limit,
+	})
+	if err != nil {
+		return err
+	}
+	out := organisationList{Items: make([]organisationResponse, len(items))}
+	for i, o := range items {
+		out.Items[i] = toOrganisation(o)
+	}
+	if len(items) == limit {
+		out.Next = items[len(items)-1].ID
+	}
+	return c.JSON(out)
+}
+
+func (h *Organisations) get(c *fiber.Ctx) error {
+	o, err := h.store.Organisation(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(toOrganisation(o))
+}
+
+type updateOrganisationRequest struct {
+	Name *string `json:"name,omitempty"`
+}
+
+func (h *Organisations) update(c *fiber.Ctx) error {
+	var req updateOrganisationRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	o, err := h.store.UpdateOrganisation(c.UserContext(), c.Params("id"), accounts.OrganisationPatch{Name: req.Name})
+	if err != nil {
+		return err
+	}
+	return c.JSON(toOrganisation(o))
+}
+
+// pageLimit reads the limit query parameter: 1 to 100, 50 when absent.
+func pageLimit(c *fiber.Ctx) (int, error) {
+	if c.Query("limit") == "" {
+		return 50, nil
+	}
+	n := c.QueryInt("limit", -1)
+	if n < 1 || n > 100 {
+		return 0, errkind.Invalid("limit", "must be 1 to 100")
+	}
+	return n, nil
+}

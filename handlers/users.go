@@ -1,0 +1,128 @@
+package handlers
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"speaksafe/accounts"
+)
+
+// Users serves staff accounts. Admins manage everyone; safeguarding leads
+// the users of their own organisation; supervisors may read theirs.
+type Users struct {
+	store *accounts.Store
+}
+
+// NewUsers returns the user handlers.
+func NewUsers(store *accounts.Store) *Users { return &Users{store: store} }
+
+// Routes registers the routes.
+func (h *Users) Routes(r *Router) {
+	managers := Roles(accounts.RoleAdmin, accounts.RoleSafeguardingLead)
+	r.Add(fiber.MethodPost, "/v1/users", managers, h.create)
+	r.Add(fiber.MethodGet, "/v1/users", Roles(accounts.RoleAdmin, accounts.RoleSafeguardingLead, accounts.RoleSupervisor), h.list)
+	r.Add(fiber.MethodGet, "/v1/users/:id", Roles(allStaff()...), h.get)
+	r.Add(fiber.MethodPatch, "/v1/users/:id", managers, h.update)
+}
+
+type userResponse struct {
+	ID          string    `json:"id"`
+	Email       string    `json:"email"`
+	Name        string    `json:"name"`
+	Role        string    `json:"role"`
+	OrgID       string    `json:"orgId,omitempty"`
+	Disabled    bool      `json:"disabled"`
+	MFAEnrolled bool      `json:"mfaEnrolled"`
+	CreatedAt   time.Time `json:"createdAt"`
+	UpdatedAt   time.Time `json:"updatedAt"`
+}
+
+func toUser(u accounts.User) userResponse {
+	return userResponse{ID: u.ID, Email: u.Email, Name: u.Name, Role: string(u.Role), OrgID: u.OrgID,
+		Disabled: u.Disabled, MFAEnrolled: u.MFAEnrolled(), CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+}
+
+type createUserRequest struct {
+	Email string `json:"email"`
+	Name  string `json:"name"`
+	Role  string `json:"role"`
+	OrgID string `json:"orgId,omitempty"`
+}
+
+type createdUserResponse struct {
+	userResponse
+	// InviteToken is shown once: the new user sets a password with it.
+	InviteToken string `json:"inviteToken"`
+}
+
+func (h *Users) create(c *fiber.Ctx) error {
+	var req createUserRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	u, invite, err := h.store.CreateUser(c.UserContext(), accounts.NewUser{
+		Email: req.Email, Name: req.Name, Role: accounts.Role(req.Role), OrgID: req.OrgID,
+	})
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(createdUserResponse{userResponse: toUser(u), InviteToken: invite})
+}
+
+type userList struct {
+	Items []userResponse `json:"items"`
+	Next  string         `json:"next,omitempty"`
+}
+
+func (h *Users) list(c *fiber.Ctx) error {
+	limit, err := pageLimit(c)
+	if err != nil {
+		return err
+	}
+	items, err := h.store.ListUsers(c.UserContext(), accounts.UserQuery{
+		OrgID: c.Query("orgId"), Role: accounts.Role(c.Query("role")), After: c.Query("after"), Limit: limit,
+	})
+	if err != nil {
+		return err
+	}
+	out := userList{Items: make([]userResponse, len(items))}
+	for i, u := range items {
+		out.Items[i] = toUser(u)
+	}
+	if len(items) == limit {
+		out.Next = items[len(items)-1].ID
+	}
+	return c.JSON(out)
+}
+
+func (h *Users) get(c *fiber.Ctx) error {
+	u, err := h.store.GetUser(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(toUser(u))
+}
+
+type updateUserRequest struct {
+	Name     *string `json:"name,omitempty"`
+	Role     *string `json:"role,omitempty"`
+	Disabled *bool   `json:"disabled,omitempty"`
+}
+
+func (h *Users) update(c *fiber.Ctx) error {
+	var req updateUserRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	p := accounts.UserPatch{Name: req.Name, Disabled: req.Disabled}
+	if req.Role != nil {
+		r := accounts.Role(*req.Role)
+		p.Role = &r
+	}
+	u, err := h.store.UpdateUser(c.UserContext(), c.Params("id"), p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toUser(u))
+}
