@@ -90,7 +90,7 @@ func (s *Store) AddReporterMessage(ctx context.Context, body string) (Message, e
 		return Message{}, err
 	}
 	if d.Status == StatusClosed {
-		return Message{}, fmt.Errorf("reports: case %s is closed: %w", id, errkind.Conflict)
+		return Message{}, &conflict{"This case is closed. If something else has happened, please make a new report."}
 	}
 	e, err := s.newEntry(d.ID, AuthorReporter, "", body, messageField)
 	if err != nil {

@@ -53,7 +53,7 @@ func (s *Store) SetStatus(ctx context.Context, id string, c StatusChange) (CaseD
 	}
 	from := d.Status
 	if c.Status.rank() < from.rank() || (c.Status == from && from == StatusClosed) {
-		return CaseDetail{}, fmt.Errorf("reports: case %s is %s, cannot become %s: %w", id, from, c.Status, errkind.Conflict)
+		return CaseDetail{}, &conflict{fmt.Sprintf("The case is %s and cannot become %s: cases only move forward.", from, c.Status)}
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	if c.Status != from {
@@ -73,7 +73,11 @@ func (s *Store) SetStatus(ctx context.Context, id string, c StatusChange) (CaseD
 		}
 	}
 	if d.Urgent && from.rank() <= StatusAcknowledged.rank() {
-		if err := s.cfg.Alerter.Acknowledged(ctx, d.ID, caller.UserID, now); err != nil {
+		alerter, err := s.alerts()
+		if err != nil {
+			return CaseDetail{}, err
+		}
+		if err := alerter.Acknowledged(ctx, d.ID, caller.UserID, now); err != nil {
 			return CaseDetail{}, fmt.Errorf("reports: acknowledge alert of case %s: %w", d.ID, err)
 		}
 	}

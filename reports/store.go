@@ -7,12 +7,14 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"speaksafe/database"
+	"speaksafe/errkind"
 	"speaksafe/fieldcrypt"
 )
 
@@ -73,6 +75,26 @@ type Handlers interface {
 	CanHandle(ctx context.Context, forceID, userID string) (bool, error)
 }
 
+// ForcesFunc adapts a function to Forces.
+type ForcesFunc func(ctx context.Context, code string) (string, error)
+
+// ForceID calls f.
+func (f ForcesFunc) ForceID(ctx context.Context, code string) (string, error) { return f(ctx, code) }
+
+// AuditFunc adapts a function to Auditor.
+type AuditFunc func(ctx context.Context, e AuditEvent) error
+
+// Record calls f.
+func (f AuditFunc) Record(ctx context.Context, e AuditEvent) error { return f(ctx, e) }
+
+// HandlersFunc adapts a function to Handlers.
+type HandlersFunc func(ctx context.Context, forceID, userID string) (bool, error)
+
+// CanHandle calls f.
+func (f HandlersFunc) CanHandle(ctx context.Context, forceID, userID string) (bool, error) {
+	return f(ctx, forceID, userID)
+}
+
 // Config holds the dependencies and settings of a Store.
 type Config struct {
 	Keys     *fieldcrypt.Keys
@@ -106,14 +128,17 @@ type Store struct {
 	// process. The embedded store runs in one process and its conditional
 	// updates are not atomic, so this is what keeps two officers' updates
 	// (or a message and a status change) from losing each other there.
-	locks [64]sync.Mutex
+	locks   [64]sync.Mutex
+	alerter atomic.Pointer[alerterBox]
 }
 
-// NewStore returns a store over db. Keys, Alerter, Forces, Audit and Limiter
-// are required.
+// NewStore returns a store over db. Keys, Forces, Audit, Limiter and
+// Handlers are required. The Alerter may come later (UseAlerter), because
+// the alert engine in turn needs this store; until it is set, urgent reports
+// are refused rather than stored without an alert.
 func NewStore(db *mongo.Database, cfg Config) (*Store, error) {
 	var missing []error
-	for name, dep := range map[string]any{"Keys": cfg.Keys, "Alerter": cfg.Alerter, "Forces": cfg.Forces, "Audit": cfg.Audit, "Limiter": cfg.Limiter, "Handlers": cfg.Handlers} {
+	for name, dep := range map[string]any{"Keys": cfg.Keys, "Forces": cfg.Forces, "Audit": cfg.Audit, "Limiter": cfg.Limiter, "Handlers": cfg.Handlers} {
 		if dep == nil || isNilPointer(dep) {
 			missing = append(missing, fmt.Errorf("reports: config: %s is required", name))
 		}
@@ -136,8 +161,34 @@ func NewStore(db *mongo.Database, cfg Config) (*Store, error) {
 	if cfg.IdempotencyTTL <= 0 {
 		cfg.IdempotencyTTL = 24 * time.Hour
 	}
-	return &Store{db: db, cfg: cfg, keys: cfg.Keys, hasher: newHasher(cfg.Argon2), now: cfg.Now, log: cfg.Logger}, nil
+	st := &Store{db: db, cfg: cfg, keys: cfg.Keys, hasher: newHasher(cfg.Argon2), now: cfg.Now, log: cfg.Logger}
+	if cfg.Alerter != nil {
+		st.alerter.Store(&alerterBox{cfg.Alerter})
+	}
+	return st, nil
 }
+
+type alerterBox struct{ a Alerter }
+
+// UseAlerter sets the alert engine. Call it during wiring, before serving.
+func (s *Store) UseAlerter(a Alerter) { s.alerter.Store(&alerterBox{a}) }
+
+// alerts returns the alert engine, or an error when none is wired: an
+// urgent report must never be stored without one.
+func (s *Store) alerts() (Alerter, error) {
+	b := s.alerter.Load()
+	if b == nil || b.a == nil {
+		return nil, errors.New("reports: no alert engine wired; urgent reports cannot be taken")
+	}
+	return b.a, nil
+}
+
+// conflict is a Conflict whose explanation is safe to show the client.
+type conflict struct{ detail string }
+
+func (c *conflict) Error() string          { return "reports: " + c.detail }
+func (c *conflict) Unwrap() error          { return errkind.Conflict }
+func (c *conflict) ConflictDetail() string { return c.detail }
 
 func isNilPointer(v any) bool {
 	k, ok := v.(*fieldcrypt.Keys)

@@ -144,7 +144,7 @@ func (s *Store) Submit(ctx context.Context, key string, r Report) (Submission, e
 // finishing the work if needed); another report under the key is refused.
 func (s *Store) resume(ctx context.Context, a *answer, body string, r *Report) (Submission, error) {
 	if subtle.ConstantTimeCompare([]byte(a.BodyHash), []byte(body)) != 1 {
-		return Submission{}, fmt.Errorf("reports: Idempotency-Key was used for another report: %w", errkind.Conflict)
+		return Submission{}, &conflict{"This Idempotency-Key was already used for a different report; use a new key for a new report."}
 	}
 	return s.complete(ctx, a, r)
 }
@@ -160,8 +160,12 @@ func (s *Store) complete(ctx context.Context, a *answer, r *Report) (Submission,
 	if exists {
 		return a.submission(), nil
 	}
+	var alerter Alerter
 	if a.Urgent {
-		if err := s.cfg.Alerter.Open(ctx, a.CaseID, a.ForceID, a.CreatedAt); err != nil {
+		if alerter, err = s.alerts(); err != nil {
+			return Submission{}, err
+		}
+		if err := alerter.Open(ctx, a.CaseID, a.ForceID, a.CreatedAt); err != nil {
 			return Submission{}, fmt.Errorf("reports: open alert for case %s: %w", a.CaseID, err)
 		}
 	}
@@ -176,7 +180,7 @@ func (s *Store) complete(ctx context.Context, a *answer, r *Report) (Submission,
 		return a.submission(), nil // a racing retry stored it
 	}
 	if a.Urgent {
-		s.cfg.Alerter.Start(a.CaseID)
+		alerter.Start(a.CaseID)
 	}
 	s.log.InfoContext(ctx, "report received", "case_id", a.CaseID, "urgent", a.Urgent)
 	return a.submission(), nil

@@ -291,3 +291,24 @@ func TestMovedCiphertextDoesNotOpen(t *testing.T) {
 		t.Errorf("case B with A's ciphertext opened: got text %q, want an error", d.WhatHappened)
 	}
 }
+
+// With no alert engine wired, an urgent report is refused and nothing is
+// stored; a routine one is still taken.
+func TestUrgentReportRefusedWithoutAlertEngine(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	st, err := NewStore(e.db, Config{Keys: e.keys, Argon2: Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1},
+		Forces: fakeForces{"AB": forceA}, Audit: e.audit, Limiter: e.limiter, Handlers: fakeHandlers{}, Now: e.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Submit(context.Background(), newKey(), urgentReport("x")); err == nil {
+		t.Fatal("urgent report without an alert engine: got nil error, want one")
+	}
+	if n := e.count(t, collCases); n != 0 {
+		t.Errorf("cases: got %d, want 0", n)
+	}
+	if _, err := st.Submit(context.Background(), newKey(), routine("x")); err != nil {
+		t.Errorf("routine report without an alert engine: %v", err)
+	}
+}
