@@ -1,0 +1,163 @@
+package handlers
+
+import (
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"speaksafe/reports"
+)
+
+// Reports serves report intake and the opening of reporter sessions: the
+// anonymous routes. Nothing here reads the client's address, user agent or
+// any other header that could identify the child, except the keyed hash
+// that per-client rate limits use.
+type Reports struct {
+	store  *reports.Store
+	limits *Limits
+}
+
+// NewReports returns the report intake handlers.
+func NewReports(store *reports.Store, limits *Limits) *Reports {
+	return &Reports{store: store, limits: limits}
+}
+
+// Per-client limits of the anonymous routes. A school or a family often
+// shares one address, so intake is generous; session opening is where
+// guessing would happen, so it is tight.
+const (
+	reportsPerClient       = 30
+	reportsWindow          = 10 * time.Minute
+	sessionsPerClient      = 10
+	sessionsWindow         = 15 * time.Minute
+	reporterWritesPerLimit = 30
+	reporterWritesWindow   = time.Hour
+)
+
+// Routes registers the intake routes.
+func (h *Reports) Routes(r *Router) {
+	r.Add(fiber.MethodPost, "/v1/reports", Public(),
+		h.limits.PerClient("reports-submit", reportsPerClient, reportsWindow), h.submit)
+	r.Add(fiber.MethodPost, "/v1/reports/session", Public(),
+		h.limits.PerClient("reports-session", sessionsPerClient, sessionsWindow), h.openSession)
+}
+
+type reportHandleBody struct {
+	Platform string `json:"platform"`
+	Handle   string `json:"handle"`
+}
+
+type reportAnswersBody struct {
+	InDangerNow     bool               `json:"inDangerNow"`
+	HappeningNow    bool               `json:"happeningNow"`
+	MeetingPlanned  bool               `json:"meetingPlanned"`
+	MeetingAt       *time.Time         `json:"meetingAt"`
+	KnowsWhereILive bool               `json:"knowsWhereILive"`
+	Handles         []reportHandleBody `json:"handles"`
+	AgeBand         string             `json:"ageBand"`
+}
+
+type reportContactBody struct {
+	Name       string `json:"name"`
+	Phone      string `json:"phone"`
+	Email      string `json:"email"`
+	SafeTimes  string `json:"safeTimes"`
+	MayContact bool   `json:"mayContact"`
+}
+
+type reportRequest struct {
+	ForceCode    string             `json:"forceCode"`
+	Category     string             `json:"category"`
+	WhatHappened string             `json:"whatHappened"`
+	Answers      *reportAnswersBody `json:"answers"`
+	Contact      *reportContactBody `json:"contact"`
+}
+
+func (req *reportRequest) toReport() reports.Report {
+	r := reports.Report{ForceCode: req.ForceCode, Category: reports.Category(req.Category), WhatHappened: req.WhatHappened}
+	if a := req.Answers; a != nil {
+		r.Answers = reports.Answers{InDangerNow: a.InDangerNow, HappeningNow: a.HappeningNow, MeetingPlanned: a.MeetingPlanned,
+			MeetingAt: a.MeetingAt, KnowsWhereILive: a.KnowsWhereILive, AgeBand: reports.AgeBand(a.AgeBand)}
+		for _, h := range a.Handles {
+			r.Answers.Handles = append(r.Answers.Handles, reports.Handle{Platform: h.Platform, Handle: h.Handle})
+		}
+	}
+	if c := req.Contact; c != nil {
+		r.Contact = &reports.Contact{Name: c.Name, Phone: c.Phone, Email: c.Email, SafeTimes: c.SafeTimes, MayContact: c.MayContact}
+	}
+	return r
+}
+
+type reportHelplineResponse struct {
+	Name  string `json:"name"`
+	Phone string `json:"phone,omitempty"`
+	URL   string `json:"url,omitempty"`
+	When  string `json:"when"`
+}
+
+type reportGuidanceResponse struct {
+	CallEmergencyNow bool                     `json:"callEmergencyNow"`
+	WhatHappensNext  string                   `json:"whatHappensNext"`
+	Helplines        []reportHelplineResponse `json:"helplines"`
+	Images           reportImagesResponse     `json:"images"`
+}
+
+type reportImagesResponse struct {
+	Text string `json:"text"`
+	URL  string `json:"url"`
+}
+
+type reportResponse struct {
+	Reference string                 `json:"reference"`
+	Receipt   string                 `json:"receipt"`
+	Urgent    bool                   `json:"urgent"`
+	Guidance  reportGuidanceResponse `json:"guidance"`
+}
+
+func toReportGuidance(g reports.Guidance) reportGuidanceResponse {
+	out := reportGuidanceResponse{CallEmergencyNow: g.CallEmergencyNow, WhatHappensNext: g.WhatHappensNext,
+		Images: reportImagesResponse{Text: g.Images.Text, URL: g.Images.URL}, Helplines: []reportHelplineResponse{}}
+	for _, h := range g.Helplines {
+		out.Helplines = append(out.Helplines, reportHelplineResponse{Name: h.Name, Phone: h.Phone, URL: h.URL, When: h.When})
+	}
+	return out
+}
+
+func (h *Reports) submit(c *fiber.Ctx) error {
+	var req reportRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	key := strings.Clone(c.Get("Idempotency-Key"))
+	sub, err := h.store.Submit(c.UserContext(), key, req.toReport())
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(reportResponse{
+		Reference: sub.Reference, Receipt: sub.Receipt, Urgent: sub.Urgent, Guidance: toReportGuidance(sub.Guidance),
+	})
+}
+
+type reporterSessionRequest struct {
+	Reference string `json:"reference"`
+	Receipt   string `json:"receipt"`
+}
+
+type reporterSessionResponse struct {
+	Token     string    `json:"token"`
+	TokenType string    `json:"tokenType"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+func (h *Reports) openSession(c *fiber.Ctx) error {
+	var req reporterSessionRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	s, err := h.store.OpenSession(c.UserContext(), req.Reference, req.Receipt)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(reporterSessionResponse{Token: s.Token, TokenType: "Bearer", ExpiresAt: s.ExpiresAt})
+}

@@ -1,0 +1,86 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"speaksafe/accounts"
+	"speaksafe/audit"
+	"speaksafe/database"
+	"speaksafe/errkind"
+	"speaksafe/fieldcrypt"
+	"speaksafe/handlers"
+	"speaksafe/reports"
+)
+
+// reportsSweepInterval is how often the retention schedule runs.
+const reportsSweepInterval = 15 * time.Minute
+
+// wireReports builds the reports store, its routes and its retention
+// sweeper. It needs the accounts section (organisations, users, audit, rate
+// limits). The alert engine joins with a.w.Reports.UseAlerter; until it
+// does, urgent reports are refused rather than stored without an alert.
+func (a *App) wireReports() error {
+	keys, err := fieldcrypt.Parse(a.cfg.DataKeys)
+	if err != nil {
+		return err
+	}
+	a.w.Reports, err = reports.NewStore(a.db, reports.Config{
+		Keys:                keys,
+		Argon2:              reports.Argon2Params(a.cfg.Argon2),
+		Forces:              reports.ForcesFunc(a.forceByCode),
+		Audit:               reports.AuditFunc(a.auditReports),
+		Limiter:             a.w.Limiter,
+		Handlers:            reports.HandlersFunc(a.canHandleCases),
+		Logger:              a.logger,
+		Now:                 a.clock,
+		ClosedCaseRetention: a.cfg.ClosedCaseRetention,
+	})
+	if err != nil {
+		return err
+	}
+	a.Router.UseReporterAuthenticator(a.w.Reports)
+	a.AddSetup("reports indexes", func(ctx context.Context) error {
+		return database.EnsureIndexes(ctx, a.db, reports.Indexes())
+	})
+	a.AddWorker("reports retention", WorkerFunc(func(ctx context.Context) {
+		a.w.Reports.RunSweeper(ctx, reportsSweepInterval)
+	}))
+	handlers.NewReports(a.w.Reports, a.w.Limits).Routes(a.Router)
+	handlers.NewReporterCases(a.w.Reports, a.w.Limits).Routes(a.Router)
+	handlers.NewCases(a.w.Reports).Routes(a.Router)
+	return nil
+}
+
+// forceByCode resolves the force code a child picked; a school's code is
+// not a force.
+func (a *App) forceByCode(ctx context.Context, code string) (string, error) {
+	o, err := a.w.Accounts.OrganisationByCode(ctx, code)
+	if err != nil {
+		return "", err
+	}
+	if o.Kind != accounts.OrgForce {
+		return "", fmt.Errorf("server: organisation code is not a force: %w", errkind.NotFound)
+	}
+	return o.ID, nil
+}
+
+func (a *App) auditReports(ctx context.Context, e reports.AuditEvent) error {
+	return a.w.Audit.Record(ctx, audit.Entry{Actor: e.Actor, Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID, Detail: e.Detail})
+}
+
+// canHandleCases reports whether userID is an active officer or supervisor
+// of force forceID, who may be assigned its cases.
+func (a *App) canHandleCases(ctx context.Context, forceID, userID string) (bool, error) {
+	u, err := a.w.Accounts.LookupUser(ctx, userID)
+	if errors.Is(err, errkind.NotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return !u.Disabled && u.OrgKind == accounts.OrgForce && u.ForceID == forceID &&
+		(u.Role == accounts.RoleOfficer || u.Role == accounts.RoleSupervisor), nil
+}
