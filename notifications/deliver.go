@@ -242,7 +242,7 @@ func (d *Dispatcher) sendWebhook(ctx context.Context, a Alert, s stepDoc) error 
 	defer cancel()
 	ev := WebhookEvent{Event: "alert.unacknowledged", AlertID: a.ID, ForceID: a.ForceID, OpenedAt: a.OpenedAt,
 		Step: s.Step, Tier: s.Tier, Round: s.Round, SentAt: d.now().UTC().Truncate(time.Second)}
-	return postWebhook(sctx, d.hc, *p.Tiers[s.Tier].Webhook, ev)
+	return postWebhook(sctx, d.hc, p.Tiers[s.Tier].Webhook.URL, d.cfg.WebhookSecret, ev)
 }
 
 // retryDelay is the wait before attempt n+1: exponential from one second to

@@ -31,6 +31,8 @@ type EngineConfig struct {
 	// Lease is how long an attempt claimed by another worker is trusted to
 	// be in flight before it is taken for dead and retried.
 	Lease time.Duration
+	// WebhookSecret (WEBHOOK_SECRET) signs control-room webhooks.
+	WebhookSecret string
 	// Instance names this process in claim documents (diagnostics only).
 	Instance string
 }
@@ -116,6 +118,10 @@ func NewDispatcher(deps Deps, cfg EngineConfig) *Dispatcher {
 		now: deps.Now, cfg: cfg, base: base, cancel: cancel, busy: map[string]*run{},
 		steps: map[string]map[int]stepDoc{}, finished: map[string]map[string]bool{}}
 }
+
+// UseCases sets the reports store once it exists (reports are wired after
+// alerts, and need the dispatcher themselves).
+func (d *Dispatcher) UseCases(c Cases) { d.cases = c }
 
 // Run sweeps for due alerts every SweepInterval until ctx ends.
 func (d *Dispatcher) Run(ctx context.Context) {
@@ -285,8 +291,9 @@ func (d *Dispatcher) checkAck(ctx context.Context, a Alert) (bool, error) {
 // confirmCase makes sure the case exists before anyone is paged; an alert
 // whose case never appeared within the grace period is voided.
 func (d *Dispatcher) confirmCase(ctx context.Context, a Alert, started bool, now time.Time) (bool, time.Time, error) {
-	ok := started
-	if !ok && d.cases != nil {
+	// Without a Cases store nothing can be checked: page rather than void.
+	ok := started || d.cases == nil
+	if !ok {
 		var err error
 		if ok, err = d.cases.CaseExists(ctx, a.ID); err != nil {
 			return false, now.Add(d.cfg.SweepInterval), err

@@ -142,7 +142,7 @@ func (h *harness) dispatcher() *Dispatcher {
 	}
 	d := NewDispatcher(Deps{DB: h.db, OnCall: h.oncall, Devices: h.devs, Sender: sender, Cases: h.cases,
 		Webhooks: h.hook.Client(), Log: h.log, Now: h.clock.Now},
-		EngineConfig{MinDelay: time.Minute, Grace: 2 * time.Minute, SweepInterval: time.Second})
+		EngineConfig{WebhookSecret: hookSecret, MinDelay: time.Minute, Grace: 2 * time.Minute, SweepInterval: time.Second})
 	h.t.Cleanup(d.Stop)
 	return d
 }
@@ -181,7 +181,7 @@ func (h *harness) standardPolicy(first, second string, repeat int) Policy {
 	p, err := h.oncall.CreatePolicy(ctx, Policy{Name: "Urgent", Repeat: repeat, Tiers: []Tier{
 		{RotationID: rot.ID, DelaySeconds: 60},
 		{UserIDs: []string{second}, DelaySeconds: 60},
-		{Webhook: &Webhook{URL: h.hook.URL + "/hook", Secret: hookSecret}, DelaySeconds: 60},
+		{Webhook: &Webhook{URL: h.hook.URL + "/hook"}, DelaySeconds: 60},
 	}})
 	if err != nil {
 		h.t.Fatalf("create policy: %v", err)

@@ -19,11 +19,10 @@ type Tier struct {
 }
 
 // Webhook is the control room's endpoint: FCM must not be the only channel
-// for a life-safety alert. Secret signs each request (HMAC-SHA256) and is
-// never returned by the API.
+// for a life-safety alert. Requests are signed with the service's
+// WEBHOOK_SECRET, so no secret is stored with a policy.
 type Webhook struct {
-	URL    string `bson:"url"`
-	Secret string `bson:"secret"`
+	URL string `bson:"url"`
 }
 
 // Policy is an ordered list of tiers, walked 1+Repeat times until someone
@@ -44,7 +43,6 @@ const (
 	MaxTiers        = 10
 	MaxRepeat       = 10
 	MaxDelaySeconds = 3600
-	MinSecretLen    = 32
 )
 
 // Validate checks every field against minDelay (ESCALATION_MIN_DELAY) and
@@ -87,8 +85,6 @@ func validateWebhook(v *errkind.ValidationError, f string, w Webhook) {
 	u, err := url.Parse(w.URL)
 	v.Check(err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || len(w.URL) > 500,
 		f+".url", "must be an https URL")
-	v.Check(len(w.Secret) < MinSecretLen || len(w.Secret) > 200, f+".secret",
-		fmt.Sprintf("must be %d to 200 characters", MinSecretLen))
 }
 
 // Steps is how many tier steps an alert under p walks at most.

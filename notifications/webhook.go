@@ -55,18 +55,18 @@ func VerifySignature(secret, timestamp, signature string, body []byte) bool {
 
 // postWebhook sends one signed event. Any 2xx is success; anything else is
 // a retryable failure carrying the receiver's Retry-After.
-func postWebhook(ctx context.Context, hc *http.Client, w Webhook, ev WebhookEvent) error {
+func postWebhook(ctx context.Context, hc *http.Client, url, secret string, ev WebhookEvent) error {
 	body, err := json.Marshal(ev)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return &SendError{Reason: ReasonInvalid, Err: err}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ev.SentAt.Unix(), 10))
-	req.Header.Set(HeaderSignature, Sign(w.Secret, ev.SentAt, body))
+	req.Header.Set(HeaderSignature, Sign(secret, ev.SentAt, body))
 	resp, err := hc.Do(req)
 	if err != nil {
 		return &SendError{Reason: ReasonUnavailable, Err: fmt.Errorf("webhook: %w", err)}

@@ -8,6 +8,7 @@ import (
 	"speaksafe/database"
 	"speaksafe/fieldcrypt"
 	"speaksafe/handlers"
+	"speaksafe/notifications"
 	"speaksafe/ratelimit"
 	"speaksafe/reports"
 )
@@ -22,6 +23,7 @@ type wiring struct {
 	Limits   *handlers.Limits
 	// content section sets these.
 	// alerts section sets these.
+	Alerts *notifications.Dispatcher // reports: Alerter; call Alerts.UseCases(reportsStore)
 	// reports section sets these.
 	Reports *reports.Store
 }
@@ -77,6 +79,23 @@ func (a *App) wire(ctx context.Context) error {
 	// ---- end content ----
 
 	// ---- alerts (devices, on-call, alerts, push) ----
+	sender, err := notifications.NewSender(ctx, notifications.FCMConfig{ProjectID: a.cfg.FirebaseProjectID,
+		CredentialsFile: a.cfg.GoogleCredentials, Endpoint: a.cfg.FCMEndpoint}, a.logger)
+	if err != nil {
+		return err
+	}
+	onCall := notifications.NewOnCall(a.db, a.w.Accounts, a.clock, a.cfg.EscalationMinDelay)
+	devices := notifications.NewDevices(a.db, a.w.Accounts, a.logger, a.clock)
+	a.w.Alerts = notifications.NewDispatcher(notifications.Deps{DB: a.db, OnCall: onCall, Devices: devices,
+		Sender: sender, Audit: a.w.Audit, Metrics: notifications.NewMetrics(a.Metrics), Log: a.logger, Now: a.clock},
+		notifications.EngineConfig{MinDelay: a.cfg.EscalationMinDelay, WebhookSecret: a.cfg.WebhookSecret})
+	a.AddSetup("alerts indexes", func(ctx context.Context) error {
+		return database.EnsureIndexes(ctx, a.db, notifications.Indexes())
+	})
+	a.AddWorker("alerts dispatcher", WorkerFunc(a.w.Alerts.Run))
+	handlers.NewDevices(devices).Routes(a.Router)
+	handlers.NewOnCall(onCall).Routes(a.Router)
+	handlers.NewAlerts(a.w.Alerts).Routes(a.Router)
 
 	// ---- end alerts ----
 

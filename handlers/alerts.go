@@ -1,0 +1,84 @@
+package handlers
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"speaksafe/accounts"
+	"speaksafe/notifications"
+)
+
+// Alerts serves urgent-case alerts to the officers of their force: the
+// list, delivery receipts and acknowledgement.
+type Alerts struct {
+	engine *notifications.Dispatcher
+}
+
+// NewAlerts returns the /v1/alerts handlers.
+func NewAlerts(engine *notifications.Dispatcher) *Alerts { return &Alerts{engine: engine} }
+
+// Routes registers the routes.
+func (h *Alerts) Routes(r *Router) {
+	force := Roles(accounts.RoleOfficer, accounts.RoleSupervisor)
+	r.Add(fiber.MethodGet, "/v1/alerts", force, h.list)
+	r.Add(fiber.MethodPost, "/v1/alerts/:id/received", force, h.received)
+	r.Add(fiber.MethodPost, "/v1/alerts/:id/ack", force, h.ack)
+}
+
+type alertResponse struct {
+	ID             string     `json:"id"`
+	State          string     `json:"state"`
+	Step           int        `json:"step"`
+	Tier           int        `json:"tier"`
+	Round          int        `json:"round"`
+	PagesSent      int        `json:"pagesSent"`
+	Gaps           int        `json:"gaps"`
+	OpenedAt       time.Time  `json:"openedAt"`
+	FirstPageAt    *time.Time `json:"firstPageAt,omitempty"`
+	DeliveredAt    *time.Time `json:"deliveredAt,omitempty"`
+	AcknowledgedAt *time.Time `json:"acknowledgedAt,omitempty"`
+	AcknowledgedBy string     `json:"acknowledgedBy,omitempty"`
+}
+
+type alertList struct {
+	Items []alertResponse `json:"items"`
+}
+
+func toAlert(a notifications.Alert) alertResponse {
+	return alertResponse{ID: a.ID, State: a.State, Step: a.Step, Tier: a.Tier, Round: a.Round,
+		PagesSent: a.PagesSent, Gaps: a.Gaps, OpenedAt: a.OpenedAt, FirstPageAt: a.FirstPageAt,
+		DeliveredAt: a.DeliveredAt, AcknowledgedAt: a.AckAt, AcknowledgedBy: a.AckBy}
+}
+
+func (h *Alerts) list(c *fiber.Ctx) error {
+	limit, err := pageLimit(c)
+	if err != nil {
+		return err
+	}
+	items, err := h.engine.List(c.UserContext(), limit)
+	if err != nil {
+		return err
+	}
+	out := alertList{Items: make([]alertResponse, len(items))}
+	for i, a := range items {
+		out.Items[i] = toAlert(a)
+	}
+	return c.JSON(out)
+}
+
+func (h *Alerts) received(c *fiber.Ctx) error {
+	a, err := h.engine.Received(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(toAlert(a))
+}
+
+func (h *Alerts) ack(c *fiber.Ctx) error {
+	a, err := h.engine.Ack(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(toAlert(a))
+}
