@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
-
 )
 
 //go:embed seed/*.md
@@ -121,4 +120,3 @@ func (s *Store) Seed(ctx context.Context) error {
 	}
 	return nil
 }
-

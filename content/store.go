@@ -243,4 +243,3 @@ func (s *Store) revision(ctx context.Context, itemID string, rev int) (Revision,
 	s.revMu.Unlock()
 	return r, nil
 }
-

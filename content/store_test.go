@@ -26,7 +26,7 @@ func newClock() *clock {
 	c.t.Store(time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC).UnixNano())
 	return c
 }
-func (c *clock) now() time.Time            { return time.Unix(0, c.t.Load()).UTC() }
+func (c *clock) now() time.Time          { return time.Unix(0, c.t.Load()).UTC() }
 func (c *clock) advance(d time.Duration) { c.t.Add(int64(d)) }
 
 type memAudit struct {

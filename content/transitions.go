@@ -133,4 +133,3 @@ func (s *Store) Withdraw(ctx context.Context, id string, ifMatch int64) (Item, e
 		return nil
 	})
 }
-

@@ -10,7 +10,9 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"speaksafe/accounts"
 	"speaksafe/database"
+	"speaksafe/errkind"
 )
 
 // View kinds counted.
@@ -165,4 +167,60 @@ func shown(n int64) *int64 {
 		return nil
 	}
 	return &n
+}
+
+// MaxStatsDays is the longest period staff statistics cover.
+const MaxStatsDays = 366
+
+// ItemStats are the views of one of the organisation's published items.
+type ItemStats struct {
+	Slug   string
+	Locale string
+	Title  string
+	ViewStats
+}
+
+// Stats are the caller's organisation's view counts over a period.
+type Stats struct {
+	From, To   time.Time
+	Collection *ViewStats // nil for a caller who is not in a school
+	Items      []ItemStats
+}
+
+// Stats returns view counts by day for the caller's school collection and
+// for every item of the caller's organisation that was ever published,
+// over the last days days (today included).
+func (s *Store) Stats(ctx context.Context, days int) (Stats, error) {
+	if days < 1 || days > MaxStatsDays {
+		return Stats{}, errkind.Invalid("days", fmt.Sprintf("must be 1 to %d", MaxStatsDays))
+	}
+	c, err := caller(ctx)
+	if err != nil {
+		return Stats{}, err
+	}
+	to := s.now().UTC()
+	from := time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -(days - 1))
+	out := Stats{From: from, To: to, Items: []ItemStats{}}
+	if c.OrgKind == accounts.OrgSchool && c.OrgID != "" {
+		vs, err := s.viewStats(ctx, ViewCollection, c.OrgID, from, to)
+		if err != nil {
+			return Stats{}, err
+		}
+		out.Collection = &vs
+	}
+	items, err := s.ListOwn(ctx, "")
+	if err != nil {
+		return Stats{}, err
+	}
+	for _, it := range items {
+		if it.Revision == 0 {
+			continue
+		}
+		vs, err := s.viewStats(ctx, ViewItem, it.ID, from, to)
+		if err != nil {
+			return Stats{}, err
+		}
+		out.Items = append(out.Items, ItemStats{Slug: it.Slug, Locale: it.Locale, Title: it.Title, ViewStats: vs})
+	}
+	return out, nil
 }

@@ -45,7 +45,9 @@ type event struct {
 	Item    Item      `bson:"item"`
 }
 
-func eventID(itemID string, version int64) string { return itemID + ":" + strconv.FormatInt(version, 10) }
+func eventID(itemID string, version int64) string {
+	return itemID + ":" + strconv.FormatInt(version, 10)
+}
 
 // caller returns the member of staff in ctx, or Unauthorized.
 func caller(ctx context.Context) (accounts.Caller, error) {
