@@ -2,8 +2,6 @@ package accounts
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -17,6 +15,9 @@ import (
 // Limiter counts attempts; ratelimit.Limiter implements it.
 type Limiter interface {
 	Allow(ctx context.Context, bucket, key string, max int, window time.Duration) (bool, time.Duration, error)
+	// ClientKey is a keyed, daily-rotated hash; used here for addresses
+	// too, so that the stored counter does not name the account.
+	ClientKey(s string) string
 }
 
 // Per-account sign-in allowance: enough for a person who mistypes, far too
@@ -121,8 +122,7 @@ func (a *Auth) throttle(ctx context.Context, email string) error {
 	if a.limiter == nil {
 		return nil
 	}
-	sum := sha256.Sum256([]byte("login:" + email))
-	ok, retry, err := a.limiter.Allow(ctx, "login-account", hex.EncodeToString(sum[:16]), loginPerAccount, loginPerAccountWindow)
+	ok, retry, err := a.limiter.Allow(ctx, "login-account", a.limiter.ClientKey("account:"+email), loginPerAccount, loginPerAccountWindow)
 	if err != nil {
 		return fmt.Errorf("accounts: throttle: %w", err)
 	}
