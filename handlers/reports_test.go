@@ -263,3 +263,45 @@ func TestSessionWrongReceiptAndUnknownReferenceAnswerAlike(t *testing.T) {
 		t.Errorf("answers differ:\n%s\n%s", wrong.Body, unknown.Body)
 	}
 }
+
+// An urgent report answers "call 999" and leaves an open alert whose id is
+// the case id; the officer's acknowledgement (moving the case on) stops it.
+func TestUrgentReportOpensAlert(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	w := app.NewWorld(t)
+	body := routineReport(w.ForceA.Code, "he is outside now")
+	body["answers"] = map[string]any{"inDangerNow": true}
+	res := postReport(t, app, freshKey(), body, nil)
+	if res.Status != http.StatusCreated {
+		t.Fatalf("urgent report: got %d; %s", res.Status, res.Body)
+	}
+	var ans reportAnswer
+	res.Decode(t, &ans)
+	if !ans.Urgent || !ans.Guidance.CallEmergencyNow {
+		t.Errorf("got urgent=%v callEmergencyNow=%v, want true, true", ans.Urgent, ans.Guidance.CallEmergencyNow)
+	}
+	var c struct {
+		ID string `bson:"_id"`
+	}
+	if err := app.DB.Collection("cases").FindOne(context.Background(), bson.D{{Key: "reference", Value: ans.Reference}}).Decode(&c); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := app.DB.Collection("alerts").CountDocuments(context.Background(), bson.D{{Key: "_id", Value: c.ID}}); n != 1 {
+		t.Errorf("alerts with the case's id: got %d, want 1", n)
+	}
+	officer := w.Who(t, "forceA/officer")
+	ack := app.Post(t, "/v1/cases/"+c.ID+"/status", officer.Token, map[string]string{"status": "acknowledged"})
+	if ack.Status != http.StatusOK {
+		t.Fatalf("acknowledge: got %d; %s", ack.Status, ack.Body)
+	}
+	var alert struct {
+		State string `bson:"state"`
+	}
+	if err := app.DB.Collection("alerts").FindOne(context.Background(), bson.D{{Key: "_id", Value: c.ID}}).Decode(&alert); err != nil {
+		t.Fatal(err)
+	}
+	if alert.State != "acknowledged" {
+		t.Errorf("alert state after the case was acknowledged: got %q, want acknowledged", alert.State)
+	}
+}

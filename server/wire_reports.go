@@ -20,8 +20,8 @@ const reportsSweepInterval = 15 * time.Minute
 
 // wireReports builds the reports store, its routes and its retention
 // sweeper. It needs the accounts section (organisations, users, audit, rate
-// limits). The alert engine joins with a.w.Reports.UseAlerter; until it
-// does, urgent reports are refused rather than stored without an alert.
+// limits) and the alerts section (the dispatcher); the two are joined here
+// because each needs the other.
 func (a *App) wireReports() error {
 	keys, err := fieldcrypt.Parse(a.cfg.DataKeys)
 	if err != nil {
@@ -41,6 +41,10 @@ func (a *App) wireReports() error {
 	if err != nil {
 		return err
 	}
+	// Urgent reports open their alert through the dispatcher; the dispatcher
+	// voids alerts whose case never got stored and marks cases acknowledged.
+	a.w.Reports.UseAlerter(a.w.Alerts)
+	a.w.Alerts.UseCases(a.w.Reports)
 	a.Router.UseReporterAuthenticator(a.w.Reports)
 	a.AddSetup("reports indexes", func(ctx context.Context) error {
 		return database.EnsureIndexes(ctx, a.db, reports.Indexes())
