@@ -75,7 +75,7 @@ func TestDeadWorkersAttemptIsRetriedAfterItsLease(t *testing.T) {
 	a := h.alert(dead, "case-d")
 	// The dead worker claimed step 0 and the page's first attempt, then
 	// died before sending.
-	s, err := dead.runStep(ctx, a, p, 0, h.clock.Now())
+	s, _, err := dead.runStep(ctx, a, p, 0, h.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -219,11 +219,15 @@ func (d *Dispatcher) process(ctx context.Context, alertID string, confirmed bool
 	if done, err := d.checkAck(ctx, a); done || err != nil {
 		return err
 	}
-	if !a.CaseConfirmed {
-		ok, wake, err := d.confirmCase(ctx, a, confirmed, now)
+	if !a.CaseConfirmed && !confirmed {
+		ok, wake, err := d.confirmCase(ctx, a, false, now)
 		if err != nil || !ok {
 			return d.setDue(ctx, alertID, wake, err)
 		}
+	}
+	if !a.CaseConfirmed && confirmed {
+		// Started by the report itself: page first, note it afterwards.
+		defer d.confirmCase(ctx, a, true, now) //nolint:errcheck // the sweeper re-checks
 	}
 	if a.PolicyID == "" {
 		return d.unrouted(ctx, a, now)

@@ -98,7 +98,7 @@ type hookRequest struct {
 }
 
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	db     *mongo.Database
 	fcm    *fcmfake.Server
 	clock  *fakeClock
@@ -109,12 +109,30 @@ type harness struct {
 	hook   *httptest.Server
 	hooks  chan hookRequest
 	log    *slog.Logger
+	now    func() time.Time
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	h := &harness{t: t, db: dbtest.New(t), fcm: fcmfake.New(),
-		clock: &fakeClock{t: time.Date(2025, 6, 2, 10, 0, 0, 0, time.UTC)},
+	return newHarnessTB(t, &fakeClock{t: time.Date(2025, 6, 2, 10, 0, 0, 0, time.UTC)}, nil)
+}
+
+// newBenchHarness follows the wall clock: benchmarks measure real latency.
+func newBenchHarness(b *testing.B) *harness {
+	b.Helper()
+	h := newHarnessTB(b, nil, time.Now)
+	h.officer("off1", "token-officer-one-000")
+	h.officer("off2", "token-officer-two-000")
+	h.standardPolicy("off1", "off2", 0)
+	return h
+}
+
+func newHarnessTB(t testing.TB, clock *fakeClock, now func() time.Time) *harness {
+	t.Helper()
+	if now == nil {
+		now = clock.Now
+	}
+	h := &harness{t: t, db: dbtest.New(t), fcm: fcmfake.New(), clock: clock, now: now,
 		users: &fakeUsers{users: map[string]accounts.User{}},
 		cases: &fakeCases{exists: map[string]bool{}, acked: map[string]string{}},
 		hooks: make(chan hookRequest, 100),
@@ -126,8 +144,8 @@ func newHarness(t *testing.T) *harness {
 		h.hooks <- hookRequest{r.Header.Get(HeaderTimestamp), r.Header.Get(HeaderSignature), b}
 	}))
 	t.Cleanup(h.hook.Close)
-	h.oncall = NewOnCall(h.db, h.users, h.clock.Now, time.Minute)
-	h.devs = NewDevices(h.db, h.users, h.log, h.clock.Now)
+	h.oncall = NewOnCall(h.db, h.users, h.now, time.Minute)
+	h.devs = NewDevices(h.db, h.users, h.log, h.now)
 	h.addUser("sup", accounts.RoleSupervisor)
 	return h
 }
@@ -141,7 +159,7 @@ func (h *harness) dispatcher() *Dispatcher {
 		h.t.Fatal(err)
 	}
 	d := NewDispatcher(Deps{DB: h.db, OnCall: h.oncall, Devices: h.devs, Sender: sender, Cases: h.cases,
-		Webhooks: h.hook.Client(), Log: h.log, Now: h.clock.Now},
+		Webhooks: h.hook.Client(), Log: h.log, Now: h.now},
 		EngineConfig{WebhookSecret: hookSecret, MinDelay: time.Minute, Grace: 2 * time.Minute, SweepInterval: time.Second})
 	h.t.Cleanup(d.Stop)
 	return d
@@ -195,7 +213,7 @@ func (h *harness) standardPolicy(first, second string, repeat int) Policy {
 // open opens an alert for a stored case, as reports do.
 func (h *harness) open(d *Dispatcher, caseID string) {
 	h.t.Helper()
-	if err := d.Open(context.Background(), caseID, testForce, h.clock.Now()); err != nil {
+	if err := d.Open(context.Background(), caseID, testForce, h.now()); err != nil {
 		h.t.Fatalf("Open: %v", err)
 	}
 	h.cases.store(caseID)

@@ -67,6 +67,14 @@ func (d *Dispatcher) walk(ctx context.Context, a Alert, p Policy, now time.Time)
 	var wake time.Time
 	pending := false
 	due := a.OpenedAt
+	// Progress is recorded after paging, in step order: the page is what is
+	// urgent.
+	var claimedSteps []stepDoc
+	defer func() {
+		for _, s := range claimedSteps {
+			d.stepClaimed(ctx, a, s)
+		}
+	}()
 	total := p.Steps()
 	for k := 0; k < total; k++ {
 		s, ok, err := d.loadStep(ctx, a.ID, k)
@@ -81,8 +89,12 @@ func (d *Dispatcher) walk(ctx context.Context, a Alert, p Policy, now time.Time)
 				// Taken while this pass was paging: escalate no further.
 				return now, false, nil
 			}
-			if s, err = d.runStep(ctx, a, p, k, now); err != nil {
+			var claimed bool
+			if s, claimed, err = d.runStep(ctx, a, p, k, now); err != nil {
 				return time.Time{}, false, err
+			}
+			if claimed {
+				claimedSteps = append(claimedSteps, s)
 			}
 		}
 		w, more := d.deliverStep(ctx, a, s)
@@ -131,7 +143,7 @@ func (d *Dispatcher) cacheStep(s stepDoc) {
 
 // runStep resolves tier k's recipients and claims the step. When another
 // worker claimed it first, its version wins.
-func (d *Dispatcher) runStep(ctx context.Context, a Alert, p Policy, k int, now time.Time) (stepDoc, error) {
+func (d *Dispatcher) runStep(ctx context.Context, a Alert, p Policy, k int, now time.Time) (stepDoc, bool, error) {
 	tier, index, round := p.TierAt(k)
 	delay := max(time.Duration(tier.DelaySeconds)*time.Second, d.cfg.MinDelay)
 	s := stepDoc{ID: stepID(a.ID, k), AlertID: a.ID, Step: k, Tier: index, Round: round, StartedAt: now,
@@ -140,7 +152,7 @@ func (d *Dispatcher) runStep(ctx context.Context, a Alert, p Policy, k int, now 
 		s.Kind = stepWebhook
 	} else {
 		if err := d.resolve(ctx, a.ForceID, tier, now, &s); err != nil {
-			return stepDoc{}, err
+			return stepDoc{}, false, err
 		}
 	}
 	if s.Kind == stepGap {
@@ -150,14 +162,13 @@ func (d *Dispatcher) runStep(ctx context.Context, a Alert, p Policy, k int, now 
 	_, err := d.db.Collection(colSteps).InsertOne(ctx, s)
 	if database.IsDuplicateKey(err) {
 		s, _, err = d.loadStep(ctx, a.ID, k)
-		return s, err
+		return s, false, err
 	}
 	if err != nil {
-		return stepDoc{}, fmt.Errorf("notifications: claim step %d of %s: %w", k, a.ID, err)
+		return stepDoc{}, false, fmt.Errorf("notifications: claim step %d of %s: %w", k, a.ID, err)
 	}
 	d.cacheStep(s)
-	d.stepClaimed(ctx, a, s)
-	return s, nil
+	return s, true, nil
 }
 
 // resolve fills s with the devices of everyone tier reaches now, or marks
