@@ -24,6 +24,19 @@ func (h *Users) Routes(r *Router) {
 	r.Add(fiber.MethodGet, "/v1/users", Roles(accounts.RoleAdmin, accounts.RoleSafeguardingLead, accounts.RoleSupervisor), h.list)
 	r.Add(fiber.MethodGet, "/v1/users/:id", Roles(allStaff()...), h.get)
 	r.Add(fiber.MethodPatch, "/v1/users/:id", managers, h.update)
+	r.Add(fiber.MethodPost, "/v1/users/:id/invite", managers, h.reissueInvite)
+}
+
+type inviteResponse struct {
+	InviteToken string `json:"inviteToken"`
+}
+
+func (h *Users) reissueInvite(c *fiber.Ctx) error {
+	tok, err := h.store.ReissueInvite(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(inviteResponse{InviteToken: tok})
 }
 
 type userResponse struct {

@@ -39,6 +39,11 @@ func TestUserAndOrganisationMatrix(t *testing.T) {
 		{Who: "schoolA/safeguarding_lead", Request: patch("/v1/users/"+staffA.ID, map[string]any{"name": "Renamed"}), Want: http.StatusOK},
 		{Who: "schoolA/safeguarding_lead", Request: patch("/v1/users/"+staffA.ID, map[string]any{"role": "officer"}), Want: http.StatusBadRequest},
 		{Who: "admin", Request: patch("/v1/users/"+staffA.ID, map[string]any{"name": "Again"}), Want: http.StatusOK},
+		// New invites: only for users one may manage.
+		{Who: "schoolB/safeguarding_lead", Request: apptest.Request{Method: http.MethodPost, Path: "/v1/users/" + staffA.ID + "/invite"}, Want: http.StatusNotFound},
+		{Who: "forceA/supervisor", Request: apptest.Request{Method: http.MethodPost, Path: "/v1/users/" + officerA.ID + "/invite"}, Want: http.StatusForbidden},
+		{Who: "schoolA/safeguarding_lead", Request: apptest.Request{Method: http.MethodPost, Path: "/v1/users/" + staffA.ID + "/invite"}, Want: http.StatusCreated},
+		{Who: "schoolA/safeguarding_lead", Request: apptest.Request{Method: http.MethodPost, Path: "/v1/users/" + w.Admin.ID + "/invite"}, Want: http.StatusNotFound},
 		// Listing users is for managers and supervisors.
 		{Who: "forceA/officer", Request: get("/v1/users"), Want: http.StatusForbidden},
 		{Who: "schoolA/school_staff", Request: get("/v1/users"), Want: http.StatusForbidden},
