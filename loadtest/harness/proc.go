@@ -1,0 +1,281 @@
+// Package harness runs SpeakSafe the way an operator does — the real binary
+// as a separate process, against the embedded store run as its own process
+// (cmd/devstore) — and drives it over HTTP. The load test and the fault
+// suite share it.
+package harness
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Binaries are the built programs.
+type Binaries struct {
+	Server string // the speaksafe binary
+	Store  string // cmd/devstore
+}
+
+// Build compiles the server and the store launcher from the module at root
+// into dir.
+func Build(ctx context.Context, root, dir string) (Binaries, error) {
+	b := Binaries{Server: filepath.Join(dir, "speaksafe"), Store: filepath.Join(dir, "devstore")}
+	for out, pkg := range map[string]string{b.Server: ".", b.Store: "./cmd/devstore"} {
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
+		cmd.Dir = root
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			return b, fmt.Errorf("harness: go build %s: %v\n%s", pkg, err, msg)
+		}
+	}
+	return b, nil
+}
+
+// ModuleRoot walks up from the working directory to the directory holding
+// go.mod, so that tests and `go run` work from anywhere in the module.
+func ModuleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("harness: go.mod not found")
+		}
+		dir = parent
+	}
+}
+
+// Proc is a child process with its combined output kept in memory.
+type Proc struct {
+	Name string
+	Addr string
+	cmd  *exec.Cmd
+	logs *Logs
+	done chan struct{}
+	err  error
+}
+
+// Logs collects a process's output; safe for concurrent use.
+type Logs struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+// Write appends p.
+func (l *Logs) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// String returns everything written so far.
+func (l *Logs) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func startProc(name, bin string, args, env []string, out io.Writer, logs *Logs) (*Proc, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("harness: start %s: %w", name, err)
+	}
+	p := &Proc{Name: name, cmd: cmd, logs: logs, done: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// PID is the process id.
+func (p *Proc) PID() int { return p.cmd.Process.Pid }
+
+// Logs returns the process's output so far.
+func (p *Proc) Logs() string { return p.logs.String() }
+
+// Exited reports whether the process has ended.
+func (p *Proc) Exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Kill sends SIGKILL and waits for the process to be gone.
+func (p *Proc) Kill() {
+	if p.Exited() {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	<-p.done
+}
+
+// Stop sends SIGTERM and waits up to timeout for a clean exit; it kills the
+// process after that. It returns the exit error (nil for exit 0).
+func (p *Proc) Stop(timeout time.Duration) error {
+	if p.Exited() {
+		return p.err
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+		return p.err
+	case <-time.After(timeout):
+		p.Kill()
+		return fmt.Errorf("harness: %s did not stop within %s", p.Name, timeout)
+	}
+}
+
+// FreeAddr returns a loopback address with a port nothing listens on now.
+func FreeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// StartStore runs cmd/devstore on addr with its files in dir and returns once
+// it accepts connections.
+func StartStore(ctx context.Context, bin, addr, dir string) (*Proc, error) {
+	logs := &Logs{}
+	r, w := ioPipe()
+	p, err := startProc("store", bin, []string{"-addr", addr, "-dir", dir}, baseEnv(), &teeFirstLine{w: w, logs: logs}, logs)
+	if err != nil {
+		return nil, err
+	}
+	p.Addr = addr
+	line := make(chan string, 1)
+	go func() {
+		s := bufio.NewScanner(r)
+		if s.Scan() {
+			line <- s.Text()
+		}
+	}()
+	select {
+	case <-line:
+		return p, nil
+	case <-p.done:
+		return nil, fmt.Errorf("harness: store exited: %v\n%s", p.err, logs.String())
+	case <-ctx.Done():
+		p.Kill()
+		return nil, ctx.Err()
+	case <-time.After(60 * time.Second):
+		p.Kill()
+		return nil, fmt.Errorf("harness: store did not start:\n%s", logs.String())
+	}
+}
+
+// Secrets are production-style secrets for a server started outside the
+// embedded development mode (which refuses to start without them).
+type Secrets struct {
+	JWT, DataKeys, RateLimit, Webhook string
+}
+
+// NewSecrets draws fresh random secrets.
+func NewSecrets() Secrets {
+	return Secrets{JWT: "k1:" + randomKey(), DataKeys: "k1:" + randomKey(), RateLimit: randomKey(), Webhook: randomKey()}
+}
+
+func randomKey() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// ServerConfig is what a server process is started with.
+type ServerConfig struct {
+	Addr      string // LISTEN_ADDR
+	StoreURI  string // MONGODB_URI
+	Database  string // MONGODB_DATABASE
+	DataDir   string
+	Secrets   Secrets
+	AdminUser string
+	AdminPass string
+	FCM       string   // FCM_ENDPOINT, empty for the log-only sender
+	Extra     []string // more KEY=value pairs
+}
+
+// Env returns the process environment for c.
+func (c ServerConfig) Env() []string {
+	env := append(baseEnv(),
+		"LISTEN_ADDR="+c.Addr, "MONGODB_URI="+c.StoreURI, "MONGODB_DATABASE="+c.Database,
+		"DATA_DIR="+c.DataDir,
+		"JWT_SIGNING_KEY="+c.Secrets.JWT, "DATA_KEYS="+c.Secrets.DataKeys,
+		"RATE_LIMIT_SECRET="+c.Secrets.RateLimit, "WEBHOOK_SECRET="+c.Secrets.Webhook,
+		"BOOTSTRAP_ADMIN_EMAIL="+c.AdminUser, "BOOTSTRAP_ADMIN_PASSWORD="+c.AdminPass,
+		// The harness's clients sit behind "a proxy" on loopback so that each
+		// simulated child has its own rate-limit bucket (X-Forwarded-For).
+		"TRUSTED_PROXIES=127.0.0.1",
+		// The harness signs staff in with passwords only; MFA is proven by
+		// the accounts tests. school_staff is a role the harness never uses.
+		"MFA_REQUIRED_ROLES=school_staff",
+		"LOG_FORMAT=json",
+	)
+	if c.FCM != "" {
+		env = append(env, "FCM_ENDPOINT="+c.FCM)
+	}
+	return append(env, c.Extra...)
+}
+
+// StartServer runs the server binary with c and returns at once; use
+// WaitReady before sending traffic.
+func StartServer(bin string, c ServerConfig) (*Proc, error) {
+	logs := &Logs{}
+	p, err := startProc("server", bin, nil, c.Env(), logs, logs)
+	if err != nil {
+		return nil, err
+	}
+	p.Addr = c.Addr
+	return p, nil
+}
+
+// WaitReady polls /readyz until it answers 200 (the process starts
+// asynchronously; an operator's health check polls too), up to timeout.
+func (p *Proc) WaitReady(ctx context.Context, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	client := &http.Client{Timeout: 2 * time.Second}
+	for {
+		res, err := client.Get("http://" + p.Addr + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if p.Exited() {
+			return fmt.Errorf("harness: %s exited: %v\n%s", p.Name, p.err, p.Logs())
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("harness: %s not ready after %s\n%s", p.Name, timeout, p.Logs())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func baseEnv() []string {
+	return []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "TMPDIR=" + os.TempDir()}
+}

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"speaksafe/database"
+	"speaksafe/fcmfake"
+	"speaksafe/loadtest/harness"
+)
+
+// stack is the system under test.
+type stack struct {
+	base, storeURI, dataKeys, db string
+	adminEmail, adminPassword    string
+	pid, storePID                int
+	stop                         func()
+}
+
+func spawn(ctx context.Context, o options, dir, fcmEndpoint string) (*stack, error) {
+	root, err := harness.ModuleRoot()
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintln(os.Stderr, "loadtest: building the server and cmd/devstore…")
+	bins, err := harness.Build(ctx, root, filepath.Join(dir, "bin"))
+	if err != nil {
+		return nil, err
+	}
+	storeAddr, err := harness.FreeAddr()
+	if err != nil {
+		return nil, err
+	}
+	store, err := harness.StartStore(ctx, bins.Store, storeAddr, filepath.Join(dir, "store"))
+	if err != nil {
+		return nil, err
+	}
+	addr, err := harness.FreeAddr()
+	if err != nil {
+		store.Kill()
+		return nil, err
+	}
+	cfg := harness.ServerConfig{Addr: addr, StoreURI: "mongodb://" + storeAddr + "/", Database: o.database,
+		DataDir: filepath.Join(dir, "server"), Secrets: harness.NewSecrets(),
+		AdminUser: "admin@speaksafe.test", AdminPass: "admin-" + harness.RandomHex(12), FCM: fcmEndpoint,
+		// Access logs at warn keep the server's own output small under load.
+		Extra: []string{"LOG_LEVEL=warn"}}
+	srv, err := harness.StartServer(bins.Server, cfg)
+	if err != nil {
+		store.Kill()
+		return nil, err
+	}
+	if err := srv.WaitReady(ctx, 2*time.Minute); err != nil {
+		srv.Kill()
+		store.Kill()
+		return nil, err
+	}
+	return &stack{base: "http://" + addr, storeURI: cfg.StoreURI, dataKeys: cfg.Secrets.DataKeys, db: o.database,
+		adminEmail: cfg.AdminUser, adminPassword: cfg.AdminPass, pid: srv.PID(), storePID: store.PID(),
+		stop: func() {
+			if err := srv.Stop(30 * time.Second); err != nil {
+				fmt.Fprintln(os.Stderr, "loadtest: server stop:", err)
+			}
+			_ = store.Stop(30 * time.Second)
+		}}, nil
+}
+
+func run(ctx context.Context, o options, w io.Writer) error {
+	fcm := fcmfake.New()
+	defer fcm.Close()
+	endpoint := fcm.Endpoint()
+	var st *stack
+	if o.base == "" {
+		dir, cleanup, err := workdir(o.keep)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		if st, err = spawn(ctx, o, dir, endpoint); err != nil {
+			return err
+		}
+		defer st.stop()
+	} else {
+		ln, err := net.Listen("tcp", o.fcmListen)
+		if err != nil {
+			return fmt.Errorf("fake FCM: %w", err)
+		}
+		hs := &http.Server{Handler: fcm.Handler()}
+		go func() { _ = hs.Serve(ln) }()
+		defer hs.Close()
+		fmt.Fprintf(os.Stderr, "loadtest: fake FCM at http://%s/v1 (the server's FCM_ENDPOINT)\n", ln.Addr())
+		st = &stack{base: o.base, storeURI: o.storeURI, dataKeys: o.dataKeys, db: o.database,
+			adminEmail: o.adminEmail, adminPassword: o.adminPassword, pid: o.pid}
+		if st.pid == 0 {
+			if st.pid, err = pidListening(portOf(o.base)); err != nil {
+				fmt.Fprintln(os.Stderr, "loadtest: no server RSS:", err)
+			}
+		}
+	}
+	pc := newPageClock(fcm)
+	e := &env{client: harness.NewClient(st.base, o.conc*2), pid: st.pid, storePID: st.storePID, conc: o.conc, dur: o.dur}
+
+	admin, err := e.client.Login(ctx, st.adminEmail, st.adminPassword)
+	if err != nil {
+		return fmt.Errorf("admin sign-in (set BOOTSTRAP_ADMIN_* on the server): %w", err)
+	}
+	suffix := harness.RandomHex(3)
+	intakeForce, err := e.client.SetUpForce(ctx, admin, "lt-intake-"+suffix)
+	if err != nil {
+		return fmt.Errorf("set-up: %w", err)
+	}
+	urgentForce, err := e.client.SetUpForce(ctx, admin, "lt-urgent-"+suffix)
+	if err != nil {
+		return fmt.Errorf("set-up: %w", err)
+	}
+
+	fmt.Fprintf(w, "## SpeakSafe load test — %s\n\nmachine: %s\nserver: %s, store: %s; %d concurrent clients per closed-loop row, %s per row\n",
+		time.Now().UTC().Format(time.RFC3339), machine(), st.base, storeName(st), o.conc, o.dur)
+	var rows []result
+	add := func(r result) {
+		rows = append(rows, r)
+		printTable(os.Stderr, "row done", []result{r})
+	}
+	if o.wants("refs") {
+		add(e.bareFiber(ctx))
+		add(receiptHashes(ctx, o.dur, 2, 19*1024, 1, 8))
+		if st.storeURI != "" {
+			add(e.rawInserts(ctx, st.storeURI))
+		}
+	}
+	if o.wants("content") {
+		add(e.contentList(ctx))
+		add(e.contentNotModified(ctx))
+	}
+	if o.wants("intake") {
+		add(e.intake(ctx, intakeForce.Code))
+	}
+	if o.wants("reporter") {
+		add(e.reporterCase(ctx, intakeForce.Code, 20))
+	}
+	if o.wants("queue") {
+		add(e.officerQueue(ctx, intakeForce.Officer.Token, o.dur))
+	}
+	if o.wants("urgent") {
+		for _, r := range e.urgent(ctx, urgentForce, pc, o.urgentRate, o.urgentDur) {
+			add(r)
+		}
+	}
+	printTable(w, "Rows", rows)
+	if st.pid > 0 {
+		fmt.Fprintf(w, "\nserver VmHWM (peak RSS over its whole life so far): %s MiB\n", mib(readStatusKB(st.pid, "VmHWM")))
+	}
+	if o.wants("growth") && len(o.growth) > 0 {
+		if err := growthRows(ctx, o, st, e, intakeForce, w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func storeName(st *stack) string {
+	if st.storePID > 0 {
+		return "embedded FerretDB/SQLite as its own process (cmd/devstore), reached by MONGODB_URI"
+	}
+	if st.storeURI != "" {
+		return st.storeURI
+	}
+	return "not reachable from the load test"
+}
+
+// growthRows seeds the intake force's reports through the domain store up
+// to each count and measures intake, the case view and the queue again.
+func growthRows(ctx context.Context, o options, st *stack, e *env, f harness.Force, w io.Writer) error {
+	if st.storeURI == "" || st.dataKeys == "" {
+		fmt.Fprintln(w, "\ngrowth: skipped (needs -store-uri and -data-keys with -base)")
+		return nil
+	}
+	client, err := database.Connect(st.storeURI)
+	if err != nil {
+		return err
+	}
+	defer client.Disconnect(context.Background())
+	db := client.Database(st.db)
+	sd, err := newSeeder(db, st.dataKeys, f.ID, f.Code)
+	if err != nil {
+		return err
+	}
+	ge := *e
+	ge.dur = o.growthDur
+	var rows []result
+	for _, n := range o.growth {
+		took, err := sd.fill(ctx, db, n, 8)
+		if err != nil {
+			return fmt.Errorf("seeding to %d: %w", n, err)
+		}
+		have, _ := countCases(ctx, db)
+		fmt.Fprintf(os.Stderr, "loadtest: %d cases stored (seeding took %s)\n", have, took.Round(time.Second))
+		// Access tokens live 15 minutes; seeding may take longer.
+		tok, err := e.client.Login(ctx, f.Officer.Email, f.Officer.Password)
+		if err != nil {
+			return err
+		}
+		label := func(r result) result {
+			r.Name = fmt.Sprintf("%d stored: %s", have, r.Name)
+			if took > 0 {
+				r.Note = fmt.Sprintf("seeded via reports.Store.Submit in %s", took.Round(time.Second))
+			}
+			return r
+		}
+		for _, r := range []result{ge.intake(ctx, f.Code), ge.reporterCase(ctx, f.Code, 8), ge.officerQueue(ctx, tok, o.growthDur)} {
+			rows = append(rows, label(r))
+			printTable(os.Stderr, "growth row done", rows[len(rows)-1:])
+		}
+		if errors.Is(ctx.Err(), context.Canceled) {
+			break
+		}
+	}
+	printTable(w, "Growth with stored reports", rows)
+	return nil
+}
