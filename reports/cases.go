@@ -99,7 +99,7 @@ func (s *Store) markRead(ctx context.Context, userID, id string) (*caseDoc, erro
 		return nil, err
 	}
 	d.FirstReadAt, d.FirstReadBy = &now, userID
-	return d, nil
+	return d, s.syncIndex(ctx, d)
 }
 
 func (s *Store) detail(ctx context.Context, d *caseDoc) (CaseDetail, error) {
@@ -215,5 +215,9 @@ func (s *Store) Assign(ctx context.Context, id, userID string) error {
 	if err := s.audit(ctx, caller.UserID, "case.assigned", d.ID, map[string]string{"assignee": userID}); err != nil {
 		return err
 	}
-	return s.touch(ctx, d.ID, bson.D{{Key: "assignedTo", Value: userID}})
+	if err := s.touch(ctx, d.ID, bson.D{{Key: "assignedTo", Value: userID}}); err != nil {
+		return err
+	}
+	d.AssignedTo = userID
+	return s.syncIndex(ctx, d)
 }

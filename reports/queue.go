@@ -94,9 +94,10 @@ var summaryProjection = bson.D{
 }
 
 // Queue returns the caller's force's cases, urgent first, then oldest first.
-// The force scope is in the filter. On MongoDB the "queue" index serves it;
-// the embedded store scans the cases collection (see docs/reports.md for the
-// measured cost).
+// Open cases come from the force's queue index document (one lookup by
+// _id, see queueindex.go); closed ones from a query with the force scope in
+// the filter, which MongoDB serves from the "queue" index and the embedded
+// store by a scan (see docs/reports.md for the measured costs).
 func (s *Store) Queue(ctx context.Context, f QueueFilter) (QueuePage, error) {
 	caller, err := handlerFrom(ctx)
 	if err != nil {
@@ -107,6 +108,9 @@ func (s *Store) Queue(ctx context.Context, f QueueFilter) (QueuePage, error) {
 	}
 	if f.Limit == 0 {
 		f.Limit = DefaultQueueLimit
+	}
+	if f.Status != StatusClosed {
+		return s.queueFromIndex(ctx, caller.ForceID, f)
 	}
 	filter := bson.D{{Key: "forceId", Value: caller.ForceID}}
 	if f.Status != "" {

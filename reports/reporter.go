@@ -102,6 +102,10 @@ func (s *Store) AddReporterMessage(ctx context.Context, body string) (Message, e
 	if err := s.touch(ctx, d.ID, bson.D{{Key: "reporterMessageAt", Value: e.At}}); err != nil {
 		return Message{}, err
 	}
+	d.ReporterMessageAt = &e.At
+	if err := s.syncIndex(ctx, d); err != nil {
+		return Message{}, err
+	}
 	return Message{ID: e.ID, From: AuthorReporter, At: e.At, Body: body}, nil
 }
 

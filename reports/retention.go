@@ -15,6 +15,8 @@ import (
 // SweepResult counts what one retention sweep deleted.
 type SweepResult struct {
 	Cases, Sessions, IdempotencyRecords int
+	// QueueAdded and QueueRemoved count queue index repairs.
+	QueueAdded, QueueRemoved int
 	// Skipped is true when another instance holds this sweep's slot.
 	Skipped bool
 }
@@ -55,6 +57,9 @@ func (s *Store) Sweep(ctx context.Context, now time.Time, interval time.Duration
 	if res.IdempotencyRecords, err = s.sweepExpired(ctx, collIdempotency, "report_idempotency", now); err != nil {
 		return res, err
 	}
+	if res.QueueAdded, res.QueueRemoved, err = s.repairQueue(ctx, now); err != nil {
+		return res, err
+	}
 	return res, nil
 }
 
@@ -62,7 +67,7 @@ func (s *Store) sweepCases(ctx context.Context, now time.Time) (int, error) {
 	cutoff := now.Add(-s.cfg.ClosedCaseRetention)
 	cur, err := s.coll(collCases).Find(ctx,
 		bson.D{{Key: "status", Value: StatusClosed}, {Key: "closedAt", Value: bson.D{{Key: "$lt", Value: cutoff}}}},
-		options.Find().SetProjection(bson.D{{Key: "reference", Value: 1}, {Key: "closedAt", Value: 1}}).SetLimit(sweepBatch))
+		options.Find().SetProjection(bson.D{{Key: "reference", Value: 1}, {Key: "closedAt", Value: 1}, {Key: "forceId", Value: 1}}).SetLimit(sweepBatch))
 	if err != nil {
 		return 0, dbErr("find expired cases", err)
 	}
@@ -79,6 +84,9 @@ func (s *Store) sweepCases(ctx context.Context, now time.Time) (int, error) {
 		}
 		// The reference goes first so the receipt stops working at once; the
 		// case document goes last, so a half-done deletion is found again.
+		if err := s.dropIndexEntry(ctx, d.ForceID, d.ID); err != nil {
+			return 0, err
+		}
 		for _, step := range []struct{ coll, id string }{{collRefs, d.Reference}, {collThreads, d.ID}, {collCases, d.ID}} {
 			if _, err := s.coll(step.coll).DeleteOne(ctx, bson.D{{Key: "_id", Value: step.id}}); err != nil {
 				return 0, dbErr("delete expired case", err)

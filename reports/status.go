@@ -72,6 +72,12 @@ func (s *Store) SetStatus(ctx context.Context, id string, c StatusChange) (CaseD
 			return CaseDetail{}, err
 		}
 	}
+	if d, err = s.loadCase(ctx, id); err != nil {
+		return CaseDetail{}, err
+	}
+	if err := s.syncIndex(ctx, d); err != nil {
+		return CaseDetail{}, err
+	}
 	if d.Urgent && from.rank() <= StatusAcknowledged.rank() {
 		alerter, err := s.alerts()
 		if err != nil {
@@ -80,9 +86,6 @@ func (s *Store) SetStatus(ctx context.Context, id string, c StatusChange) (CaseD
 		if err := alerter.Acknowledged(ctx, d.ID, caller.UserID, now); err != nil {
 			return CaseDetail{}, fmt.Errorf("reports: acknowledge alert of case %s: %w", d.ID, err)
 		}
-	}
-	if d, err = s.loadCase(ctx, id); err != nil {
-		return CaseDetail{}, err
 	}
 	return s.detail(ctx, d)
 }
@@ -124,7 +127,12 @@ func (s *Store) MarkAcknowledged(ctx context.Context, caseID, userID string, at 
 	if err := s.audit(ctx, userID, "case.status_changed", d.ID, map[string]string{"from": string(StatusNew), "to": string(StatusAcknowledged), "via": "alert"}); err != nil {
 		return err
 	}
-	return s.touch(ctx, d.ID, bson.D{
+	err = s.touch(ctx, d.ID, bson.D{
 		{Key: "status", Value: StatusAcknowledged}, {Key: "acknowledgedAt", Value: at}, {Key: "acknowledgedBy", Value: userID},
 	})
+	if err != nil {
+		return err
+	}
+	d.Status, d.AcknowledgedAt, d.AcknowledgedBy = StatusAcknowledged, &at, userID
+	return s.syncIndex(ctx, d)
 }

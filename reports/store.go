@@ -128,8 +128,9 @@ type Store struct {
 	// process. The embedded store runs in one process and its conditional
 	// updates are not atomic, so this is what keeps two officers' updates
 	// (or a message and a status change) from losing each other there.
-	locks   [64]sync.Mutex
-	alerter atomic.Pointer[alerterBox]
+	locks      [64]sync.Mutex
+	alerter    atomic.Pointer[alerterBox]
+	forceLocks forceLocks
 }
 
 // NewStore returns a store over db. Keys, Forces, Audit, Limiter and

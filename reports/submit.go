@@ -173,6 +173,11 @@ func (s *Store) complete(ctx context.Context, a *answer, r *Report) (Submission,
 	if err != nil {
 		return Submission{}, err
 	}
+	// The queue entry, like the alert, goes in before the case, so a stored
+	// case is never missing from its force's queue.
+	if err := s.syncIndex(ctx, doc); err != nil {
+		return Submission{}, err
+	}
 	if _, err := s.coll(collCases).InsertOne(ctx, doc); err != nil {
 		if !database.IsDuplicateKey(err) {
 			return Submission{}, dbErr("insert case", err)

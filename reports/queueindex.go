@@ -1,0 +1,239 @@
+package reports
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"speaksafe/database"
+	"speaksafe/errkind"
+)
+
+// collQueue holds one document per force listing its open cases: the queue
+// is read with one lookup by _id instead of a scan of every case ever kept
+// (the embedded store answers any other filter by decoding every document).
+// Closed cases leave the index; the rare "closed" queue view scans.
+//
+// Consistency without transactions: an entry is written before the case
+// document is inserted (like the alert), and after every change of the case
+// document, as a whole-entry $set keyed by case id, so every write is
+// idempotent and the newest write wins. The retention sweep repairs what a
+// crash between two writes can leave: entries of cases never stored
+// (ghosts, after a grace period), and entries of cases closed since.
+const collQueue = "case_queue"
+
+// ghostGrace is how old an index entry without a case must be before the
+// repair removes it: a submission in flight writes the entry first.
+const ghostGrace = 10 * time.Minute
+
+type queueEntry struct {
+	Reference         string     `bson:"reference"`
+	Category          Category   `bson:"category"`
+	Urgent            bool       `bson:"urgent"`
+	UrgentReasons     []Reason   `bson:"urgentReasons,omitempty"`
+	Status            Status     `bson:"status"`
+	CreatedAt         time.Time  `bson:"createdAt"`
+	AssignedTo        string     `bson:"assignedTo,omitempty"`
+	FirstReadAt       *time.Time `bson:"firstReadAt,omitempty"`
+	ReporterMessageAt *time.Time `bson:"reporterMessageAt,omitempty"`
+}
+
+type queueDoc struct {
+	ID    string                `bson:"_id"`
+	Cases map[string]queueEntry `bson:"cases"`
+}
+
+func entryOf(d *caseDoc) queueEntry {
+	return queueEntry{Reference: d.Reference, Category: d.Category, Urgent: d.Urgent, UrgentReasons: d.UrgentReasons,
+		Status: d.Status, CreatedAt: d.CreatedAt.UTC().Truncate(time.Millisecond), AssignedTo: d.AssignedTo,
+		FirstReadAt: d.FirstReadAt, ReporterMessageAt: d.ReporterMessageAt}
+}
+
+// forceLocks serialise updates of one force's index document within this
+// process: the embedded store applies $set by rewriting the document, so two
+// concurrent updates of different cases could otherwise lose one. Lock
+// order: a case lock may be held while taking a force lock, never the
+// reverse.
+type forceLocks struct{ m [16]sync.Mutex }
+
+func (l *forceLocks) lock(forceID string) func() {
+	var h uint32
+	for i := 0; i < len(forceID); i++ {
+		h = h*31 + uint32(forceID[i])
+	}
+	m := &l.m[h%uint32(len(l.m))]
+	m.Lock()
+	return m.Unlock
+}
+
+// syncIndex writes d's entry into its force's queue index, or removes it
+// when d is closed.
+func (s *Store) syncIndex(ctx context.Context, d *caseDoc) error {
+	unlock := s.forceLocks.lock(d.ForceID)
+	defer unlock()
+	update := bson.D{{Key: "$set", Value: bson.D{{Key: "cases." + d.ID, Value: entryOf(d)}}}}
+	if d.Status == StatusClosed {
+		update = bson.D{{Key: "$unset", Value: bson.D{{Key: "cases." + d.ID, Value: ""}}}}
+	}
+	_, err := s.coll(collQueue).UpdateOne(ctx, bson.D{{Key: "_id", Value: d.ForceID}}, update, options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return dbErr("update queue index", err)
+	}
+	return nil
+}
+
+func (s *Store) dropIndexEntry(ctx context.Context, forceID, caseID string) error {
+	unlock := s.forceLocks.lock(forceID)
+	defer unlock()
+	_, err := s.coll(collQueue).UpdateOne(ctx, bson.D{{Key: "_id", Value: forceID}},
+		bson.D{{Key: "$unset", Value: bson.D{{Key: "cases." + caseID, Value: ""}}}})
+	if err != nil {
+		return dbErr("update queue index", err)
+	}
+	return nil
+}
+
+// queueFromIndex answers a queue page for open cases from the index.
+func (s *Store) queueFromIndex(ctx context.Context, forceID string, f QueueFilter) (QueuePage, error) {
+	var q queueDoc
+	err := s.coll(collQueue).FindOne(ctx, bson.D{{Key: "_id", Value: forceID}}).Decode(&q)
+	if err != nil && !database.IsNotFound(err) {
+		return QueuePage{}, dbErr("queue index", err)
+	}
+	var c *cursor
+	if f.Cursor != "" {
+		cur, _ := decodeCursor(f.Cursor)
+		c = &cur
+	}
+	all := make([]CaseSummary, 0, len(q.Cases))
+	for id, e := range q.Cases {
+		if e.Status == StatusClosed || (f.Status != "" && e.Status != f.Status) || (f.Category != "" && e.Category != f.Category) {
+			continue
+		}
+		if c != nil && !sortsAfter(e.Urgent, e.CreatedAt, id, *c) {
+			continue
+		}
+		all = append(all, CaseSummary{ID: id, Reference: e.Reference, Category: e.Category, Urgent: e.Urgent,
+			UrgentReasons: e.UrgentReasons, Status: e.Status, CreatedAt: e.CreatedAt, AssignedTo: e.AssignedTo,
+			FirstReadAt: e.FirstReadAt, ReporterMessageAt: e.ReporterMessageAt})
+	}
+	slices.SortFunc(all, func(a, b CaseSummary) int {
+		switch {
+		case a.Urgent != b.Urgent:
+			if a.Urgent {
+				return -1
+			}
+			return 1
+		case !a.CreatedAt.Equal(b.CreatedAt):
+			return a.CreatedAt.Compare(b.CreatedAt)
+		}
+		return compareStrings(a.ID, b.ID)
+	})
+	page := QueuePage{Cases: all}
+	if len(all) > f.Limit {
+		page.Cases = all[:f.Limit]
+		last := page.Cases[f.Limit-1]
+		page.NextCursor = encodeCursor(cursor{Urgent: last.Urgent, CreatedAt: last.CreatedAt, ID: last.ID})
+	}
+	return page, nil
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// sortsAfter reports whether a case sorts after cursor c in (urgent desc,
+// createdAt asc, id asc) order.
+func sortsAfter(urgent bool, createdAt time.Time, id string, c cursor) bool {
+	if urgent != c.Urgent {
+		return c.Urgent // urgent cases come first
+	}
+	if !createdAt.Equal(c.CreatedAt) {
+		return createdAt.After(c.CreatedAt)
+	}
+	return id > c.ID
+}
+
+// repairQueue makes the index match the cases after a crash between two
+// writes: it adds open cases missing from it and removes entries of cases
+// closed or never stored. It reads every open case (a scan), so it runs
+// with the retention sweep, not per request.
+func (s *Store) repairQueue(ctx context.Context, now time.Time) (added, removed int, err error) {
+	cur, err := s.coll(collCases).Find(ctx, bson.D{{Key: "status", Value: bson.D{{Key: "$ne", Value: StatusClosed}}}},
+		options.Find().SetProjection(bson.D{{Key: "forceId", Value: 1}}))
+	if err != nil {
+		return 0, 0, dbErr("repair queue", err)
+	}
+	var open []caseDoc
+	if err := cur.All(ctx, &open); err != nil {
+		return 0, 0, dbErr("repair queue", err)
+	}
+	cur, err = s.coll(collQueue).Find(ctx, bson.D{})
+	if err != nil {
+		return 0, 0, dbErr("repair queue", err)
+	}
+	var docs []queueDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return 0, 0, dbErr("repair queue", err)
+	}
+	isOpen := make(map[string]bool, len(open))
+	for _, d := range open {
+		isOpen[d.ID] = true
+	}
+	indexed := map[string]bool{}
+	for _, q := range docs {
+		for id, e := range q.Cases {
+			indexed[id] = true
+			if isOpen[id] {
+				continue
+			}
+			n, err := s.repairEntry(ctx, q.ID, id, now.Sub(e.CreatedAt) >= ghostGrace)
+			if err != nil {
+				return added, removed, err
+			}
+			removed += n
+		}
+	}
+	for _, d := range open {
+		if indexed[d.ID] {
+			continue
+		}
+		if _, err := s.repairEntry(ctx, d.ForceID, d.ID, false); err != nil {
+			return added, removed, err
+		}
+		added++
+	}
+	return added, removed, nil
+}
+
+// repairEntry re-reads case id under its lock and writes or removes its
+// index entry accordingly; an entry without a case is removed only when
+// dropMissing (it is past the grace period). It returns 1 when it removed one.
+func (s *Store) repairEntry(ctx context.Context, forceID, id string, dropMissing bool) (int, error) {
+	unlock := s.lock(id)
+	defer unlock()
+	d, err := s.loadCase(ctx, id)
+	switch {
+	case errors.Is(err, errkind.NotFound) && dropMissing:
+		return 1, s.dropIndexEntry(ctx, forceID, id)
+	case errors.Is(err, errkind.NotFound):
+		return 0, nil
+	case err != nil:
+		return 0, err
+	}
+	if d.Status == StatusClosed {
+		return 1, s.syncIndex(ctx, d)
+	}
+	return 0, s.syncIndex(ctx, d)
+}

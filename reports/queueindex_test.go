@@ -1,0 +1,103 @@
+package reports
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+func queueIDs(t *testing.T, e *env) map[string]bool {
+	t.Helper()
+	page, err := e.store.Queue(officerA(), QueueFilter{Limit: MaxQueueLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, c := range page.Cases {
+		out[c.ID] = true
+	}
+	return out
+}
+
+// Reports arriving at once for one force all reach its queue: index updates
+// of one force are not lost to each other.
+func TestQueueIndexConcurrentReports(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	const n = 20
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sub, err := e.store.Submit(context.Background(), newKey(), routine(fmt.Sprintf("report %d", i)))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ids[i] = sub.CaseID
+		}()
+	}
+	wg.Wait()
+	got := queueIDs(t, e)
+	for i, id := range ids {
+		if !got[id] {
+			t.Errorf("report %d (%s) is missing from the queue", i, id)
+		}
+	}
+	if len(got) != n {
+		t.Errorf("queue: got %d cases, want %d", len(got), n)
+	}
+}
+
+// After a crash between two writes the sweep repairs the index: a case
+// that never got stored leaves the queue after the grace period, and a
+// stored case whose entry was lost comes back.
+func TestQueueIndexRepair(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	ghost := e.submit(t, routine("never stored"))
+	lost := e.submit(t, routine("entry lost"))
+	closed := e.submit(t, routine("closed, entry left behind"))
+	if _, err := e.db.Collection(collCases).DeleteOne(ctx, bson.D{{Key: "_id", Value: ghost.CaseID}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.dropIndexEntry(ctx, forceA, lost.CaseID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.Collection(collCases).UpdateOne(ctx, bson.D{{Key: "_id", Value: closed.CaseID}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusClosed}}}}); err != nil {
+		t.Fatal(err)
+	}
+	fresh := e.submit(t, routine("in flight"))
+	if _, err := e.db.Collection(collCases).DeleteOne(ctx, bson.D{{Key: "_id", Value: fresh.CaseID}}); err != nil {
+		t.Fatal(err)
+	}
+
+	res, err := e.store.Sweep(ctx, e.clock.Now(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := queueIDs(t, e)
+	if !got[ghost.CaseID] || !got[fresh.CaseID] || !got[lost.CaseID] || got[closed.CaseID] {
+		t.Errorf("within the grace period: got %v; want the ghosts kept, the lost entry back, the closed case gone", got)
+	}
+	e.clock.Advance(time.Hour) // past the grace period, and the next sweep slot
+	res2, err := e.store.Sweep(ctx, e.clock.Now(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = queueIDs(t, e)
+	if got[ghost.CaseID] || got[fresh.CaseID] || !got[lost.CaseID] || len(got) != 1 {
+		t.Errorf("after the grace period: got %v, want only %s", got, lost.CaseID)
+	}
+	if res.QueueAdded != 1 || res.QueueRemoved != 1 || res2.QueueRemoved != 2 {
+		t.Errorf("repairs: first sweep %+v, second %+v; want 1 added 1 removed, then 2 removed", res, res2)
+	}
+}
