@@ -142,7 +142,9 @@ func (s *Store) sync(ctx context.Context) error {
 func (s *Store) catchUp(ctx context.Context) error {
 	snap := s.snap.Load()
 	var got []Change
-	for seq := snap.seq + 1; ; seq++ {
+	// Bounded so that one request never pays for a long backlog; the rest
+	// is read on the next check.
+	for seq := snap.seq + 1; seq <= snap.seq+maxCatchUp; seq++ {
 		var c Change
 		err := s.db.Collection(colChanges).FindOne(ctx, bson.D{{Key: "_id", Value: seq}}).Decode(&c)
 		if database.IsNotFound(err) {
@@ -159,6 +161,9 @@ func (s *Store) catchUp(ctx context.Context) error {
 	s.lastCheck.Store(s.now().UnixNano())
 	return nil
 }
+
+// maxCatchUp is the most feed entries one check reads.
+const maxCatchUp = 1000
 
 // appendChange claims the next feed position for c and applies it locally.
 func (s *Store) appendChange(ctx context.Context, c Change) error {
