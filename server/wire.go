@@ -5,6 +5,7 @@ import (
 
 	"speaksafe/accounts"
 	"speaksafe/audit"
+	"speaksafe/content"
 	"speaksafe/database"
 	"speaksafe/fieldcrypt"
 	"speaksafe/handlers"
@@ -22,6 +23,7 @@ type wiring struct {
 	Limiter  *ratelimit.Limiter
 	Limits   *handlers.Limits
 	// content section sets these.
+	Content *content.Store
 	// alerts section sets these.
 	Alerts *notifications.Dispatcher // reports: Alerter; call Alerts.UseCases(reportsStore)
 	// reports section sets these.
@@ -75,6 +77,9 @@ func (a *App) wire(ctx context.Context) error {
 	// ---- end accounts ----
 
 	// ---- content ----
+	if err := a.wireContent(); err != nil {
+		return err
+	}
 
 	// ---- end content ----
 
