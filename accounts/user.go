@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -193,7 +194,7 @@ func (s *Store) findUser(ctx context.Context, filter bson.D, id string) (User, e
 		return User{}, fmt.Errorf("accounts: user %s: %w", id, errkind.NotFound)
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("accounts: user %s: %w", id, errkind.Unavailable)
+		return User{}, fmt.Errorf("accounts: user %s: %w", id, errors.Join(errkind.Unavailable, err))
 	}
 	return u, nil
 }
@@ -206,7 +207,7 @@ func (s *Store) userByEmail(ctx context.Context, email string) (User, error) {
 		return User{}, fmt.Errorf("accounts: user by email: %w", errkind.NotFound)
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("accounts: user by email: %w", errkind.Unavailable)
+		return User{}, fmt.Errorf("accounts: user by email: %w", errors.Join(errkind.Unavailable, err))
 	}
 	return s.LookupUser(ctx, claim.UserID)
 }

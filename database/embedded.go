@@ -11,10 +11,14 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
+
+// newMu serialises ferretdb.New, which sets a global of its package.
+var newMu sync.Mutex
 
 // Embedded is a running in-process MongoDB-wire server on loopback.
 type Embedded struct {
@@ -47,12 +51,16 @@ func StartEmbeddedAt(ctx context.Context, dir, addr string, logger *slog.Logger)
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	// ferretdb.New writes a package variable of FerretDB's own; starting
+	// two servers at once (tests do) must not race on it.
+	newMu.Lock()
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: addr},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + abs + "/",
 		Logger:    logger,
 	})
+	newMu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("database: embedded server: %w", err)
 	}

@@ -2,17 +2,13 @@ package handlers_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"speaksafe/accounts"
 	"speaksafe/apptest"
 	"speaksafe/fcmfake"
-	"speaksafe/notifications"
 	"speaksafe/server"
 )
 
@@ -22,24 +18,6 @@ type alertBody struct {
 	PagesSent      int
 	DeliveredAt    *time.Time
 	AcknowledgedBy string
-}
-
-// otherInstance is a second dispatcher on the app's database, as another
-// server process would be; it opens alerts the way reports do.
-func otherInstance(t *testing.T, app *apptest.App, fake *fcmfake.Server) *notifications.Dispatcher {
-	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	users := accounts.NewStore(app.DB, log, time.Now)
-	sender, err := notifications.NewFCM(context.Background(), notifications.FCMConfig{ProjectID: "p", Endpoint: fake.Endpoint()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := notifications.NewDispatcher(notifications.Deps{DB: app.DB,
-		OnCall:  notifications.NewOnCall(app.DB, users, time.Now, time.Second),
-		Devices: notifications.NewDevices(app.DB, users, log, time.Now),
-		Sender:  sender, Log: log}, notifications.EngineConfig{MinDelay: time.Second})
-	t.Cleanup(d.Stop)
-	return d
 }
 
 func TestOnCallDevicesAndAlertsOverHTTP(t *testing.T) {
@@ -125,22 +103,32 @@ func TestOnCallDevicesAndAlertsOverHTTP(t *testing.T) {
 		t.Errorf("on call now: got %+v, want the officer and the added supervisor, then the webhook", now)
 	}
 
-	// An urgent report of force A (opened as the reports code does).
-	d := otherInstance(t, app, fake)
-	caseID := "case-http-0001"
-	if err := d.Open(context.Background(), caseID, w.ForceA.ID, time.Now()); err != nil {
-		t.Fatal(err)
+	// A child's urgent report to force A: the app's own dispatcher pages the
+	// on-call officer's phone, and the push carries no report content.
+	const marker = "he says he is outside my school now marker-91c7"
+	body := routineReport(w.ForceA.Code, marker)
+	body["answers"] = map[string]any{"inDangerNow": true}
+	if res := postReport(t, app, freshKey(), body, nil); res.Status != http.StatusCreated {
+		t.Fatalf("urgent report: got %d; %s", res.Status, res.Body)
 	}
-	d.Start(caseID)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := fake.WaitDelivered(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
-	d.Wait()
-	if got := fake.DeliveredTo(token); len(got) != 1 {
-		t.Fatalf("got %d pages to the officer's phone, want 1", len(got))
+	pages := fake.DeliveredTo(token)
+	if len(pages) != 1 {
+		t.Fatalf("got %d pages to the officer's phone, want 1", len(pages))
 	}
+	if raw := string(pages[0].Body); strings.Contains(raw, "marker-91c7") || strings.Contains(raw, "outside my school") {
+		t.Errorf("the push carries report text: %s", raw)
+	}
+	var queue struct{ Items []struct{ ID string } }
+	app.Get(t, "/v1/cases", off.Token).Decode(t, &queue)
+	if len(queue.Items) != 1 {
+		t.Fatalf("force A's queue: got %d cases, want 1", len(queue.Items))
+	}
+	caseID := queue.Items[0].ID
 
 	var list struct{ Items []alertBody }
 	app.Get(t, "/v1/alerts", off.Token).Decode(t, &list)
@@ -165,6 +153,11 @@ func TestOnCallDevicesAndAlertsOverHTTP(t *testing.T) {
 	res.Decode(t, &a)
 	if res.Status != http.StatusOK || a.State != "acknowledged" || a.AcknowledgedBy != off.ID {
 		t.Errorf("ack: got %d %+v, want acknowledged by the officer", res.Status, a)
+	}
+	var opened struct{ Status string }
+	app.Get(t, "/v1/cases/"+caseID, off.Token).Decode(t, &opened)
+	if opened.Status != "acknowledged" {
+		t.Errorf("case after the alert was acknowledged: got status %q, want acknowledged", opened.Status)
 	}
 
 	if res := app.Do(t, apptest.Request{Method: http.MethodDelete, Path: "/v1/me/devices/" + dev.ID, Token: otherOff.Token}); res.Status != http.StatusNotFound {

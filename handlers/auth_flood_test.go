@@ -59,6 +59,16 @@ func TestLoginFloodAnswersOnly401Or429(t *testing.T) {
 			t.Errorf("got status %d, want only 401 or 429", s)
 		}
 	}
+	if t.Failed() {
+		for i, line := range strings.Split(app.Logs.String(), "\n") {
+			if strings.Contains(line, "dependency unavailable") || strings.Contains(line, "request failed") {
+				t.Logf("server log: %s", line)
+				if i > 2000 {
+					break
+				}
+			}
+		}
+	}
 	if count[http.StatusUnauthorized] == 0 {
 		t.Errorf("got no 401 at all (%v): the flood never reached the password check", count)
 	}

@@ -20,20 +20,24 @@ type RateLimiter interface {
 
 // Limits builds per-client rate-limit middleware.
 type Limits struct {
-	l RateLimiter
+	l     RateLimiter
+	addrs *ClientAddrs
 }
 
 // NewLimits returns Limits counting with l.
-func NewLimits(l RateLimiter) *Limits { return &Limits{l: l} }
+// Clients are told apart by addrs, which believes X-Forwarded-For only from
+// trusted proxies and reads it from the right.
+func NewLimits(l RateLimiter, addrs *ClientAddrs) *Limits { return &Limits{l: l, addrs: addrs} }
 
 // PerClient allows each client max requests per window in bucket and
 // answers 429 problem+json with Retry-After beyond that. The client is the
-// keyed hash of c.IP(), which honours X-Forwarded-For only from
-// TRUSTED_PROXIES, so a client cannot dodge the limit by inventing
-// forwarded addresses. The address is never stored or logged.
+// keyed hash of its address (see ClientAddrs.Of): X-Forwarded-For counts
+// only from TRUSTED_PROXIES and only its right-most untrusted entry, so a
+// client cannot dodge the limit by inventing forwarded addresses. The
+// address is never stored or logged.
 func (x *Limits) PerClient(bucket string, max int, window time.Duration) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		key := x.l.ClientKey(c.IP())
+		key := x.l.ClientKey(x.addrs.Of(c))
 		ok, retry, err := x.l.Allow(c.UserContext(), bucket, key, max, window)
 		if err != nil {
 			return err

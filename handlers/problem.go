@@ -35,7 +35,11 @@ func ErrorHandler(logger *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		p := toProblem(err)
 		p.RequestID = RequestID(c)
-		if p.Status >= 500 && p.Status != http.StatusServiceUnavailable {
+		switch {
+		case p.Status == http.StatusServiceUnavailable:
+			logger.WarnContext(c.UserContext(), "dependency unavailable",
+				"request_id", p.RequestID, "route", routeTemplate(c), "method", c.Method(), "error", err)
+		case p.Status >= 500:
 			logger.ErrorContext(c.UserContext(), "request failed",
 				"request_id", p.RequestID, "route", routeTemplate(c), "method", c.Method(), "error", err)
 		}

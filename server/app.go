@@ -78,12 +78,13 @@ func New(ctx context.Context, cfg Config, db *mongo.Database, logger *slog.Logge
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	app := fiber.New(fiber.Config{
-		AppName:                 "speaksafe",
-		BodyLimit:               cfg.BodyLimit,
-		ErrorHandler:            handlers.ErrorHandler(logger),
+		AppName:      "speaksafe",
+		BodyLimit:    cfg.BodyLimit,
+		ErrorHandler: handlers.ErrorHandler(logger),
+		// Proxy headers are read only by handlers.ClientAddrs (right-most
+		// untrusted hop); Fiber itself trusts none, so c.IP() is the peer.
 		EnableTrustedProxyCheck: true,
 		TrustedProxies:          cfg.TrustedProxies,
-		ProxyHeader:             proxyHeader(cfg),
 		ReadTimeout:             15 * time.Second,
 		WriteTimeout:            15 * time.Second,
 		IdleTimeout:             60 * time.Second,
@@ -182,13 +183,6 @@ func (a *App) Stop(ctx context.Context) error {
 	case <-ctx.Done():
 		return errors.New("server: workers did not stop in time")
 	}
-}
-
-func proxyHeader(cfg Config) string {
-	if len(cfg.TrustedProxies) == 0 {
-		return ""
-	}
-	return fiber.HeaderXForwardedFor
 }
 
 func joinComma(xs []string) string {

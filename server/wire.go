@@ -55,7 +55,7 @@ func (a *App) wire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a.w.Limits = handlers.NewLimits(a.w.Limiter)
+	a.w.Limits = handlers.NewLimits(a.w.Limiter, handlers.NewClientAddrs(a.cfg.TrustedProxies))
 	a.w.Audit = audit.New(a.db, a.logger, a.clock)
 	a.w.Accounts = accounts.NewStore(a.db, a.logger, a.clock)
 	a.w.Accounts.UseAuditor(a.w.Audit)
