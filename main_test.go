@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -94,26 +95,84 @@ func (p *process) stop(t *testing.T) {
 func TestFreshStartServesStopsCleanlyAndKeepsItsData(t *testing.T) {
 	t.Parallel()
 	dataDir := t.TempDir()
-	p := start(t, "DATA_DIR="+dataDir)
+	const email, password = "first.admin@example.test", "a long enough bootstrap password"
+	p := start(t, "DATA_DIR="+dataDir, "BOOTSTRAP_ADMIN_EMAIL="+email, "BOOTSTRAP_ADMIN_PASSWORD="+password)
 	p.waitFor(t, "/readyz", http.StatusOK)
 	res, err := http.Get("http://" + p.addr + "/openapi.yaml")
 	if err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("GET /openapi.yaml: %v %v", err, res)
 	}
 	res.Body.Close()
+	token := p.login(t, email, password)
+	if got := p.call(t, "POST", "/v1/organisations", token, `{"kind":"force","name":"Wessex Police","code":"wessex"}`); got != http.StatusCreated {
+		t.Fatalf("create organisation: got %d", got)
+	}
 	keys, err := os.ReadFile(filepath.Join(dataDir, "dev-secrets.json"))
 	if err != nil {
 		t.Fatalf("no development keys in DATA_DIR: %v", err)
 	}
 	p.stop(t)
 
+	// Started again without the bootstrap variables: the admin, the force
+	// and the keys are all still there.
 	again := start(t, "DATA_DIR="+dataDir)
 	again.waitFor(t, "/readyz", http.StatusOK)
 	after, _ := os.ReadFile(filepath.Join(dataDir, "dev-secrets.json"))
 	if string(after) != string(keys) {
 		t.Error("development keys were regenerated on restart")
 	}
+	token = again.login(t, email, password)
+	body := again.get(t, "/v1/organisations", token)
+	if !strings.Contains(body, `"wessex"`) {
+		t.Errorf("organisation lost across a restart: %s", body)
+	}
 	again.stop(t)
+}
+
+func (p *process) call(t *testing.T, method, path, token, body string) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, "http://"+p.addr+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+func (p *process) get(t *testing.T, path, token string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, "http://"+p.addr+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var b strings.Builder
+	_, _ = io.Copy(&b, res.Body)
+	return b.String()
+}
+
+func (p *process) login(t *testing.T, email, password string) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"email": email, "password": password})
+	res, err := http.Post("http://"+p.addr+"/v1/auth/login", "application/json", strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var tokens struct {
+		AccessToken string `json:"accessToken"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&tokens); err != nil || res.StatusCode != http.StatusOK || tokens.AccessToken == "" {
+		t.Fatalf("login: %d %v", res.StatusCode, err)
+	}
+	return tokens.AccessToken
 }
 
 func TestUnreachableMongoDBIsNotReadyButAlive(t *testing.T) {
