@@ -53,6 +53,8 @@ type options struct {
 	out                             string
 	keep                            string
 	only                            string
+	soak                            time.Duration
+	soakRate                        int
 }
 
 func main() {
@@ -75,6 +77,8 @@ func main() {
 	flag.StringVar(&o.out, "out", "", "also write the tables to this file")
 	flag.StringVar(&o.keep, "workdir", "", "keep binaries and store files here (default: a temporary directory, removed)")
 	flag.StringVar(&o.only, "only", "", "comma-separated rows to run: refs,content,intake,reporter,queue,urgent,growth (default all)")
+	flag.DurationVar(&o.soak, "soak", 0, "instead of the tables, run a steady mixed load for this long (e.g. 30m)")
+	flag.IntVar(&o.soakRate, "soak-rate", 20, "requests per second during -soak")
 	flag.Parse()
 	for _, s := range strings.Split(growth, ",") {
 		if s = strings.TrimSpace(s); s != "" {

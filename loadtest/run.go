@@ -121,6 +121,10 @@ func run(ctx context.Context, o options, w io.Writer) error {
 		return fmt.Errorf("set-up: %w", err)
 	}
 
+	if o.soak > 0 {
+		fmt.Fprintf(w, "## SpeakSafe soak — %s\n\nmachine: %s\nserver: %s, store: %s\n", time.Now().UTC().Format(time.RFC3339), machine(), st.base, storeName(st))
+		return soak(ctx, e, w, intakeForce, urgentForce, pc, o.soakRate, o.soak, time.Minute)
+	}
 	fmt.Fprintf(w, "## SpeakSafe load test — %s\n\nmachine: %s\nserver: %s, store: %s; %d concurrent clients per closed-loop row, %s per row\n",
 		time.Now().UTC().Format(time.RFC3339), machine(), st.base, storeName(st), o.conc, o.dur)
 	var rows []result
