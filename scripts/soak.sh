@@ -11,5 +11,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${1:-30m}"
 RATE="${2:-20}"
-mkdir -p tmp
-exec go run ./loadtest -soak "$DURATION" -soak-rate "$RATE" -out "tmp/soak-$(date -u +%Y%m%dT%H%M%SZ).md"
+out="${TMPDIR:-/tmp}/speaksafe-soak-$(date -u +%Y%m%dT%H%M%SZ).md"
+exec go run ./loadtest -soak "$DURATION" -soak-rate "$RATE" -out "$out"
