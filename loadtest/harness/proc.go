@@ -217,19 +217,36 @@ type ServerConfig struct {
 	AdminPass string
 	FCM       string   // FCM_ENDPOINT, empty for the log-only sender
 	Extra     []string // more KEY=value pairs
+	// NoProxy leaves TRUSTED_PROXIES empty, so X-Forwarded-For is ignored.
+	NoProxy bool
+}
+
+func (c ServerConfig) trustedProxies() string {
+	if c.NoProxy {
+		return ""
+	}
+	return "127.0.0.1"
 }
 
 // Env returns the process environment for c.
 func (c ServerConfig) Env() []string {
-	env := append(baseEnv(),
-		"LISTEN_ADDR="+c.Addr, "MONGODB_URI="+c.StoreURI, "MONGODB_DATABASE="+c.Database,
-		"DATA_DIR="+c.DataDir,
-		"JWT_SIGNING_KEY="+c.Secrets.JWT, "DATA_KEYS="+c.Secrets.DataKeys,
-		"RATE_LIMIT_SECRET="+c.Secrets.RateLimit, "WEBHOOK_SECRET="+c.Secrets.Webhook,
-		"BOOTSTRAP_ADMIN_EMAIL="+c.AdminUser, "BOOTSTRAP_ADMIN_PASSWORD="+c.AdminPass,
+	env := append(baseEnv(), "LISTEN_ADDR="+c.Addr, "DATA_DIR="+c.DataDir,
+		"BOOTSTRAP_ADMIN_EMAIL="+c.AdminUser, "BOOTSTRAP_ADMIN_PASSWORD="+c.AdminPass)
+	if c.StoreURI != "" {
+		// Outside the embedded development mode: a store of our own and
+		// production-style secrets. With no StoreURI the server runs the
+		// embedded store in-process and makes development keys in DataDir.
+		env = append(env, "MONGODB_URI="+c.StoreURI,
+			"JWT_SIGNING_KEY="+c.Secrets.JWT, "DATA_KEYS="+c.Secrets.DataKeys,
+			"RATE_LIMIT_SECRET="+c.Secrets.RateLimit, "WEBHOOK_SECRET="+c.Secrets.Webhook)
+	}
+	if c.Database != "" {
+		env = append(env, "MONGODB_DATABASE="+c.Database)
+	}
+	env = append(env,
 		// The harness's clients sit behind "a proxy" on loopback so that each
 		// simulated child has its own rate-limit bucket (X-Forwarded-For).
-		"TRUSTED_PROXIES=127.0.0.1",
+		"TRUSTED_PROXIES="+c.trustedProxies(),
 		// The harness signs staff in with passwords only; MFA is proven by
 		// the accounts tests. school_staff is a role the harness never uses.
 		"MFA_REQUIRED_ROLES=school_staff",
