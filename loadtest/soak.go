@@ -76,6 +76,7 @@ func soak(ctx context.Context, e *env, w io.Writer, intake, urgent harness.Force
 		urgentSent atomic.Int64
 		wg         sync.WaitGroup
 		sample     string
+		kinds      = map[string]int{}
 	)
 	tick := time.NewTicker(time.Second / time.Duration(rate))
 	defer tick.Stop()
@@ -120,6 +121,7 @@ func soak(ctx context.Context, e *env, w io.Writer, intake, urgent harness.Force
 				win.Lats = append(win.Lats, d)
 				if err != nil {
 					win.Errors++
+					kinds[truncate(err.Error(), 60)]++
 					if sample == "" {
 						sample = err.Error()
 					}
@@ -148,7 +150,10 @@ func soak(ctx context.Context, e *env, w io.Writer, intake, urgent harness.Force
 	fmt.Fprintf(w, "\nsoak total: %d requests, %d errors, urgent paged %d of %d, server VmHWM %s MiB; memory %s\n",
 		totalReq, totalErr, pc.count(), urgentSent.Load(), mib(readStatusKB(e.pid, "VmHWM")), verdict)
 	if sample != "" {
-		fmt.Fprintf(w, "first error: %s\n", sample)
+		fmt.Fprintf(w, "first error: %s\n", truncate(sample, 400))
+		for k, n := range kinds {
+			fmt.Fprintf(w, "- %d × %s\n", n, k)
+		}
 	}
 	if totalErr > 0 {
 		fmt.Fprintln(os.Stderr, "soak: errors seen")
