@@ -31,6 +31,9 @@ var (
 // RateLimited is returned when a caller has used up an allowance.
 type RateLimited struct {
 	RetryAfter time.Duration
+	// Detail, when set, is what the client is told instead of the generic
+	// text (e.g. to call 999 when an urgent report is refused).
+	Detail string
 }
 
 func (e *RateLimited) Error() string { return "rate limited" }

@@ -37,14 +37,24 @@ func NewLimits(l RateLimiter, addrs *ClientAddrs) *Limits { return &Limits{l: l,
 // address is never stored or logged.
 func (x *Limits) PerClient(bucket string, max int, window time.Duration) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		key := x.l.ClientKey(x.addrs.Of(c))
-		ok, retry, err := x.l.Allow(c.UserContext(), bucket, key, max, window)
-		if err != nil {
+		if err := x.Check(c, bucket, max, window); err != nil {
 			return err
-		}
-		if !ok {
-			return &errkind.RateLimited{RetryAfter: retry}
 		}
 		return c.Next()
 	}
+}
+
+// Check counts one request of c's client in bucket, for limits that depend
+// on what the request says (a handler calls it after decoding). It returns
+// *errkind.RateLimited beyond max per window.
+func (x *Limits) Check(c *fiber.Ctx, bucket string, max int, window time.Duration) error {
+	key := x.l.ClientKey(x.addrs.Of(c))
+	ok, retry, err := x.l.Allow(c.UserContext(), bucket, key, max, window)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &errkind.RateLimited{RetryAfter: retry}
+	}
+	return nil
 }

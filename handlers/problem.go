@@ -90,8 +90,11 @@ func toProblem(err error) Problem {
 		return Problem{Type: problemValidation, Title: "Invalid input", Status: http.StatusBadRequest,
 			Detail: "Some fields are missing or invalid.", Errors: verr.Fields}
 	case errors.As(err, &rl):
-		return Problem{Type: problemRateLimited, Title: "Too Many Requests", Status: http.StatusTooManyRequests,
-			Detail: "Too many attempts. Please wait and try again."}
+		detail := rl.Detail
+		if detail == "" {
+			detail = "Too many attempts. Please wait and try again."
+		}
+		return Problem{Type: problemRateLimited, Title: "Too Many Requests", Status: http.StatusTooManyRequests, Detail: detail}
 	case errors.Is(err, errkind.Unauthorized):
 		return generic(http.StatusUnauthorized, "Sign in again: the credentials are missing, wrong or expired.")
 	case errors.Is(err, errkind.Forbidden):

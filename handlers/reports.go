@@ -1,11 +1,13 @@
 package handlers
 
 import (
+	"errors"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"speaksafe/errkind"
 	"speaksafe/reports"
 )
 
@@ -33,7 +35,17 @@ const (
 	sessionsWindow         = 15 * time.Minute
 	reporterWritesPerLimit = 30
 	reporterWritesWindow   = time.Hour
+	// Urgent reports page officers at any hour, so one client may send only
+	// a few: enough for a child and a worried friend on one network, too
+	// few to flood the on-call rota. Beyond it the child is told to call
+	// 999, which is what the guidance of every urgent report says anyway.
+	urgentPerClient = 5
+	urgentWindow    = time.Hour
 )
+
+// urgentCapDetail is what a client over the urgent cap is told.
+const urgentCapDetail = "If you are in danger now, call 999. " +
+	"We have had several urgent reports from this connection; try again later or call Childline on 0800 1111."
 
 // Routes registers the intake routes.
 func (h *Reports) Routes(r *Router) {
@@ -130,7 +142,17 @@ func (h *Reports) submit(c *fiber.Ctx) error {
 		return err
 	}
 	key := strings.Clone(c.Get("Idempotency-Key"))
-	sub, err := h.store.Submit(c.UserContext(), key, req.toReport())
+	report := req.toReport()
+	if urgent, _ := reports.Urgency(&report, time.Now()); urgent {
+		if err := h.limits.Check(c, "reports-urgent", urgentPerClient, urgentWindow); err != nil {
+			var rl *errkind.RateLimited
+			if errors.As(err, &rl) {
+				rl.Detail = urgentCapDetail
+			}
+			return err
+		}
+	}
+	sub, err := h.store.Submit(c.UserContext(), key, report)
 	if err != nil {
 		return err
 	}
