@@ -80,7 +80,11 @@ func (d *Dispatcher) Open(ctx context.Context, caseID, forceID string, at time.T
 		return fmt.Errorf("notifications: open alert %s: %w", caseID, err)
 	}
 	a := Alert{ID: caseID, ForceID: forceID, PolicyID: policyID, OpenedAt: at, State: StateOpen}
-	if _, err := d.db.Collection(colAlerts).InsertOne(ctx, a); err != nil && !database.IsDuplicateKey(err) {
+	_, err = d.db.Collection(colAlerts).InsertOne(ctx, a)
+	if database.IsDuplicateKey(err) {
+		return d.rearmIfVoided(ctx, caseID, forceID, at)
+	}
+	if err != nil {
 		return fmt.Errorf("notifications: open alert %s: %w", caseID, err)
 	}
 	if policyID == "" {
@@ -95,7 +99,45 @@ func (d *Dispatcher) Open(ctx context.Context, caseID, forceID string, at time.T
 // is stored by now (reports call Start after the insert). Best effort: the
 // sweeper covers a crash.
 func (d *Dispatcher) Start(caseID string) {
+	// A retried submission can store its case after the alert was voided
+	// for want of it; the case exists now, so the alert must live again.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	if a, err := d.alert(ctx, caseID); err == nil && a.State == StateVoided {
+		if err := d.rearmIfVoided(ctx, caseID, a.ForceID, d.now()); err != nil {
+			d.log.Error("could not re-arm a voided alert; the sweeper will not see it", "alert_id", caseID, "error", err)
+		}
+	}
+	cancel()
 	d.kick(caseID, true)
+}
+
+// rearmIfVoided brings back an alert voided because its case was missing:
+// a retry of the submission is storing the case now, and a stored urgent
+// case must never be without a live alert. The grace period restarts from
+// at. The active entry is inserted after the state change, so a sweeper
+// that saw the voided state and dropped the entry cannot leave it unswept.
+func (d *Dispatcher) rearmIfVoided(ctx context.Context, caseID, forceID string, at time.Time) error {
+	a, err := d.alert(ctx, caseID)
+	if err != nil {
+		return fmt.Errorf("notifications: open alert %s: %w", caseID, err)
+	}
+	if a.State != StateVoided {
+		return nil
+	}
+	at = at.UTC()
+	_, err = d.db.Collection(colAlerts).UpdateOne(ctx, bson.D{{Key: "_id", Value: caseID}}, bson.D{
+		{Key: "$set", Value: bson.D{{Key: "state", Value: StateOpen}, {Key: "openedAt", Value: at}}},
+		{Key: "$unset", Value: bson.D{{Key: "endedAt", Value: ""}}},
+	})
+	if err != nil {
+		return fmt.Errorf("notifications: re-arm alert %s: %w", caseID, err)
+	}
+	act := activeDoc{ID: caseID, ForceID: forceID, OpenedAt: at, DueAt: at}
+	if _, err := d.db.Collection(colActive).InsertOne(ctx, act); err != nil && !database.IsDuplicateKey(err) {
+		return fmt.Errorf("notifications: re-arm alert %s: %w", caseID, err)
+	}
+	d.log.Warn("voided alert re-armed: its case is being stored after all", "alert_id", caseID)
+	return nil
 }
 
 // Acknowledged records that userID took the case: escalation stops. The

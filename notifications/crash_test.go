@@ -145,3 +145,36 @@ func TestTwoDispatchersPageEachDeviceOncePerStep(t *testing.T) {
 		t.Errorf("got %d webhook calls, want %d (one per alert)", got, alerts)
 	}
 }
+
+// The first attempt at an urgent report died after Open; the alert was voided
+// for want of its case; then the child's app retried with the same key and
+// the case got stored after all. The alert must come back and page.
+func TestVoidedAlertIsRearmedWhenItsCaseIsStoredLate(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.officer("off1", "token-officer-one-000")
+	h.officer("off2", "token-officer-two-000")
+	h.standardPolicy("off1", "off2", 0)
+	d := h.dispatcher()
+	if err := d.Open(context.Background(), "case-late", testForce, h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Advance(3 * time.Minute)
+	h.sweep(d)
+	if a := h.alert(d, "case-late"); a.State != StateVoided {
+		t.Fatalf("before the retry: got state %q, want voided", a.State)
+	}
+	// The retry: Open again (idempotent), store the case, Start.
+	if err := d.Open(context.Background(), "case-late", testForce, h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	h.cases.store("case-late")
+	d.Start("case-late")
+	h.waitDelivered(1)
+	if a := h.alert(d, "case-late"); a.State == StateVoided {
+		t.Errorf("after the retry: alert still voided")
+	}
+	if got := h.fcm.DeliveredTo("token-officer-one-000"); len(got) != 1 {
+		t.Errorf("got %d pages to the on-call officer, want 1", len(got))
+	}
+}
