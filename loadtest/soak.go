@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -65,8 +66,8 @@ func soak(ctx context.Context, e *env, w io.Writer, intake, urgent harness.Force
 	})
 
 	fmt.Fprintf(w, "\n### Soak: %d requests/s open loop for %s (mix per 20: 10 content list, 4 content 304, 2 intake, 2 reporter case view, 1 officer queue, 1 urgent report)\n\n", rate, dur)
-	fmt.Fprintln(w, "| minute | requests | errors | p50 ms | p99 ms | server RSS MiB | store RSS MiB | urgent paged / sent |")
-	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| minute | requests | errors | p50 ms | p99 ms | server RSS MiB | store RSS MiB | urgent paged / sent | an error of the minute |")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 	var (
 		mu         sync.Mutex
 		win        result
@@ -96,8 +97,8 @@ func soak(ctx context.Context, e *env, w io.Writer, intake, urgent harness.Force
 			mu.Lock()
 			srv, st := readStatusKB(e.pid, "VmRSS"), readStatusKB(e.storePID, "VmRSS")
 			rssSeries = append(rssSeries, srv)
-			fmt.Fprintf(w, "| %.0f | %d | %d | %s | %s | %s | %s | %d / %d |\n", time.Since(begin).Minutes(), win.Requests, win.Errors,
-				ms(win.pct(0.5)), ms(win.pct(0.99)), mib(srv), mib(st), pc.count(), urgentSent.Load())
+			fmt.Fprintf(w, "| %.0f | %d | %d | %s | %s | %s | %s | %d / %d | %s |\n", time.Since(begin).Minutes(), win.Requests, win.Errors,
+				ms(win.pct(0.5)), ms(win.pct(0.99)), mib(srv), mib(st), pc.count(), urgentSent.Load(), strings.ReplaceAll(win.ErrSample, "|", "/"))
 			totalReq += win.Requests
 			totalErr += win.Errors
 			win = result{}
@@ -121,6 +122,9 @@ func soak(ctx context.Context, e *env, w io.Writer, intake, urgent harness.Force
 				win.Lats = append(win.Lats, d)
 				if err != nil {
 					win.Errors++
+					if win.ErrSample == "" {
+						win.ErrSample = truncate(err.Error(), 100)
+					}
 					kinds[truncate(err.Error(), 60)]++
 					if sample == "" {
 						sample = err.Error()
