@@ -48,7 +48,7 @@ type options struct {
 	pid                             int
 	conc                            int
 	dur, urgentDur, growthDur       time.Duration
-	urgentRate                      int
+	urgentRates                     []int
 	growth                          []int64
 	out                             string
 	keep                            string
@@ -70,7 +70,7 @@ func main() {
 	flag.IntVar(&o.pid, "pid", 0, "server pid for RSS (with -base; default: the process listening on the base port)")
 	flag.IntVar(&o.conc, "conc", 16, "concurrent clients per closed-loop row")
 	flag.DurationVar(&o.dur, "duration", 15*time.Second, "length of each closed-loop row")
-	flag.IntVar(&o.urgentRate, "urgent-rate", 20, "urgent reports per second (open loop)")
+	urgentRates := flag.String("urgent-rate", "20", "urgent reports per second (open loop); a comma-separated list runs each")
 	flag.DurationVar(&o.urgentDur, "urgent-duration", time.Minute, "length of the urgent row")
 	flag.StringVar(&growth, "growth", "1000,10000,100000", "stored-report counts to measure growth at (empty = skip)")
 	flag.DurationVar(&o.growthDur, "growth-duration", 10*time.Second, "length of each row at each growth step")
@@ -88,6 +88,13 @@ func main() {
 			}
 			o.growth = append(o.growth, n)
 		}
+	}
+	for _, s := range strings.Split(*urgentRates, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			fatal(fmt.Errorf("-urgent-rate: %q", s))
+		}
+		o.urgentRates = append(o.urgentRates, n)
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()

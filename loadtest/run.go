@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"speaksafe/database"
@@ -69,6 +71,7 @@ func spawn(ctx context.Context, o options, dir, fcmEndpoint string) (*stack, err
 				fmt.Fprintln(os.Stderr, "loadtest: server stop:", err)
 			}
 			_ = store.Stop(30 * time.Second)
+			summariseErrors(srv.Logs(), filepath.Join(dir, "server.log"))
 		}}, nil
 }
 
@@ -153,8 +156,10 @@ func run(ctx context.Context, o options, w io.Writer) error {
 		add(e.officerQueue(ctx, intakeForce.Officer.Token, o.dur))
 	}
 	if o.wants("urgent") {
-		for _, r := range e.urgent(ctx, urgentForce, pc, o.urgentRate, o.urgentDur) {
-			add(r)
+		for _, rate := range o.urgentRates {
+			for _, r := range e.urgent(ctx, urgentForce, pc, rate, o.urgentDur) {
+				add(r)
+			}
 		}
 	}
 	printTable(w, "Rows", rows)
@@ -228,4 +233,34 @@ func growthRows(ctx context.Context, o options, st *stack, e *env, f harness.For
 	}
 	printTable(w, "Growth with stored reports", rows)
 	return nil
+}
+
+// summariseErrors keeps the server's log in the work directory and prints
+// how many error lines it has and the distinct causes, so that a row's
+// errors can be explained.
+func summariseErrors(logs, path string) {
+	_ = os.WriteFile(path, []byte(logs), 0o600)
+	causes := map[string]int{}
+	n := 0
+	for _, line := range strings.Split(logs, "\n") {
+		if !strings.Contains(line, `"level":"ERROR"`) {
+			continue
+		}
+		n++
+		var e struct {
+			Msg   string `json:"msg"`
+			Error string `json:"error"`
+			Err   string `json:"err"`
+		}
+		_ = json.Unmarshal([]byte(line), &e)
+		cause := e.Msg + ": " + e.Error + e.Err
+		if len(cause) > 160 {
+			cause = cause[:160]
+		}
+		causes[cause]++
+	}
+	fmt.Fprintf(os.Stderr, "loadtest: server log kept at %s: %d error lines\n", path, n)
+	for c, k := range causes {
+		fmt.Fprintf(os.Stderr, "  %6d × %s\n", k, c)
+	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,7 +39,7 @@ func newSeeder(db *mongo.Database, dataKeys, forceID, forceCode string) (*seeder
 		Keys:   keys,
 		Argon2: reports.Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1, MaxConcurrent: 8},
 		Forces: reports.ForcesFunc(func(_ context.Context, code string) (string, error) {
-			if code != forceCode {
+			if !strings.EqualFold(code, forceCode) {
 				return "", fmt.Errorf("seed: unknown force %q", code)
 			}
 			return forceID, nil

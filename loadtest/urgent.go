@@ -59,6 +59,7 @@ func (e *env) urgent(ctx context.Context, f harness.Force, pc *pageClock, rate i
 		wg     sync.WaitGroup
 	)
 	srv, store := startSampler(e.pid), startSampler(e.storePID)
+	already := pc.count() // pages of earlier rows
 	tick := time.NewTicker(time.Second / time.Duration(rate))
 	begin := time.Now()
 	total := 0
@@ -89,7 +90,7 @@ func (e *env) urgent(ctx context.Context, f harness.Force, pc *pageClock, rate i
 	// Wait (bounded) for a page per stored report: the fake FCM is in this
 	// process but the server is not, so this polls.
 	_ = harness.Eventually(ctx, 60*time.Second, 50*time.Millisecond, func() (bool, error) {
-		return pc.count() >= len(ok), nil
+		return pc.count() >= already+len(ok), nil
 	})
 	peak, storePeak := srv.Stop(), store.Stop()
 
