@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -235,6 +236,8 @@ func growthRows(ctx context.Context, o options, st *stack, e *env, f harness.For
 	return nil
 }
 
+var hexID = regexp.MustCompile(`[0-9a-f]{24,64}`)
+
 // summariseErrors keeps the server's log in the work directory and prints
 // how many error lines it has and the distinct causes, so that a row's
 // errors can be explained.
@@ -253,7 +256,7 @@ func summariseErrors(logs, path string) {
 			Err   string `json:"err"`
 		}
 		_ = json.Unmarshal([]byte(line), &e)
-		cause := e.Msg + ": " + e.Error + e.Err
+		cause := hexID.ReplaceAllString(e.Msg+": "+e.Error+e.Err, "<id>")
 		if len(cause) > 160 {
 			cause = cause[:160]
 		}
