@@ -130,8 +130,16 @@ func TestOnCallDevicesAndAlertsOverHTTP(t *testing.T) {
 	}
 	caseID := queue.Items[0].ID
 
+	// The page reached the fake before the dispatcher finished recording
+	// it; the list catches up within the send's bookkeeping.
 	var list struct{ Items []alertBody }
-	app.Get(t, "/v1/alerts", off.Token).Decode(t, &list)
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		app.Get(t, "/v1/alerts", off.Token).Decode(t, &list)
+		if len(list.Items) == 1 && list.Items[0].PagesSent >= 1 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if len(list.Items) != 1 || list.Items[0].ID != caseID || list.Items[0].PagesSent != 1 {
 		t.Errorf("alerts of force A: got %+v, want the one alert with 1 page", list.Items)
 	}
