@@ -4,34 +4,40 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"speaksafe/database"
 	"speaksafe/errkind"
 )
 
-// collQueue holds one document per force listing its open cases: the queue
-// is read with one lookup by _id instead of a scan of every case ever kept
-// (the embedded store answers any other filter by decoding every document).
-// Closed cases leave the index; the rare "closed" queue view scans.
+// collQueue holds one small document per open case (_id = case id) with
+// what the queue shows: the queue of a force is a read of these entries,
+// not of every case ever kept with its sealed text. On the embedded store
+// that read scans the entries of all forces' open cases (small and bounded
+// by the work in hand); MongoDB serves it from the forceId index.
+//
+// One document per case keeps every write independent: an insert, replace
+// or delete of one case's entry never touches another's, so several
+// instances (and the embedded store, which rewrites a document on $set)
+// cannot lose each other's entries.
 //
 // Consistency without transactions: an entry is written before the case
 // document is inserted (like the alert), and after every change of the case
-// document, as a whole-entry $set keyed by case id, so every write is
-// idempotent and the newest write wins. The retention sweep repairs what a
-// crash between two writes can leave: entries of cases never stored
-// (ghosts, after a grace period), and entries of cases closed since.
-const collQueue = "case_queue"
+// document as a whole-document replace, so every write is idempotent and
+// the newest write wins. The retention sweep repairs what a crash between
+// two writes can leave: entries of cases never stored (ghosts, after a
+// grace period), and entries of cases closed since.
+const collQueue = "queue_entries"
 
 // ghostGrace is how old an index entry without a case must be before the
 // repair removes it: a submission in flight writes the entry first.
 const ghostGrace = 10 * time.Minute
 
 type queueEntry struct {
+	ID                string     `bson:"_id"`
+	ForceID           string     `bson:"forceId"`
 	Reference         string     `bson:"reference"`
 	Category          Category   `bson:"category"`
 	Urgent            bool       `bson:"urgent"`
@@ -43,75 +49,49 @@ type queueEntry struct {
 	ReporterMessageAt *time.Time `bson:"reporterMessageAt,omitempty"`
 }
 
-type queueDoc struct {
-	ID    string                `bson:"_id"`
-	Cases map[string]queueEntry `bson:"cases"`
-}
-
 func entryOf(d *caseDoc) queueEntry {
-	return queueEntry{Reference: d.Reference, Category: d.Category, Urgent: d.Urgent, UrgentReasons: d.UrgentReasons,
-		Status: d.Status, CreatedAt: d.CreatedAt.UTC().Truncate(time.Millisecond), AssignedTo: d.AssignedTo,
-		FirstReadAt: d.FirstReadAt, ReporterMessageAt: d.ReporterMessageAt}
+	return queueEntry{ID: d.ID, ForceID: d.ForceID, Reference: d.Reference, Category: d.Category, Urgent: d.Urgent,
+		UrgentReasons: d.UrgentReasons, Status: d.Status, CreatedAt: d.CreatedAt.UTC().Truncate(time.Millisecond),
+		AssignedTo: d.AssignedTo, FirstReadAt: d.FirstReadAt, ReporterMessageAt: d.ReporterMessageAt}
 }
 
-// forceLocks serialise updates of one force's index document within this
-// process: the embedded store applies $set by rewriting the document, so two
-// concurrent updates of different cases could otherwise lose one. Lock
-// order: a case lock may be held while taking a force lock, never the
-// reverse.
-type forceLocks struct{ m [16]sync.Mutex }
-
-func (l *forceLocks) lock(forceID string) func() {
-	var h uint32
-	for i := 0; i < len(forceID); i++ {
-		h = h*31 + uint32(forceID[i])
-	}
-	m := &l.m[h%uint32(len(l.m))]
-	m.Lock()
-	return m.Unlock
-}
-
-// syncIndex writes d's entry into its force's queue index, or removes it
-// when d is closed.
+// syncIndex writes d's queue entry, or removes it when d is closed.
 func (s *Store) syncIndex(ctx context.Context, d *caseDoc) error {
-	unlock := s.forceLocks.lock(d.ForceID)
-	defer unlock()
-	update := bson.D{{Key: "$set", Value: bson.D{{Key: "cases." + d.ID, Value: entryOf(d)}}}}
 	if d.Status == StatusClosed {
-		update = bson.D{{Key: "$unset", Value: bson.D{{Key: "cases." + d.ID, Value: ""}}}}
+		return s.dropIndexEntry(ctx, d.ForceID, d.ID)
 	}
-	_, err := s.coll(collQueue).UpdateOne(ctx, bson.D{{Key: "_id", Value: d.ForceID}}, update, options.UpdateOne().SetUpsert(true))
+	_, err := s.coll(collQueue).ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, entryOf(d), options.Replace().SetUpsert(true))
 	if err != nil {
-		return dbErr("update queue index", err)
+		return dbErr("update queue entry", err)
 	}
 	return nil
 }
 
-func (s *Store) dropIndexEntry(ctx context.Context, forceID, caseID string) error {
-	unlock := s.forceLocks.lock(forceID)
-	defer unlock()
-	_, err := s.coll(collQueue).UpdateOne(ctx, bson.D{{Key: "_id", Value: forceID}},
-		bson.D{{Key: "$unset", Value: bson.D{{Key: "cases." + caseID, Value: ""}}}})
-	if err != nil {
-		return dbErr("update queue index", err)
+func (s *Store) dropIndexEntry(ctx context.Context, _ string, caseID string) error {
+	if _, err := s.coll(collQueue).DeleteOne(ctx, bson.D{{Key: "_id", Value: caseID}}); err != nil {
+		return dbErr("delete queue entry", err)
 	}
 	return nil
 }
 
 // queueFromIndex answers a queue page for open cases from the index.
 func (s *Store) queueFromIndex(ctx context.Context, forceID string, f QueueFilter) (QueuePage, error) {
-	var q queueDoc
-	err := s.coll(collQueue).FindOne(ctx, bson.D{{Key: "_id", Value: forceID}}).Decode(&q)
-	if err != nil && !database.IsNotFound(err) {
-		return QueuePage{}, dbErr("queue index", err)
+	cur, err := s.coll(collQueue).Find(ctx, bson.D{{Key: "forceId", Value: forceID}})
+	if err != nil {
+		return QueuePage{}, dbErr("queue", err)
+	}
+	var entries []queueEntry
+	if err := cur.All(ctx, &entries); err != nil {
+		return QueuePage{}, dbErr("queue", err)
 	}
 	var c *cursor
 	if f.Cursor != "" {
 		cur, _ := decodeCursor(f.Cursor)
 		c = &cur
 	}
-	all := make([]CaseSummary, 0, len(q.Cases))
-	for id, e := range q.Cases {
+	all := make([]CaseSummary, 0, len(entries))
+	for _, e := range entries {
+		id := e.ID
 		if e.Status == StatusClosed || (f.Status != "" && e.Status != f.Status) || (f.Category != "" && e.Category != f.Category) {
 			continue
 		}
@@ -183,8 +163,8 @@ func (s *Store) repairQueue(ctx context.Context, now time.Time) (added, removed 
 	if err != nil {
 		return 0, 0, dbErr("repair queue", err)
 	}
-	var docs []queueDoc
-	if err := cur.All(ctx, &docs); err != nil {
+	var entries []queueEntry
+	if err := cur.All(ctx, &entries); err != nil {
 		return 0, 0, dbErr("repair queue", err)
 	}
 	isOpen := make(map[string]bool, len(open))
@@ -192,18 +172,16 @@ func (s *Store) repairQueue(ctx context.Context, now time.Time) (added, removed 
 		isOpen[d.ID] = true
 	}
 	indexed := map[string]bool{}
-	for _, q := range docs {
-		for id, e := range q.Cases {
-			indexed[id] = true
-			if isOpen[id] {
-				continue
-			}
-			n, err := s.repairEntry(ctx, q.ID, id, now.Sub(e.CreatedAt) >= ghostGrace)
-			if err != nil {
-				return added, removed, err
-			}
-			removed += n
+	for _, e := range entries {
+		indexed[e.ID] = true
+		if isOpen[e.ID] {
+			continue
 		}
+		n, err := s.repairEntry(ctx, e.ForceID, e.ID, now.Sub(e.CreatedAt) >= ghostGrace)
+		if err != nil {
+			return added, removed, err
+		}
+		removed += n
 	}
 	for _, d := range open {
 		if indexed[d.ID] {

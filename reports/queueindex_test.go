@@ -55,6 +55,51 @@ func TestQueueIndexConcurrentReports(t *testing.T) {
 	}
 }
 
+// Two instances on one database take reports for one force at once: every
+// report reaches the queue whichever instance took it (each instance's
+// in-process locks protect nothing across processes).
+func TestQueueAcrossTwoInstances(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	other, err := NewStore(e.db, Config{
+		Keys: e.keys, Argon2: Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1, MaxConcurrent: 4},
+		Alerter: e.alerter, Forces: fakeForces{"AB": forceA, "CD": forceB}, Audit: e.audit, Limiter: e.limiter,
+		Handlers: fakeHandlers{"officer-a": forceA}, Now: e.clock.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 24
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			store := e.store
+			if i%2 == 1 {
+				store = other
+			}
+			sub, err := store.Submit(context.Background(), newKey(), routine(fmt.Sprintf("report %d", i)))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ids[i] = sub.CaseID
+		}()
+	}
+	wg.Wait()
+	got := queueIDs(t, e)
+	for i, id := range ids {
+		if !got[id] {
+			t.Errorf("report %d (%s) is missing from the queue", i, id)
+		}
+	}
+	if len(got) != n {
+		t.Errorf("queue: got %d cases, want %d", len(got), n)
+	}
+}
+
 // After a crash between two writes the sweep repairs the index: a case
 // that never got stored leaves the queue after the grace period, and a
 // stored case whose entry was lost comes back.

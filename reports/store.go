@@ -128,9 +128,8 @@ type Store struct {
 	// process. The embedded store runs in one process and its conditional
 	// updates are not atomic, so this is what keeps two officers' updates
 	// (or a message and a status change) from losing each other there.
-	locks      [64]sync.Mutex
-	alerter    atomic.Pointer[alerterBox]
-	forceLocks forceLocks
+	locks   [64]sync.Mutex
+	alerter atomic.Pointer[alerterBox]
 }
 
 // NewStore returns a store over db. Keys, Forces, Audit, Limiter and
@@ -202,6 +201,7 @@ func isNilPointer(v any) bool {
 func Indexes() []database.Index {
 	return []database.Index{
 		{Collection: collCases, Name: "queue", Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "urgent", Value: -1}, {Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}},
+		{Collection: collQueue, Name: "force", Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "urgent", Value: -1}, {Key: "createdAt", Value: 1}}},
 		{Collection: collCases, Name: "retention", Keys: bson.D{{Key: "status", Value: 1}, {Key: "closedAt", Value: 1}}},
 		{Collection: collSessions, Name: "expiry", Keys: bson.D{{Key: "expiresAt", Value: 1}}},
 		{Collection: collIdempotency, Name: "expiry", Keys: bson.D{{Key: "expiresAt", Value: 1}}},
