@@ -10,17 +10,20 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 )
 
 // Connect opens a client for uri. It does not wait for the server: readiness
 // is reported by Ping, so that the process starts (and says it is not ready)
 // while MongoDB is down.
 func Connect(uri string) (*mongo.Client, error) {
-	opts := options.Client().ApplyURI(uri).
+	// Defaults first: anything the URI itself says wins.
+	opts := options.Client().
 		SetServerSelectionTimeout(5 * time.Second).
 		SetConnectTimeout(5 * time.Second).
 		SetRetryWrites(true).
-		SetAppName("speaksafe")
+		SetAppName("speaksafe").
+		ApplyURI(uri)
 	c, err := mongo.Connect(opts)
 	if err != nil {
 		return nil, fmt.Errorf("database: connect: %w", err)
@@ -70,4 +73,19 @@ func IsDuplicateKey(err error) bool {
 // IsNotFound reports whether err means that no document matched.
 func IsNotFound(err error) bool {
 	return errors.Is(err, mongo.ErrNoDocuments)
+}
+
+// IsUnavailable reports whether err means MongoDB could not be reached or
+// did not answer in time (server selection, network, a full connection
+// pool, a deadline): the request may succeed if retried later, so it is a
+// 503, not a 500.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var sel topology.ServerSelectionError
+	var wait topology.WaitQueueTimeoutError
+	return mongo.IsTimeout(err) || mongo.IsNetworkError(err) ||
+		errors.As(err, &sel) || errors.As(err, &wait) ||
+		errors.Is(err, context.DeadlineExceeded)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"speaksafe/database"
 	"speaksafe/errkind"
 )
 
@@ -50,6 +51,9 @@ func ErrorHandler(logger *slog.Logger) fiber.ErrorHandler {
 				secs = 1
 			}
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
+		}
+		if p.Status == http.StatusServiceUnavailable {
+			c.Set(fiber.HeaderRetryAfter, "5")
 		}
 		if p.Status == http.StatusUnauthorized {
 			c.Set(fiber.HeaderWWWAuthenticate, `Bearer`)
@@ -105,7 +109,7 @@ func toProblem(err error) Problem {
 		return generic(http.StatusPreconditionFailed, "It changed since you read it: reload and try again.")
 	case errors.Is(err, errkind.Conflict):
 		return generic(http.StatusConflict, conflictDetail(err))
-	case errors.Is(err, errkind.Unavailable):
+	case errors.Is(err, errkind.Unavailable) || database.IsUnavailable(err):
 		return generic(http.StatusServiceUnavailable, "The service is temporarily unavailable. Please try again shortly.")
 	case errors.As(err, &ferr):
 		return fiberProblem(ferr)

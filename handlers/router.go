@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"speaksafe/accounts"
+	"speaksafe/database"
 	"speaksafe/errkind"
 )
 
@@ -175,7 +176,7 @@ func (r *Router) guard(p Policy) fiber.Handler {
 // authFailure keeps "the database is down" apart from "bad token": the first
 // is a 503 the client may retry, everything else is a plain 401.
 func authFailure(err error) error {
-	if errors.Is(err, errkind.Unavailable) {
+	if errors.Is(err, errkind.Unavailable) || database.IsUnavailable(err) {
 		return err
 	}
 	return fmt.Errorf("handlers: authenticate: %w", errors.Join(errkind.Unauthorized, err))

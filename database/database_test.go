@@ -1,0 +1,37 @@
+package database
+
+import (
+	"context"
+	"errors"
+	"net"
+	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// A MongoDB that is not there is "unavailable" (a 503 the app may retry),
+// not an internal error.
+func TestUnreachableStoreIsUnavailable(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens here now
+	c, err := Connect("mongodb://" + addr + "/?serverSelectionTimeoutMS=300")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Disconnect(context.Background())
+	_, err = c.Database("x").Collection("y").InsertOne(context.Background(), bson.D{{Key: "a", Value: 1}})
+	if err == nil {
+		t.Fatal("insert into an unreachable store succeeded")
+	}
+	if !IsUnavailable(err) {
+		t.Errorf("IsUnavailable(%v) = false, want true", err)
+	}
+	if IsUnavailable(errors.New("E11000 duplicate key")) || IsUnavailable(nil) {
+		t.Error("ordinary errors reported as unavailable")
+	}
+}
