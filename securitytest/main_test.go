@@ -28,7 +28,7 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	if bins, err = harness.Build(context.Background(), root, dir); err != nil {
+	if bins, err = harness.Build(context.Background(), root, dir, raceFlags...); err != nil {
 		panic(err)
 	}
 	code := m.Run()

@@ -30,11 +30,13 @@ type Binaries struct {
 }
 
 // Build compiles the server and the store launcher from the module at root
-// into dir.
-func Build(ctx context.Context, root, dir string) (Binaries, error) {
+// into dir, with extra go build flags (e.g. -race, so that tests running
+// under the race detector reuse the packages they already compiled).
+func Build(ctx context.Context, root, dir string, flags ...string) (Binaries, error) {
 	b := Binaries{Server: filepath.Join(dir, "speaksafe"), Store: filepath.Join(dir, "devstore")}
 	for out, pkg := range map[string]string{b.Server: ".", b.Store: "./cmd/devstore"} {
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
+		args := append(append([]string{"build", "-o", out}, flags...), pkg)
+		cmd := exec.CommandContext(ctx, "go", args...)
 		cmd.Dir = root
 		if msg, err := cmd.CombinedOutput(); err != nil {
 			return b, fmt.Errorf("harness: go build %s: %v\n%s", pkg, err, msg)

@@ -1,0 +1,5 @@
+//go:build !race
+
+package securitytest
+
+var raceFlags []string
