@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"speaksafe/database"
 	"speaksafe/errkind"
 )
 
@@ -60,7 +61,13 @@ func (s *Store) syncIndex(ctx context.Context, d *caseDoc) error {
 	if d.Status == StatusClosed {
 		return s.dropIndexEntry(ctx, d.ForceID, d.ID)
 	}
-	_, err := s.coll(collQueue).ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, entryOf(d), options.Replace().SetUpsert(true))
+	filter := bson.D{{Key: "_id", Value: d.ID}}
+	_, err := s.coll(collQueue).ReplaceOne(ctx, filter, entryOf(d), options.Replace().SetUpsert(true))
+	if database.IsDuplicateKey(err) {
+		// Two writers upserted the same new entry at once (retries of one
+		// submission do): the other's insert won, so replace it.
+		_, err = s.coll(collQueue).ReplaceOne(ctx, filter, entryOf(d))
+	}
 	if err != nil {
 		return dbErr("update queue entry", err)
 	}

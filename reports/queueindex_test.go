@@ -146,3 +146,31 @@ func TestQueueIndexRepair(t *testing.T) {
 		t.Errorf("repairs: first sweep %+v, second %+v; want 1 added 1 removed, then 2 removed", res, res2)
 	}
 }
+
+// Retries of one submission write the same new queue entry at once; none
+// of them may fail (a failure would answer 500 to a child's report).
+func TestQueueEntryConcurrentUpserts(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	d := &caseDoc{ID: "case-upsert-race", ForceID: forceA, Reference: "SS-AAAA-BBBB", Category: CategoryGiftsOrMoney,
+		Status: StatusNew, CreatedAt: e.clock.Now()}
+	for round := range 5 {
+		d.ID = fmt.Sprintf("case-upsert-race-%d", round)
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- e.store.syncIndex(context.Background(), d)
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatalf("round %d: concurrent upsert of one entry: %v", round, err)
+			}
+		}
+	}
+}
