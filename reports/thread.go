@@ -103,8 +103,13 @@ func (s *Store) appendEntry(ctx context.Context, caseID, list string, e entryDoc
 	if n >= max {
 		return fmt.Errorf("reports: case %s has %d %s, the most it may hold: %w", caseID, n, list, errkind.Conflict)
 	}
-	_, err = s.coll(collThreads).UpdateOne(ctx, bson.D{{Key: "_id", Value: caseID}},
-		bson.D{{Key: "$push", Value: bson.D{{Key: list, Value: e}}}}, options.UpdateOne().SetUpsert(true))
+	filter := bson.D{{Key: "_id", Value: caseID}}
+	push := bson.D{{Key: "$push", Value: bson.D{{Key: list, Value: e}}}}
+	_, err = s.coll(collThreads).UpdateOne(ctx, filter, push, options.UpdateOne().SetUpsert(true))
+	if database.IsDuplicateKey(err) {
+		// The thread was created by a concurrent first message: push again.
+		_, err = s.coll(collThreads).UpdateOne(ctx, filter, push)
+	}
 	if err != nil {
 		return dbErr("append to thread", err)
 	}
