@@ -98,6 +98,7 @@ type Dispatcher struct {
 type run struct {
 	again     bool
 	confirmed bool
+	done      chan struct{} // closed when the run's goroutine ends
 }
 
 // NewDispatcher builds the engine. Call Run to sweep, Stop to finish.
@@ -163,29 +164,36 @@ func (d *Dispatcher) Sweep(ctx context.Context) error {
 	if err := cur.All(ctx, &due); err != nil {
 		return fmt.Errorf("notifications: sweep: %w", err)
 	}
+	// Wait for these alerts' runs only: waiting on d.wg here would race
+	// with Start adding work from a request goroutine.
+	runs := make([]<-chan struct{}, 0, len(due))
 	for _, a := range due {
-		d.kick(a.ID, false)
+		runs = append(runs, d.kick(a.ID, false))
 	}
-	d.wg.Wait()
+	for _, done := range runs {
+		<-done
+	}
 	return nil
 }
 
 // kick processes alertID in a goroutine unless this process already is;
-// then the running pass goes round once more.
-func (d *Dispatcher) kick(alertID string, confirmed bool) {
+// then the running pass goes round once more. The channel is closed when
+// the run (new or already going) ends.
+func (d *Dispatcher) kick(alertID string, confirmed bool) <-chan struct{} {
 	d.mu.Lock()
 	if r, ok := d.busy[alertID]; ok {
 		r.again = true
 		r.confirmed = r.confirmed || confirmed
 		d.mu.Unlock()
-		return
+		return r.done
 	}
-	r := &run{confirmed: confirmed}
+	r := &run{confirmed: confirmed, done: make(chan struct{})}
 	d.busy[alertID] = r
 	d.wg.Add(1)
 	d.mu.Unlock()
 	go func() {
 		defer d.wg.Done()
+		defer close(r.done)
 		for {
 			d.mu.Lock()
 			confirmed := r.confirmed
@@ -203,6 +211,7 @@ func (d *Dispatcher) kick(alertID string, confirmed bool) {
 			d.mu.Unlock()
 		}
 	}()
+	return r.done
 }
 
 // process moves one alert as far as it can go now and records when it
