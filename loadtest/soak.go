@@ -28,10 +28,14 @@ func soak(ctx context.Context, e *env, w io.Writer, intake, urgent harness.Force
 	if err != nil {
 		return err
 	}
-	reporter, err := e.client.ReporterSession(ctx, rc)
+	tok, err := e.client.ReporterSession(ctx, rc)
 	if err != nil {
 		return err
 	}
+	// Reporter sessions last 30 minutes and access tokens 15: both are
+	// renewed every 10 minutes, as the apps do.
+	var reporter atomic.Value
+	reporter.Store(tok)
 	var officer atomic.Value
 	officer.Store(intake.Officer.Token)
 	mix := []func(ctx context.Context) error{}
@@ -53,7 +57,7 @@ func soak(ctx context.Context, e *env, w io.Writer, intake, urgent harness.Force
 		return expect(harness.Response{Status: status}, err, http.StatusCreated)
 	})
 	add(2, func(ctx context.Context) error { // reporter case view
-		res, err := e.client.Do(ctx, harness.Request{Method: http.MethodGet, Path: "/v1/reporter/case", Token: reporter})
+		res, err := e.client.Do(ctx, harness.Request{Method: http.MethodGet, Path: "/v1/reporter/case", Token: reporter.Load().(string)})
 		return expect(res, err, http.StatusOK)
 	})
 	add(1, func(ctx context.Context) error { // officer queue
@@ -92,6 +96,9 @@ func soak(ctx context.Context, e *env, w io.Writer, intake, urgent harness.Force
 		case <-relogin.C:
 			if tok, err := e.client.Login(ctx, intake.Officer.Email, intake.Officer.Password); err == nil {
 				officer.Store(tok)
+			}
+			if tok, err := e.client.ReporterSession(ctx, rc); err == nil {
+				reporter.Store(tok)
 			}
 		case <-report.C:
 			mu.Lock()
