@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -101,7 +102,7 @@ func New(ctx context.Context, cfg Config, db *mongo.Database, logger *slog.Logge
 	app.Use(handlers.SecurityHeaders())
 	if len(cfg.CORSOrigins) > 0 {
 		app.Use(cors.New(cors.Config{
-			AllowOrigins:  joinComma(cfg.CORSOrigins),
+			AllowOrigins:  strings.Join(cfg.CORSOrigins, ","),
 			AllowMethods:  "GET,POST,PUT,PATCH,DELETE",
 			AllowHeaders:  "Authorization,Content-Type,Idempotency-Key,If-Match,If-None-Match",
 			ExposeHeaders: "ETag,Retry-After,X-Request-ID",
@@ -183,15 +184,4 @@ func (a *App) Stop(ctx context.Context) error {
 	case <-ctx.Done():
 		return errors.New("server: workers did not stop in time")
 	}
-}
-
-func joinComma(xs []string) string {
-	out := ""
-	for i, x := range xs {
-		if i > 0 {
-			out += ","
-		}
-		out += x
-	}
-	return out
 }

@@ -17,6 +17,8 @@ import (
 // wiring holds what one domain's section builds and a later one needs.
 // Sections run in the order below; each engineer edits only their own.
 type wiring struct {
+	// DataKeys are DATA_KEYS, parsed once for every domain that seals fields.
+	DataKeys *fieldcrypt.Keys
 	// accounts section sets these.
 	Accounts *accounts.Store
 	Audit    *audit.Log
@@ -37,7 +39,7 @@ func (a *App) wire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	totpKeys, err := fieldcrypt.Parse(a.cfg.DataKeys)
+	a.w.DataKeys, err = fieldcrypt.Parse(a.cfg.DataKeys)
 	if err != nil {
 		return err
 	}
@@ -61,7 +63,7 @@ func (a *App) wire(ctx context.Context) error {
 	a.w.Accounts.UseAuditor(a.w.Audit)
 	tokens := accounts.NewTokens(signing, a.clock)
 	auth := accounts.NewAuth(accounts.AuthDeps{Store: a.w.Accounts, Tokens: tokens, Hasher: hasher,
-		Limiter: a.w.Limiter, DataKeys: totpKeys, MFARoles: mfaRoles, Now: a.clock})
+		Limiter: a.w.Limiter, DataKeys: a.w.DataKeys, MFARoles: mfaRoles, Now: a.clock})
 	a.Router.UseStaffAuthenticator(accounts.NewAuthenticator(tokens, a.w.Accounts))
 	a.AddSetup("accounts indexes", func(ctx context.Context) error {
 		return database.EnsureIndexes(ctx, a.db, append(accounts.Indexes(), ratelimit.Indexes()...))

@@ -10,7 +10,6 @@ import (
 	"speaksafe/audit"
 	"speaksafe/database"
 	"speaksafe/errkind"
-	"speaksafe/fieldcrypt"
 	"speaksafe/handlers"
 	"speaksafe/reports"
 )
@@ -23,12 +22,9 @@ const reportsSweepInterval = 15 * time.Minute
 // limits) and the alerts section (the dispatcher); the two are joined here
 // because each needs the other.
 func (a *App) wireReports() error {
-	keys, err := fieldcrypt.Parse(a.cfg.DataKeys)
-	if err != nil {
-		return err
-	}
+	var err error
 	a.w.Reports, err = reports.NewStore(a.db, reports.Config{
-		Keys:                keys,
+		Keys:                a.w.DataKeys,
 		Argon2:              reports.Argon2Params(a.cfg.Argon2),
 		Forces:              reports.ForcesFunc(a.forceByCode),
 		Audit:               reports.AuditFunc(a.auditReports),
