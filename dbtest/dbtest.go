@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"speaksafe/database"
@@ -88,4 +90,34 @@ func Named(t testing.TB, name string) *mongo.Database {
 	db := shared.client.Database(name)
 	t.Cleanup(func() { _ = db.Drop(context.Background()) })
 	return db
+}
+
+// Dump returns every document of every collection of db as extended JSON,
+// one line each prefixed by its collection, so that privacy tests can look
+// for text that must not be stored anywhere.
+func Dump(t testing.TB, db *mongo.Database) string {
+	t.Helper()
+	ctx := context.Background()
+	names, err := db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, name := range names {
+		cur, err := db.Collection(name).Find(ctx, bson.D{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var docs []bson.M
+		if err := cur.All(ctx, &docs); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range docs {
+			j, _ := bson.MarshalExtJSON(d, false, false)
+			b.WriteString(name + " ")
+			b.Write(j)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
 }

@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"speaksafe/apptest"
+	"speaksafe/dbtest"
 	"speaksafe/handlers"
 	"speaksafe/server"
 )
@@ -56,29 +57,7 @@ func routineReport(forceCode, text string) map[string]any {
 // database as extended JSON.
 func dumpCollections(t *testing.T, app *apptest.App) string {
 	t.Helper()
-	ctx := context.Background()
-	names, err := app.DB.ListCollectionNames(ctx, bson.D{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	for _, name := range names {
-		cur, err := app.DB.Collection(name).Find(ctx, bson.D{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var docs []bson.M
-		if err := cur.All(ctx, &docs); err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range docs {
-			j, _ := bson.MarshalExtJSON(d, false, false)
-			b.WriteString(name + " ")
-			b.Write(j)
-			b.WriteByte('\n')
-		}
-	}
-	return b.String()
+	return dbtest.Dump(t, app.DB)
 }
 
 func countDocs(t *testing.T, app *apptest.App, coll string) int64 {

@@ -9,6 +9,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"speaksafe/dbtest"
 	"speaksafe/errkind"
 )
 
@@ -247,28 +248,7 @@ func TestNoPlaintextAtRest(t *testing.T) {
 
 func dumpDatabase(t *testing.T, e *env) string {
 	t.Helper()
-	ctx := context.Background()
-	names, err := e.db.ListCollectionNames(ctx, bson.D{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	for _, name := range names {
-		cur, err := e.db.Collection(name).Find(ctx, bson.D{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var docs []bson.M
-		if err := cur.All(ctx, &docs); err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range docs {
-			j, _ := bson.MarshalExtJSON(d, false, false)
-			b.Write(j)
-			b.WriteByte('\n')
-		}
-	}
-	return b.String()
+	return dbtest.Dump(t, e.db)
 }
 
 // A sealed field copied onto another case does not open there.
