@@ -23,19 +23,17 @@ func queueIDs(t *testing.T, e *env) map[string]bool {
 	return out
 }
 
-// Reports arriving at once for one force all reach its queue: index updates
-// of one force are not lost to each other.
-func TestQueueIndexConcurrentReports(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
-	const n = 20
+// submitConcurrently sends n routine reports at once, spread over stores,
+// and returns their case ids.
+func submitConcurrently(t *testing.T, stores []*Store, n int) []string {
+	t.Helper()
 	ids := make([]string, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sub, err := e.store.Submit(context.Background(), newKey(), routine(fmt.Sprintf("report %d", i)))
+			sub, err := stores[i%len(stores)].Submit(context.Background(), newKey(), routine(fmt.Sprintf("report %d", i)))
 			if err != nil {
 				t.Error(err)
 				return
@@ -44,15 +42,29 @@ func TestQueueIndexConcurrentReports(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	return ids
+}
+
+// wantQueueExactly fails unless the queue lists exactly ids.
+func wantQueueExactly(t *testing.T, e *env, ids []string) {
+	t.Helper()
 	got := queueIDs(t, e)
 	for i, id := range ids {
 		if !got[id] {
 			t.Errorf("report %d (%s) is missing from the queue", i, id)
 		}
 	}
-	if len(got) != n {
-		t.Errorf("queue: got %d cases, want %d", len(got), n)
+	if len(got) != len(ids) {
+		t.Errorf("queue: got %d cases, want %d", len(got), len(ids))
 	}
+}
+
+// Reports arriving at once for one force all reach its queue: index updates
+// of one force are not lost to each other.
+func TestQueueIndexConcurrentReports(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	wantQueueExactly(t, e, submitConcurrently(t, []*Store{e.store}, 20))
 }
 
 // Two instances on one database take reports for one force at once: every
@@ -69,35 +81,7 @@ func TestQueueAcrossTwoInstances(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const n = 24
-	ids := make([]string, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			store := e.store
-			if i%2 == 1 {
-				store = other
-			}
-			sub, err := store.Submit(context.Background(), newKey(), routine(fmt.Sprintf("report %d", i)))
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			ids[i] = sub.CaseID
-		}()
-	}
-	wg.Wait()
-	got := queueIDs(t, e)
-	for i, id := range ids {
-		if !got[id] {
-			t.Errorf("report %d (%s) is missing from the queue", i, id)
-		}
-	}
-	if len(got) != n {
-		t.Errorf("queue: got %d cases, want %d", len(got), n)
-	}
+	wantQueueExactly(t, e, submitConcurrently(t, []*Store{e.store, other}, 24))
 }
 
 // After a crash between two writes the sweep repairs the index: a case
