@@ -60,12 +60,11 @@ func TestLoginFloodAnswersOnly401Or429(t *testing.T) {
 		}
 	}
 	if t.Failed() {
-		for i, line := range strings.Split(app.Logs.String(), "\n") {
-			if strings.Contains(line, "dependency unavailable") || strings.Contains(line, "request failed") {
+		shown := 0
+		for _, line := range strings.Split(app.Logs.String(), "\n") {
+			if shown < 20 && (strings.Contains(line, "dependency unavailable") || strings.Contains(line, "request failed")) {
 				t.Logf("server log: %s", line)
-				if i > 2000 {
-					break
-				}
+				shown++
 			}
 		}
 	}
