@@ -99,15 +99,6 @@ func (d *Dispatcher) Open(ctx context.Context, caseID, forceID string, at time.T
 // is stored by now (reports call Start after the insert). Best effort: the
 // sweeper covers a crash.
 func (d *Dispatcher) Start(caseID string) {
-	// A retried submission can store its case after the alert was voided
-	// for want of it; the case exists now, so the alert must live again.
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	if a, err := d.alert(ctx, caseID); err == nil && a.State == StateVoided {
-		if err := d.rearmIfVoided(ctx, caseID, a.ForceID, d.now()); err != nil {
-			d.log.Error("could not re-arm a voided alert; the sweeper will not see it", "alert_id", caseID, "error", err)
-		}
-	}
-	cancel()
 	d.kick(caseID, true)
 }
 

@@ -225,6 +225,17 @@ func (d *Dispatcher) process(ctx context.Context, alertID string, confirmed bool
 	if err != nil {
 		return err
 	}
+	if a.State == StateVoided {
+		if !confirmed {
+			return nil
+		}
+		// Started by a report that stored its case after the alert was
+		// voided for want of it (a late retry): the alert lives again.
+		if err := d.rearmIfVoided(ctx, alertID, a.ForceID, now); err != nil {
+			return err
+		}
+		a.State, a.OpenedAt, a.EndedAt = StateOpen, now, nil
+	}
 	if done, err := d.checkAck(ctx, a); done || err != nil {
 		return err
 	}
