@@ -80,12 +80,14 @@ func NewHTTPMetrics(reg prometheus.Registerer) *HTTPMetrics {
 func (m *HTTPMetrics) Observe(logger *slog.Logger) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		start := time.Now()
-		err := c.Next()
-		status := c.Response().StatusCode()
-		if err != nil {
-			// The error handler has not run yet; ask it for the status.
-			status = toProblem(err).Status
+		// Answer errors here, so that the status counted and logged is the
+		// one the client gets.
+		if err := c.Next(); err != nil {
+			if herr := c.App().ErrorHandler(c, err); herr != nil {
+				_ = c.SendStatus(fiber.StatusInternalServerError)
+			}
 		}
+		status := c.Response().StatusCode()
 		route := routeTemplate(c)
 		method := c.Method()
 		elapsed := time.Since(start)
@@ -94,7 +96,7 @@ func (m *HTTPMetrics) Observe(logger *slog.Logger) fiber.Handler {
 		logger.LogAttrs(c.UserContext(), slog.LevelInfo, "request",
 			slog.String("route", route), slog.String("method", method), slog.Int("status", status),
 			slog.Duration("latency", elapsed), slog.String("request_id", RequestID(c)))
-		return err
+		return nil
 	}
 }
 
