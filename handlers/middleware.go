@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -89,7 +90,9 @@ func (m *HTTPMetrics) Observe(logger *slog.Logger) fiber.Handler {
 		}
 		status := c.Response().StatusCode()
 		route := routeTemplate(c)
-		method := c.Method()
+		// Fiber reuses the buffer behind c.Method() once the handler
+		// returns; a label kept by Prometheus must own its bytes.
+		method := strings.Clone(c.Method())
 		elapsed := time.Since(start)
 		m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 		m.latency.WithLabelValues(route, method).Observe(elapsed.Seconds())
