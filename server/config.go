@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"speaksafe/notifications"
 )
 
 // Config is everything SpeakSafe reads from its environment, loaded once and
@@ -33,6 +35,9 @@ type Config struct {
 	RateLimitSecret string
 	// WebhookSecret signs control-room webhooks.
 	WebhookSecret string
+	// WebhookAllowedHosts (host or host:port) may receive webhooks even at
+	// loopback or private addresses: test receivers, on-premises control rooms.
+	WebhookAllowedHosts []string
 
 	TrustedProxies []string
 	CORSOrigins    []string
@@ -119,6 +124,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DataKeys:               secret("DATA_KEYS"),
 		RateLimitSecret:        secret("RATE_LIMIT_SECRET"),
 		WebhookSecret:          secret("WEBHOOK_SECRET"),
+		WebhookAllowedHosts:    list(env("WEBHOOK_ALLOWED_HOSTS", "")),
 		TrustedProxies:         list(env("TRUSTED_PROXIES", "")),
 		CORSOrigins:            list(env("CORS_ORIGINS", "")),
 		PublicBaseURL:          env("PUBLIC_BASE_URL", ""),
@@ -190,6 +196,9 @@ func (c Config) Validate() error {
 	}
 	if c.ClosedCaseRetention < 24*time.Hour {
 		errs = append(errs, errors.New("CLOSED_CASE_RETENTION: at least 24h"))
+	}
+	if _, err := notifications.ParseAllowedHosts(c.WebhookAllowedHosts); err != nil {
+		errs = append(errs, fmt.Errorf("WEBHOOK_ALLOWED_HOSTS: %w", err))
 	}
 	for _, p := range c.TrustedProxies {
 		if net.ParseIP(p) == nil {
