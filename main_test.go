@@ -186,7 +186,7 @@ func TestUnreachableMongoDBIsNotReadyButAlive(t *testing.T) {
 		"MONGODB_URI=mongodb://"+closed+"/?serverSelectionTimeoutMS=500",
 		"JWT_SIGNING_KEY=k1:"+randomKey(), "DATA_KEYS=k1:"+randomKey(),
 		"RATE_LIMIT_SECRET="+randomKey(), "WEBHOOK_SECRET="+randomKey(),
-		"DATA_DIR="+t.TempDir(),
+		"DATA_DIR="+t.TempDir(), "FCM_ENDPOINT=http://127.0.0.1:1/",
 	)
 	p.waitFor(t, "/healthz", http.StatusOK)
 	res, err := http.Get("http://" + p.addr + "/readyz")
