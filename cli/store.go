@@ -35,11 +35,14 @@ func openSession(ctx context.Context, e Env, purpose string) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := server.PrepareConfig(&cfg, logger); err != nil {
-		return nil, err
-	}
+	// DATA_DIR is held (or found shared) before development keys may be
+	// written into it.
 	uri, release, err := storeURI(ctx, cfg, purpose)
 	if err != nil {
+		return nil, err
+	}
+	if err := server.PrepareConfig(&cfg, logger); err != nil {
+		release()
 		return nil, err
 	}
 	client, err := database.Connect(uri)

@@ -162,7 +162,8 @@ func Restore(src, dataDir string, progress func(file string, size int64)) (Manif
 	return m, nil
 }
 
-// requireEmpty accepts a directory that does not exist or holds nothing.
+// requireEmpty accepts a directory that does not exist or holds nothing
+// but a lock file.
 func requireEmpty(dir string) error {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -171,8 +172,12 @@ func requireEmpty(dir string) error {
 	if err != nil {
 		return err
 	}
-	if len(entries) > 0 {
-		return fmt.Errorf("%s is not empty", dir)
+	for _, e := range entries {
+		// A lock file nobody holds (a server that refused to start left it)
+		// is no data.
+		if e.Name() != LockFile {
+			return fmt.Errorf("%s is not empty", dir)
+		}
 	}
 	return nil
 }

@@ -31,17 +31,22 @@ func Run(ctx context.Context, spec []byte, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var lock *database.DirLock
+	if cfg.Embedded {
+		// Held before anything is written to DATA_DIR (development keys
+		// included), so that a restore or command in progress is never
+		// disturbed.
+		if lock, err = database.LockDataDir(cfg.DataDir, "server"); err != nil {
+			return err
+		}
+		defer lock.Release()
+	}
 	if err := PrepareConfig(&cfg, logger); err != nil {
 		return err
 	}
 
 	uri := cfg.MongoURI
 	if cfg.Embedded {
-		lock, err := database.LockDataDir(cfg.DataDir, "server")
-		if err != nil {
-			return err
-		}
-		defer lock.Release()
 		// The store's own logger stays at error level: its debug and warning
 		// output can quote whole wire messages, which is not for logs.
 		storeLogger := slog.New(quietHandler{logger.Handler().WithAttrs([]slog.Attr{slog.String("component", "embedded-store")})})
