@@ -19,9 +19,17 @@ type Config struct {
 	MongoURI      string
 	MongoDatabase string
 	DataDir       string
-	// Embedded is the development mode: no MONGODB_URI, so an in-process
-	// MongoDB-wire server holds the data and missing keys are generated.
+	// Embedded means no MONGODB_URI: an in-process MongoDB-wire server
+	// (FerretDB on SQLite) keeps the data in DATA_DIR. It is a deployment
+	// choice (one node), not a mode: see Mode.
 	Embedded bool
+	// Mode is development or production; see decideMode for the rules.
+	Mode Mode
+	// Explicit reports whether SPEAKSAFE_MODE chose Mode.
+	Explicit bool
+	// Loopback reports whether LISTEN_ADDR is reachable from this machine
+	// only.
+	Loopback bool
 
 	FirebaseProjectID string
 	GoogleCredentials string
@@ -146,8 +154,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		},
 	}
 	c.Embedded = c.MongoURI == ""
-	defaultMFA := "admin,supervisor,officer"
-	if c.Embedded {
+	c.Loopback = isLoopback(c.ListenAddr)
+	mode, err := decideMode(env("SPEAKSAFE_MODE", ""), c.Loopback, c.Embedded)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	c.Mode, c.Explicit = mode, env("SPEAKSAFE_MODE", "") != ""
+	defaultMFA := strings.Join(productionMFARoles, ",")
+	if c.Mode == ModeDevelopment {
 		defaultMFA = ""
 	}
 	c.MFARequiredRoles = list(env("MFA_REQUIRED_ROLES", defaultMFA))
@@ -155,11 +169,15 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 }
 
 // Validate checks the configuration as a whole and names every variable that
-// is wrong. Outside the embedded development mode every secret must be set
-// and strong; keys are parsed by their owners at start-up, which names the
-// variable on failure too.
+// is wrong. Every secret must be set and strong (development mode fills
+// missing ones from DATA_DIR first); production mode also requires MFA for
+// staff roles and a push configuration. Keys are parsed by their owners at
+// start-up, which names the variable on failure too.
 func (c Config) Validate() error {
 	var errs []error
+	if c.Mode == ModeProduction {
+		errs = append(errs, c.productionErrors()...)
+	}
 	if _, _, err := net.SplitHostPort(c.ListenAddr); err != nil {
 		errs = append(errs, fmt.Errorf("LISTEN_ADDR: %w", err))
 	}

@@ -22,6 +22,7 @@ type wiring struct {
 	DataKeys *fieldcrypt.Keys
 	// accounts section sets these.
 	Accounts *accounts.Store
+	Auth     *accounts.Auth
 	Audit    *audit.Log
 	Limiter  *ratelimit.Limiter
 	Limits   *handlers.Limits
@@ -65,6 +66,7 @@ func (a *App) wire(ctx context.Context) error {
 	tokens := accounts.NewTokens(signing, a.clock)
 	auth := accounts.NewAuth(accounts.AuthDeps{Store: a.w.Accounts, Tokens: tokens, Hasher: hasher,
 		Limiter: a.w.Limiter, DataKeys: a.w.DataKeys, MFARoles: mfaRoles, Now: a.clock})
+	a.w.Auth = auth
 	a.Router.UseStaffAuthenticator(accounts.NewAuthenticator(tokens, a.w.Accounts))
 	a.AddSetup("accounts indexes", func(ctx context.Context) error {
 		return database.EnsureIndexes(ctx, a.db, append(accounts.Indexes(), ratelimit.Indexes()...))
