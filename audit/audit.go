@@ -98,6 +98,7 @@ type Log struct {
 	mu     sync.Mutex
 	head   Record     // last entry this process knows of; Seq 0 = none yet
 	synced bool       // head was found in the database since the last conflict
+	raced  bool       // the last append lost its position to another writer
 	cp     Checkpoint // latest checkpoint this process knows of; N 0 = none
 }
 
@@ -154,7 +155,7 @@ func (l *Log) Record(ctx context.Context, e Entry) error {
 			return fmt.Errorf("audit: append: %w", err)
 		}
 		// Another writer took this position: find the real head.
-		l.synced = false
+		l.synced, l.raced = false, true
 	}
 	return errors.New("audit: append: too much contention")
 }

@@ -50,9 +50,14 @@ func (l *Log) ready(ctx context.Context) error {
 // new segment, then checkpoints it. The caller holds l.mu.
 func (l *Log) sync(ctx context.Context) error {
 	for range maxAttempts {
-		if err := l.loadCheckpoint(ctx); err != nil {
-			return err
+		// Losing a race only means the chain grew: the checkpoint this
+		// process knows is enough then, and saves reads under contention.
+		if !l.raced || l.cp.N == 0 {
+			if err := l.loadCheckpoint(ctx); err != nil {
+				return err
+			}
 		}
+		l.raced = false
 		h, err := l.findHead(ctx)
 		if err != nil {
 			return err
@@ -71,7 +76,7 @@ func (l *Log) sync(ctx context.Context) error {
 		}
 		err = l.append(ctx, breakEntry(lost, h))
 		if database.IsDuplicateKey(err) {
-			l.synced = false
+			l.synced, l.raced = false, true
 			continue
 		}
 		if err != nil {
@@ -93,30 +98,25 @@ func breakEntry(lost anchor, found Record) Entry {
 }
 
 // lostAnchor returns the highest known position the chain headed by h no
-// longer holds, unless h already records that break.
+// longer holds, unless h already records that break. Positions below one
+// that holds are left to the monitor, which verifies every entry.
 func (l *Log) lostAnchor(ctx context.Context, h Record) (anchor, bool, error) {
-	var known []anchor
-	if l.head.Seq > 0 {
-		known = append(known, anchor{l.head.Seq, l.head.Hash})
+	known := []anchor{{l.head.Seq, l.head.Hash}, {l.cp.Seq, l.cp.Head}}
+	if l.cp.N == 0 || l.cp.Seq < l.head.Seq {
+		known = known[:1]
+	} else if l.cp.Seq > l.head.Seq {
+		known[0], known[1] = known[1], known[0]
 	}
-	if l.cp.N > 0 {
-		known = append(known, anchor{l.cp.Seq, l.cp.Head})
-	}
-	var lost anchor
-	broken := false
 	for _, a := range known {
 		ok, err := l.holds(ctx, h, a)
-		if err != nil {
+		if err != nil || ok {
 			return anchor{}, false, err
 		}
-		if !ok && (!broken || a.Seq > lost.Seq) {
-			lost, broken = a, true
+		if !l.recordsBreak(h, a) {
+			return a, true, nil
 		}
 	}
-	if broken && l.recordsBreak(h, lost) {
-		return anchor{}, false, nil
-	}
-	return lost, broken, nil
+	return anchor{}, false, nil
 }
 
 // holds reports whether the chain headed by h still has a at its place.
@@ -126,6 +126,8 @@ func (l *Log) holds(ctx context.Context, h Record, a anchor) (bool, error) {
 		return false, nil
 	case a.Seq == h.Seq:
 		return h.Hash == a.Hash, nil
+	case a.Seq == 0:
+		return a.Hash == genesis, nil
 	}
 	r, err := l.get(ctx, a.Seq)
 	if database.IsNotFound(err) {
@@ -156,18 +158,17 @@ func (l *Log) findHead(ctx context.Context) (Record, error) {
 		return Record{}, err
 	}
 	from := max(l.head.Seq, hint, l.cp.Seq)
-	ok, err := l.exists(ctx, from)
-	if err != nil {
-		return Record{}, fmt.Errorf("audit: head: %w", err)
-	}
-	if !ok {
-		if from, err = l.lastStored(ctx, from); err != nil {
-			return Record{}, err
-		}
-	}
 	head := Record{Hash: genesis}
 	if from > 0 {
-		if head, err = l.get(ctx, from); err != nil {
+		head, err = l.get(ctx, from)
+		if database.IsNotFound(err) {
+			// Cut short: continue from the last entry still stored.
+			head = Record{Hash: genesis}
+			if from, err = l.lastStored(ctx, from); err == nil && from > 0 {
+				head, err = l.get(ctx, from)
+			}
+		}
+		if err != nil {
 			return Record{}, fmt.Errorf("audit: head %d: %w", from, err)
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"speaksafe/audit"
 )
 
 // Config is everything SpeakSafe reads from its environment, loaded once and
@@ -33,6 +35,9 @@ type Config struct {
 	RateLimitSecret string
 	// WebhookSecret signs control-room webhooks.
 	WebhookSecret string
+	// AuditKeys is "kid:base64url(32 bytes)[,kid:…]", the HMAC keys of the
+	// audit chain; the first signs.
+	AuditKeys string
 
 	TrustedProxies []string
 	CORSOrigins    []string
@@ -119,6 +124,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DataKeys:               secret("DATA_KEYS"),
 		RateLimitSecret:        secret("RATE_LIMIT_SECRET"),
 		WebhookSecret:          secret("WEBHOOK_SECRET"),
+		AuditKeys:              secret("AUDIT_KEYS"),
 		TrustedProxies:         list(env("TRUSTED_PROXIES", "")),
 		CORSOrigins:            list(env("CORS_ORIGINS", "")),
 		PublicBaseURL:          env("PUBLIC_BASE_URL", ""),
@@ -163,6 +169,7 @@ func (c Config) Validate() error {
 	for name, v := range map[string]string{
 		"JWT_SIGNING_KEY": c.JWTSigningKeys, "DATA_KEYS": c.DataKeys,
 		"RATE_LIMIT_SECRET": c.RateLimitSecret, "WEBHOOK_SECRET": c.WebhookSecret,
+		"AUDIT_KEYS": c.AuditKeys,
 	} {
 		if v == "" {
 			errs = append(errs, fmt.Errorf("%s: missing (set it or %s_FILE)", name, name))
@@ -171,6 +178,11 @@ func (c Config) Validate() error {
 	for name, v := range map[string]string{"RATE_LIMIT_SECRET": c.RateLimitSecret, "WEBHOOK_SECRET": c.WebhookSecret} {
 		if v != "" && len(v) < 32 {
 			errs = append(errs, fmt.Errorf("%s: too weak, use at least 32 random characters", name))
+		}
+	}
+	if c.AuditKeys != "" {
+		if _, err := audit.ParseKeys(c.AuditKeys); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if c.BootstrapAdminEmail != "" && len(c.BootstrapAdminPassword) < 12 {
