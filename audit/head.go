@@ -50,21 +50,26 @@ func (l *Log) ready(ctx context.Context) error {
 // new segment, then checkpoints it. The caller holds l.mu.
 func (l *Log) sync(ctx context.Context) error {
 	for range maxAttempts {
-		// Losing a race only means the chain grew: the checkpoint this
-		// process knows is enough then, and saves reads under contention.
-		if !l.raced || l.cp.N == 0 {
+		// Losing a race means the chain grew, not that it was cut: the
+		// reads that look for a break are saved under contention (the
+		// monitor still verifies every entry).
+		raced := l.raced && l.cp.N > 0
+		l.raced = false
+		if !raced {
 			if err := l.loadCheckpoint(ctx); err != nil {
 				return err
 			}
 		}
-		l.raced = false
 		h, err := l.findHead(ctx)
 		if err != nil {
 			return err
 		}
-		lost, broken, err := l.lostAnchor(ctx, h)
-		if err != nil {
-			return err
+		var lost anchor
+		broken := false
+		if !raced {
+			if lost, broken, err = l.lostAnchor(ctx, h); err != nil {
+				return err
+			}
 		}
 		l.head, l.synced = h, true
 		if !broken {
