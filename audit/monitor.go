@@ -142,7 +142,7 @@ func (m *Monitor) check(ctx context.Context) ([]Problem, error) {
 			}
 		}
 	}
-	if err := m.w.walk(ctx); err != nil {
+	if err := m.w.walk(ctx, max(cp.Seq, m.log.headSeq())); err != nil {
 		return nil, err
 	}
 	m.live = unacknowledged(m.live, m.w.acked)
@@ -189,6 +189,13 @@ func (m *Monitor) publish(ctx context.Context, st Status) {
 		attrs = append(attrs, "problem"+strconv.Itoa(i+1), fmt.Sprintf("entry %d: %s: %s", p.Seq, p.Kind, p.Detail))
 	}
 	m.logger.ErrorContext(ctx, "audit chain broken", attrs...)
+}
+
+// headSeq returns the sequence number of the last entry the Log knows of.
+func (l *Log) headSeq() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.head.Seq
 }
 
 // latestKnown returns the latest checkpoint the Log knows of.

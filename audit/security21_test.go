@@ -296,3 +296,26 @@ func TestSecurity21RemovedOrForgedCheckpointsAreReported(t *testing.T) {
 		t.Errorf("checkpoints removed: %+v", st)
 	}
 }
+
+func TestSecurity21DeletedMiddleEntryIsReportedAndCheckingGoesOn(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	l := New(dbtest.New(t), nil, nil, WithKeys(newKeyring("k1").keys(t, "k1")))
+	record(t, l, 5)
+	if _, err := l.db.Collection(colEntries).DeleteOne(ctx, bson.D{{Key: "_id", Value: int64(3)}}); err != nil {
+		t.Fatal(err)
+	}
+	record(t, l, 1)
+	m := NewMonitor(l, nil, nil)
+	st := m.Check(ctx)
+	if st.OK || st.Entries != 6 || !strings.Contains(kinds(st.Problems), KindLink) {
+		t.Fatalf("entry 3 deleted: %+v, want a link problem and the walk to reach entry 6", st)
+	}
+	// An acknowledgement after the gap is still seen.
+	if err := l.Acknowledge(ctx, "admin1", 6); err != nil {
+		t.Fatal(err)
+	}
+	if st := m.Check(ctx); !st.OK {
+		t.Errorf("after the acknowledgement: %+v", st)
+	}
+}

@@ -42,6 +42,7 @@ type walker struct {
 	legacyEnd int64 // unkeyed entries may only be at or below it; -1: unknown
 	problems  []Problem
 	acked     int64 // problems at or before it were acknowledged
+	count     int64 // entries stepped through
 }
 
 func (l *Log) newWalker(ctx context.Context) (*walker, error) {
@@ -118,18 +119,40 @@ func (w *walker) acknowledge(through int64) {
 	w.problems = unacknowledged(w.problems, through)
 }
 
-// walk steps through every stored entry after w's position.
-func (w *walker) walk(ctx context.Context) error {
+// walk steps through every stored entry after w's position. A gap below
+// until (the furthest position known to have been written) is a problem,
+// and the walk goes on after it, so that later entries, acknowledgements
+// included, are still checked.
+func (w *walker) walk(ctx context.Context, until int64) error {
 	for {
 		r, err := w.l.get(ctx, w.seq+1)
 		if database.IsNotFound(err) {
-			return nil
-		}
-		if err != nil {
+			if r, err = w.afterGap(ctx, until); err != nil || r.Seq == 0 {
+				return err
+			}
+			w.add(r.Seq, KindLink, "entries %d to %d are missing", w.seq+1, r.Seq-1)
+			w.seq, w.hash = r.Seq-1, r.Prev
+		} else if err != nil {
 			return fmt.Errorf("audit: verify: %w", err)
 		}
 		w.step(r)
+		w.count++
 	}
+}
+
+// afterGap returns the first stored entry after w's position up to until
+// (Seq 0: none).
+func (w *walker) afterGap(ctx context.Context, until int64) (Record, error) {
+	for seq := w.seq + 2; seq <= until; seq++ {
+		r, err := w.l.get(ctx, seq)
+		if err == nil {
+			return r, nil
+		}
+		if !database.IsNotFound(err) {
+			return Record{}, fmt.Errorf("audit: verify: %w", err)
+		}
+	}
+	return Record{}, nil
 }
 
 // checkCheckpoint compares the chain walked so far with c.
@@ -164,11 +187,15 @@ func (l *Log) Verify(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := w.walk(ctx); err != nil {
-		return w.seq, err
-	}
 	c, err := l.latestCheckpoint(ctx, 0)
 	if err != nil {
+		return 0, err
+	}
+	hint, err := l.hint(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if err := w.walk(ctx, max(hint, c.Seq)); err != nil {
 		return w.seq, err
 	}
 	if err := w.checkCheckpoint(ctx, c); err != nil {
@@ -178,8 +205,8 @@ func (l *Log) Verify(ctx context.Context) (int64, error) {
 	if err != nil {
 		return w.seq, fmt.Errorf("audit: verify: %w", err)
 	}
-	if n != w.seq {
-		w.add(w.seq, KindLink, "%d entries stored, %d chained", n, w.seq)
+	if n != w.count {
+		w.add(w.seq, KindLink, "%d entries stored, %d chained", n, w.count)
 	}
 	return w.seq, brokenErr(w.problems)
 }
