@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"speaksafe/audit"
+	"speaksafe/notifications"
 )
 
 // Config is everything SpeakSafe reads from its environment, loaded once and
@@ -38,6 +39,9 @@ type Config struct {
 	// AuditKeys is "kid:base64url(32 bytes)[,kid:…]", the HMAC keys of the
 	// audit chain; the first signs.
 	AuditKeys string
+	// WebhookAllowedHosts (host or host:port) may receive webhooks even at
+	// loopback or private addresses: test receivers, on-premises control rooms.
+	WebhookAllowedHosts []string
 
 	TrustedProxies []string
 	CORSOrigins    []string
@@ -125,6 +129,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		RateLimitSecret:        secret("RATE_LIMIT_SECRET"),
 		WebhookSecret:          secret("WEBHOOK_SECRET"),
 		AuditKeys:              secret("AUDIT_KEYS"),
+		WebhookAllowedHosts:    list(env("WEBHOOK_ALLOWED_HOSTS", "")),
 		TrustedProxies:         list(env("TRUSTED_PROXIES", "")),
 		CORSOrigins:            list(env("CORS_ORIGINS", "")),
 		PublicBaseURL:          env("PUBLIC_BASE_URL", ""),
@@ -202,6 +207,9 @@ func (c Config) Validate() error {
 	}
 	if c.ClosedCaseRetention < 24*time.Hour {
 		errs = append(errs, errors.New("CLOSED_CASE_RETENTION: at least 24h"))
+	}
+	if _, err := notifications.ParseAllowedHosts(c.WebhookAllowedHosts); err != nil {
+		errs = append(errs, fmt.Errorf("WEBHOOK_ALLOWED_HOSTS: %w", err))
 	}
 	for _, p := range c.TrustedProxies {
 		if net.ParseIP(p) == nil {

@@ -256,6 +256,8 @@ func (c ServerConfig) Env() []string {
 		// the accounts tests. school_staff is a role the harness never uses.
 		"MFA_REQUIRED_ROLES=school_staff",
 		"LOG_FORMAT=json",
+		// The fixture's control-room webhook is a closed local port.
+		"WEBHOOK_ALLOWED_HOSTS=127.0.0.1:9",
 	)
 	if c.FCM != "" {
 		env = append(env, "FCM_ENDPOINT="+c.FCM)
