@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"speaksafe/audit"
 	"speaksafe/notifications"
 )
 
@@ -43,6 +44,9 @@ type Config struct {
 	RateLimitSecret string
 	// WebhookSecret signs control-room webhooks.
 	WebhookSecret string
+	// AuditKeys is "kid:base64url(32 bytes)[,kid:…]", the HMAC keys of the
+	// audit chain; the first signs.
+	AuditKeys string
 	// WebhookAllowedHosts (host or host:port) may receive webhooks even at
 	// loopback or private addresses: test receivers, on-premises control rooms.
 	WebhookAllowedHosts []string
@@ -132,6 +136,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DataKeys:               secret("DATA_KEYS"),
 		RateLimitSecret:        secret("RATE_LIMIT_SECRET"),
 		WebhookSecret:          secret("WEBHOOK_SECRET"),
+		AuditKeys:              secret("AUDIT_KEYS"),
 		WebhookAllowedHosts:    list(env("WEBHOOK_ALLOWED_HOSTS", "")),
 		TrustedProxies:         list(env("TRUSTED_PROXIES", "")),
 		CORSOrigins:            list(env("CORS_ORIGINS", "")),
@@ -187,6 +192,7 @@ func (c Config) Validate() error {
 	for name, v := range map[string]string{
 		"JWT_SIGNING_KEY": c.JWTSigningKeys, "DATA_KEYS": c.DataKeys,
 		"RATE_LIMIT_SECRET": c.RateLimitSecret, "WEBHOOK_SECRET": c.WebhookSecret,
+		"AUDIT_KEYS": c.AuditKeys,
 	} {
 		if v == "" {
 			errs = append(errs, fmt.Errorf("%s: missing (set it or %s_FILE)", name, name))
@@ -195,6 +201,11 @@ func (c Config) Validate() error {
 	for name, v := range map[string]string{"RATE_LIMIT_SECRET": c.RateLimitSecret, "WEBHOOK_SECRET": c.WebhookSecret} {
 		if v != "" && len(v) < 32 {
 			errs = append(errs, fmt.Errorf("%s: too weak, use at least 32 random characters", name))
+		}
+	}
+	if c.AuditKeys != "" {
+		if _, err := audit.ParseKeys(c.AuditKeys); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if c.BootstrapAdminEmail != "" && len(c.BootstrapAdminPassword) < 12 {

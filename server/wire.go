@@ -32,6 +32,9 @@ type wiring struct {
 	Alerts *notifications.Dispatcher // reports: Alerter; call Alerts.UseCases(reportsStore)
 	// reports section sets these.
 	Reports *reports.Store
+
+	// AuditMonitor verifies and checkpoints the audit chain (wire_audit.go).
+	AuditMonitor *audit.Monitor
 }
 
 // wire builds every domain: stores, indexes, seed data, routes, workers.
@@ -60,7 +63,9 @@ func (a *App) wire(ctx context.Context) error {
 		return err
 	}
 	a.w.Limits = handlers.NewLimits(a.w.Limiter, handlers.NewClientAddrs(a.cfg.TrustedProxies))
-	a.w.Audit = audit.New(a.db, a.logger, a.clock)
+	if err := a.wireAudit(); err != nil {
+		return err
+	}
 	a.w.Accounts = accounts.NewStore(a.db, a.logger, a.clock)
 	a.w.Accounts.UseAuditor(a.w.Audit)
 	tokens := accounts.NewTokens(signing, a.clock)

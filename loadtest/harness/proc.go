@@ -195,11 +195,13 @@ func StartStore(ctx context.Context, bin, addr, dir string) (*Proc, error) {
 // embedded development mode (which refuses to start without them).
 type Secrets struct {
 	JWT, DataKeys, RateLimit, Webhook string
+	AuditKeys                         string
 }
 
 // NewSecrets draws fresh random secrets.
 func NewSecrets() Secrets {
-	return Secrets{JWT: "k1:" + randomKey(), DataKeys: "k1:" + randomKey(), RateLimit: randomKey(), Webhook: randomKey()}
+	return Secrets{JWT: "k1:" + randomKey(), DataKeys: "k1:" + randomKey(), RateLimit: randomKey(), Webhook: randomKey(),
+		AuditKeys: "k1:" + randomKey()}
 }
 
 func randomKey() string {
@@ -240,7 +242,8 @@ func (c ServerConfig) Env() []string {
 		// embedded store in-process and makes development keys in DataDir.
 		env = append(env, "MONGODB_URI="+c.StoreURI,
 			"JWT_SIGNING_KEY="+c.Secrets.JWT, "DATA_KEYS="+c.Secrets.DataKeys,
-			"RATE_LIMIT_SECRET="+c.Secrets.RateLimit, "WEBHOOK_SECRET="+c.Secrets.Webhook)
+			"RATE_LIMIT_SECRET="+c.Secrets.RateLimit, "WEBHOOK_SECRET="+c.Secrets.Webhook,
+			"AUDIT_KEYS="+c.Secrets.AuditKeys)
 	}
 	if c.Database != "" {
 		env = append(env, "MONGODB_DATABASE="+c.Database)
