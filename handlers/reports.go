@@ -143,7 +143,7 @@ func (h *Reports) submit(c *fiber.Ctx) error {
 	}
 	key := strings.Clone(c.Get("Idempotency-Key"))
 	report := req.toReport()
-	if urgent, _ := reports.Urgency(&report, time.Now()); urgent {
+	if urgent, _ := h.store.Urgency(&report); urgent {
 		if err := h.limits.Check(c, "reports-urgent", urgentPerClient, urgentWindow); err != nil {
 			var rl *errkind.RateLimited
 			if errors.As(err, &rl) {
