@@ -202,6 +202,7 @@ func Indexes() []database.Index {
 	return []database.Index{
 		{Collection: collCases, Name: "queue", Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "urgent", Value: -1}, {Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}},
 		{Collection: collQueue, Name: "force", Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "urgent", Value: -1}, {Key: "createdAt", Value: 1}}},
+		{Collection: collUnacked, Name: "force", Keys: bson.D{{Key: "forceId", Value: 1}}},
 		{Collection: collCases, Name: "retention", Keys: bson.D{{Key: "status", Value: 1}, {Key: "closedAt", Value: 1}}},
 		{Collection: collSessions, Name: "expiry", Keys: bson.D{{Key: "expiresAt", Value: 1}}},
 		{Collection: collIdempotency, Name: "expiry", Keys: bson.D{{Key: "expiresAt", Value: 1}}},
