@@ -104,7 +104,10 @@ type Config struct {
 	Audit    Auditor
 	Limiter  Limiter
 	Handlers Handlers
-	Logger   *slog.Logger
+	// Hours says when each force reads routine reports; optional (the
+	// guidance then says so in general words).
+	Hours  Hours
+	Logger *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// ClosedCaseRetention is how long a closed case is kept (default 90 days).
