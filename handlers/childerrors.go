@@ -62,8 +62,16 @@ func errorLocale(c *fiber.Ctx) reports.Locale {
 // stable code and a child-friendly detail in the child's language. A wrong
 // or missing receipt or an ended session never tells a child to "sign in".
 func childProblem(c *fiber.Ctx, err error, p Problem) Problem {
+	l := errorLocale(c)
 	p.Code = childCode(routeTemplate(c), err, p.Status)
-	p.Detail = reports.ErrorText(p.Code, errorLocale(c))
+	p.Detail = reports.ErrorText(p.Code, l)
+	if len(p.Errors) > 0 {
+		fields := make([]errkind.FieldError, len(p.Errors))
+		for i, f := range p.Errors {
+			fields[i] = errkind.FieldError{Field: f.Field, Message: reports.FieldText(f.Message, l)}
+		}
+		p.Errors = fields
+	}
 	return p
 }
 

@@ -177,8 +177,9 @@ func TestReporterRouteErrorsAreChildFriendly(t *testing.T) {
 	}
 	empty := app.Do(t, apptest.Request{Method: http.MethodPost, Path: "/v1/reporter/case/messages?locale=cy", Token: token,
 		Body: map[string]string{"body": ""}})
-	if p := problemOf(t, empty); empty.Status != http.StatusBadRequest || p.Code != reports.CodeInvalidInput || !strings.Contains(p.Detail, welshDanger) {
-		t.Errorf("empty message: got %d %q %q, want 400 invalid_input in Welsh", empty.Status, p.Code, p.Detail)
+	if p := problemOf(t, empty); empty.Status != http.StatusBadRequest || p.Code != reports.CodeInvalidInput ||
+		!strings.Contains(p.Detail, welshDanger) || len(p.Errors) != 1 || p.Errors[0].Message != "rhaid ei lenwi" {
+		t.Errorf("empty message: got %d %q %q %+v, want 400 invalid_input in Welsh", empty.Status, p.Code, p.Detail, p.Errors)
 	}
 	id := caseOf(t, app, ans.Reference)
 	if res := app.Post(t, "/v1/cases/"+id+"/status", officer.Token, map[string]string{"status": "closed", "disposition": "advice_given"}); res.Status != http.StatusOK {
@@ -190,8 +191,12 @@ func TestReporterRouteErrorsAreChildFriendly(t *testing.T) {
 		t.Errorf("message to a closed case: got %d %q %q, want 409 case_closed", closed.Status, p.Code, p.Detail)
 	}
 	bad := postReport(t, app, freshKey(), map[string]any{"forceCode": w.ForceA.Code, "category": "nope", "whatHappened": "x", "locale": "cy"}, nil)
-	if p := problemOf(t, bad); bad.Status != http.StatusBadRequest || p.Code != reports.CodeInvalidInput || !strings.Contains(p.Detail, welshDanger) {
+	p = problemOf(t, bad)
+	if bad.Status != http.StatusBadRequest || p.Code != reports.CodeInvalidInput || !strings.Contains(p.Detail, welshDanger) {
 		t.Errorf("invalid report: got %d %q %q, want 400 invalid_input in Welsh", bad.Status, p.Code, p.Detail)
+	}
+	if len(p.Errors) != 1 || p.Errors[0].Field != "category" || p.Errors[0].Message != "rhaid iddo fod yn un o'r categorïau ar y rhestr" {
+		t.Errorf("invalid report's field errors: got %+v, want category in Welsh", p.Errors)
 	}
 	staff := app.Get(t, "/v1/cases/not-a-case", officer.Token)
 	if p := problemOf(t, staff); p.Code != "" {

@@ -2,9 +2,12 @@ package reports
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"speaksafe/errkind"
 )
 
 func TestNegotiateLocale(t *testing.T) {
@@ -98,5 +101,37 @@ func TestCaseTextFollowsTheCase(t *testing.T) {
 			}
 			seen[txt] = true
 		}
+	}
+}
+
+// Every field message a child's report can get has a Welsh text.
+func TestEveryReportFieldMessageHasWelsh(t *testing.T) {
+	t.Parallel()
+	at := time.Now()
+	bad := []Report{
+		{ForceCode: "!", Category: "x", WhatHappened: "", Answers: Answers{MeetingAt: &at, AgeBand: "x",
+			Handles: make([]Handle, MaxHandles+1)}, Contact: &Contact{Phone: "x", Email: "x", MayContact: true}},
+		{ForceCode: "AB", Category: CategoryGiftsOrMoney, WhatHappened: strings.Repeat("a", MaxWhatHappened+1),
+			Contact: &Contact{Name: "\x01", MayContact: true}},
+		{ForceCode: "AB", Category: CategoryGiftsOrMoney, WhatHappened: "\xff"},
+	}
+	n := 0
+	for _, r := range bad {
+		var v *errkind.ValidationError
+		if !errors.As(r.Validate(), &v) {
+			t.Fatal("want a validation error")
+		}
+		for _, f := range v.Fields {
+			n++
+			if FieldText(f.Message, LocaleCY) == f.Message {
+				t.Errorf("%s: %q has no Welsh", f.Field, f.Message)
+			}
+			if FieldText(f.Message, LocaleEN) != f.Message {
+				t.Errorf("%s: English changed", f.Field)
+			}
+		}
+	}
+	if n < 10 {
+		t.Fatalf("only %d field messages checked", n)
 	}
 }

@@ -1,5 +1,7 @@
 package reports
 
+import "strings"
+
 // Every text a young person reads from the child routes, per locale, in
 // tables. The Welsh is a first draft and must be reviewed by a fluent
 // speaker before launch (docs/reports.md, "Languages").
@@ -182,4 +184,39 @@ var caseTexts = map[Locale]map[string]string{
 		"in_progress": "Mae swyddog heddlu yn gweithio ar dy adroddiad. Edrycha yma eto am negeseuon. Os wyt ti mewn perygl nawr, ffonia 999.",
 		"closed":      "Mae dy adroddiad wedi cau. Os bydd rhywbeth arall yn digwydd, gwna adroddiad newydd a sôn am y cyfeirnod hwn ynddo. Os wyt ti mewn perygl nawr, ffonia 999.",
 	},
+}
+
+// fieldTextsCY are the Welsh of the field messages of the child routes'
+// validation (Report.Validate, checkText, Submit).
+var fieldTextsCY = map[string]string{
+	"is required": "rhaid ei lenwi",
+	"must be the police force code shown in the app":                     "rhaid iddo fod y cod heddlu sydd yn yr ap",
+	"is not a police force code we know":                                 "dydyn ni ddim yn adnabod y cod heddlu hwn",
+	"must be one of the listed categories":                               "rhaid iddo fod yn un o'r categorïau ar y rhestr",
+	"must be valid UTF-8 text":                                           "rhaid iddo fod yn destun UTF-8 dilys",
+	"must not contain control characters":                                "rhaid iddo beidio â chynnwys nodau rheoli",
+	"only applies when a meeting is planned":                             "dim ond pan fydd cyfarfod wedi'i drefnu",
+	"must be one of the listed age bands":                                "rhaid iddo fod yn un o'r grwpiau oedran ar y rhestr",
+	"at most 10 handles":                                                 "dim mwy na 10 enw defnyddiwr",
+	"must be a phone number":                                             "rhaid iddo fod yn rhif ffôn",
+	"must be an email address":                                           "rhaid iddo fod yn gyfeiriad e-bost",
+	"give a phone number or an email address so that we can contact you": "rho rif ffôn neu gyfeiriad e-bost er mwyn i ni allu cysylltu â ti",
+}
+
+// FieldText returns the field message msg in locale l: messages the child
+// routes give have a Welsh text; any other stays as it is (those are for
+// the app's developers: wrong types, unknown fields).
+func FieldText(msg string, l Locale) string {
+	if l != LocaleCY {
+		return msg
+	}
+	if t, ok := fieldTextsCY[msg]; ok {
+		return t
+	}
+	if n, ok := strings.CutPrefix(msg, "must be at most "); ok {
+		if n, ok := strings.CutSuffix(n, " characters"); ok {
+			return "dim mwy na " + n + " nod"
+		}
+	}
+	return msg
 }
