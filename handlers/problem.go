@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -33,6 +34,11 @@ const (
 	problemMediaType   = "urn:speaksafe:problem:unsupported-media-type"
 )
 
+// statusClientClosed answers a request whose client went away before the
+// answer was ready (nginx's 499): nobody reads it, and it is no failure of
+// ours, so it is not logged as one.
+const statusClientClosed = 499
+
 // ErrorHandler returns Fiber's one error handler: it maps every error,
 // domain or HTTP, to problem+json. A 500 never carries the cause, which is
 // logged with the request id instead.
@@ -44,6 +50,9 @@ func ErrorHandler(logger *slog.Logger) fiber.ErrorHandler {
 		}
 		p.RequestID = RequestID(c)
 		switch {
+		case p.Status == statusClientClosed:
+			logger.DebugContext(c.UserContext(), "client went away",
+				"request_id", p.RequestID, "route", routeTemplate(c), "method", c.Method())
 		case p.Status == http.StatusServiceUnavailable:
 			logger.WarnContext(c.UserContext(), "dependency unavailable",
 				"request_id", p.RequestID, "route", routeTemplate(c), "method", c.Method(), "error", err)
@@ -88,6 +97,9 @@ func toProblem(err error) Problem {
 		rl   *errkind.RateLimited
 	)
 	switch {
+	case errors.Is(err, context.Canceled):
+		return Problem{Type: "about:blank", Title: "Client Closed Request", Status: statusClientClosed,
+			Detail: "The request was cancelled before it finished."}
 	case errors.As(err, &derr):
 		if derr.status == http.StatusUnsupportedMediaType {
 			return Problem{Type: problemMediaType, Title: "Unsupported Media Type", Status: derr.status, Detail: derr.msg}

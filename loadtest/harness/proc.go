@@ -252,7 +252,12 @@ func (c ServerConfig) Env() []string {
 		// The harness signs staff in with passwords only; MFA is proven by
 		// the accounts tests. school_staff is a role the harness never uses.
 		"MFA_REQUIRED_ROLES=school_staff",
+		// Passwords only and pages maybe only logged: a development run,
+		// said explicitly (MONGODB_URI alone would mean production).
+		"SPEAKSAFE_MODE=development",
 		"LOG_FORMAT=json",
+		// The fixture's control-room webhook is a closed local port.
+		"WEBHOOK_ALLOWED_HOSTS=127.0.0.1:9",
 	)
 	if c.FCM != "" {
 		env = append(env, "FCM_ENDPOINT="+c.FCM)
