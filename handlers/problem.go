@@ -21,6 +21,10 @@ type Problem struct {
 	Detail    string               `json:"detail,omitempty"`
 	RequestID string               `json:"requestId,omitempty"`
 	Errors    []errkind.FieldError `json:"errors,omitempty"`
+
+	// Code is a stable name of the error on the child routes (see
+	// reports.ErrorCodes), which the app may switch on; empty elsewhere.
+	Code string `json:"code,omitempty"`
 }
 
 // Problem type URIs. Generic HTTP failures use about:blank, as RFC 9457 asks.
@@ -41,6 +45,9 @@ const statusClientClosed = 499
 func ErrorHandler(logger *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		p := toProblem(err)
+		if isChildRoute(routeTemplate(c)) {
+			p = childProblem(c, err, p)
+		}
 		p.RequestID = RequestID(c)
 		switch {
 		case p.Status == statusClientClosed:

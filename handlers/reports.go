@@ -84,6 +84,7 @@ type reportRequest struct {
 	WhatHappened string             `json:"whatHappened"`
 	Answers      *reportAnswersBody `json:"answers"`
 	Contact      *reportContactBody `json:"contact"`
+	Locale       string             `json:"locale"`
 }
 
 func (req *reportRequest) toReport() reports.Report {
@@ -143,7 +144,7 @@ func (h *Reports) submit(c *fiber.Ctx) error {
 	}
 	key := strings.Clone(c.Get("Idempotency-Key"))
 	report := req.toReport()
-	if urgent, _ := reports.Urgency(&report, time.Now()); urgent {
+	if urgent, _ := h.store.Urgency(&report); urgent {
 		if err := h.limits.Check(c, "reports-urgent", urgentPerClient, urgentWindow); err != nil {
 			var rl *errkind.RateLimited
 			if errors.As(err, &rl) {
@@ -156,6 +157,7 @@ func (h *Reports) submit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	sub.Guidance = h.store.LocalGuidance(c.UserContext(), &report, sub, childLocale(c, req.Locale))
 	return c.Status(fiber.StatusCreated).JSON(reportResponse{
 		Reference: sub.Reference, Receipt: sub.Receipt, Urgent: sub.Urgent, Guidance: toReportGuidance(sub.Guidance),
 	})
@@ -164,6 +166,7 @@ func (h *Reports) submit(c *fiber.Ctx) error {
 type reporterSessionRequest struct {
 	Reference string `json:"reference"`
 	Receipt   string `json:"receipt"`
+	Locale    string `json:"locale"`
 }
 
 type reporterSessionResponse struct {
