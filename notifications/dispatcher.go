@@ -31,6 +31,10 @@ type EngineConfig struct {
 	// Lease is how long an attempt claimed by another worker is trusted to
 	// be in flight before it is taken for dead and retried.
 	Lease time.Duration
+	// MaxAttempts is the retry budget of one delivery (one device or the
+	// webhook, one step): after that many failed attempts it is given up
+	// and, if nothing of its step got through, the step is a gap.
+	MaxAttempts int
 	// WebhookSecret (WEBHOOK_SECRET) signs control-room webhooks.
 	WebhookSecret string
 	// Instance names this process in claim documents (diagnostics only).
@@ -48,6 +52,9 @@ func (c EngineConfig) withDefaults() EngineConfig {
 	def(&c.SweepInterval, time.Second)
 	def(&c.SendTimeout, 10*time.Second)
 	def(&c.Lease, 3*c.SendTimeout)
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 4
+	}
 	if c.Instance == "" {
 		c.Instance = newID()[:8]
 	}
@@ -91,8 +98,9 @@ type Dispatcher struct {
 	wg       sync.WaitGroup
 	mu       sync.Mutex
 	busy     map[string]*run
-	steps    map[string]map[int]stepDoc // per alert; immutable once inserted
-	finished map[string]map[string]bool // per alert: deliveries known to be over
+	steps    map[string]map[int]stepDoc          // per alert; immutable once inserted
+	targets  map[string]map[string]*targetState // per alert, per "<step>:<target>"
+	paged    map[string]bool                    // alerts whose first page this process observed
 }
 
 type run struct {
@@ -117,7 +125,7 @@ func NewDispatcher(deps Deps, cfg EngineConfig) *Dispatcher {
 	return &Dispatcher{db: deps.DB, oncall: deps.OnCall, devices: deps.Devices, sender: deps.Sender,
 		cases: deps.Cases, audit: deps.Audit, metrics: deps.Metrics, hc: deps.Webhooks, log: deps.Log,
 		now: deps.Now, cfg: cfg, base: base, cancel: cancel, busy: map[string]*run{},
-		steps: map[string]map[int]stepDoc{}, finished: map[string]map[string]bool{}}
+		steps: map[string]map[int]stepDoc{}, targets: map[string]map[string]*targetState{}, paged: map[string]bool{}}
 }
 
 // UseCases sets the reports store once it exists (reports are wired after
@@ -377,7 +385,8 @@ func (d *Dispatcher) forget(alertID string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	delete(d.steps, alertID)
-	delete(d.finished, alertID)
+	delete(d.targets, alertID)
+	delete(d.paged, alertID)
 }
 
 func minTime(a, b time.Time) time.Time {

@@ -228,11 +228,14 @@ func (h *harness) waitDelivered(n int) {
 	}
 }
 
+// sweep runs one sweep and waits for everything it started, deliveries
+// included (they run beside the escalation clock).
 func (h *harness) sweep(d *Dispatcher) {
 	h.t.Helper()
 	if err := d.Sweep(context.Background()); err != nil {
 		h.t.Fatalf("Sweep: %v", err)
 	}
+	d.Wait()
 }
 
 func (h *harness) alert(d *Dispatcher, id string) Alert {

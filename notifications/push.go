@@ -56,6 +56,9 @@ const (
 	ReasonInvalid      Reason = "invalid"
 	ReasonAuth         Reason = "auth"
 	ReasonOther        Reason = "other"
+	// ReasonNoPush: no push service is configured, so the page can never
+	// be delivered; it is given up at once and escalation carries on.
+	ReasonNoPush Reason = "no_push_configuration"
 )
 
 // SendError is a classified failure of one send.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -97,9 +96,15 @@ func (d *Dispatcher) walk(ctx context.Context, a Alert, p Policy, now time.Time)
 				claimedSteps = append(claimedSteps, s)
 			}
 		}
-		w, more := d.deliverStep(ctx, a, s)
-		wake, pending = minTime(wake, w), pending || more
+		pr := d.deliverStep(a, s, now)
+		wake, pending = minTime(wake, pr.wake), pending || pr.pending
 		due = s.NextDueAt
+		if pr.undelivered {
+			// Nothing of this step got through: nobody is waiting to
+			// acknowledge it, so the next tier starts at once.
+			d.stepUndelivered(ctx, a, s)
+			due = minTime(due, now)
+		}
 	}
 	if due.After(now) || pending {
 		return minTime(wake, due), false, nil
@@ -218,51 +223,4 @@ func (d *Dispatcher) stepClaimed(ctx context.Context, a Alert, s stepDoc) {
 		detail["gap"] = s.Gap
 	}
 	d.record(ctx, "", "alert.step", a.ID, detail)
-}
-
-// deliverStep delivers every target of s in parallel and returns the
-// earliest time one needs attention again and whether any is still pending.
-func (d *Dispatcher) deliverStep(ctx context.Context, a Alert, s stepDoc) (time.Time, bool) {
-	targets := s.targets()
-	wakes := make([]time.Time, len(targets))
-	var wg sync.WaitGroup
-	for i, t := range targets {
-		if d.isFinished(a.ID, s.Step, t) {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w, err := d.deliver(ctx, a, s, t)
-			if err != nil {
-				d.log.ErrorContext(ctx, "delivery failed; will retry", "alert_id", a.ID, "step", s.Step, "err", err)
-				w = d.now().Add(d.cfg.SweepInterval)
-			}
-			wakes[i] = w
-		}()
-	}
-	wg.Wait()
-	var wake time.Time
-	pending := false
-	for _, w := range wakes {
-		if !w.IsZero() {
-			wake, pending = minTime(wake, w), true
-		}
-	}
-	return wake, pending
-}
-
-func (d *Dispatcher) isFinished(alertID string, step int, target string) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.finished[alertID][strconv.Itoa(step)+":"+target]
-}
-
-func (d *Dispatcher) markFinished(alertID string, step int, target string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.finished[alertID] == nil {
-		d.finished[alertID] = map[string]bool{}
-	}
-	d.finished[alertID][strconv.Itoa(step)+":"+target] = true
 }

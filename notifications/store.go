@@ -32,6 +32,7 @@ const (
 	colAttempts  = "alert_attempts"
 	colAcks      = "alert_acks"
 	colReceipts  = "alert_receipts"
+	colGaps      = "alert_gaps"
 )
 
 // Indexes are what this package's queries need on a real MongoDB (the
