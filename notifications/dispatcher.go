@@ -82,25 +82,25 @@ type Deps struct {
 // dispatchers may share one database: every page, attempt and step is
 // claimed by inserting a document with a deterministic _id.
 type Dispatcher struct {
-	db       *mongo.Database
-	oncall   *OnCall
-	devices  *Devices
-	sender   Sender
-	cases    Cases
-	audit    Auditor
-	metrics  *Metrics
-	hc       *http.Client
-	log      *slog.Logger
-	now      func() time.Time
-	cfg      EngineConfig
-	base     context.Context
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	mu       sync.Mutex
-	busy     map[string]*run
-	steps    map[string]map[int]stepDoc          // per alert; immutable once inserted
-	targets  map[string]map[string]*targetState // per alert, per "<step>:<target>"
-	paged    map[string]bool                    // alerts whose first page this process observed
+	db      *mongo.Database
+	oncall  *OnCall
+	devices *Devices
+	sender  Sender
+	cases   Cases
+	audit   Auditor
+	metrics *Metrics
+	hc      *http.Client
+	log     *slog.Logger
+	now     func() time.Time
+	cfg     EngineConfig
+	base    context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	busy    map[string]*run
+	steps   map[string]map[int]stepDoc         // per alert; immutable once inserted
+	targets map[string]map[string]*targetState // per alert, per "<step>:<target>"
+	paged   map[string]bool                    // alerts whose first page this process observed
 }
 
 type run struct {
