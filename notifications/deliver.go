@@ -222,7 +222,7 @@ func (d *Dispatcher) pageSent(ctx context.Context, a Alert) {
 	if first {
 		d.metrics.firstPage.Observe(now.Sub(a.OpenedAt).Seconds())
 	}
-	_, err := d.db.Collection(colAlerts).UpdateOne(ctx, bson.D{{Key: "_id", Value: a.ID}}, bson.D{
+	_, err := d.updateAlert(ctx, a.ID, bson.D{
 		{Key: "$min", Value: bson.D{{Key: "firstPageAt", Value: now}}},
 		{Key: "$inc", Value: bson.D{{Key: "pagesSent", Value: 1}}},
 	})

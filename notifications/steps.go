@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"speaksafe/database"
+	"speaksafe/reports"
 )
 
 // Step kinds.
@@ -59,57 +60,59 @@ func (s stepDoc) targets() []string {
 	return nil
 }
 
-// walk runs every step that is due, delivers what is pending, and returns
-// when the alert next needs attention, or finished when the policy is
-// exhausted with nothing left to deliver.
-func (d *Dispatcher) walk(ctx context.Context, a Alert, p Policy, now time.Time) (time.Time, bool, error) {
+// walk runs every step that is due and starts the deliveries that are
+// due, without waiting for them, and returns when the alert next needs
+// attention. Steps 0 to p.Steps()-1 walk the policy's tiers; after them
+// the alert is unacknowledged and every further step re-pages the force's
+// supervisors, UnackedRepage apart, until someone acknowledges.
+func (d *Dispatcher) walk(ctx context.Context, a Alert, p Policy, now time.Time) (time.Time, error) {
 	var wake time.Time
-	pending := false
 	due := a.OpenedAt
 	// Progress is recorded after paging, in step order: the page is what is
 	// urgent.
 	var claimedSteps []stepDoc
 	defer func() {
 		for _, s := range claimedSteps {
-			d.stepClaimed(ctx, a, s)
+			d.stepClaimed(ctx, a, s, p.Steps())
 		}
 	}()
 	total := p.Steps()
-	for k := 0; k < total; k++ {
+	for k := 0; ; k++ {
 		s, ok, err := d.loadStep(ctx, a.ID, k)
 		if err != nil {
-			return time.Time{}, false, err
+			return time.Time{}, err
 		}
 		if !ok {
 			if due.After(now) {
-				return minTime(wake, due), false, nil
+				return minTime(wake, due), nil
 			}
 			if k > 0 && d.acked(ctx, a.ID) {
 				// Taken while this pass was paging: escalate no further.
-				return now, false, nil
+				return now, nil
 			}
 			var claimed bool
-			if s, claimed, err = d.runStep(ctx, a, p, k, now); err != nil {
-				return time.Time{}, false, err
+			if k < total {
+				s, claimed, err = d.runStep(ctx, a, p, k, now)
+			} else {
+				s, claimed, err = d.runRepage(ctx, a, p, k, now)
+			}
+			if err != nil {
+				return time.Time{}, err
 			}
 			if claimed {
 				claimedSteps = append(claimedSteps, s)
 			}
 		}
 		pr := d.deliverStep(a, s, now)
-		wake, pending = minTime(wake, pr.wake), pending || pr.pending
+		wake = minTime(wake, pr.wake)
 		due = s.NextDueAt
-		if pr.undelivered {
+		if pr.undelivered && k < total {
 			// Nothing of this step got through: nobody is waiting to
 			// acknowledge it, so the next tier starts at once.
 			d.stepUndelivered(ctx, a, s)
 			due = minTime(due, now)
 		}
 	}
-	if due.After(now) || pending {
-		return minTime(wake, due), false, nil
-	}
-	return time.Time{}, true, nil
 }
 
 // acked reports whether the alert has been acknowledged (errors count as
@@ -164,6 +167,13 @@ func (d *Dispatcher) runStep(ctx context.Context, a Alert, p Policy, k int, now 
 		// Nobody to wait for: the next tier is due at once.
 		s.NextDueAt = now
 	}
+	return d.claimStep(ctx, a, s)
+}
+
+// claimStep inserts step s; when another worker claimed it first, its
+// version wins.
+func (d *Dispatcher) claimStep(ctx context.Context, a Alert, s stepDoc) (stepDoc, bool, error) {
+	k := s.Step
 	_, err := d.db.Collection(colSteps).InsertOne(ctx, s)
 	if database.IsDuplicateKey(err) {
 		s, _, err = d.loadStep(ctx, a.ID, k)
@@ -202,21 +212,44 @@ func (d *Dispatcher) resolve(ctx context.Context, forceID string, tier Tier, now
 	return nil
 }
 
-// stepClaimed records a step this worker took.
-func (d *Dispatcher) stepClaimed(ctx context.Context, a Alert, s stepDoc) {
-	if s.Step > 0 {
+// stepClaimed records a step this worker took, and where the alert (and
+// its case, for the queue) now stands: step 0 open, a later tier overdue,
+// a step past the policy's total unacknowledged (a supervisors' re-page).
+func (d *Dispatcher) stepClaimed(ctx context.Context, a Alert, s stepDoc, total int) {
+	state, caseState := StateOpen, reports.AlertOpen
+	set := bson.D{{Key: "step", Value: s.Step}, {Key: "tier", Value: s.Tier}, {Key: "round", Value: s.Round}}
+	inc := bson.D{}
+	switch {
+	case s.Step >= total:
+		state, caseState = StateUnacknowledged, reports.AlertUnacknowledged
+		set = bson.D{}
+		inc = append(inc, bson.E{Key: "repages", Value: 1})
+		if s.Step == total {
+			d.log.ErrorContext(ctx, "urgent alert ran out of escalation with nobody acknowledging it; paging supervisors",
+				"alert_id", a.ID, "force_id", a.ForceID)
+		}
+	case s.Step > 0:
+		state, caseState = StateOverdue, reports.AlertOverdue
 		d.metrics.escalations.Inc()
 	}
-	set := bson.D{{Key: "step", Value: s.Step}, {Key: "tier", Value: s.Tier}, {Key: "round", Value: s.Round}}
-	update := bson.D{{Key: "$set", Value: set}}
+	set = append(set, bson.E{Key: "state", Value: state})
 	if s.Kind == stepGap {
 		d.metrics.gaps.Inc()
-		d.log.WarnContext(ctx, "escalation tier reached nobody; moving on", "alert_id", a.ID,
+		d.log.WarnContext(ctx, "escalation step reached nobody; moving on", "alert_id", a.ID,
 			"step", s.Step, "tier", s.Tier, "gap", s.Gap)
-		update = append(update, bson.E{Key: "$inc", Value: bson.D{{Key: "gaps", Value: 1}}})
+		inc = append(inc, bson.E{Key: "gaps", Value: 1})
 	}
-	if _, err := d.db.Collection(colAlerts).UpdateOne(ctx, bson.D{{Key: "_id", Value: a.ID}}, update); err != nil {
+	update := bson.D{{Key: "$set", Value: set}}
+	if len(inc) > 0 {
+		update = append(update, bson.E{Key: "$inc", Value: inc})
+	}
+	if _, err := d.updateAlert(ctx, a.ID, update); err != nil {
 		d.log.ErrorContext(ctx, "alert progress not recorded", "alert_id", a.ID, "err", err)
+	}
+	if d.cases != nil {
+		if err := d.cases.SetAlertState(ctx, a.ID, caseState, s.StartedAt); err != nil {
+			d.log.ErrorContext(ctx, "case alert state not recorded", "alert_id", a.ID, "err", err)
+		}
 	}
 	detail := map[string]string{"step": strconv.Itoa(s.Step), "tier": strconv.Itoa(s.Tier), "kind": s.Kind}
 	if s.Gap != "" {

@@ -15,6 +15,7 @@ import (
 	"speaksafe/audit"
 	"speaksafe/database"
 	"speaksafe/errkind"
+	"speaksafe/reports"
 )
 
 // Collections of this package. alerts_active stays small (only alerts still
@@ -40,6 +41,7 @@ const (
 func Indexes() []database.Index {
 	return []database.Index{
 		{Collection: colDevices, Keys: bson.D{{Key: "userId", Value: 1}}, Name: "devices_user"},
+		{Collection: colDevices, Keys: bson.D{{Key: "forceId", Value: 1}}, Name: "devices_force"},
 		{Collection: colRotations, Keys: bson.D{{Key: "forceId", Value: 1}}, Name: "rotations_force"},
 		{Collection: colOverrides, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "end", Value: 1}}, Name: "overrides_force_end"},
 		{Collection: colPolicies, Keys: bson.D{{Key: "forceId", Value: 1}}, Name: "policies_force"},
@@ -69,6 +71,13 @@ type Cases interface {
 	// MarkAcknowledged moves a case from new to acknowledged by userID
 	// (no-op if it is past new).
 	MarkAcknowledged(ctx context.Context, caseID, userID string, at time.Time) error
+	// SetAlertState records where the case's alert stands, for the queue
+	// (acknowledged is final: later writes of another state are ignored).
+	SetAlertState(ctx context.Context, caseID string, state reports.AlertState, at time.Time) error
+	// AlertInfo returns what an alert may show of its case (reference,
+	// category, urgency reasons, meeting time, flood group; never the
+	// report's text). NotFound when the case does not exist.
+	AlertInfo(ctx context.Context, caseID string) (reports.AlertInfo, error)
 }
 
 func newID() string {

@@ -134,8 +134,7 @@ func (d *Dispatcher) stepUndelivered(ctx context.Context, a Alert, s stepDoc) {
 	d.metrics.gaps.Inc()
 	d.log.WarnContext(ctx, "escalation step could not be delivered; the next tier starts now",
 		"alert_id", a.ID, "step", s.Step, "tier", s.Tier, "kind", s.Kind)
-	if _, err := d.db.Collection(colAlerts).UpdateOne(ctx, bson.D{{Key: "_id", Value: a.ID}},
-		bson.D{{Key: "$inc", Value: bson.D{{Key: "gaps", Value: 1}}}}); err != nil {
+	if _, err := d.updateAlert(ctx, a.ID, bson.D{{Key: "$inc", Value: bson.D{{Key: "gaps", Value: 1}}}}); err != nil {
 		d.log.ErrorContext(ctx, "alert gap not recorded", "alert_id", a.ID, "err", err)
 	}
 	d.record(ctx, "", "alert.step", a.ID, map[string]string{"step": strconv.Itoa(s.Step),

@@ -95,7 +95,8 @@ func (a *App) wire(ctx context.Context) error {
 	devices := notifications.NewDevices(a.db, a.w.Accounts, a.logger, a.clock)
 	a.w.Alerts = notifications.NewDispatcher(notifications.Deps{DB: a.db, OnCall: onCall, Devices: devices,
 		Sender: sender, Audit: a.w.Audit, Metrics: notifications.NewMetrics(a.Metrics), Log: a.logger, Now: a.clock},
-		notifications.EngineConfig{MinDelay: a.cfg.EscalationMinDelay, WebhookSecret: a.cfg.WebhookSecret})
+		notifications.EngineConfig{MinDelay: a.cfg.EscalationMinDelay, WebhookSecret: a.cfg.WebhookSecret,
+			UnackedRepage: a.cfg.UnackedRepage, PageRatePerForce: a.cfg.PageRatePerForce})
 	a.AddSetup("alerts indexes", func(ctx context.Context) error {
 		return database.EnsureIndexes(ctx, a.db, notifications.Indexes())
 	})
