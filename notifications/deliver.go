@@ -204,7 +204,7 @@ func (d *Dispatcher) sendPage(ctx context.Context, a Alert, s stepDoc, deviceID 
 	sctx, cancel := context.WithTimeout(ctx, d.cfg.SendTimeout)
 	defer cancel()
 	_, err = d.sender.Send(sctx, Page{AlertID: a.ID, Token: dv.Token, Platform: dv.Platform,
-		TTL: time.Duration(s.TTL) * time.Second})
+		TTL: time.Duration(s.TTL) * time.Second, Text: d.digestText(ctx, a, s.Digest)})
 	if err != nil {
 		return "", err
 	}

@@ -95,26 +95,27 @@ type Deps struct {
 // dispatchers may share one database: every page, attempt and step is
 // claimed by inserting a document with a deterministic _id.
 type Dispatcher struct {
-	db      *mongo.Database
-	oncall  *OnCall
-	devices *Devices
-	sender  Sender
-	cases   Cases
-	audit   Auditor
-	metrics *Metrics
-	hc      *http.Client
-	log     *slog.Logger
-	now     func() time.Time
-	cfg     EngineConfig
-	base    context.Context
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	mu      sync.Mutex
-	busy    map[string]*run
-	alertMu [64]sync.Mutex                     // striped by alert id: serialises this process's writes of one alert
-	steps   map[string]map[int]stepDoc         // per alert; immutable once inserted
-	targets map[string]map[string]*targetState // per alert, per "<step>:<target>"
-	paged   map[string]bool                    // alerts whose first page this process observed
+	db       *mongo.Database
+	oncall   *OnCall
+	devices  *Devices
+	sender   Sender
+	cases    Cases
+	audit    Auditor
+	metrics  *Metrics
+	hc       *http.Client
+	log      *slog.Logger
+	now      func() time.Time
+	cfg      EngineConfig
+	base     context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	busy     map[string]*run
+	alertMu  [64]sync.Mutex                     // striped by alert id: serialises this process's writes of one alert
+	steps    map[string]map[int]stepDoc         // per alert; immutable once inserted
+	targets  map[string]map[string]*targetState // per alert, per "<step>:<target>"
+	paged    map[string]bool                    // alerts whose first page this process observed
+	slotHint map[string]int                     // force page slots of the current minute this process saw taken
 }
 
 type run struct {
@@ -139,7 +140,8 @@ func NewDispatcher(deps Deps, cfg EngineConfig) *Dispatcher {
 	return &Dispatcher{db: deps.DB, oncall: deps.OnCall, devices: deps.Devices, sender: deps.Sender,
 		cases: deps.Cases, audit: deps.Audit, metrics: deps.Metrics, hc: deps.Webhooks, log: deps.Log,
 		now: deps.Now, cfg: cfg, base: base, cancel: cancel, busy: map[string]*run{},
-		steps: map[string]map[int]stepDoc{}, targets: map[string]map[string]*targetState{}, paged: map[string]bool{}}
+		steps: map[string]map[int]stepDoc{}, targets: map[string]map[string]*targetState{}, paged: map[string]bool{},
+		slotHint: map[string]int{}}
 }
 
 // UseCases sets the reports store once it exists (reports are wired after

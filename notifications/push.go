@@ -23,6 +23,9 @@ type Page struct {
 	// TTL is how long FCM may hold the push for an offline device; it covers
 	// the alert's whole escalation window.
 	TTL time.Duration
+	// Text replaces AlertText for a digest page: a count and generic words,
+	// never anything of a report.
+	Text string
 }
 
 // Result is what a push service said about an accepted page.

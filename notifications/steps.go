@@ -17,6 +17,8 @@ const (
 	stepPage    = "page"
 	stepWebhook = "webhook"
 	stepGap     = "gap"
+	// stepFolded: the step's page went out as another alert's digest.
+	stepFolded = "folded"
 )
 
 // stepDoc is one escalation step of one alert, claimed by inserting
@@ -34,8 +36,13 @@ type stepDoc struct {
 	Users     []string     `bson:"users,omitempty"`
 	Devices   []stepDevice `bson:"devices,omitempty"`
 	Gap       string       `bson:"gap,omitempty"`
-	TTL       int64        `bson:"ttlSeconds"`
-	By        string       `bson:"by"`
+	// Digest, on a page step, makes its page a digest of the alerts
+	// folded into it (see fold); FoldedInto, on a folded step, names the
+	// alert whose digest carried it.
+	Digest     *digest `bson:"digest,omitempty"`
+	FoldedInto string  `bson:"foldedInto,omitempty"`
+	TTL        int64   `bson:"ttlSeconds"`
+	By         string  `bson:"by"`
 }
 
 type stepDevice struct {
@@ -166,6 +173,11 @@ func (d *Dispatcher) runStep(ctx context.Context, a Alert, p Policy, k int, now 
 	if s.Kind == stepGap {
 		// Nobody to wait for: the next tier is due at once.
 		s.NextDueAt = now
+	}
+	if s.Kind == stepPage {
+		if err := d.fold(ctx, a, &s, now); err != nil {
+			return stepDoc{}, false, err
+		}
 	}
 	return d.claimStep(ctx, a, s)
 }

@@ -34,6 +34,8 @@ const (
 	colAcks      = "alert_acks"
 	colReceipts  = "alert_receipts"
 	colGaps      = "alert_gaps"
+	colDigests   = "alert_digests"
+	colPageSlots = "alert_page_slots"
 )
 
 // Indexes are what this package's queries need on a real MongoDB (the
@@ -47,6 +49,7 @@ func Indexes() []database.Index {
 		{Collection: colPolicies, Keys: bson.D{{Key: "forceId", Value: 1}}, Name: "policies_force"},
 		{Collection: colAlerts, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "openedAt", Value: -1}}, Name: "alerts_force_opened"},
 		{Collection: colActive, Keys: bson.D{{Key: "dueAt", Value: 1}}, Name: "active_due"},
+		{Collection: colActive, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "openedAt", Value: 1}}, Name: "active_force_opened"},
 	}
 }
 

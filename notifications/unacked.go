@@ -37,6 +37,11 @@ func (d *Dispatcher) runRepage(ctx context.Context, a Alert, p Policy, k int, no
 	if len(devs) == 0 {
 		s.Kind, s.Gap = stepGap, "no supervisor with a registered device"
 	}
+	if s.Kind == stepPage {
+		if err := d.fold(ctx, a, &s, now); err != nil {
+			return stepDoc{}, false, err
+		}
+	}
 	return d.claimStep(ctx, a, s)
 }
 

@@ -115,3 +115,7 @@ func (a *App) wire(ctx context.Context) error {
 	_ = ctx
 	return nil
 }
+
+// AlertEngine returns the alert dispatcher, so that tests built without
+// background workers can drive its sweeps with an injected clock.
+func (a *App) AlertEngine() *notifications.Dispatcher { return a.w.Alerts }
