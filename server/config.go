@@ -44,16 +44,17 @@ type Config struct {
 
 	Argon2 Argon2Params
 
-	EscalationMinDelay time.Duration
+	EscalationMinDelay  time.Duration
+	ClosedCaseRetention time.Duration
+	ShutdownTimeout     time.Duration
+	BodyLimit           int
+
 	// UnackedRepage is how often an alert whose policy ran out re-pages
 	// the force's supervisors (UNACKED_REPAGE).
 	UnackedRepage time.Duration
 	// PageRatePerForce bounds the individual pages a force's officers get
 	// per minute; the excess is folded into digests (PAGE_RATE_PER_FORCE).
-	PageRatePerForce    int
-	ClosedCaseRetention time.Duration
-	ShutdownTimeout     time.Duration
-	BodyLimit           int
+	PageRatePerForce int
 
 	LogFormat string
 	LogLevel  string
