@@ -2,6 +2,9 @@ package server
 
 import (
 	"context"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"speaksafe/accounts"
 	"speaksafe/audit"
@@ -93,14 +96,23 @@ func (a *App) wire(ctx context.Context) error {
 	}
 	onCall := notifications.NewOnCall(a.db, a.w.Accounts, a.clock, a.cfg.EscalationMinDelay)
 	devices := notifications.NewDevices(a.db, a.w.Accounts, a.logger, a.clock)
-	a.w.Alerts = notifications.NewDispatcher(notifications.Deps{DB: a.db, OnCall: onCall, Devices: devices,
-		Sender: sender, Audit: a.w.Audit, Metrics: notifications.NewMetrics(a.Metrics), Log: a.logger, Now: a.clock},
+	engineDB, closeEngineDB, err := a.alertEngineDB()
+	if err != nil {
+		return err
+	}
+	a.w.Alerts = notifications.NewDispatcher(notifications.Deps{DB: engineDB,
+		OnCall:  notifications.NewOnCall(engineDB, a.w.Accounts, a.clock, a.cfg.EscalationMinDelay),
+		Devices: notifications.NewDevices(engineDB, a.w.Accounts, a.logger, a.clock),
+		Sender:  sender, Audit: a.w.Audit, Metrics: notifications.NewMetrics(a.Metrics), Log: a.logger, Now: a.clock},
 		notifications.EngineConfig{MinDelay: a.cfg.EscalationMinDelay, WebhookSecret: a.cfg.WebhookSecret,
 			UnackedRepage: a.cfg.UnackedRepage, PageRatePerForce: a.cfg.PageRatePerForce})
 	a.AddSetup("alerts indexes", func(ctx context.Context) error {
 		return database.EnsureIndexes(ctx, a.db, notifications.Indexes())
 	})
-	a.AddWorker("alerts dispatcher", WorkerFunc(a.w.Alerts.Run))
+	a.AddWorker("alerts dispatcher", WorkerFunc(func(ctx context.Context) {
+		a.w.Alerts.Run(ctx)
+		closeEngineDB()
+	}))
 	handlers.NewDevices(devices).Routes(a.Router)
 	handlers.NewOnCall(onCall).Routes(a.Router)
 	handlers.NewAlerts(a.w.Alerts).Routes(a.Router)
@@ -119,3 +131,23 @@ func (a *App) wire(ctx context.Context) error {
 // AlertEngine returns the alert dispatcher, so that tests built without
 // background workers can drive its sweeps with an injected clock.
 func (a *App) AlertEngine() *notifications.Dispatcher { return a.w.Alerts }
+
+// alertEngineDB gives the alert engine its own MongoDB connection pool when
+// there is a MONGODB_URI, so that a page never waits for a connection
+// behind routine requests. The embedded development store is one process
+// and shares the app's pool.
+func (a *App) alertEngineDB() (*mongo.Database, func(), error) {
+	if a.cfg.Embedded || a.cfg.MongoURI == "" {
+		return a.db, func() {}, nil
+	}
+	client, err := database.Connect(a.cfg.MongoURI)
+	if err != nil {
+		return nil, nil, err
+	}
+	closeFn := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = client.Disconnect(ctx)
+	}
+	return client.Database(a.db.Name()), closeFn, nil
+}
