@@ -51,6 +51,8 @@ type Server struct {
 	unregistered map[string]bool
 	onRequest    func(Request)
 	seq          int
+	hold         chan struct{} // while non-nil, requests wait for it to close
+	inFlight     int
 }
 
 // New starts a server on a loopback port. It stops when Close is called.
@@ -85,6 +87,73 @@ func (s *Server) FailNext(n, status int, retryAfter time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failNext, s.failStatus, s.retryAfter = n, status, retryAfter
+}
+
+// Hold makes every new request wait, unanswered, until Hold(false) or
+// until its client gives up: a push service that hangs.
+func (s *Server) Hold(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case on && s.hold == nil:
+		s.hold = make(chan struct{})
+	case !on && s.hold != nil:
+		close(s.hold)
+		s.hold = nil
+	}
+}
+
+// InFlight returns how many requests are being held whose client is still
+// waiting for the answer.
+func (s *Server) InFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inFlight
+}
+
+// WaitInFlight blocks until at least n requests are held at once, or ctx
+// ends.
+func (s *Server) WaitInFlight(ctx context.Context, n int) error {
+	for {
+		s.mu.Lock()
+		ok := s.inFlight >= n
+		ch := s.changed
+		s.mu.Unlock()
+		if ok {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("fcmfake: %w", ctx.Err())
+		case <-ch:
+		}
+	}
+}
+
+// wait holds a request while Hold is on; false when its client went away.
+func (s *Server) wait(r *http.Request) bool {
+	s.mu.Lock()
+	hold := s.hold
+	if hold != nil {
+		s.inFlight++
+		close(s.changed)
+		s.changed = make(chan struct{})
+	}
+	s.mu.Unlock()
+	if hold == nil {
+		return true
+	}
+	defer func() {
+		s.mu.Lock()
+		s.inFlight--
+		s.mu.Unlock()
+	}()
+	select {
+	case <-hold:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
 }
 
 // Unregister makes every request for token fail with UNREGISTERED, as FCM
@@ -172,6 +241,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token, _ := envelope.Message["token"].(string)
+	if !s.wait(r) {
+		return
+	}
 	req := Request{Project: project, Token: token, Body: body, Message: envelope.Message, At: time.Now()}
 
 	s.mu.Lock()

@@ -22,6 +22,7 @@ func NewAlerts(engine *notifications.Dispatcher) *Alerts { return &Alerts{engine
 func (h *Alerts) Routes(r *Router) {
 	force := Roles(accounts.RoleOfficer, accounts.RoleSupervisor)
 	r.Add(fiber.MethodGet, "/v1/alerts", force, h.list)
+	r.Add(fiber.MethodGet, "/v1/alerts/:id", force, h.get)
 	r.Add(fiber.MethodPost, "/v1/alerts/:id/received", force, h.received)
 	r.Add(fiber.MethodPost, "/v1/alerts/:id/ack", force, h.ack)
 }
@@ -39,6 +40,14 @@ type alertResponse struct {
 	DeliveredAt    *time.Time `json:"deliveredAt,omitempty"`
 	AcknowledgedAt *time.Time `json:"acknowledgedAt,omitempty"`
 	AcknowledgedBy string     `json:"acknowledgedBy,omitempty"`
+	Repages        int        `json:"repages"`
+	// What the alert may show of its case: enough to triage from a lock
+	// screen, never the report's text.
+	Reference     string     `json:"reference,omitempty"`
+	Category      string     `json:"category,omitempty"`
+	UrgentReasons []string   `json:"urgentReasons"`
+	MeetingAt     *time.Time `json:"meetingAt,omitempty"`
+	Flood         string     `json:"flood,omitempty"`
 }
 
 type alertList struct {
@@ -46,9 +55,18 @@ type alertList struct {
 }
 
 func toAlert(a notifications.Alert) alertResponse {
-	return alertResponse{ID: a.ID, State: a.State, Step: a.Step, Tier: a.Tier, Round: a.Round,
+	out := alertResponse{ID: a.ID, State: a.State, Step: a.Step, Tier: a.Tier, Round: a.Round,
 		PagesSent: a.PagesSent, Gaps: a.Gaps, OpenedAt: a.OpenedAt, FirstPageAt: a.FirstPageAt,
-		DeliveredAt: a.DeliveredAt, AcknowledgedAt: a.AckAt, AcknowledgedBy: a.AckBy}
+		DeliveredAt: a.DeliveredAt, AcknowledgedAt: a.AckAt, AcknowledgedBy: a.AckBy, Repages: a.Repages,
+		UrgentReasons: []string{}}
+	if in := a.Case; in != nil {
+		out.Reference, out.Category, out.MeetingAt = in.Reference, string(in.Category), in.MeetingAt
+		out.Flood = string(in.FloodKind)
+		for _, r := range in.Reasons {
+			out.UrgentReasons = append(out.UrgentReasons, string(r))
+		}
+	}
+	return out
 }
 
 func (h *Alerts) list(c *fiber.Ctx) error {
@@ -65,6 +83,14 @@ func (h *Alerts) list(c *fiber.Ctx) error {
 		out.Items[i] = toAlert(a)
 	}
 	return c.JSON(out)
+}
+
+func (h *Alerts) get(c *fiber.Ctx) error {
+	a, err := h.engine.Get(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(toAlert(a))
 }
 
 func (h *Alerts) received(c *fiber.Ctx) error {

@@ -2,6 +2,7 @@ package notifications
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -12,13 +13,15 @@ import (
 	"speaksafe/audit"
 	"speaksafe/database"
 	"speaksafe/errkind"
+	"speaksafe/reports"
 )
 
 // Alert states as listed to staff.
 const (
 	StateOpen           = "open"
+	StateOverdue        = "overdue" // the first tier's delay passed (or it reached nobody): escalating
 	StateAcknowledged   = "acknowledged"
-	StateUnacknowledged = "unacknowledged" // every tier and repeat done, nobody took it
+	StateUnacknowledged = "unacknowledged" // the policy ran out, nobody took it: supervisors are re-paged
 	StateVoided         = "voided"         // its case was never stored
 )
 
@@ -42,6 +45,11 @@ type Alert struct {
 	AckAt         *time.Time `bson:"ackAt,omitempty"`
 	AckBy         string     `bson:"ackBy,omitempty"`
 	EndedAt       *time.Time `bson:"endedAt,omitempty"`
+	// Repages counts the pages to supervisors since the policy ran out.
+	Repages int `bson:"repages,omitempty"`
+	// Case is what the alert may show of its case, read from the case when
+	// the alert is listed (never stored with the alert, never pushed).
+	Case *reports.AlertInfo `bson:"-"`
 }
 
 // activeDoc lists an alert still being dispatched; the sweeper reads this
@@ -116,7 +124,7 @@ func (d *Dispatcher) rearmIfVoided(ctx context.Context, caseID, forceID string, 
 		return nil
 	}
 	at = at.UTC()
-	_, err = d.db.Collection(colAlerts).UpdateOne(ctx, bson.D{{Key: "_id", Value: caseID}}, bson.D{
+	_, err = d.updateAlert(ctx, caseID, bson.D{
 		{Key: "$set", Value: bson.D{{Key: "state", Value: StateOpen}, {Key: "openedAt", Value: at}}},
 		{Key: "$unset", Value: bson.D{{Key: "endedAt", Value: ""}}},
 	})
@@ -134,8 +142,13 @@ func (d *Dispatcher) rearmIfVoided(ctx context.Context, caseID, forceID string, 
 // Acknowledged records that userID took the case: escalation stops. The
 // first acknowledgement wins (claimed by inserting the ack document).
 func (d *Dispatcher) Acknowledged(ctx context.Context, caseID, userID string, at time.Time) error {
-	_, err := d.acknowledge(ctx, caseID, userID, at)
-	return err
+	if _, err := d.acknowledge(ctx, caseID, userID, at); err != nil {
+		return err
+	}
+	if d.cases == nil {
+		return nil
+	}
+	return d.cases.SetAlertState(ctx, caseID, reports.AlertAcknowledged, at)
 }
 
 func (d *Dispatcher) acknowledge(ctx context.Context, alertID, userID string, at time.Time) (bool, error) {
@@ -151,7 +164,7 @@ func (d *Dispatcher) acknowledge(ctx context.Context, alertID, userID string, at
 	if err == nil {
 		d.metrics.ack.Observe(at.Sub(a.OpenedAt).Seconds())
 	}
-	_, err = d.db.Collection(colAlerts).UpdateOne(ctx, bson.D{{Key: "_id", Value: alertID}}, bson.D{{Key: "$set", Value: bson.D{
+	_, err = d.updateAlert(ctx, alertID, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "state", Value: StateAcknowledged}, {Key: "ackAt", Value: at}, {Key: "ackBy", Value: userID}, {Key: "endedAt", Value: at},
 	}}})
 	if err != nil {
@@ -181,9 +194,58 @@ func (d *Dispatcher) Ack(ctx context.Context, alertID string) (Alert, error) {
 			// The sweeper retries the case change from the ack document.
 			return Alert{}, fmt.Errorf("notifications: mark case acknowledged: %w", err)
 		}
+		if err := d.cases.SetAlertState(ctx, alertID, reports.AlertAcknowledged, now); err != nil {
+			return Alert{}, fmt.Errorf("notifications: mark case acknowledged: %w", err)
+		}
 	}
 	_ = a
-	return d.alert(ctx, alertID)
+	return d.shown(ctx, alertID)
+}
+
+// Get returns one alert of the caller's force with what it may show of its
+// case. Another force's alert is NotFound.
+func (d *Dispatcher) Get(ctx context.Context, alertID string) (Alert, error) {
+	_, a, err := d.callerAlert(ctx, alertID)
+	if err != nil {
+		return Alert{}, err
+	}
+	return d.withCase(ctx, a), nil
+}
+
+// shown reads alert id again, with its case information, to answer a
+// caller.
+func (d *Dispatcher) shown(ctx context.Context, id string) (Alert, error) {
+	a, err := d.alert(ctx, id)
+	if err != nil {
+		return Alert{}, err
+	}
+	return d.withCase(ctx, a), nil
+}
+
+// withCase adds what the alert may show of its case. A case that cannot be
+// read (deleted by retention, or the store failing) leaves the alert
+// without it: an alert is never hidden because its case is unreadable.
+func (d *Dispatcher) withCase(ctx context.Context, a Alert) Alert {
+	if a.AckAt == nil {
+		// On the embedded store an engine update racing the ack's can
+		// lose its fields; the ack document is the truth.
+		var ack ackDoc
+		if err := d.db.Collection(colAcks).FindOne(ctx, bson.D{{Key: "_id", Value: a.ID}}).Decode(&ack); err == nil {
+			a.State, a.AckAt, a.AckBy = StateAcknowledged, &ack.At, ack.UserID
+		}
+	}
+	if d.cases == nil {
+		return a
+	}
+	in, err := d.cases.AlertInfo(ctx, a.ID)
+	if err != nil {
+		if !errors.Is(err, errkind.NotFound) {
+			d.log.ErrorContext(ctx, "alert shown without its case information", "alert_id", a.ID, "err", err)
+		}
+		return a
+	}
+	a.Case = &in
+	return a
 }
 
 // Received records that the caller's app received the page for alertID.
@@ -198,18 +260,17 @@ func (d *Dispatcher) Received(ctx context.Context, alertID string) (Alert, error
 		{Key: "userId", Value: c.UserID}, {Key: "at", Value: now},
 	})
 	if database.IsDuplicateKey(err) {
-		return d.alert(ctx, alertID)
+		return d.shown(ctx, alertID)
 	}
 	if err != nil {
 		return Alert{}, fmt.Errorf("notifications: receipt %s: %w", alertID, err)
 	}
-	_, err = d.db.Collection(colAlerts).UpdateOne(ctx, bson.D{{Key: "_id", Value: alertID}},
-		bson.D{{Key: "$min", Value: bson.D{{Key: "deliveredAt", Value: now}}}})
+	_, err = d.updateAlert(ctx, alertID, bson.D{{Key: "$min", Value: bson.D{{Key: "deliveredAt", Value: now}}}})
 	if err != nil {
 		return Alert{}, fmt.Errorf("notifications: receipt %s: %w", alertID, err)
 	}
 	d.record(ctx, c.UserID, "alert.received", alertID, nil)
-	return d.alert(ctx, alertID)
+	return d.shown(ctx, alertID)
 }
 
 // callerAlert loads alertID for an officer or supervisor of its force.
@@ -266,6 +327,7 @@ func (d *Dispatcher) List(ctx context.Context, limit int) ([]Alert, error) {
 		if out[i].AckAt != nil {
 			out[i].State = StateAcknowledged
 		}
+		out[i] = d.withCase(ctx, out[i])
 	}
 	return out, nil
 }

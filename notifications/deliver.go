@@ -15,17 +15,19 @@ import (
 	"speaksafe/errkind"
 )
 
-// Delivery outcomes. Sent, unregistered and skipped are final; retry is
+// Delivery outcomes. Sent, unregistered, skipped and failed (the retry
+// budget is spent, or the sender can never deliver) are final; retry is
 // tried again at RetryAt.
 const (
 	outcomeSent         = "sent"
 	outcomeRetry        = "retry"
 	outcomeUnregistered = "unregistered"
 	outcomeSkipped      = "skipped"
+	outcomeFailed       = "failed"
 )
 
 func finalOutcome(o string) bool {
-	return o == outcomeSent || o == outcomeUnregistered || o == outcomeSkipped
+	return o == outcomeSent || o == outcomeUnregistered || o == outcomeSkipped || o == outcomeFailed
 }
 
 // pageDoc summarises one delivery (one device or the webhook, one step):
@@ -64,18 +66,17 @@ type attemptDoc struct {
 
 // deliver makes sure one target of one step is delivered: it claims the
 // next attempt unless another worker holds a live one, sends, and records
-// the outcome. It returns when the target needs attention again (zero when
-// it is done).
-func (d *Dispatcher) deliver(ctx context.Context, a Alert, s stepDoc, target string) (time.Time, error) {
+// the outcome. It returns when the target needs attention again, or its
+// final outcome when it is over.
+func (d *Dispatcher) deliver(ctx context.Context, a Alert, s stepDoc, target string) (time.Time, string, error) {
 	key := s.ID + ":" + target
 	var pg pageDoc
 	err := d.db.Collection(colPages).FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&pg)
 	if err != nil && !database.IsNotFound(err) {
-		return time.Time{}, err
+		return time.Time{}, "", err
 	}
 	if finalOutcome(pg.Status) {
-		d.markFinished(a.ID, s.Step, target)
-		return time.Time{}, nil
+		return time.Time{}, pg.Status, nil
 	}
 	for n := pg.Attempt; n < pg.Attempt+1000; n++ {
 		now := d.now().UTC()
@@ -86,27 +87,28 @@ func (d *Dispatcher) deliver(ctx context.Context, a Alert, s stepDoc, target str
 			return d.attempt(ctx, a, s, target, att)
 		}
 		if !database.IsDuplicateKey(err) {
-			return time.Time{}, err
+			return time.Time{}, "", err
 		}
 		if err := d.db.Collection(colAttempts).FindOne(ctx, bson.D{{Key: "_id", Value: att.ID}}).Decode(&att); err != nil {
-			return time.Time{}, err
+			return time.Time{}, "", err
 		}
 		switch {
 		case finalOutcome(att.Outcome):
-			d.markFinished(a.ID, s.Step, target)
-			return time.Time{}, nil
+			return time.Time{}, att.Outcome, nil
 		case att.Outcome == outcomeRetry && att.RetryAt.After(now):
-			return att.RetryAt, nil
+			return att.RetryAt, "", nil
 		case att.Outcome == "" && att.LeaseUntil.After(now):
-			return att.LeaseUntil, nil
+			return att.LeaseUntil, "", nil
 		}
 		// A retry that is due, or a holder that died: try the next number.
 	}
-	return time.Time{}, fmt.Errorf("notifications: delivery %s: too many attempts", key)
+	return time.Time{}, "", fmt.Errorf("notifications: delivery %s: too many attempts", key)
 }
 
-// attempt sends once for a claimed attempt and records the outcome.
-func (d *Dispatcher) attempt(ctx context.Context, a Alert, s stepDoc, target string, att attemptDoc) (time.Time, error) {
+// attempt sends once for a claimed attempt and records the outcome. A
+// failure is retried until the delivery's budget (MaxAttempts) is spent;
+// a sender that can never deliver gives up at once.
+func (d *Dispatcher) attempt(ctx context.Context, a Alert, s stepDoc, target string, att attemptDoc) (time.Time, string, error) {
 	var err error
 	var reason string
 	if target == "webhook" {
@@ -125,25 +127,30 @@ func (d *Dispatcher) attempt(ctx context.Context, a Alert, s stepDoc, target str
 		if rerr := d.devices.Remove(ctx, target); rerr != nil {
 			d.log.ErrorContext(ctx, "dead device not removed", "alert_id", a.ID, "err", rerr)
 		}
+	case ReasonOf(err) == ReasonNoPush || att.N+1 >= d.cfg.MaxAttempts:
+		att.Outcome, att.Reason = outcomeFailed, string(ReasonOf(err))
 	default:
 		att.Outcome, att.Reason = outcomeRetry, string(ReasonOf(err))
 		att.RetryAt = now.Add(retryDelay(att.N, RetryAfterOf(err)))
 	}
 	d.countAttempt(target, att)
 	if err := d.recordAttempt(ctx, s, target, att); err != nil {
-		return time.Time{}, err
+		return time.Time{}, "", err
 	}
-	if att.Outcome == outcomeRetry {
-		d.log.WarnContext(ctx, "delivery failed; retrying", "alert_id", a.ID, "step", s.Step,
-			"attempt", att.N, "reason", att.Reason, "retry_at", att.RetryAt)
-		return att.RetryAt, nil
+	switch att.Outcome {
+	case outcomeRetry:
+		d.log.WarnContext(ctx, "delivery failed; retrying beside the escalation clock", "alert_id", a.ID,
+			"step", s.Step, "attempt", att.N, "reason", att.Reason, "retry_at", att.RetryAt)
+		return att.RetryAt, "", nil
+	case outcomeFailed:
+		d.log.ErrorContext(ctx, "delivery given up; escalation carries on", "alert_id", a.ID,
+			"step", s.Step, "attempts", att.N+1, "reason", att.Reason)
 	}
-	d.markFinished(a.ID, s.Step, target)
 	if target != "webhook" {
 		d.record(ctx, "", "alert.page", a.ID, map[string]string{
 			"step": strconv.Itoa(s.Step), "device": target, "outcome": att.Outcome, "reason": att.Reason})
 	}
-	return time.Time{}, nil
+	return time.Time{}, att.Outcome, nil
 }
 
 func (d *Dispatcher) countAttempt(target string, att attemptDoc) {
@@ -152,7 +159,7 @@ func (d *Dispatcher) countAttempt(target string, att attemptDoc) {
 		return
 	}
 	d.metrics.pages.WithLabelValues(att.Outcome).Inc()
-	if att.Outcome == outcomeRetry || att.Outcome == outcomeUnregistered {
+	if att.Outcome == outcomeRetry || att.Outcome == outcomeUnregistered || att.Outcome == outcomeFailed {
 		d.metrics.failures.WithLabelValues(att.Reason).Inc()
 	}
 }
@@ -197,7 +204,7 @@ func (d *Dispatcher) sendPage(ctx context.Context, a Alert, s stepDoc, deviceID 
 	sctx, cancel := context.WithTimeout(ctx, d.cfg.SendTimeout)
 	defer cancel()
 	_, err = d.sender.Send(sctx, Page{AlertID: a.ID, Token: dv.Token, Platform: dv.Platform,
-		TTL: time.Duration(s.TTL) * time.Second})
+		TTL: time.Duration(s.TTL) * time.Second, Text: d.digestText(ctx, a, s.Digest)})
 	if err != nil {
 		return "", err
 	}
@@ -209,18 +216,13 @@ func (d *Dispatcher) sendPage(ctx context.Context, a Alert, s stepDoc, deviceID 
 func (d *Dispatcher) pageSent(ctx context.Context, a Alert) {
 	now := d.now().UTC()
 	d.mu.Lock()
-	first := a.FirstPageAt == nil && !d.finished[a.ID]["first"]
-	if first {
-		if d.finished[a.ID] == nil {
-			d.finished[a.ID] = map[string]bool{}
-		}
-		d.finished[a.ID]["first"] = true
-	}
+	first := a.FirstPageAt == nil && !d.paged[a.ID]
+	d.paged[a.ID] = true
 	d.mu.Unlock()
 	if first {
 		d.metrics.firstPage.Observe(now.Sub(a.OpenedAt).Seconds())
 	}
-	_, err := d.db.Collection(colAlerts).UpdateOne(ctx, bson.D{{Key: "_id", Value: a.ID}}, bson.D{
+	_, err := d.updateAlert(ctx, a.ID, bson.D{
 		{Key: "$min", Value: bson.D{{Key: "firstPageAt", Value: now}}},
 		{Key: "$inc", Value: bson.D{{Key: "pagesSent", Value: 1}}},
 	})

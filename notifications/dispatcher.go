@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -15,6 +16,7 @@ import (
 
 	"speaksafe/database"
 	"speaksafe/errkind"
+	"speaksafe/reports"
 )
 
 // EngineConfig tunes the alert engine. Zero values take the defaults.
@@ -31,6 +33,17 @@ type EngineConfig struct {
 	// Lease is how long an attempt claimed by another worker is trusted to
 	// be in flight before it is taken for dead and retried.
 	Lease time.Duration
+	// UnackedRepage (UNACKED_REPAGE) is how often an alert whose policy
+	// ran out without an acknowledgement re-pages the force's supervisors.
+	UnackedRepage time.Duration
+	// PageRatePerForce (PAGE_RATE_PER_FORCE) bounds the individual page
+	// steps one force gets per minute; beyond it pages are folded into one
+	// digest per tier step and minute (an alert is never dropped).
+	PageRatePerForce int
+	// MaxAttempts is the retry budget of one delivery (one device or the
+	// webhook, one step): after that many failed attempts it is given up
+	// and, if nothing of its step got through, the step is a gap.
+	MaxAttempts int
 	// WebhookSecret (WEBHOOK_SECRET) signs control-room webhooks.
 	WebhookSecret string
 	// Instance names this process in claim documents (diagnostics only).
@@ -48,6 +61,13 @@ func (c EngineConfig) withDefaults() EngineConfig {
 	def(&c.SweepInterval, time.Second)
 	def(&c.SendTimeout, 10*time.Second)
 	def(&c.Lease, 3*c.SendTimeout)
+	def(&c.UnackedRepage, 10*time.Minute)
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 4
+	}
+	if c.PageRatePerForce <= 0 {
+		c.PageRatePerForce = 20
+	}
 	if c.Instance == "" {
 		c.Instance = newID()[:8]
 	}
@@ -91,8 +111,11 @@ type Dispatcher struct {
 	wg       sync.WaitGroup
 	mu       sync.Mutex
 	busy     map[string]*run
-	steps    map[string]map[int]stepDoc // per alert; immutable once inserted
-	finished map[string]map[string]bool // per alert: deliveries known to be over
+	alertMu  [64]sync.Mutex                     // striped by alert id: serialises this process's writes of one alert
+	steps    map[string]map[int]stepDoc         // per alert; immutable once inserted
+	targets  map[string]map[string]*targetState // per alert, per "<step>:<target>"
+	paged    map[string]bool                    // alerts whose first page this process observed
+	slotHint map[string]int                     // force page slots of the current minute this process saw taken
 }
 
 type run struct {
@@ -117,7 +140,8 @@ func NewDispatcher(deps Deps, cfg EngineConfig) *Dispatcher {
 	return &Dispatcher{db: deps.DB, oncall: deps.OnCall, devices: deps.Devices, sender: deps.Sender,
 		cases: deps.Cases, audit: deps.Audit, metrics: deps.Metrics, hc: deps.Webhooks, log: deps.Log,
 		now: deps.Now, cfg: cfg, base: base, cancel: cancel, busy: map[string]*run{},
-		steps: map[string]map[int]stepDoc{}, finished: map[string]map[string]bool{}}
+		steps: map[string]map[int]stepDoc{}, targets: map[string]map[string]*targetState{}, paged: map[string]bool{},
+		slotHint: map[string]int{}}
 }
 
 // UseCases sets the reports store once it exists (reports are wired after
@@ -256,12 +280,9 @@ func (d *Dispatcher) process(ctx context.Context, alertID string, confirmed bool
 	if err != nil {
 		return d.setDue(ctx, alertID, now.Add(d.cfg.SweepInterval*5), err)
 	}
-	wake, finished, err := d.walk(ctx, a, p, now)
+	wake, err := d.walk(ctx, a, p, now)
 	if err != nil {
 		return d.setDue(ctx, alertID, now.Add(d.cfg.SweepInterval), err)
-	}
-	if finished {
-		return d.finish(ctx, a, StateUnacknowledged, now)
 	}
 	return d.setDue(ctx, alertID, wake, nil)
 }
@@ -295,7 +316,7 @@ func (d *Dispatcher) checkAck(ctx context.Context, a Alert) (bool, error) {
 		return false, err
 	}
 	if a.AckAt == nil {
-		_, err = d.db.Collection(colAlerts).UpdateOne(ctx, bson.D{{Key: "_id", Value: a.ID}}, bson.D{{Key: "$set", Value: bson.D{
+		_, err = d.updateAlert(ctx, a.ID, bson.D{{Key: "$set", Value: bson.D{
 			{Key: "state", Value: StateAcknowledged}, {Key: "ackAt", Value: ack.At}, {Key: "ackBy", Value: ack.UserID}, {Key: "endedAt", Value: ack.At},
 		}}})
 		if err != nil {
@@ -304,6 +325,9 @@ func (d *Dispatcher) checkAck(ctx context.Context, a Alert) (bool, error) {
 	}
 	if d.cases != nil {
 		if err := d.cases.MarkAcknowledged(ctx, a.ID, ack.UserID, ack.At); err != nil {
+			return true, err
+		}
+		if err := d.cases.SetAlertState(ctx, a.ID, reports.AlertAcknowledged, ack.At); err != nil {
 			return true, err
 		}
 	}
@@ -324,8 +348,7 @@ func (d *Dispatcher) confirmCase(ctx context.Context, a Alert, started bool, now
 		}
 	}
 	if ok {
-		_, err := d.db.Collection(colAlerts).UpdateOne(ctx, bson.D{{Key: "_id", Value: a.ID}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "caseConfirmed", Value: true}}}})
+		_, err := d.updateAlert(ctx, a.ID, bson.D{{Key: "$set", Value: bson.D{{Key: "caseConfirmed", Value: true}}}})
 		return err == nil, now, err
 	}
 	if now.Sub(a.OpenedAt) >= d.cfg.Grace {
@@ -343,16 +366,14 @@ func (d *Dispatcher) unrouted(ctx context.Context, a Alert, now time.Time) error
 	if err != nil || id == "" {
 		return d.setDue(ctx, a.ID, now.Add(5*d.cfg.SweepInterval), err)
 	}
-	_, err = d.db.Collection(colAlerts).UpdateOne(ctx, bson.D{{Key: "_id", Value: a.ID}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "policyId", Value: id}}}})
+	_, err = d.updateAlert(ctx, a.ID, bson.D{{Key: "$set", Value: bson.D{{Key: "policyId", Value: id}}}})
 	return d.setDue(ctx, a.ID, now, err)
 }
 
+// finish ends an alert (only ever voided now: an unacknowledged alert
+// stays active and re-pages supervisors until someone acknowledges it).
 func (d *Dispatcher) finish(ctx context.Context, a Alert, state string, now time.Time) error {
-	if state != "" && state != StateVoided && a.AckAt == nil {
-		d.log.Error("urgent alert ended with nobody acknowledging it", "alert_id", a.ID, "force_id", a.ForceID)
-	}
-	if _, err := d.db.Collection(colAlerts).UpdateOne(ctx, bson.D{{Key: "_id", Value: a.ID}}, bson.D{{Key: "$set", Value: bson.D{
+	if _, err := d.updateAlert(ctx, a.ID, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "state", Value: state}, {Key: "endedAt", Value: now},
 	}}}); err != nil {
 		return err
@@ -377,7 +398,8 @@ func (d *Dispatcher) forget(alertID string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	delete(d.steps, alertID)
-	delete(d.finished, alertID)
+	delete(d.targets, alertID)
+	delete(d.paged, alertID)
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -385,4 +407,17 @@ func minTime(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// updateAlert applies update to alert id. This process's writes of one
+// alert are serialised: on the embedded store an update rewrites the whole
+// document, and two concurrent updates of one alert (a page counted while
+// its step is recorded) could lose one.
+func (d *Dispatcher) updateAlert(ctx context.Context, id string, update any) (*mongo.UpdateResult, error) {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id))
+	mu := &d.alertMu[h.Sum32()%uint32(len(d.alertMu))]
+	mu.Lock()
+	defer mu.Unlock()
+	return d.db.Collection(colAlerts).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
 }

@@ -83,10 +83,14 @@ func Message(p Page) *messaging.Message {
 	if ttl <= 0 {
 		ttl = time.Hour
 	}
+	text := AlertText
+	if p.Text != "" {
+		text = p.Text
+	}
 	return &messaging.Message{
 		Token:        p.Token,
 		Data:         map[string]string{"alertId": p.AlertID},
-		Notification: &messaging.Notification{Title: "SpeakSafe", Body: AlertText},
+		Notification: &messaging.Notification{Title: "SpeakSafe", Body: text},
 		Android: &messaging.AndroidConfig{
 			Priority:     "high",
 			CollapseKey:  p.AlertID,

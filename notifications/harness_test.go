@@ -17,6 +17,7 @@ import (
 	"speaksafe/dbtest"
 	"speaksafe/errkind"
 	"speaksafe/fcmfake"
+	"speaksafe/reports"
 )
 
 const (
@@ -68,6 +69,43 @@ type fakeCases struct {
 	mu     sync.Mutex
 	exists map[string]bool
 	acked  map[string]string
+	states map[string][]reports.AlertState
+	info   map[string]reports.AlertInfo
+}
+
+func (f *fakeCases) SetAlertState(_ context.Context, id string, st reports.AlertState, _ time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.states[id] = append(f.states[id], st)
+	return nil
+}
+
+func (f *fakeCases) AlertInfo(_ context.Context, id string) (reports.AlertInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.exists[id] {
+		return reports.AlertInfo{}, errkind.NotFound
+	}
+	in, ok := f.info[id]
+	if !ok {
+		in = reports.AlertInfo{Reference: "REF-" + id, Category: reports.CategorySomethingElse}
+	}
+	in.CaseID, in.ForceID = id, testForce
+	return in, nil
+}
+
+// alertStates returns the alert states case id went through.
+func (f *fakeCases) alertStates(id string) []reports.AlertState {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]reports.AlertState(nil), f.states[id]...)
+}
+
+// storeWith stores case id with what its alert may show.
+func (f *fakeCases) storeWith(id string, in reports.AlertInfo) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.exists[id], f.info[id] = true, in
 }
 
 func (f *fakeCases) CaseExists(_ context.Context, id string) (bool, error) {
@@ -134,7 +172,8 @@ func newHarnessTB(t testing.TB, clock *fakeClock, now func() time.Time) *harness
 	}
 	h := &harness{t: t, db: dbtest.New(t), fcm: fcmfake.New(), clock: clock, now: now,
 		users: &fakeUsers{users: map[string]accounts.User{}},
-		cases: &fakeCases{exists: map[string]bool{}, acked: map[string]string{}},
+		cases: &fakeCases{exists: map[string]bool{}, acked: map[string]string{},
+			states: map[string][]reports.AlertState{}, info: map[string]reports.AlertInfo{}},
 		hooks: make(chan hookRequest, 100),
 		log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
@@ -229,11 +268,14 @@ func (h *harness) waitDelivered(n int) {
 	}
 }
 
+// sweep runs one sweep and waits for everything it started, deliveries
+// included (they run beside the escalation clock).
 func (h *harness) sweep(d *Dispatcher) {
 	h.t.Helper()
 	if err := d.Sweep(context.Background()); err != nil {
 		h.t.Fatalf("Sweep: %v", err)
 	}
+	d.Wait()
 }
 
 func (h *harness) alert(d *Dispatcher, id string) Alert {

@@ -2,21 +2,27 @@ package notifications
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 )
 
 // LogSender stands in for FCM when no Firebase configuration exists: it logs
-// that a page would have gone out (alert id only, never the token) and
-// reports success. Never use it where officers rely on pages.
+// that a page could not go out (alert id only, never the token) and reports
+// it as NOT delivered, so that the engine counts the tier as a gap and
+// escalation carries on to the control-room webhook at once. Never use it
+// where officers rely on pages.
 type LogSender struct {
 	Log *slog.Logger
 }
 
-// Send logs the page.
+// errNoPush is what LogSender answers for every page.
+var errNoPush = errors.New("no push configuration")
+
+// Send logs the page and fails it with ReasonNoPush.
 func (s LogSender) Send(ctx context.Context, p Page) (Result, error) {
-	s.Log.WarnContext(ctx, "push not sent: no Firebase configuration (log-only sender)",
+	s.Log.WarnContext(ctx, "push NOT sent: no Firebase configuration (log-only sender)",
 		"alert_id", p.AlertID, "platform", p.Platform)
-	return Result{MessageID: "log-only"}, nil
+	return Result{}, &SendError{Reason: ReasonNoPush, Err: errNoPush}
 }
 
 // NewSender returns the FCM sender when Firebase is configured and the

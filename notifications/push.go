@@ -23,6 +23,9 @@ type Page struct {
 	// TTL is how long FCM may hold the push for an offline device; it covers
 	// the alert's whole escalation window.
 	TTL time.Duration
+	// Text replaces AlertText for a digest page: a count and generic words,
+	// never anything of a report.
+	Text string
 }
 
 // Result is what a push service said about an accepted page.
@@ -56,6 +59,9 @@ const (
 	ReasonInvalid      Reason = "invalid"
 	ReasonAuth         Reason = "auth"
 	ReasonOther        Reason = "other"
+	// ReasonNoPush: no push service is configured, so the page can never
+	// be delivered; it is given up at once and escalation carries on.
+	ReasonNoPush Reason = "no_push_configuration"
 )
 
 // SendError is a classified failure of one send.

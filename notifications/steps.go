@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"speaksafe/database"
+	"speaksafe/reports"
 )
 
 // Step kinds.
@@ -17,6 +17,8 @@ const (
 	stepPage    = "page"
 	stepWebhook = "webhook"
 	stepGap     = "gap"
+	// stepFolded: the step's page went out as another alert's digest.
+	stepFolded = "folded"
 )
 
 // stepDoc is one escalation step of one alert, claimed by inserting
@@ -34,8 +36,13 @@ type stepDoc struct {
 	Users     []string     `bson:"users,omitempty"`
 	Devices   []stepDevice `bson:"devices,omitempty"`
 	Gap       string       `bson:"gap,omitempty"`
-	TTL       int64        `bson:"ttlSeconds"`
-	By        string       `bson:"by"`
+	// Digest, on a page step, makes its page a digest of the alerts
+	// folded into it (see fold); FoldedInto, on a folded step, names the
+	// alert whose digest carried it.
+	Digest     *digest `bson:"digest,omitempty"`
+	FoldedInto string  `bson:"foldedInto,omitempty"`
+	TTL        int64   `bson:"ttlSeconds"`
+	By         string  `bson:"by"`
 }
 
 type stepDevice struct {
@@ -60,51 +67,59 @@ func (s stepDoc) targets() []string {
 	return nil
 }
 
-// walk runs every step that is due, delivers what is pending, and returns
-// when the alert next needs attention, or finished when the policy is
-// exhausted with nothing left to deliver.
-func (d *Dispatcher) walk(ctx context.Context, a Alert, p Policy, now time.Time) (time.Time, bool, error) {
+// walk runs every step that is due and starts the deliveries that are
+// due, without waiting for them, and returns when the alert next needs
+// attention. Steps 0 to p.Steps()-1 walk the policy's tiers; after them
+// the alert is unacknowledged and every further step re-pages the force's
+// supervisors, UnackedRepage apart, until someone acknowledges.
+func (d *Dispatcher) walk(ctx context.Context, a Alert, p Policy, now time.Time) (time.Time, error) {
 	var wake time.Time
-	pending := false
 	due := a.OpenedAt
 	// Progress is recorded after paging, in step order: the page is what is
 	// urgent.
 	var claimedSteps []stepDoc
 	defer func() {
 		for _, s := range claimedSteps {
-			d.stepClaimed(ctx, a, s)
+			d.stepClaimed(ctx, a, s, p.Steps())
 		}
 	}()
 	total := p.Steps()
-	for k := 0; k < total; k++ {
+	for k := 0; ; k++ {
 		s, ok, err := d.loadStep(ctx, a.ID, k)
 		if err != nil {
-			return time.Time{}, false, err
+			return time.Time{}, err
 		}
 		if !ok {
 			if due.After(now) {
-				return minTime(wake, due), false, nil
+				return minTime(wake, due), nil
 			}
 			if k > 0 && d.acked(ctx, a.ID) {
 				// Taken while this pass was paging: escalate no further.
-				return now, false, nil
+				return now, nil
 			}
 			var claimed bool
-			if s, claimed, err = d.runStep(ctx, a, p, k, now); err != nil {
-				return time.Time{}, false, err
+			if k < total {
+				s, claimed, err = d.runStep(ctx, a, p, k, now)
+			} else {
+				s, claimed, err = d.runRepage(ctx, a, p, k, now)
+			}
+			if err != nil {
+				return time.Time{}, err
 			}
 			if claimed {
 				claimedSteps = append(claimedSteps, s)
 			}
 		}
-		w, more := d.deliverStep(ctx, a, s)
-		wake, pending = minTime(wake, w), pending || more
+		pr := d.deliverStep(a, s, now)
+		wake = minTime(wake, pr.wake)
 		due = s.NextDueAt
+		if pr.undelivered && k < total {
+			// Nothing of this step got through: nobody is waiting to
+			// acknowledge it, so the next tier starts at once.
+			d.stepUndelivered(ctx, a, s)
+			due = minTime(due, now)
+		}
 	}
-	if due.After(now) || pending {
-		return minTime(wake, due), false, nil
-	}
-	return time.Time{}, true, nil
 }
 
 // acked reports whether the alert has been acknowledged (errors count as
@@ -159,6 +174,18 @@ func (d *Dispatcher) runStep(ctx context.Context, a Alert, p Policy, k int, now 
 		// Nobody to wait for: the next tier is due at once.
 		s.NextDueAt = now
 	}
+	if s.Kind == stepPage {
+		if err := d.fold(ctx, a, &s, now); err != nil {
+			return stepDoc{}, false, err
+		}
+	}
+	return d.claimStep(ctx, a, s)
+}
+
+// claimStep inserts step s; when another worker claimed it first, its
+// version wins.
+func (d *Dispatcher) claimStep(ctx context.Context, a Alert, s stepDoc) (stepDoc, bool, error) {
+	k := s.Step
 	_, err := d.db.Collection(colSteps).InsertOne(ctx, s)
 	if database.IsDuplicateKey(err) {
 		s, _, err = d.loadStep(ctx, a.ID, k)
@@ -197,72 +224,48 @@ func (d *Dispatcher) resolve(ctx context.Context, forceID string, tier Tier, now
 	return nil
 }
 
-// stepClaimed records a step this worker took.
-func (d *Dispatcher) stepClaimed(ctx context.Context, a Alert, s stepDoc) {
-	if s.Step > 0 {
+// stepClaimed records a step this worker took, and where the alert (and
+// its case, for the queue) now stands: step 0 open, a later tier overdue,
+// a step past the policy's total unacknowledged (a supervisors' re-page).
+func (d *Dispatcher) stepClaimed(ctx context.Context, a Alert, s stepDoc, total int) {
+	state, caseState := StateOpen, reports.AlertOpen
+	set := bson.D{{Key: "step", Value: s.Step}, {Key: "tier", Value: s.Tier}, {Key: "round", Value: s.Round}}
+	inc := bson.D{}
+	switch {
+	case s.Step >= total:
+		state, caseState = StateUnacknowledged, reports.AlertUnacknowledged
+		set = bson.D{}
+		inc = append(inc, bson.E{Key: "repages", Value: 1})
+		if s.Step == total {
+			d.log.ErrorContext(ctx, "urgent alert ran out of escalation with nobody acknowledging it; paging supervisors",
+				"alert_id", a.ID, "force_id", a.ForceID)
+		}
+	case s.Step > 0:
+		state, caseState = StateOverdue, reports.AlertOverdue
 		d.metrics.escalations.Inc()
 	}
-	set := bson.D{{Key: "step", Value: s.Step}, {Key: "tier", Value: s.Tier}, {Key: "round", Value: s.Round}}
-	update := bson.D{{Key: "$set", Value: set}}
+	set = append(set, bson.E{Key: "state", Value: state})
 	if s.Kind == stepGap {
 		d.metrics.gaps.Inc()
-		d.log.WarnContext(ctx, "escalation tier reached nobody; moving on", "alert_id", a.ID,
+		d.log.WarnContext(ctx, "escalation step reached nobody; moving on", "alert_id", a.ID,
 			"step", s.Step, "tier", s.Tier, "gap", s.Gap)
-		update = append(update, bson.E{Key: "$inc", Value: bson.D{{Key: "gaps", Value: 1}}})
+		inc = append(inc, bson.E{Key: "gaps", Value: 1})
 	}
-	if _, err := d.db.Collection(colAlerts).UpdateOne(ctx, bson.D{{Key: "_id", Value: a.ID}}, update); err != nil {
+	update := bson.D{{Key: "$set", Value: set}}
+	if len(inc) > 0 {
+		update = append(update, bson.E{Key: "$inc", Value: inc})
+	}
+	if _, err := d.updateAlert(ctx, a.ID, update); err != nil {
 		d.log.ErrorContext(ctx, "alert progress not recorded", "alert_id", a.ID, "err", err)
+	}
+	if d.cases != nil {
+		if err := d.cases.SetAlertState(ctx, a.ID, caseState, s.StartedAt); err != nil {
+			d.log.ErrorContext(ctx, "case alert state not recorded", "alert_id", a.ID, "err", err)
+		}
 	}
 	detail := map[string]string{"step": strconv.Itoa(s.Step), "tier": strconv.Itoa(s.Tier), "kind": s.Kind}
 	if s.Gap != "" {
 		detail["gap"] = s.Gap
 	}
 	d.record(ctx, "", "alert.step", a.ID, detail)
-}
-
-// deliverStep delivers every target of s in parallel and returns the
-// earliest time one needs attention again and whether any is still pending.
-func (d *Dispatcher) deliverStep(ctx context.Context, a Alert, s stepDoc) (time.Time, bool) {
-	targets := s.targets()
-	wakes := make([]time.Time, len(targets))
-	var wg sync.WaitGroup
-	for i, t := range targets {
-		if d.isFinished(a.ID, s.Step, t) {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w, err := d.deliver(ctx, a, s, t)
-			if err != nil {
-				d.log.ErrorContext(ctx, "delivery failed; will retry", "alert_id", a.ID, "step", s.Step, "err", err)
-				w = d.now().Add(d.cfg.SweepInterval)
-			}
-			wakes[i] = w
-		}()
-	}
-	wg.Wait()
-	var wake time.Time
-	pending := false
-	for _, w := range wakes {
-		if !w.IsZero() {
-			wake, pending = minTime(wake, w), true
-		}
-	}
-	return wake, pending
-}
-
-func (d *Dispatcher) isFinished(alertID string, step int, target string) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.finished[alertID][strconv.Itoa(step)+":"+target]
-}
-
-func (d *Dispatcher) markFinished(alertID string, step int, target string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.finished[alertID] == nil {
-		d.finished[alertID] = map[string]bool{}
-	}
-	d.finished[alertID][strconv.Itoa(step)+":"+target] = true
 }

@@ -15,6 +15,7 @@ import (
 	"speaksafe/audit"
 	"speaksafe/database"
 	"speaksafe/errkind"
+	"speaksafe/reports"
 )
 
 // Collections of this package. alerts_active stays small (only alerts still
@@ -32,6 +33,9 @@ const (
 	colAttempts  = "alert_attempts"
 	colAcks      = "alert_acks"
 	colReceipts  = "alert_receipts"
+	colGaps      = "alert_gaps"
+	colDigests   = "alert_digests"
+	colPageSlots = "alert_page_slots"
 )
 
 // Indexes are what this package's queries need on a real MongoDB (the
@@ -40,11 +44,13 @@ func Indexes() []database.Index {
 	return []database.Index{
 		{Collection: colDevices, Keys: bson.D{{Key: "userId", Value: 1}}, Name: "devices_user"},
 		{Collection: colMoves, Keys: bson.D{{Key: "userId", Value: 1}, {Key: "movedAt", Value: -1}}, Name: "device_moves_user"},
+		{Collection: colDevices, Keys: bson.D{{Key: "forceId", Value: 1}}, Name: "devices_force"},
 		{Collection: colRotations, Keys: bson.D{{Key: "forceId", Value: 1}}, Name: "rotations_force"},
 		{Collection: colOverrides, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "end", Value: 1}}, Name: "overrides_force_end"},
 		{Collection: colPolicies, Keys: bson.D{{Key: "forceId", Value: 1}}, Name: "policies_force"},
 		{Collection: colAlerts, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "openedAt", Value: -1}}, Name: "alerts_force_opened"},
 		{Collection: colActive, Keys: bson.D{{Key: "dueAt", Value: 1}}, Name: "active_due"},
+		{Collection: colActive, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "openedAt", Value: 1}}, Name: "active_force_opened"},
 	}
 }
 
@@ -69,6 +75,13 @@ type Cases interface {
 	// MarkAcknowledged moves a case from new to acknowledged by userID
 	// (no-op if it is past new).
 	MarkAcknowledged(ctx context.Context, caseID, userID string, at time.Time) error
+	// SetAlertState records where the case's alert stands, for the queue
+	// (acknowledged is final: later writes of another state are ignored).
+	SetAlertState(ctx context.Context, caseID string, state reports.AlertState, at time.Time) error
+	// AlertInfo returns what an alert may show of its case (reference,
+	// category, urgency reasons, meeting time, flood group; never the
+	// report's text). NotFound when the case does not exist.
+	AlertInfo(ctx context.Context, caseID string) (reports.AlertInfo, error)
 }
 
 func newID() string {

@@ -66,6 +66,13 @@ type Config struct {
 	ShutdownTimeout     time.Duration
 	BodyLimit           int
 
+	// UnackedRepage is how often an alert whose policy ran out re-pages
+	// the force's supervisors (UNACKED_REPAGE).
+	UnackedRepage time.Duration
+	// PageRatePerForce bounds the individual pages a force's officers get
+	// per minute; the excess is folded into digests (PAGE_RATE_PER_FORCE).
+	PageRatePerForce int
+
 	LogFormat string
 	LogLevel  string
 }
@@ -144,6 +151,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		BootstrapAdminEmail:    env("BOOTSTRAP_ADMIN_EMAIL", ""),
 		BootstrapAdminPassword: secret("BOOTSTRAP_ADMIN_PASSWORD"),
 		EscalationMinDelay:     duration("ESCALATION_MIN_DELAY", 60*time.Second),
+		UnackedRepage:          duration("UNACKED_REPAGE", 10*time.Minute),
+		PageRatePerForce:       number("PAGE_RATE_PER_FORCE", 20),
 		ClosedCaseRetention:    duration("CLOSED_CASE_RETENTION", 90*24*time.Hour),
 		ShutdownTimeout:        duration("SHUTDOWN_TIMEOUT", 15*time.Second),
 		BodyLimit:              number("BODY_LIMIT", 64*1024),
@@ -222,6 +231,12 @@ func (c Config) Validate() error {
 	}
 	if c.EscalationMinDelay <= 0 {
 		errs = append(errs, errors.New("ESCALATION_MIN_DELAY: must be positive"))
+	}
+	if c.UnackedRepage <= 0 {
+		errs = append(errs, errors.New("UNACKED_REPAGE: must be positive"))
+	}
+	if c.PageRatePerForce < 1 {
+		errs = append(errs, errors.New("PAGE_RATE_PER_FORCE: at least 1"))
 	}
 	if c.ClosedCaseRetention < 24*time.Hour {
 		errs = append(errs, errors.New("CLOSED_CASE_RETENTION: at least 24h"))

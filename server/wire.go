@@ -3,6 +3,9 @@ package server
 import (
 	"context"
 	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"speaksafe/accounts"
 	"speaksafe/audit"
@@ -109,14 +112,33 @@ func (a *App) wire(ctx context.Context) error {
 	onCall.UseDevices(devices)
 	onCall.AllowWebhookHosts(webhookHosts)
 	devices.UseAuditor(a.w.Audit)
-	a.w.Alerts = notifications.NewDispatcher(notifications.Deps{DB: a.db, OnCall: onCall, Devices: devices,
+	engineDB, closeEngineDB, err := a.alertEngineDB()
+	if err != nil {
+		return err
+	}
+	// The engine reads rotas and devices through its own pool (when it has
+	// one); its device changes (UNREGISTERED tokens) are audited too.
+	engineOnCall, engineDevices := onCall, devices
+	if engineDB != a.db {
+		engineOnCall = notifications.NewOnCall(engineDB, a.w.Accounts, a.clock, a.cfg.EscalationMinDelay)
+		engineDevices = notifications.NewDevices(engineDB, a.w.Accounts, a.logger, a.clock)
+		engineOnCall.UseAuditor(a.w.Audit, a.logger)
+		engineOnCall.UseDevices(engineDevices)
+		engineOnCall.AllowWebhookHosts(webhookHosts)
+		engineDevices.UseAuditor(a.w.Audit)
+	}
+	a.w.Alerts = notifications.NewDispatcher(notifications.Deps{DB: engineDB, OnCall: engineOnCall, Devices: engineDevices,
 		Sender: sender, Audit: a.w.Audit, Metrics: notifications.NewMetrics(a.Metrics), Log: a.logger, Now: a.clock,
 		Webhooks: notifications.NewWebhookClient(notifications.WebhookTimeout, webhookHosts)},
-		notifications.EngineConfig{MinDelay: a.cfg.EscalationMinDelay, WebhookSecret: a.cfg.WebhookSecret})
+		notifications.EngineConfig{MinDelay: a.cfg.EscalationMinDelay, WebhookSecret: a.cfg.WebhookSecret,
+			UnackedRepage: a.cfg.UnackedRepage, PageRatePerForce: a.cfg.PageRatePerForce})
 	a.AddSetup("alerts indexes", func(ctx context.Context) error {
 		return database.EnsureIndexes(ctx, a.db, notifications.Indexes())
 	})
-	a.AddWorker("alerts dispatcher", WorkerFunc(a.w.Alerts.Run))
+	a.AddWorker("alerts dispatcher", WorkerFunc(func(ctx context.Context) {
+		a.w.Alerts.Run(ctx)
+		closeEngineDB()
+	}))
 	handlers.NewDevices(devices).Routes(a.Router)
 	handlers.NewOnCall(onCall).Routes(a.Router)
 	handlers.NewAlerts(a.w.Alerts).Routes(a.Router)
@@ -130,4 +152,28 @@ func (a *App) wire(ctx context.Context) error {
 	// ---- end reports ----
 	_ = ctx
 	return nil
+}
+
+// AlertEngine returns the alert dispatcher, so that tests built without
+// background workers can drive its sweeps with an injected clock.
+func (a *App) AlertEngine() *notifications.Dispatcher { return a.w.Alerts }
+
+// alertEngineDB gives the alert engine its own MongoDB connection pool when
+// there is a MONGODB_URI, so that a page never waits for a connection
+// behind routine requests. The embedded development store is one process
+// and shares the app's pool.
+func (a *App) alertEngineDB() (*mongo.Database, func(), error) {
+	if a.cfg.Embedded || a.cfg.MongoURI == "" {
+		return a.db, func() {}, nil
+	}
+	client, err := database.Connect(a.cfg.MongoURI)
+	if err != nil {
+		return nil, nil, err
+	}
+	closeFn := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = client.Disconnect(ctx)
+	}
+	return client.Database(a.db.Name()), closeFn, nil
 }
