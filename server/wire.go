@@ -63,7 +63,7 @@ func (a *App) wire(ctx context.Context) error {
 	a.w.Accounts.UseAuditor(a.w.Audit)
 	tokens := accounts.NewTokens(signing, a.clock)
 	auth := accounts.NewAuth(accounts.AuthDeps{Store: a.w.Accounts, Tokens: tokens, Hasher: hasher,
-		Limiter: a.w.Limiter, DataKeys: a.w.DataKeys, MFARoles: mfaRoles, Now: a.clock})
+		Limiter: a.w.Limiter, DataKeys: a.w.DataKeys, MFARoles: mfaRoles, Now: a.clock, Sleep: a.sleep})
 	a.Router.UseStaffAuthenticator(accounts.NewAuthenticator(tokens, a.w.Accounts))
 	a.AddSetup("accounts indexes", func(ctx context.Context) error {
 		return database.EnsureIndexes(ctx, a.db, append(accounts.Indexes(), ratelimit.Indexes()...))
@@ -73,7 +73,7 @@ func (a *App) wire(ctx context.Context) error {
 	})
 	a.AddWorker("accounts sweep", accounts.Sweeper(a.w.Accounts, a.w.Limiter, a.w.Audit, a.logger))
 	handlers.NewAuth(auth, a.w.Limits).Routes(a.Router)
-	handlers.NewMe(a.w.Accounts, auth).Routes(a.Router)
+	handlers.NewMe(a.w.Accounts, auth, a.w.Limits).Routes(a.Router)
 	handlers.NewOrganisations(a.w.Accounts).Routes(a.Router)
 	handlers.NewUsers(a.w.Accounts).Routes(a.Router)
 	// ---- end accounts ----
@@ -93,6 +93,7 @@ func (a *App) wire(ctx context.Context) error {
 	}
 	onCall := notifications.NewOnCall(a.db, a.w.Accounts, a.clock, a.cfg.EscalationMinDelay)
 	devices := notifications.NewDevices(a.db, a.w.Accounts, a.logger, a.clock)
+	a.w.Accounts.UseDeviceRevoker(devices) // account resets forget the user's phones
 	a.w.Alerts = notifications.NewDispatcher(notifications.Deps{DB: a.db, OnCall: onCall, Devices: devices,
 		Sender: sender, Audit: a.w.Audit, Metrics: notifications.NewMetrics(a.Metrics), Log: a.logger, Now: a.clock},
 		notifications.EngineConfig{MinDelay: a.cfg.EscalationMinDelay, WebhookSecret: a.cfg.WebhookSecret})
