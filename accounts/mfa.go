@@ -62,7 +62,9 @@ func (a *Auth) RequireStepUp(ctx context.Context, userID, token string) error {
 		return bad
 	}
 	c, err := a.tokens.parse(token, audienceStepUp)
-	if err != nil || c.UserID != userID {
+	// The issue time, not only the expiry (which has leeway for clock
+	// skew), bounds the step-up to StepUpTTL.
+	if err != nil || c.UserID != userID || a.now().Sub(c.IssuedAt) > StepUpTTL {
 		return bad
 	}
 	u, err := a.store.LookupUser(ctx, userID)

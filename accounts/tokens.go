@@ -40,6 +40,7 @@ type AccessClaims struct {
 	// fixtures, IssueAccess); every token a sign-in or refresh answers has
 	// one.
 	FamilyID string
+	IssuedAt time.Time
 }
 
 // Tokens issues and checks signed tokens for staff.
@@ -145,5 +146,6 @@ func (t *Tokens) parse(token, aud string) (AccessClaims, error) {
 		claims.ExpiresAt.Sub(claims.IssuedAt.Time) > AccessTTL {
 		return AccessClaims{}, fmt.Errorf("accounts: token: bad claims: %w", errkind.Unauthorized)
 	}
-	return AccessClaims{UserID: claims.Subject, TokenVersion: claims.TokenVersion, FamilyID: claims.FamilyID}, nil
+	return AccessClaims{UserID: claims.Subject, TokenVersion: claims.TokenVersion, FamilyID: claims.FamilyID,
+		IssuedAt: claims.IssuedAt.Time}, nil
 }

@@ -30,8 +30,9 @@ func trustTestProxy(c *server.Config) { c.TrustedProxies = []string{"0.0.0.0"} }
 
 // TestLoginFloodAnswersOnly401Or429 sends 200 wrong-password logins at once
 // from 200 addresses (so per-client limits do not hide the hasher) with
-// production Argon2id parameters: every answer is 401 or 429, never 500,
-// and hashing memory stays bounded by the concurrency limit.
+// production Argon2id parameters: every answer is 401 or 429 (or 503 when
+// the store is saturated), never 500, hashing memory stays bounded by the
+// concurrency limit, and the account's owner still signs in afterwards.
 func TestLoginFloodAnswersOnly401Or429(t *testing.T) {
 	clock := apptest.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
 	app := apptest.New(t, apptest.WithConfig(withAdmin), apptest.WithConfig(productionArgon2(t)), apptest.WithConfig(trustTestProxy),
@@ -58,8 +59,11 @@ func TestLoginFloodAnswersOnly401Or429(t *testing.T) {
 	count := map[int]int{}
 	for _, s := range statuses {
 		count[s]++
-		if s != http.StatusUnauthorized && s != http.StatusTooManyRequests {
-			t.Errorf("got status %d, want only 401 or 429", s)
+		// No account is refused as a whole any more, so every guess reaches
+		// the store: when the embedded store cannot keep up, 503 (retry)
+		// is an honest answer; a 500 or anything else is not.
+		if s != http.StatusUnauthorized && s != http.StatusTooManyRequests && s != http.StatusServiceUnavailable {
+			t.Errorf("got status %d, want only 401, 429 or 503", s)
 		}
 	}
 	if t.Failed() {
@@ -82,8 +86,8 @@ func TestLoginFloodAnswersOnly401Or429(t *testing.T) {
 	if res.Status != http.StatusOK {
 		t.Errorf("login after 100 failures from other clients: got %d, want 200; %s", res.Status, res.Body)
 	}
-	if waited := clock.Now().Sub(start); waited != 4*time.Second {
-		t.Errorf("login after 100 failures waited %v, want the 4 s cap", waited)
+	if waited := clock.Now().Sub(start); waited > 4*time.Second {
+		t.Errorf("login after 100 failures waited %v, want at most the 4 s cap", waited)
 	}
 }
 

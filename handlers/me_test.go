@@ -226,7 +226,8 @@ func TestAdminResetsMFA(t *testing.T) {
 	if officer.AccessToken == "" {
 		t.Fatalf("enrolment: got %d; %s", res.Status, res.Body)
 	}
-	up := stepUp(t, app, officer.AccessToken, "officer password", "")
+	next, _ := totp.GenerateCode(e.Secret, time.Now().Add(30*time.Second))
+	up := stepUp(t, app, officer.AccessToken, "officer password", next)
 	if res := app.Post(t, "/v1/me/mfa/totp/disable", officer.AccessToken, map[string]string{"stepUpToken": up}); res.Status != http.StatusConflict {
 		t.Errorf("an officer removing a required factor: got %d, want 409", res.Status)
 	}
