@@ -266,3 +266,56 @@ func TestRoleRightsMatchRoutes(t *testing.T) {
 		t.Errorf("a safeguarding lead covers officers or supervisors")
 	}
 }
+
+// TestUserAndOrganisationChangesAreAudited (SECURITY 21, 26): creating and
+// renaming organisations, creating users, re-inviting, resetting, changing
+// roles and disabling each leave an audit entry; the reset of an active
+// account kills its password, access and refresh tokens and devices.
+func TestUserAndOrganisationChangesAreAudited(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t, apptest.WithConfig(withAdmin))
+	admin := login(t, app, adminEmail, adminPassword)
+	res := app.Post(t, "/v1/organisations", admin.AccessToken, map[string]string{"kind": "force", "name": "Audit Police", "code": "audit-" + randomSuffix()})
+	var force struct{ ID string }
+	res.Decode(t, &force)
+	if res := app.Do(t, apptest.Request{Method: http.MethodPatch, Path: "/v1/organisations/" + force.ID, Token: admin.AccessToken,
+		Body: map[string]any{"name": "Audit Constabulary"}}); res.Status != http.StatusOK {
+		t.Fatalf("rename: got %d", res.Status)
+	}
+	pending := createUser(t, app, admin.AccessToken, "officer", force.ID, false)
+	active := invite(t, app, admin.AccessToken, "active@audit.test", "supervisor", force.ID, "supervisor password")
+	held := login(t, app, "active@audit.test", "supervisor password")
+	if res := app.Post(t, "/v1/me/devices", held.AccessToken, map[string]string{"token": "fcm-token-of-the-supervisor-phone", "platform": "android"}); res.Status >= 300 {
+		t.Fatalf("register device: got %d; %s", res.Status, res.Body)
+	}
+	for _, step := range []*apptest.Response{
+		app.Post(t, "/v1/users/"+pending+"/invite", admin.AccessToken, nil),
+		app.Post(t, "/v1/users/"+active+"/invite", admin.AccessToken, nil),
+		patchUser(t, app, admin.AccessToken, pending, map[string]any{"role": "supervisor"}),
+		patchUser(t, app, admin.AccessToken, pending, map[string]any{"disabled": true}),
+	} {
+		if step.Status >= 300 {
+			t.Fatalf("got %d; %s", step.Status, step.Body)
+		}
+	}
+	// The reset of the active account killed its password, tokens and devices.
+	if res := app.Post(t, "/v1/auth/login", "", map[string]string{"email": "active@audit.test", "password": "supervisor password"}); res.Status != http.StatusUnauthorized {
+		t.Errorf("the old password after a reset: got %d, want 401", res.Status)
+	}
+	if res := app.Get(t, "/v1/me", held.AccessToken); res.Status != http.StatusUnauthorized {
+		t.Errorf("an access token after a reset: got %d, want 401", res.Status)
+	}
+	if res := app.Post(t, "/v1/auth/refresh", "", map[string]string{"refreshToken": held.RefreshToken}); res.Status != http.StatusUnauthorized {
+		t.Errorf("a refresh token after a reset: got %d, want 401", res.Status)
+	}
+	if n, err := app.DB.Collection("devices").CountDocuments(t.Context(), bson.D{{Key: "userId", Value: active}}); err != nil || n != 0 {
+		t.Errorf("devices after a reset: got %d (%v), want none", n, err)
+	}
+	actions := auditActions(t, app)
+	for _, want := range []string{"organisation.create", "organisation.update", "user.create", "user.invite_reissued",
+		"user.password_reset", "user.update"} {
+		if !strings.Contains(actions, want+" ") {
+			t.Errorf("audit log lacks %s: %s", want, actions)
+		}
+	}
+}
