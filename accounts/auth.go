@@ -20,13 +20,6 @@ type Limiter interface {
 	ClientKey(s string) string
 }
 
-// Per-account sign-in allowance: enough for a person who mistypes, far too
-// few for guessing. Per-client limits are added by the HTTP layer.
-const (
-	loginPerAccount       = 10
-	loginPerAccountWindow = 15 * time.Minute
-)
-
 // Auth signs staff in and out: passwords, second factors, token issue and
 // rotation, invites and the bootstrap admin.
 type Auth struct {
@@ -37,6 +30,7 @@ type Auth struct {
 	keys     *fieldcrypt.Keys
 	mfaRoles []Role
 	now      func() time.Time
+	sleep    func(context.Context, time.Duration) error
 }
 
 // AuthDeps are what Auth needs. MFARoles are the roles that cannot get an
@@ -49,6 +43,9 @@ type AuthDeps struct {
 	DataKeys *fieldcrypt.Keys
 	MFARoles []Role
 	Now      func() time.Time
+	// Sleep waits out a sign-in delay (or until ctx ends); a real timer
+	// when nil. Tests pass one that moves their clock instead.
+	Sleep func(context.Context, time.Duration) error
 }
 
 // NewAuth returns an Auth over d.
@@ -56,8 +53,11 @@ func NewAuth(d AuthDeps) *Auth {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.Sleep == nil {
+		d.Sleep = sleepContext
+	}
 	return &Auth{store: d.Store, tokens: d.Tokens, hasher: d.Hasher, limiter: d.Limiter,
-		keys: d.DataKeys, mfaRoles: d.MFARoles, now: d.Now}
+		keys: d.DataKeys, mfaRoles: d.MFARoles, now: d.Now, sleep: d.Sleep}
 }
 
 // Session is what a successful sign-in or refresh answers. When the user's
@@ -76,6 +76,9 @@ type Credentials struct {
 	Password     string
 	TOTPCode     string
 	RecoveryCode string
+	// Client is the keyed hash of the client's address (never the
+	// address): sign-in failures are refused per client only.
+	Client string
 }
 
 // errLogin is the one answer to every failed sign-in, whatever the cause:
@@ -87,7 +90,7 @@ var errLogin = fmt.Errorf("accounts: sign-in failed: %w", errkind.Unauthorized)
 // cannot tell unknown accounts from wrong passwords.
 func (a *Auth) Login(ctx context.Context, cr Credentials) (Session, error) {
 	email := NormaliseEmail(cr.Email)
-	if err := a.throttle(ctx, email); err != nil {
+	if err := a.guard(ctx, email, cr.Client); err != nil {
 		return Session{}, err
 	}
 	u, err := a.store.userByEmail(ctx, email)
@@ -99,6 +102,7 @@ func (a *Auth) Login(ctx context.Context, cr Credentials) (Session, error) {
 		return Session{}, verr
 	}
 	if err != nil || !ok || u.Disabled {
+		a.noteFailure(ctx, email)
 		if u.ID != "" {
 			a.store.record(ctx, audit.Entry{Actor: u.ID, Action: "auth.login_failed", ObjectType: "user", ObjectID: u.ID})
 		}
@@ -118,20 +122,6 @@ func (a *Auth) Login(ctx context.Context, cr Credentials) (Session, error) {
 	return a.start(ctx, u)
 }
 
-func (a *Auth) throttle(ctx context.Context, email string) error {
-	if a.limiter == nil {
-		return nil
-	}
-	ok, retry, err := a.limiter.Allow(ctx, "login-account", a.limiter.ClientKey("account:"+email), loginPerAccount, loginPerAccountWindow)
-	if err != nil {
-		return fmt.Errorf("accounts: throttle: %w", err)
-	}
-	if !ok {
-		return &errkind.RateLimited{RetryAfter: retry}
-	}
-	return nil
-}
-
 func (a *Auth) secondFactor(ctx context.Context, u User, cr Credentials) error {
 	var ok bool
 	var err error
@@ -149,6 +139,7 @@ func (a *Auth) secondFactor(ctx context.Context, u User, cr Credentials) error {
 		return err
 	}
 	if !ok {
+		a.noteFailure(ctx, u.Email)
 		a.store.record(ctx, audit.Entry{Actor: u.ID, Action: "auth.mfa_failed", ObjectType: "user", ObjectID: u.ID})
 		return errLogin
 	}
@@ -157,11 +148,11 @@ func (a *Auth) secondFactor(ctx context.Context, u User, cr Credentials) error {
 
 // start opens a new refresh family for u and issues its first tokens.
 func (a *Auth) start(ctx context.Context, u User) (Session, error) {
-	refresh, err := a.store.newFamily(ctx, u.ID)
+	refresh, fid, err := a.store.newFamily(ctx, u.ID)
 	if err != nil {
 		return Session{}, err
 	}
-	access, err := a.tokens.IssueAccess(u)
+	access, err := a.tokens.issueInFamily(u, fid)
 	if err != nil {
 		return Session{}, err
 	}
@@ -172,11 +163,11 @@ func (a *Auth) start(ctx context.Context, u User) (Session, error) {
 // Refresh spends refresh token secret and answers the next pair. Replaying
 // a spent token revokes its family.
 func (a *Auth) Refresh(ctx context.Context, secret string) (Session, error) {
-	u, next, err := a.store.rotate(ctx, secret)
+	u, next, fid, err := a.store.rotate(ctx, secret)
 	if err != nil {
 		return Session{}, err
 	}
-	access, err := a.tokens.IssueAccess(u)
+	access, err := a.tokens.issueInFamily(u, fid)
 	if err != nil {
 		return Session{}, err
 	}

@@ -77,29 +77,77 @@ func (s *Store) setPassword(ctx context.Context, u User, hash string) error {
 	return nil
 }
 
-// ReissueInvite gives user id a new one-time set-password token: for an
-// invite that expired, or a member of staff who forgot their password. The
-// caller must be able to manage the user (as for UpdateUser). Earlier
-// invites stay valid until they expire; the password in use (if any) keeps
-// working until the new one is set, which then kills every live token.
+// ReissueInvite gives user id a new one-time set-password token, shown
+// once, and voids the user's earlier invites. A user the caller cannot see
+// is NotFound; one they may not manage (mayManage) is Forbidden.
+//
+// For a user who never set a password it resends the invite. For an active
+// account it is a password reset (SECURITY 26), which only a role with the
+// reset right (an admin) may do: the password stops working, every refresh
+// family and live access token dies, the user's push devices are
+// forgotten, and the reset is audited.
 func (s *Store) ReissueInvite(ctx context.Context, id string) (string, error) {
 	c, _ := CallerFrom(ctx)
 	u, err := s.GetUser(ctx, id)
 	if err != nil {
 		return "", err
 	}
+	if err := mayManage(c, u); err != nil {
+		return "", err
+	}
+	active := u.PasswordHash != ""
 	switch {
-	case c.Role != RoleAdmin && c.Role != RoleSafeguardingLead:
-		return "", fmt.Errorf("accounts: reissue invite: %w", errkind.Forbidden)
-	case c.Role != RoleAdmin && u.Role == RoleAdmin:
-		return "", fmt.Errorf("accounts: reissue invite for an admin: %w", errkind.Forbidden)
+	case active && !c.Role.Has(RightResetAccounts):
+		return "", fmt.Errorf("accounts: reset of an active account: %w", errkind.Forbidden)
+	case u.ID == c.UserID:
+		return "", errkind.Invalid("id", "you cannot re-invite yourself")
 	case u.Disabled:
 		return "", fmt.Errorf("accounts: reissue invite for a disabled user: %w", errkind.Conflict)
+	}
+	if active {
+		if err := s.resetCredentials(ctx, u.ID); err != nil {
+			return "", err
+		}
+	}
+	if _, err := s.db.Collection(colInvites).DeleteMany(ctx, bson.D{{Key: "userId", Value: u.ID}}); err != nil {
+		return "", fmt.Errorf("accounts: void invites: %w", err)
 	}
 	tok, err := s.newInvite(ctx, u.ID)
 	if err != nil {
 		return "", err
 	}
-	s.record(ctx, audit.Entry{Action: "user.invite_reissued", ObjectType: "user", ObjectID: u.ID})
+	action := "user.invite_reissued"
+	if active {
+		action = "user.password_reset"
+	}
+	s.record(ctx, audit.Entry{Action: action, ObjectType: "user", ObjectID: u.ID})
 	return tok, nil
+}
+
+// resetCredentials removes user id's password and kills everything that
+// signs them in or pages them: token version, refresh families, devices.
+func (s *Store) resetCredentials(ctx context.Context, id string) error {
+	_, err := s.db.Collection(colUsers).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$unset", Value: bson.D{{Key: "passwordHash", Value: ""}}},
+			{Key: "$set", Value: bson.D{{Key: "updatedAt", Value: s.now().UTC().Truncate(time.Millisecond)}}},
+			{Key: "$inc", Value: bson.D{{Key: "tokenVersion", Value: 1}}}})
+	if err != nil {
+		return fmt.Errorf("accounts: reset password %s: %w", id, err)
+	}
+	return s.revokeSessions(ctx, id)
+}
+
+// revokeSessions revokes every refresh family of user id and forgets their
+// push devices. The caller has already bumped the token version.
+func (s *Store) revokeSessions(ctx context.Context, id string) error {
+	if err := s.revokeUserFamilies(ctx, id); err != nil {
+		return err
+	}
+	if s.devices == nil {
+		return nil
+	}
+	if err := s.devices.RevokeDevices(ctx, id); err != nil {
+		return fmt.Errorf("accounts: revoke devices of %s: %w", id, err)
+	}
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"speaksafe/audit"
 	"speaksafe/database"
 	"speaksafe/errkind"
 )
@@ -93,6 +94,8 @@ func (s *Store) CreateOrganisation(ctx context.Context, o Organisation) (Organis
 		_, _ = s.db.Collection(colOrgCodes).DeleteOne(context.WithoutCancel(ctx), bson.D{{Key: "_id", Value: o.Code}})
 		return Organisation{}, fmt.Errorf("accounts: insert organisation: %w", err)
 	}
+	s.record(ctx, audit.Entry{Action: "organisation.create", ObjectType: "organisation", ObjectID: o.ID,
+		Detail: map[string]string{"kind": string(o.Kind), "code": o.Code, "forceId": o.ForceID}})
 	return o, nil
 }
 
@@ -227,6 +230,8 @@ func (s *Store) UpdateOrganisation(ctx context.Context, id string, p Organisatio
 	if err != nil {
 		return Organisation{}, fmt.Errorf("accounts: update organisation %s: %w", id, err)
 	}
+	s.record(ctx, audit.Entry{Action: "organisation.update", ObjectType: "organisation", ObjectID: o.ID,
+		Detail: map[string]string{"name": o.Name}})
 	return o, nil
 }
 

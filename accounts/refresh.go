@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -35,14 +36,16 @@ type refreshToken struct {
 	ExpiresAt time.Time `bson:"expiresAt"`
 }
 
-// newFamily starts a refresh family for userID and returns its first token.
-func (s *Store) newFamily(ctx context.Context, userID string) (string, error) {
+// newFamily starts a refresh family for userID and returns its first token
+// and its id.
+func (s *Store) newFamily(ctx context.Context, userID string) (string, string, error) {
 	now := s.now().UTC().Truncate(time.Millisecond)
 	f := family{ID: newID(), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(FamilyTTL)}
 	if _, err := s.db.Collection(colFamilies).InsertOne(ctx, f); err != nil {
-		return "", fmt.Errorf("accounts: refresh family: %w", err)
+		return "", "", fmt.Errorf("accounts: refresh family: %w", err)
 	}
-	return s.newRefresh(ctx, f)
+	tok, err := s.newRefresh(ctx, f)
+	return tok, f.ID, err
 }
 
 func (s *Store) newRefresh(ctx context.Context, f family) (string, error) {
@@ -61,37 +64,37 @@ func (s *Store) newRefresh(ctx context.Context, f family) (string, error) {
 
 var errBadRefresh = fmt.Errorf("accounts: refresh token invalid, expired or revoked: %w", errkind.Unauthorized)
 
-// rotate spends refresh token secret and returns its family's next token
-// and the user. Spending is claimed by inserting the token's id into the
+// rotate spends refresh token secret and returns the user, its family's
+// next token and the family id. Spending is claimed by inserting the token's id into the
 // used-credentials collection; a second spend is a replay, which revokes
 // the whole family (so the thief's and the owner's newer tokens both die)
 // and is audited.
-func (s *Store) rotate(ctx context.Context, secret string) (User, string, error) {
+func (s *Store) rotate(ctx context.Context, secret string) (User, string, string, error) {
 	rt, f, err := s.liveRefresh(ctx, secret)
 	if err != nil {
-		return User{}, "", err
+		return User{}, "", "", err
 	}
 	first, err := s.spend(ctx, "refresh:"+rt.ID, f.ExpiresAt)
 	if err != nil {
-		return User{}, "", err
+		return User{}, "", "", err
 	}
 	if !first {
 		if err := s.revokeFamily(ctx, f.ID); err != nil {
-			return User{}, "", err
+			return User{}, "", "", err
 		}
 		s.record(ctx, audit.Entry{Actor: rt.UserID, Action: "auth.refresh_reuse", ObjectType: "refresh_family",
-			ObjectID: f.ID, Detail: map[string]string{"outcome": "family revoked"}})
-		return User{}, "", errBadRefresh
+			ObjectID: f.ID, Detail: map[string]string{"outcome": "family and its access tokens revoked"}})
+		return User{}, "", "", errBadRefresh
 	}
 	u, err := s.LookupUser(ctx, rt.UserID)
 	if err != nil || u.Disabled {
-		return User{}, "", errBadRefresh
+		return User{}, "", "", errBadRefresh
 	}
 	next, err := s.newRefresh(ctx, f)
 	if err != nil {
-		return User{}, "", err
+		return User{}, "", "", err
 	}
-	return u, next, nil
+	return u, next, f.ID, nil
 }
 
 // liveRefresh finds an unexpired refresh token and its unrevoked family.
@@ -128,4 +131,29 @@ func (s *Store) revokeFamily(ctx context.Context, id string) error {
 		return fmt.Errorf("accounts: revoke refresh family: %w", err)
 	}
 	return nil
+}
+
+// revokeUserFamilies revokes every refresh family of user id, and with them
+// the access tokens issued from them (see Authenticator).
+func (s *Store) revokeUserFamilies(ctx context.Context, id string) error {
+	_, err := s.db.Collection(colFamilies).UpdateMany(ctx, bson.D{{Key: "userId", Value: id}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "revoked", Value: true}}}})
+	if err != nil {
+		return fmt.Errorf("accounts: revoke refresh families of %s: %w", id, err)
+	}
+	return nil
+}
+
+// familyLive reports whether family id of user userID exists and is not
+// revoked: an access token issued from it is still good.
+func (s *Store) familyLive(ctx context.Context, id, userID string) (bool, error) {
+	var f family
+	err := s.db.Collection(colFamilies).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&f)
+	if database.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("accounts: refresh family: %w", errors.Join(errkind.Unavailable, err))
+	}
+	return !f.Revoked && f.UserID == userID && s.now().Before(f.ExpiresAt), nil
 }

@@ -52,7 +52,7 @@ func (s *Store) spend(ctx context.Context, id string, keepUntil time.Time) (bool
 // Run it periodically; it scans, so not on a request path.
 func (s *Store) Sweep(ctx context.Context) error {
 	cutoff := bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lt", Value: s.now()}}}}
-	for _, col := range []string{colRefresh, colFamilies, colInvites, colUses} {
+	for _, col := range []string{colRefresh, colFamilies, colInvites, colUses, colLoginFailures} {
 		if _, err := s.db.Collection(col).DeleteMany(ctx, cutoff); err != nil {
 			return fmt.Errorf("accounts: sweep %s: %w", col, err)
 		}

@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"log/slog"
@@ -33,11 +34,23 @@ const (
 
 // Store keeps organisations, users and their credentials in MongoDB.
 type Store struct {
-	db     *mongo.Database
-	logger *slog.Logger
-	now    func() time.Time
-	audit  Auditor
+	db      *mongo.Database
+	logger  *slog.Logger
+	now     func() time.Time
+	audit   Auditor
+	devices DeviceRevoker
 }
+
+// DeviceRevoker forgets every push device of a user, so that a reset
+// account is paged on no phone its previous holder registered.
+// notifications.Devices implements it.
+type DeviceRevoker interface {
+	RevokeDevices(ctx context.Context, userID string) error
+}
+
+// UseDeviceRevoker makes password and MFA resets forget the user's devices
+// through d.
+func (s *Store) UseDeviceRevoker(d DeviceRevoker) { s.devices = d }
 
 // NewStore returns a Store over db. now is the clock (time.Now in
 // production); logger receives nothing secret.
@@ -64,7 +77,10 @@ func Indexes() []database.Index {
 		{Collection: colRefresh, Keys: bson.D{{Key: "expiresAt", Value: 1}}, Name: "expires"},
 		{Collection: colUses, Keys: bson.D{{Key: "expiresAt", Value: 1}}, Name: "expires"},
 		{Collection: colFamilies, Keys: bson.D{{Key: "expiresAt", Value: 1}}, Name: "expires"},
+		{Collection: colFamilies, Keys: bson.D{{Key: "userId", Value: 1}}, Name: "user"},
 		{Collection: colInvites, Keys: bson.D{{Key: "expiresAt", Value: 1}}, Name: "expires"},
+		{Collection: colInvites, Keys: bson.D{{Key: "userId", Value: 1}}, Name: "user"},
+		{Collection: colLoginFailures, Keys: bson.D{{Key: "expiresAt", Value: 1}}, Name: "expires"},
 	}
 }
 

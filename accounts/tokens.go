@@ -12,7 +12,8 @@ import (
 )
 
 // Token lifetimes and names. Access tokens are short so that what the token
-// version does not catch (nothing, today) expires soon anyway.
+// version and the family check do not catch (nothing, today) expires soon
+// anyway.
 const (
 	AccessTTL      = 15 * time.Minute
 	enrolTTL       = 10 * time.Minute
@@ -23,10 +24,23 @@ const (
 )
 
 // tokenClaims are the claims of SpeakSafe's JWTs. tv is the user's token
-// version when the token was issued.
+// version when the token was issued; fid the refresh family (sign-in) an
+// access token was issued from, so that revoking the family kills it.
 type tokenClaims struct {
 	jwt.RegisteredClaims
-	TokenVersion int64 `json:"tv"`
+	TokenVersion int64  `json:"tv"`
+	FamilyID     string `json:"fid,omitempty"`
+}
+
+// AccessClaims are what a valid access token says.
+type AccessClaims struct {
+	UserID       string
+	TokenVersion int64
+	// FamilyID is empty only in tokens issued outside a sign-in (tests'
+	// fixtures, IssueAccess); every token a sign-in or refresh answers has
+	// one.
+	FamilyID string
+	IssuedAt time.Time
 }
 
 // Tokens issues and checks signed tokens for staff.
@@ -43,19 +57,27 @@ func NewTokens(keys *SigningKeys, now func() time.Time) *Tokens {
 	return &Tokens{keys: keys, now: now}
 }
 
-// IssueAccess returns an access token for u, valid for AccessTTL.
+// IssueAccess returns an access token for u, valid for AccessTTL, bound
+// to no refresh family (for fixtures and tools; sign-ins use
+// issueInFamily).
 func (t *Tokens) IssueAccess(u User) (string, error) {
-	return t.issue(u, audienceAccess, AccessTTL)
+	return t.issue(u, audienceAccess, AccessTTL, "")
+}
+
+// issueInFamily returns an access token for u issued from refresh family
+// familyID: it dies when the family is revoked.
+func (t *Tokens) issueInFamily(u User, familyID string) (string, error) {
+	return t.issue(u, audienceAccess, AccessTTL, familyID)
 }
 
 // issueEnrolment returns a token that only lets u enrol TOTP, for a user
 // whose role requires MFA and who has none yet. Its audience differs, so
 // it is never accepted as an access token.
 func (t *Tokens) issueEnrolment(u User) (string, error) {
-	return t.issue(u, audienceEnrol, enrolTTL)
+	return t.issue(u, audienceEnrol, enrolTTL, "")
 }
 
-func (t *Tokens) issue(u User, aud string, ttl time.Duration) (string, error) {
+func (t *Tokens) issue(u User, aud string, ttl time.Duration, familyID string) (string, error) {
 	now := t.now()
 	claims := tokenClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
@@ -68,6 +90,7 @@ func (t *Tokens) issue(u User, aud string, ttl time.Duration) (string, error) {
 			ID:        newID(),
 		},
 		TokenVersion: u.TokenVersion,
+		FamilyID:     familyID,
 	}
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
 	tok.Header["kid"] = t.keys.CurrentKeyID()
@@ -82,16 +105,23 @@ func (t *Tokens) issue(u User, aud string, ttl time.Duration) (string, error) {
 // issuer, audience, required expiry (30 s leeway). It answers the user id
 // and token version, or an Unauthorized error.
 func (t *Tokens) ParseAccess(token string) (userID string, version int64, err error) {
+	c, err := t.parse(token, audienceAccess)
+	return c.UserID, c.TokenVersion, err
+}
+
+// parseAccessClaims is ParseAccess with the refresh family.
+func (t *Tokens) parseAccessClaims(token string) (AccessClaims, error) {
 	return t.parse(token, audienceAccess)
 }
 
 func (t *Tokens) parseEnrolment(token string) (string, int64, error) {
-	return t.parse(token, audienceEnrol)
+	c, err := t.parse(token, audienceEnrol)
+	return c.UserID, c.TokenVersion, err
 }
 
 var errUnknownKid = errors.New("unknown key id")
 
-func (t *Tokens) parse(token, aud string) (string, int64, error) {
+func (t *Tokens) parse(token, aud string) (AccessClaims, error) {
 	var claims tokenClaims
 	_, err := jwt.ParseWithClaims(token, &claims, func(tok *jwt.Token) (any, error) {
 		kid, _ := tok.Header["kid"].(string)
@@ -110,11 +140,12 @@ func (t *Tokens) parse(token, aud string) (string, int64, error) {
 		jwt.WithTimeFunc(t.now),
 	)
 	if err != nil {
-		return "", 0, fmt.Errorf("accounts: token: %w", errors.Join(errkind.Unauthorized, err))
+		return AccessClaims{}, fmt.Errorf("accounts: token: %w", errors.Join(errkind.Unauthorized, err))
 	}
 	if claims.Subject == "" || claims.IssuedAt == nil ||
 		claims.ExpiresAt.Sub(claims.IssuedAt.Time) > AccessTTL {
-		return "", 0, fmt.Errorf("accounts: token: bad claims: %w", errkind.Unauthorized)
+		return AccessClaims{}, fmt.Errorf("accounts: token: bad claims: %w", errkind.Unauthorized)
 	}
-	return claims.Subject, claims.TokenVersion, nil
+	return AccessClaims{UserID: claims.Subject, TokenVersion: claims.TokenVersion, FamilyID: claims.FamilyID,
+		IssuedAt: claims.IssuedAt.Time}, nil
 }

@@ -65,6 +65,7 @@ func (a *Auth) EnrolTOTP(ctx context.Context, id string) (Enrolment, error) {
 	if err := a.store.setTOTP(ctx, u.ID, data); err != nil {
 		return Enrolment{}, err
 	}
+	a.store.record(ctx, audit.Entry{Actor: u.ID, Action: "user.mfa_enrolment_started", ObjectType: "user", ObjectID: u.ID})
 	return Enrolment{Secret: key.Secret(), URI: key.URL()}, nil
 }
 
@@ -85,13 +86,9 @@ func (a *Auth) ConfirmTOTP(ctx context.Context, id, code string) ([]string, erro
 		}
 		return nil, errkind.Invalid("code", "is not the current code of the authenticator app")
 	}
-	codes := make([]string, recoveryCodeCount)
+	codes, hashes := newRecoveryCodes()
 	data := *u.TOTP
-	data.Confirmed, data.RecoveryHashes = true, nil
-	for i := range codes {
-		codes[i] = newRecoveryCode()
-		data.RecoveryHashes = append(data.RecoveryHashes, secretID(codes[i]))
-	}
+	data.Confirmed, data.RecoveryHashes = true, hashes
 	data.UpdatedAt = a.now().UTC().Truncate(time.Millisecond)
 	if err := a.store.setTOTP(ctx, u.ID, data); err != nil {
 		return nil, err
@@ -152,6 +149,17 @@ func (s *Store) setTOTP(ctx context.Context, id string, d TOTPData) error {
 		return fmt.Errorf("accounts: store TOTP: %w", err)
 	}
 	return nil
+}
+
+// newRecoveryCodes returns ten new recovery codes and their hashes.
+func newRecoveryCodes() ([]string, []string) {
+	codes := make([]string, recoveryCodeCount)
+	hashes := make([]string, recoveryCodeCount)
+	for i := range codes {
+		codes[i] = newRecoveryCode()
+		hashes[i] = secretID(codes[i])
+	}
+	return codes, hashes
 }
 
 // newRecoveryCode returns 80 random bits as four groups of four base32

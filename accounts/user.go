@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"speaksafe/audit"
 	"speaksafe/database"
 	"speaksafe/errkind"
 )
@@ -100,11 +101,13 @@ type emailClaim struct {
 }
 
 // CreateUser creates a user who has no password yet and answers with an
-// invite token (shown once) with which they set it. Admins may create any
-// user; a safeguarding lead only non-admin users of their own organisation.
+// invite token (shown once) with which they set it. The caller needs the
+// right to manage users and may create only users of their own
+// organisation whose role grants nothing theirs does not (an admin any).
+// An organisation the caller cannot see is "no such organisation".
 func (s *Store) CreateUser(ctx context.Context, n NewUser) (User, string, error) {
 	c, _ := CallerFrom(ctx)
-	if c.Role != RoleAdmin && c.Role != RoleSafeguardingLead {
+	if !c.Role.Has(RightManageUsers) {
 		return User{}, "", fmt.Errorf("accounts: create user: %w", errkind.Forbidden)
 	}
 	n.Email = NormaliseEmail(n.Email)
@@ -120,8 +123,8 @@ func (s *Store) CreateUser(ctx context.Context, n NewUser) (User, string, error)
 		}
 		u.OrgID, u.OrgKind, u.ForceID = org.ID, org.Kind, org.ScopeForceID()
 	}
-	if c.Role != RoleAdmin && n.Role == RoleAdmin {
-		return User{}, "", errkind.Invalid("role", "only an admin may create an admin")
+	if err := mayManage(c, u); err != nil {
+		return User{}, "", err
 	}
 	if !n.Role.fits(u.OrgKind) {
 		return User{}, "", errkind.Invalid("role", "does not fit the organisation's kind")
@@ -133,6 +136,8 @@ func (s *Store) CreateUser(ctx context.Context, n NewUser) (User, string, error)
 	if err != nil {
 		return User{}, "", err
 	}
+	s.record(ctx, audit.Entry{Action: "user.create", ObjectType: "user", ObjectID: u.ID,
+		Detail: map[string]string{"role": string(u.Role), "orgId": u.OrgID, "invite": "issued"}})
 	return u, token, nil
 }
 
@@ -154,17 +159,18 @@ func (s *Store) insertUser(ctx context.Context, u *User) error {
 	return nil
 }
 
-// userScope restricts users to those the caller may see: all for an admin,
-// their organisation's for a safeguarding lead or supervisor, themselves for
-// anyone else, nobody without a caller.
+// userScope restricts users to those the caller may see: all for a role
+// with any organisation (admin), their organisation's for a role that reads
+// its users (safeguarding lead, supervisor), themselves for anyone else,
+// nobody without a caller.
 func userScope(ctx context.Context) bson.D {
 	c, ok := CallerFrom(ctx)
 	switch {
 	case !ok:
 		return bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bson.A{}}}}}
-	case c.Role == RoleAdmin:
+	case c.Role.Has(RightAnyOrganisation):
 		return bson.D{}
-	case c.Role == RoleSafeguardingLead || c.Role == RoleSupervisor:
+	case c.Role.Has(RightReadOrgUsers):
 		return bson.D{{Key: "orgId", Value: c.OrgID}}
 	default:
 		return bson.D{{Key: "_id", Value: c.UserID}}
@@ -174,7 +180,7 @@ func userScope(ctx context.Context) bson.D {
 // GetUser returns user id if the caller may see it, otherwise NotFound.
 func (s *Store) GetUser(ctx context.Context, id string) (User, error) {
 	filter := bson.D{{Key: "$and", Value: bson.A{bson.D{{Key: "_id", Value: id}}, userScope(ctx)}}}
-	if c, _ := CallerFrom(ctx); c.Role == RoleAdmin {
+	if c, _ := CallerFrom(ctx); c.Role.Has(RightAnyOrganisation) {
 		filter = bson.D{{Key: "_id", Value: id}}
 	}
 	return s.findUser(ctx, filter, id)

@@ -38,30 +38,87 @@ func (s *Store) record(ctx context.Context, e audit.Entry) {
 	}
 }
 
-// UserPatch holds the changes an admin or safeguarding lead may make to a
-// user; nil fields stay as they are. Email and organisation are fixed: a
-// person who moves gets a new account.
+// mayManage returns nil when caller c may create, invite, change or
+// disable user u (and give it the roles in to), Forbidden otherwise
+// (SECURITY 26): c's role must grant managing users, u must be of c's
+// organisation (unless c's role spans every organisation), and u's role,
+// present and future, must grant nothing c's role does not. It is computed
+// from the roles' rights, so an admin passes because an admin holds every
+// right, not because of a special case.
+func mayManage(c Caller, u User, to ...Role) error {
+	if !c.Role.Has(RightManageUsers) {
+		return fmt.Errorf("accounts: manage users: %w", errkind.Forbidden)
+	}
+	if !c.Role.Has(RightAnyOrganisation) && (u.OrgID == "" || u.OrgID != c.OrgID) {
+		return fmt.Errorf("accounts: user of another organisation: %w", errkind.Forbidden)
+	}
+	for _, r := range append(to, u.Role) {
+		if !c.Role.Covers(r) {
+			return fmt.Errorf("accounts: role %s grants more than %s: %w", r, c.Role, errkind.Forbidden)
+		}
+	}
+	return nil
+}
+
+// UserPatch holds the changes a manager may make to a user; nil fields
+// stay as they are. Email and organisation are fixed: a person who moves
+// gets a new account.
 type UserPatch struct {
 	Name     *string
 	Role     *Role
 	Disabled *bool
 }
 
-// UpdateUser applies p to user id. The caller must be able to see the user
-// (else NotFound) and manage it: an admin, or a safeguarding lead of the
-// user's organisation who neither grants nor touches admin. Nobody changes
-// their own role or disables themselves, so an organisation cannot lock
-// itself out by accident. A role change or disabling bumps the token
-// version, which kills the user's live access tokens at once.
+// UpdateUser applies p to user id. A user the caller cannot see is
+// NotFound; one they see but may not manage (mayManage, for the user's
+// role and the new one) is Forbidden. Nobody changes their own role or
+// disables themselves, so an organisation cannot lock itself out by
+// accident. A role change or disabling bumps the token version, which
+// kills the user's live access tokens at once; disabling also revokes
+// their refresh families.
 func (s *Store) UpdateUser(ctx context.Context, id string, p UserPatch) (User, error) {
 	c, _ := CallerFrom(ctx)
 	u, err := s.GetUser(ctx, id)
 	if err != nil {
 		return User{}, err
 	}
-	if c.Role != RoleAdmin && c.Role != RoleSafeguardingLead {
-		return User{}, fmt.Errorf("accounts: update user: %w", errkind.Forbidden)
+	var to []Role
+	if p.Role != nil && p.Role.Valid() {
+		to = append(to, *p.Role)
 	}
+	if err := mayManage(c, u, to...); err != nil {
+		return User{}, err
+	}
+	before := u
+	set, bump, err := applyPatch(c, &u, p)
+	if err != nil {
+		return User{}, err
+	}
+	if len(set) == 0 {
+		return u, nil
+	}
+	u.UpdatedAt = s.now().UTC().Truncate(time.Millisecond)
+	set = append(set, bson.E{Key: "updatedAt", Value: u.UpdatedAt})
+	update := bson.D{{Key: "$set", Value: set}}
+	if bump {
+		update = append(update, bson.E{Key: "$inc", Value: bson.D{{Key: "tokenVersion", Value: 1}}})
+		u.TokenVersion++
+	}
+	if _, err := s.db.Collection(colUsers).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update); err != nil {
+		return User{}, fmt.Errorf("accounts: update user %s: %w", id, err)
+	}
+	if u.Disabled && !before.Disabled {
+		if err := s.revokeUserFamilies(ctx, id); err != nil {
+			return User{}, err
+		}
+	}
+	s.record(ctx, audit.Entry{Action: "user.update", ObjectType: "user", ObjectID: id, Detail: patchDetail(before, u)})
+	return u, nil
+}
+
+// applyPatch checks p against u and applies it to u, answering the fields
+// to set and whether live tokens must die.
+func applyPatch(c Caller, u *User, p UserPatch) (bson.D, bool, error) {
 	v := &errkind.ValidationError{}
 	set := bson.D{}
 	bump := false
@@ -79,8 +136,6 @@ func (s *Store) UpdateUser(ctx context.Context, id string, p UserPatch) (User, e
 			v.Add("role", "must be admin, supervisor, officer, safeguarding_lead or school_staff")
 		case u.ID == c.UserID:
 			v.Add("role", "you cannot change your own role")
-		case c.Role != RoleAdmin && (r == RoleAdmin || u.Role == RoleAdmin):
-			v.Add("role", "only an admin may grant or change the admin role")
 		case !r.fits(u.OrgKind):
 			v.Add("role", "does not fit the organisation's kind")
 		}
@@ -90,36 +145,27 @@ func (s *Store) UpdateUser(ctx context.Context, id string, p UserPatch) (User, e
 	}
 	if p.Disabled != nil && *p.Disabled != u.Disabled {
 		v.Check(u.ID == c.UserID, "disabled", "you cannot disable yourself")
-		v.Check(c.Role != RoleAdmin && u.Role == RoleAdmin, "disabled", "only an admin may disable an admin")
 		u.Disabled = *p.Disabled
 		set = append(set, bson.E{Key: "disabled", Value: u.Disabled})
 		bump = true
 	}
-	if err := v.Err(); err != nil {
-		return User{}, err
+	return set, bump, v.Err()
+}
+
+// patchDetail describes what changed, for the audit log: old and new role
+// and state; a new name only as "changed" (names are personal data).
+func patchDetail(before, after User) map[string]string {
+	d := map[string]string{}
+	if before.Role != after.Role {
+		d["role"] = string(before.Role) + "->" + string(after.Role)
 	}
-	if len(set) == 0 {
-		return u, nil
+	if before.Disabled != after.Disabled {
+		d["disabled"] = fmt.Sprint(after.Disabled)
 	}
-	u.UpdatedAt = s.now().UTC().Truncate(time.Millisecond)
-	set = append(set, bson.E{Key: "updatedAt", Value: u.UpdatedAt})
-	update := bson.D{{Key: "$set", Value: set}}
-	if bump {
-		update = append(update, bson.E{Key: "$inc", Value: bson.D{{Key: "tokenVersion", Value: 1}}})
-		u.TokenVersion++
+	if before.Name != after.Name {
+		d["name"] = "changed"
 	}
-	if _, err := s.db.Collection(colUsers).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update); err != nil {
-		return User{}, fmt.Errorf("accounts: update user %s: %w", id, err)
-	}
-	detail := map[string]string{}
-	if p.Role != nil {
-		detail["role"] = string(u.Role)
-	}
-	if p.Disabled != nil {
-		detail["disabled"] = fmt.Sprint(u.Disabled)
-	}
-	s.record(ctx, audit.Entry{Action: "user.update", ObjectType: "user", ObjectID: id, Detail: detail})
-	return u, nil
+	return d
 }
 
 // bumpTokenVersion kills every live access token of user id.

@@ -104,7 +104,7 @@ func New(t testing.TB, opts ...Option) *App {
 	logs := &LogBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx := context.Background()
-	app, err := server.New(ctx, cfg, db, logger, Spec(t), server.Options{Clock: o.clock.Now})
+	app, err := server.New(ctx, cfg, db, logger, Spec(t), server.Options{Clock: o.clock.Now, Sleep: o.clock.Sleep})
 	if err != nil {
 		t.Fatalf("apptest: build app: %v", err)
 	}
@@ -250,6 +250,26 @@ func (c *Clock) Now() time.Time {
 		return time.Now()
 	}
 	return c.now
+}
+
+// Sleep waits d: on a manual clock it moves the clock forward by d and
+// returns at once, so tests see a delay without waiting for it.
+func (c *Clock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	manual := c.manual
+	c.mu.Unlock()
+	if manual {
+		c.Advance(d)
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Advance moves a manual clock forward by d.

@@ -21,7 +21,8 @@ func NewAuth(auth *accounts.Auth, limits *Limits) *Auth {
 }
 
 // Per-client allowances of the public credential routes. Logins are also
-// limited per account inside accounts.Auth.
+// limited per (account, client) and slowed down per account inside
+// accounts.Auth; nothing refuses one client because of another's failures.
 const (
 	loginPerClient  = 20
 	tokenPerClient  = 60
@@ -72,6 +73,7 @@ func (h *Auth) login(c *fiber.Ctx) error {
 	}
 	s, err := h.auth.Login(c.UserContext(), accounts.Credentials{
 		Email: req.Email, Password: req.Password, TOTPCode: req.TOTPCode, RecoveryCode: req.RecoveryCode,
+		Client: h.limits.clientKey(c),
 	})
 	if err != nil {
 		return err
@@ -165,3 +167,7 @@ func (h *Auth) confirm(c *fiber.Ctx) error {
 	out.RecoveryCodes = codes
 	return c.JSON(out)
 }
+
+// clientKey is the keyed hash of c's client address, as the per-client
+// limits count it: never the address itself.
+func (x *Limits) clientKey(c *fiber.Ctx) string { return x.l.ClientKey(x.addrs.Of(c)) }

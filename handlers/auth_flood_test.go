@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"speaksafe/apptest"
 	"speaksafe/server"
@@ -29,10 +30,13 @@ func trustTestProxy(c *server.Config) { c.TrustedProxies = []string{"0.0.0.0"} }
 
 // TestLoginFloodAnswersOnly401Or429 sends 200 wrong-password logins at once
 // from 200 addresses (so per-client limits do not hide the hasher) with
-// production Argon2id parameters: every answer is 401 or 429, never 500,
-// and hashing memory stays bounded by the concurrency limit.
+// production Argon2id parameters: every answer is 401 or 429 (or 503 when
+// the store is saturated), never 500, hashing memory stays bounded by the
+// concurrency limit, and the account's owner still signs in afterwards.
 func TestLoginFloodAnswersOnly401Or429(t *testing.T) {
-	app := apptest.New(t, apptest.WithConfig(withAdmin), apptest.WithConfig(productionArgon2(t)), apptest.WithConfig(trustTestProxy))
+	clock := apptest.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
+	app := apptest.New(t, apptest.WithConfig(withAdmin), apptest.WithConfig(productionArgon2(t)), apptest.WithConfig(trustTestProxy),
+		apptest.WithClock(clock))
 	before := vmHWM()
 	const n = 200
 	statuses := make([]int, n)
@@ -55,8 +59,11 @@ func TestLoginFloodAnswersOnly401Or429(t *testing.T) {
 	count := map[int]int{}
 	for _, s := range statuses {
 		count[s]++
-		if s != http.StatusUnauthorized && s != http.StatusTooManyRequests {
-			t.Errorf("got status %d, want only 401 or 429", s)
+		// No account is refused as a whole any more, so every guess reaches
+		// the store: when the embedded store cannot keep up, 503 (retry)
+		// is an honest answer; a 500 or anything else is not.
+		if s != http.StatusUnauthorized && s != http.StatusTooManyRequests && s != http.StatusServiceUnavailable {
+			t.Errorf("got status %d, want only 401, 429 or 503", s)
 		}
 	}
 	if t.Failed() {
@@ -72,17 +79,24 @@ func TestLoginFloodAnswersOnly401Or429(t *testing.T) {
 		t.Errorf("got no 401 at all (%v): the flood never reached the password check", count)
 	}
 	t.Logf("statuses %v; peak RSS before %d KiB, after %d KiB", count, before, vmHWM())
-	// The real admin is throttled after ten failures but not locked out
-	// for ever, and the right password is never accepted while throttled.
+	// The real admin, from their own address, is slowed down but never
+	// locked out by other clients' failures.
+	start := clock.Now()
 	res := app.Post(t, "/v1/auth/login", "", map[string]string{"email": adminEmail, "password": adminPassword})
-	if res.Status != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
-		t.Errorf("login after 100 failures: got %d (Retry-After %q), want 429 with Retry-After", res.Status, res.Header.Get("Retry-After"))
+	if res.Status != http.StatusOK {
+		t.Errorf("login after 100 failures from other clients: got %d, want 200; %s", res.Status, res.Body)
+	}
+	if waited := clock.Now().Sub(start); waited > 4*time.Second {
+		t.Errorf("login after 100 failures waited %v, want at most the 4 s cap", waited)
 	}
 }
 
 func TestLoginIsThrottledPerClient(t *testing.T) {
 	t.Parallel()
-	app := apptest.New(t)
+	// A clock that stands still: all 21 logins fall in one rate-limit
+	// window however long they take.
+	clock := apptest.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
+	app := apptest.New(t, apptest.WithClock(clock))
 	var last *apptest.Response
 	for i := range 21 {
 		// A client inventing X-Forwarded-For addresses is still one client:
@@ -98,7 +112,7 @@ func TestLoginIsThrottledPerClient(t *testing.T) {
 		t.Errorf("a client address reached the logs")
 	}
 	// Behind a trusted proxy, X-Forwarded-For does name the client.
-	proxied := apptest.New(t, apptest.WithConfig(trustTestProxy))
+	proxied := apptest.New(t, apptest.WithConfig(trustTestProxy), apptest.WithClock(apptest.NewClock(clock.Now())))
 	for i := range 21 {
 		last = proxied.Do(t, apptest.Request{Method: http.MethodPost, Path: "/v1/auth/login",
 			Header: map[string]string{"X-Forwarded-For": fmt.Sprintf("203.0.113.%d", i)},

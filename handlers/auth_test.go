@@ -99,8 +99,8 @@ func TestBootstrapAdminSetsUpOrganisationsAndUsers(t *testing.T) {
 		t.Errorf("lead creating in another organisation: got %d, want 400 (no such organisation)", res.Status)
 	}
 	res = app.Post(t, "/v1/users", lead.AccessToken, map[string]string{"email": "y@x.test", "name": "Y", "role": "admin", "orgId": school.ID})
-	if res.Status != http.StatusBadRequest {
-		t.Errorf("lead creating an admin: got %d, want 400", res.Status)
+	if res.Status != http.StatusForbidden {
+		t.Errorf("lead creating an admin: got %d, want 403", res.Status)
 	}
 	res = app.Post(t, "/v1/users", admin.AccessToken, map[string]string{"email": "lead@poole.test", "name": "Dup", "role": "school_staff", "orgId": school.ID})
 	if res.Status != http.StatusConflict {

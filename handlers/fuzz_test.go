@@ -76,6 +76,8 @@ var requestKinds = []struct {
 	{"enrolment", decodeThen(func(*enrolmentRequest) error { return nil })},
 	{"confirm enrolment", decodeThen(func(*confirmEnrolmentRequest) error { return nil })},
 	{"confirm", decodeThen(func(*confirmRequest) error { return nil })},
+	{"step-up", decodeThen(func(*stepUpRequest) error { return nil })},
+	{"stepped up", decodeThen(func(*steppedUpRequest) error { return nil })},
 	{"content draft", decodeThen(func(r *draftRequest) error { return r.draft().Validate() })},
 	{"content send back", decodeThen(func(*sendBackRequest) error { return nil })},
 	{"school collection", decodeThen(func(*collectionRequest) error { return nil })},

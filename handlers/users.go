@@ -8,8 +8,11 @@ import (
 	"speaksafe/accounts"
 )
 
-// Users serves staff accounts. Admins manage everyone; safeguarding leads
-// the users of their own organisation; supervisors may read theirs.
+// Users serves staff accounts. Who may manage whom is decided in
+// accounts (SECURITY 26): a user the caller cannot see is 404, one they
+// see but may not manage 403. Admins manage everyone; safeguarding leads
+// the users of their own organisation whose role grants no more than
+// theirs; supervisors may read theirs.
 type Users struct {
 	store *accounts.Store
 }
@@ -23,8 +26,51 @@ func (h *Users) Routes(r *Router) {
 	r.Add(fiber.MethodPost, "/v1/users", managers, h.create)
 	r.Add(fiber.MethodGet, "/v1/users", Roles(accounts.RoleAdmin, accounts.RoleSafeguardingLead, accounts.RoleSupervisor), h.list)
 	r.Add(fiber.MethodGet, "/v1/users/:id", Roles(allStaff()...), h.get)
-	r.Add(fiber.MethodPatch, "/v1/users/:id", managers, h.update)
-	r.Add(fiber.MethodPost, "/v1/users/:id/invite", managers, h.reissueInvite)
+	// Open to all staff so that a user one cannot see answers 404 whatever
+	// one's role; the store refuses everything else.
+	r.Add(fiber.MethodPatch, "/v1/users/:id", Roles(allStaff()...), h.update)
+	r.Add(fiber.MethodPost, "/v1/users/:id/invite", Roles(allStaff()...), h.reissueInvite)
+	r.Add(fiber.MethodPost, "/v1/users/:id/mfa/reset", Roles(allStaff()...), h.resetMFA)
+	r.Add(fiber.MethodGet, "/v1/directory", Roles(accounts.RoleOfficer, accounts.RoleSupervisor), h.directory)
+}
+
+func (h *Users) resetMFA(c *fiber.Ctx) error {
+	if err := h.store.ResetMFA(c.UserContext(), c.Params("id")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// colleague is one entry of the force directory: name and role, nothing
+// more (no email, no state).
+type colleague struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Role string `json:"role"`
+}
+
+type directoryList struct {
+	Items []colleague `json:"items"`
+	Next  string      `json:"next,omitempty"`
+}
+
+func (h *Users) directory(c *fiber.Ctx) error {
+	limit, err := pageLimit(c)
+	if err != nil {
+		return err
+	}
+	items, err := h.store.Directory(c.UserContext(), c.Query("cursor"), limit)
+	if err != nil {
+		return err
+	}
+	out := directoryList{Items: make([]colleague, len(items))}
+	for i, u := range items {
+		out.Items[i] = colleague{ID: u.ID, Name: u.Name, Role: string(u.Role)}
+	}
+	if len(items) == limit {
+		out.Next = items[len(items)-1].ID
+	}
+	return c.JSON(out)
 }
 
 type inviteResponse struct {

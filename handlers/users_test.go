@@ -35,9 +35,11 @@ func TestUserAndOrganisationMatrix(t *testing.T) {
 		{Who: "schoolB/safeguarding_lead", Request: patch("/v1/users/"+staffA.ID, map[string]any{"name": "B"}), Want: http.StatusNotFound},
 		{Who: "forceA/safeguarding_lead", Request: patch("/v1/users/"+staffA.ID, map[string]any{"name": "F"}), Want: http.StatusNotFound},
 		{Who: "schoolA/school_staff", Request: patch("/v1/users/"+staffA.ID, map[string]any{"name": "S"}), Want: http.StatusForbidden},
+		{Who: "schoolA/school_staff", Request: patch("/v1/users/"+leadA.ID, map[string]any{"name": "S"}), Want: http.StatusNotFound},
+		{Who: "forceA/officer", Request: patch("/v1/users/"+staffA.ID, map[string]any{"disabled": true}), Want: http.StatusNotFound},
 		{Who: "forceA/supervisor", Request: patch("/v1/users/"+officerA.ID, map[string]any{"disabled": true}), Want: http.StatusForbidden},
 		{Who: "schoolA/safeguarding_lead", Request: patch("/v1/users/"+staffA.ID, map[string]any{"name": "Renamed"}), Want: http.StatusOK},
-		{Who: "schoolA/safeguarding_lead", Request: patch("/v1/users/"+staffA.ID, map[string]any{"role": "officer"}), Want: http.StatusBadRequest},
+		{Who: "schoolA/safeguarding_lead", Request: patch("/v1/users/"+staffA.ID, map[string]any{"role": "officer"}), Want: http.StatusForbidden},
 		{Who: "admin", Request: patch("/v1/users/"+staffA.ID, map[string]any{"name": "Again"}), Want: http.StatusOK},
 		// New invites: only for users one may manage.
 		{Who: "schoolB/safeguarding_lead", Request: apptest.Request{Method: http.MethodPost, Path: "/v1/users/" + staffA.ID + "/invite"}, Want: http.StatusNotFound},

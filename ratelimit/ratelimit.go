@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -65,13 +66,31 @@ func Indexes() []database.Index {
 
 // ClientKey turns a client address into a rate-limit key: HMAC-SHA256 under
 // a key derived from the secret and today's UTC date. The address itself is
-// never stored, and yesterday's keys cannot be linked to today's.
+// never stored, and yesterday's keys cannot be linked to today's. An IPv6
+// address counts as its /64: one subscriber or site gets a whole /64, so
+// its single addresses are not separate clients.
 func (l *Limiter) ClientKey(ip string) string {
 	day := hmac.New(sha256.New, l.secret)
 	day.Write([]byte("client-key:" + l.now().UTC().Format(time.DateOnly)))
 	m := hmac.New(sha256.New, day.Sum(nil))
-	m.Write([]byte(ip))
+	m.Write([]byte(clientPrefix(ip)))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
+}
+
+// clientPrefix is the part of address ip that names a client: an IPv4
+// address whole (also when written IPv4-mapped), an IPv6 address's /64.
+// Anything else (not an address) is used as it is.
+func clientPrefix(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.WithZone("").Prefix(64)
+	return p.String()
 }
 
 // Allow counts one attempt of key in bucket and reports whether it is within

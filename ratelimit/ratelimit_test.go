@@ -90,3 +90,30 @@ func TestClientKeyHidesAndRotates(t *testing.T) {
 		t.Errorf("a short secret was accepted")
 	}
 }
+
+func TestClientKeyGroupsIPv6By64(t *testing.T) {
+	t.Parallel()
+	l, err := New(nil, secret, true, func() time.Time { return time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := [][2]string{
+		{"2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:fffe"},
+		{"2001:db8:1:2::1", "2001:DB8:1:2:0:0:0:9"},
+		{"192.0.2.7", "::ffff:192.0.2.7"},
+	}
+	for _, p := range same {
+		if l.ClientKey(p[0]) != l.ClientKey(p[1]) {
+			t.Errorf("%s and %s: got different keys, want one client", p[0], p[1])
+		}
+	}
+	apart := [][2]string{
+		{"2001:db8:1:2::1", "2001:db8:1:3::1"},
+		{"192.0.2.7", "192.0.2.8"},
+	}
+	for _, p := range apart {
+		if l.ClientKey(p[0]) == l.ClientKey(p[1]) {
+			t.Errorf("%s and %s: got one key, want two clients", p[0], p[1])
+		}
+	}
+}

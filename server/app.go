@@ -45,6 +45,7 @@ type App struct {
 	db      *mongo.Database
 	logger  *slog.Logger
 	clock   func() time.Time
+	sleep   func(context.Context, time.Duration) error
 	workers []namedWorker
 	setups  []namedSetup
 	ready   atomic.Bool
@@ -67,6 +68,9 @@ type namedWorker struct {
 type Options struct {
 	// Clock returns the current time; time.Now when nil.
 	Clock func() time.Time
+	// Sleep waits d or until ctx ends (sign-in delays); a real timer when
+	// nil. Tests pass one that moves their clock instead.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // New builds the app on db: indexes, seed data, routes and workers. It does
@@ -93,7 +97,7 @@ func New(ctx context.Context, cfg Config, db *mongo.Database, logger *slog.Logge
 		// c.IP() then returns only well-formed addresses from proxy headers.
 		EnableIPValidation: true,
 	})
-	a := &App{Fiber: app, Metrics: reg, cfg: cfg, db: db, logger: logger, clock: opts.Clock}
+	a := &App{Fiber: app, Metrics: reg, cfg: cfg, db: db, logger: logger, clock: opts.Clock, sleep: opts.Sleep}
 
 	httpMetrics := handlers.NewHTTPMetrics(reg)
 	app.Use(fiberrecover.New())

@@ -73,7 +73,7 @@ func (a *App) wire(ctx context.Context) error {
 	a.w.Accounts.UseAuditor(a.w.Audit)
 	tokens := accounts.NewTokens(signing, a.clock)
 	auth := accounts.NewAuth(accounts.AuthDeps{Store: a.w.Accounts, Tokens: tokens, Hasher: hasher,
-		Limiter: a.w.Limiter, DataKeys: a.w.DataKeys, MFARoles: mfaRoles, Now: a.clock})
+		Limiter: a.w.Limiter, DataKeys: a.w.DataKeys, MFARoles: mfaRoles, Now: a.clock, Sleep: a.sleep})
 	a.w.Auth = auth
 	a.Router.UseStaffAuthenticator(accounts.NewAuthenticator(tokens, a.w.Accounts))
 	a.AddSetup("accounts indexes", func(ctx context.Context) error {
@@ -84,7 +84,7 @@ func (a *App) wire(ctx context.Context) error {
 	})
 	a.AddWorker("accounts sweep", accounts.Sweeper(a.w.Accounts, a.w.Limiter, a.w.Audit, a.logger))
 	handlers.NewAuth(auth, a.w.Limits).Routes(a.Router)
-	handlers.NewMe(a.w.Accounts, auth).Routes(a.Router)
+	handlers.NewMe(a.w.Accounts, auth, a.w.Limits).Routes(a.Router)
 	handlers.NewOrganisations(a.w.Accounts).Routes(a.Router)
 	handlers.NewUsers(a.w.Accounts).Routes(a.Router)
 	// ---- end accounts ----
@@ -112,6 +112,7 @@ func (a *App) wire(ctx context.Context) error {
 	onCall.UseDevices(devices)
 	onCall.AllowWebhookHosts(webhookHosts)
 	devices.UseAuditor(a.w.Audit)
+	a.w.Accounts.UseDeviceRevoker(devices) // account resets forget the user's phones
 	engineDB, closeEngineDB, err := a.alertEngineDB()
 	if err != nil {
 		return err
