@@ -100,6 +100,9 @@ type caseDoc struct {
 	ClosedAt          *time.Time `bson:"closedAt,omitempty"`
 	ClosedBy          string     `bson:"closedBy,omitempty"`
 	ReporterMessageAt *time.Time `bson:"reporterMessageAt,omitempty"`
+	FloodGroup        string     `bson:"floodGroup,omitempty"`
+	FloodKind         FloodKind  `bson:"floodKind,omitempty"`
+	RelatedReference  string     `bson:"relatedReference,omitempty"`
 }
 
 // Sealed field names: the additional data that binds each ciphertext.
@@ -120,6 +123,7 @@ func (s *Store) newCaseDoc(r *Report, a *answer) (*caseDoc, error) {
 		MeetingPlanned: r.Answers.MeetingPlanned, MeetingAt: r.Answers.MeetingAt,
 		KnowsWhereILive: r.Answers.KnowsWhereILive, AgeBand: r.Answers.AgeBand,
 		Identified: r.Contact != nil,
+		FloodGroup: a.Flood.Group, FloodKind: a.Flood.Kind, RelatedReference: r.RelatedReference,
 	}
 	var err error
 	if d.WhatHappened, err = s.keys.SealString(d.ID, fieldWhatHappened, r.WhatHappened); err != nil {
