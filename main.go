@@ -1,25 +1,21 @@
 // SpeakSafe serves awareness content to young people, takes their reports
-// and pages on-call officers for urgent ones.
+// and pages on-call officers for urgent ones. With a command it runs an
+// operator's task instead: `speaksafe help` lists them.
 package main
 
 import (
 	"context"
 	_ "embed"
-	"fmt"
 	"os"
 
-	"speaksafe/server"
+	"speaksafe/cli"
 )
 
 //go:embed mobile-api.yaml
 var spec []byte
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
-		os.Exit(server.Healthcheck(os.Getenv))
-	}
-	if err := server.Run(context.Background(), spec, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "speaksafe:", err)
-		os.Exit(1)
-	}
+	os.Exit(cli.Main(context.Background(), os.Args[1:], cli.Env{
+		Spec: spec, Getenv: os.Getenv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+	}))
 }

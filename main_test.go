@@ -19,7 +19,7 @@ import (
 // These tests run the real binary the way an operator does: `go run .` on a
 // fresh machine, SIGTERM, start again, and a MongoDB that is not there.
 
-var binary string
+var binary, storeBinary string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "speaksafe-bin-")
@@ -32,6 +32,12 @@ func TestMain(m *testing.M) {
 		args = append(args, "-race")
 	}
 	if out, err := exec.Command("go", append(args, ".")...).CombinedOutput(); err != nil {
+		os.Stderr.Write(out)
+		panic(err)
+	}
+	// The embedded store as its own process stands in for MongoDB.
+	storeBinary = filepath.Join(dir, "devstore")
+	if out, err := exec.Command("go", "build", "-o", storeBinary, "./cmd/devstore").CombinedOutput(); err != nil {
 		os.Stderr.Write(out)
 		panic(err)
 	}
@@ -185,8 +191,8 @@ func TestUnreachableMongoDBIsNotReadyButAlive(t *testing.T) {
 	p := start(t,
 		"MONGODB_URI=mongodb://"+closed+"/?serverSelectionTimeoutMS=500",
 		"JWT_SIGNING_KEY=k1:"+randomKey(), "DATA_KEYS=k1:"+randomKey(),
-		"RATE_LIMIT_SECRET="+randomKey(), "WEBHOOK_SECRET="+randomKey(),
-		"DATA_DIR="+t.TempDir(),
+		"RATE_LIMIT_SECRET="+randomKey(), "WEBHOOK_SECRET="+randomKey(), "AUDIT_KEYS=k1:"+randomKey(),
+		"DATA_DIR="+t.TempDir(), "FCM_ENDPOINT=http://127.0.0.1:1/",
 	)
 	p.waitFor(t, "/healthz", http.StatusOK)
 	res, err := http.Get("http://" + p.addr + "/readyz")
@@ -215,7 +221,7 @@ func TestProductionWithoutSecretsRefusesToStart(t *testing.T) {
 	if err == nil {
 		t.Fatal("started without production secrets")
 	}
-	for _, name := range []string{"JWT_SIGNING_KEY", "DATA_KEYS"} {
+	for _, name := range []string{"JWT_SIGNING_KEY", "DATA_KEYS", "AUDIT_KEYS"} {
 		if !strings.Contains(p.logs.String(), name) {
 			t.Errorf("start-up error does not name %s:\n%s", name, p.logs.String())
 		}

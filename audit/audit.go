@@ -1,8 +1,10 @@
 // Package audit keeps SpeakSafe's append-only, tamper-evident audit log:
 // who signed in, who changed which user, who read or changed which case, and
-// when. Each entry carries the hash of the one before it, so removing,
-// reordering or editing an entry breaks the chain, which Verify detects.
-// Entries never hold secrets, tokens or report text.
+// when. Each entry carries the hash of the one before it and an HMAC under a
+// key held outside the database, so nobody with only the database can edit,
+// remove or reorder entries unnoticed; signed checkpoints, kept outside the
+// audited collection, reveal a chain cut short. Entries never hold secrets,
+// tokens or report text.
 package audit
 
 import (
@@ -46,7 +48,9 @@ type Entry struct {
 	Detail     map[string]string
 }
 
-// Record is a stored entry: its place in the chain, time and hashes.
+// Record is a stored entry: its place in the chain, time and hashes. Kid
+// names the key whose HMAC Hash is; entries written before the chain was
+// keyed have none and Hash is their plain SHA-256 (the legacy segment).
 type Record struct {
 	Seq        int64             `bson:"_id" json:"seq"`
 	At         time.Time         `bson:"at" json:"at"`
@@ -56,15 +60,27 @@ type Record struct {
 	ObjectID   string            `bson:"objectId" json:"objectId"`
 	Detail     map[string]string `bson:"detail,omitempty" json:"detail,omitempty"`
 	Prev       string            `bson:"prev" json:"prev"`
+	Kid        string            `bson:"kid,omitempty" json:"kid,omitempty"`
 	Hash       string            `bson:"hash" json:"-"`
 }
 
-// digest is the SHA-256 of the record's canonical JSON (without Hash).
-// encoding/json sorts map keys, so the encoding is deterministic.
-func (r Record) digest() string {
+// canonical is the record's JSON without Hash. encoding/json sorts map
+// keys, so the encoding is deterministic; Kid is omitted when empty, so a
+// legacy entry encodes exactly as it did when it was written.
+func (r Record) canonical() []byte {
 	b, _ := json.Marshal(r)
-	sum := sha256.Sum256(b)
+	return b
+}
+
+// digest is the legacy, unkeyed hash: SHA-256 of the canonical JSON.
+func (r Record) digest() string {
+	sum := sha256.Sum256(r.canonical())
 	return hex.EncodeToString(sum[:])
+}
+
+// signed is what an entry's HMAC covers, apart from checkpoints'.
+func (r Record) signed() []byte {
+	return append([]byte("speaksafe audit entry\x00"), r.canonical()...)
 }
 
 // Log appends entries to the chain. It is safe for concurrent use, and
@@ -74,97 +90,121 @@ type Log struct {
 	db     *mongo.Database
 	logger *slog.Logger
 	now    func() time.Time
+	keys   *Keys
+	// checkMACs is false for a Log built without keys: it can check links
+	// and legacy hashes only.
+	checkMACs bool
 
-	mu   sync.Mutex
-	head Record // last entry this process knows of; Seq 0 = none yet
+	mu     sync.Mutex
+	head   Record     // last entry this process knows of; Seq 0 = none yet
+	synced bool       // head was found in the database since the last conflict
+	raced  bool       // the last append lost its position to another writer
+	cp     Checkpoint // latest checkpoint this process knows of; N 0 = none
 }
 
-// New returns a Log over db.
-func New(db *mongo.Database, logger *slog.Logger, now func() time.Time) *Log {
+// Option configures a Log.
+type Option func(*Log)
+
+// WithKeys makes the Log sign with, and verify under, keys (AUDIT_KEYS).
+func WithKeys(k *Keys) Option {
+	return func(l *Log) { l.keys, l.checkMACs = k, true }
+}
+
+// New returns a Log over db. Without WithKeys it signs with a random key
+// of its own and verifies links but not MACs: a reader for tests. The server
+// always passes AUDIT_KEYS.
+func New(db *mongo.Database, logger *slog.Logger, now func() time.Time, opts ...Option) *Log {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	if now == nil {
 		now = time.Now
 	}
-	return &Log{db: db, logger: logger, now: now, head: Record{Hash: genesis}}
+	l := &Log{db: db, logger: logger, now: now, head: Record{Hash: genesis}}
+	for _, o := range opts {
+		o(l)
+	}
+	if l.keys == nil {
+		l.keys = ephemeralKeys()
+	}
+	return l
 }
 
 // maxAttempts bounds how often Record retries after losing a position to
 // another writer before it gives up.
 const maxAttempts = 50
 
-// Record appends e to the chain.
+// Record appends e to the chain. A chain found cut short or rewritten does
+// not stop it: the break is recorded as the first entry of a new segment
+// and e follows it.
 func (l *Log) Record(ctx context.Context, e Entry) error {
 	if e.Action == "" {
 		return errors.New("audit: entry has no action")
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.head.Seq == 0 {
-		if err := l.catchUp(ctx); err != nil {
+	for range maxAttempts {
+		if err := l.ready(ctx); err != nil {
 			return err
 		}
-	}
-	for range maxAttempts {
-		r := Record{
-			Seq: l.head.Seq + 1, At: l.now().UTC().Truncate(time.Millisecond),
-			Actor: e.Actor, Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID,
-			Detail: e.Detail, Prev: l.head.Hash,
-		}
-		r.Hash = r.digest()
-		_, err := l.db.Collection(colEntries).InsertOne(ctx, r)
+		err := l.append(ctx, e)
 		if err == nil {
-			l.head = r
-			l.saveHint(ctx, r.Seq)
 			return nil
 		}
 		if !database.IsDuplicateKey(err) {
 			return fmt.Errorf("audit: append: %w", err)
 		}
-		// Another writer took this position: move to the real head.
-		if err := l.catchUp(ctx); err != nil {
-			return err
-		}
+		// Another writer took this position: find the real head.
+		l.synced, l.raced = false, true
 	}
 	return errors.New("audit: append: too much contention")
 }
 
-// catchUp moves l.head to the last entry of the chain: from the stored
-// hint (or what this process knows, if further) forward by _id reads.
-func (l *Log) catchUp(ctx context.Context) error {
-	from := l.head.Seq
-	var hint struct {
-		Seq int64 `bson:"seq"`
+// append writes e after l.head; the caller holds l.mu.
+func (l *Log) append(ctx context.Context, e Entry) error {
+	r := Record{
+		Seq: l.head.Seq + 1, At: l.now().UTC().Truncate(time.Millisecond),
+		Actor: e.Actor, Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID,
+		Detail: e.Detail, Prev: l.head.Hash, Kid: l.keys.current,
 	}
-	err := l.db.Collection(colHead).FindOne(ctx, bson.D{{Key: "_id", Value: headID}}).Decode(&hint)
-	if err != nil && !database.IsNotFound(err) {
-		return fmt.Errorf("audit: head: %w", err)
+	r.Hash, _ = l.keys.mac(r.Kid, r.signed())
+	if _, err := l.db.Collection(colEntries).InsertOne(ctx, r); err != nil {
+		return err
 	}
-	from = max(from, hint.Seq)
-	head := Record{Hash: genesis}
-	if from > 0 {
-		if head, err = l.get(ctx, from); err != nil {
-			return fmt.Errorf("audit: head %d: %w", from, err)
-		}
-	}
-	for {
-		next, err := l.get(ctx, head.Seq+1)
-		if database.IsNotFound(err) {
-			l.head = head
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("audit: head: %w", err)
-		}
-		head = next
-	}
+	l.head = r
+	l.saveHint(ctx, r.Seq)
+	return nil
 }
 
 func (l *Log) get(ctx context.Context, seq int64) (Record, error) {
 	var r Record
 	err := l.db.Collection(colEntries).FindOne(ctx, bson.D{{Key: "_id", Value: seq}}).Decode(&r)
 	return r, err
+}
+
+// exists reports whether the entry at seq is stored (seq 0, the genesis,
+// always is).
+func (l *Log) exists(ctx context.Context, seq int64) (bool, error) {
+	if seq == 0 {
+		return true, nil
+	}
+	_, err := l.get(ctx, seq)
+	if database.IsNotFound(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// hint reads the stored head hint.
+func (l *Log) hint(ctx context.Context) (int64, error) {
+	var hint struct {
+		Seq int64 `bson:"seq"`
+	}
+	err := l.db.Collection(colHead).FindOne(ctx, bson.D{{Key: "_id", Value: headID}}).Decode(&hint)
+	if err != nil && !database.IsNotFound(err) {
+		return 0, fmt.Errorf("audit: head: %w", err)
+	}
+	return hint.Seq, nil
 }
 
 // saveHint records seq as the head hint; losing it only costs a few reads.
@@ -174,40 +214,6 @@ func (l *Log) saveHint(ctx context.Context, seq int64) {
 	if err != nil {
 		l.logger.WarnContext(ctx, "audit head hint not saved", "error", err)
 	}
-}
-
-// ErrBroken says the chain was altered: an entry is missing, edited or out
-// of order.
-var ErrBroken = errors.New("audit: chain broken")
-
-// Verify walks the whole chain from the first entry and answers how many
-// entries it holds, or ErrBroken naming the first bad position. It also
-// fails when the entries' count disagrees with the chain (an entry appended
-// beyond a gap).
-func (l *Log) Verify(ctx context.Context) (int64, error) {
-	prev := genesis
-	var seq int64
-	for {
-		r, err := l.get(ctx, seq+1)
-		if database.IsNotFound(err) {
-			break
-		}
-		if err != nil {
-			return seq, fmt.Errorf("audit: verify: %w", err)
-		}
-		if r.Prev != prev || r.digest() != r.Hash {
-			return seq, fmt.Errorf("%w at entry %d", ErrBroken, r.Seq)
-		}
-		prev, seq = r.Hash, r.Seq
-	}
-	n, err := l.db.Collection(colEntries).CountDocuments(ctx, bson.D{})
-	if err != nil {
-		return seq, fmt.Errorf("audit: verify: %w", err)
-	}
-	if n != seq {
-		return seq, fmt.Errorf("%w: %d entries stored, %d chained", ErrBroken, n, seq)
-	}
-	return seq, nil
 }
 
 // Entries returns up to limit entries after seq after, oldest first, for

@@ -16,8 +16,13 @@ func TestConcurrentWritersNeverForkTheChain(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	ctx := context.Background()
-	// Four Logs over one database stand for four instances.
-	logs := []*Log{New(db, nil, nil), New(db, nil, nil), New(db, nil, nil), New(db, nil, nil)}
+	ring := newKeyring("k1")
+	// Four Logs over one database stand for four instances, each also
+	// checkpointing while the others write.
+	var logs []*Log
+	for range 4 {
+		logs = append(logs, New(db, nil, nil, WithKeys(ring.keys(t, "k1"))))
+	}
 	var wg sync.WaitGroup
 	for i, l := range logs {
 		for j := range 10 {
@@ -27,6 +32,11 @@ func TestConcurrentWritersNeverForkTheChain(t *testing.T) {
 				if err := l.Record(ctx, Entry{Actor: fmt.Sprint("u", i), Action: "test.write", ObjectID: fmt.Sprint(j)}); err != nil {
 					t.Errorf("record: %v", err)
 				}
+				if j%3 == 0 {
+					if _, err := l.Checkpoint(ctx); err != nil {
+						t.Errorf("checkpoint: %v", err)
+					}
+				}
 			}()
 		}
 	}
@@ -34,6 +44,21 @@ func TestConcurrentWritersNeverForkTheChain(t *testing.T) {
 	n, err := logs[0].Verify(ctx)
 	if err != nil || n != 40 {
 		t.Errorf("got %d chained entries (%v), want 40 and an intact chain", n, err)
+	}
+	// Every stored checkpoint is genuine and vouches for an entry the one
+	// chain holds: no instance forked the checkpoints either.
+	last, err := logs[0].latestCheckpoint(ctx, 0)
+	if err != nil || last.N < 1 {
+		t.Fatalf("latest checkpoint %+v, %v", last, err)
+	}
+	for k := int64(1); k <= last.N; k++ {
+		c, ok, err := logs[0].getCheckpoint(ctx, k)
+		if err != nil || !ok || !logs[0].genuine(c) {
+			t.Fatalf("checkpoint %d: %+v %v %v", k, c, ok, err)
+		}
+		if r, err := logs[0].get(ctx, c.Seq); c.Seq > 0 && (err != nil || r.Hash != c.Head) {
+			t.Errorf("checkpoint %d vouches for entry %d %s; the chain holds %s (%v)", k, c.Seq, c.Head, r.Hash, err)
+		}
 	}
 }
 
@@ -60,18 +85,22 @@ func TestVerifyDetectsTampering(t *testing.T) {
 				t.Fatal(err)
 			}
 		},
+		"signed under a key that is not configured": func(ctx context.Context, t *testing.T, l *Log) {
+			other := New(l.db, nil, nil) // a random key of its own
+			r, _ := l.get(ctx, 3)
+			r.Kid = other.keys.current
+			r.Hash, _ = other.keys.mac(r.Kid, r.signed())
+			if _, err := l.db.Collection(colEntries).ReplaceOne(ctx, bson.D{{Key: "_id", Value: int64(3)}}, r); err != nil {
+				t.Fatal(err)
+			}
+		},
 	}
 	for name, tamper := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			l := New(dbtest.New(t), nil, nil)
-			for i := range 3 {
-				if err := l.Record(ctx, Entry{Actor: "u1", Action: "case.read", ObjectType: "case", ObjectID: fmt.Sprint(i),
-					Detail: map[string]string{"k": "v"}}); err != nil {
-					t.Fatal(err)
-				}
-			}
+			l := New(dbtest.New(t), nil, nil, WithKeys(newKeyring("k1").keys(t, "k1")))
+			record(t, l, 3)
 			if n, err := l.Verify(ctx); err != nil || n != 3 {
 				t.Fatalf("before tampering: got %d, %v; want 3, nil", n, err)
 			}
@@ -87,15 +116,33 @@ func TestRecordContinuesAfterRestart(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	ctx := context.Background()
-	if err := New(db, nil, nil).Record(ctx, Entry{Action: "a"}); err != nil {
+	ring := newKeyring("k1")
+	if err := New(db, nil, nil, WithKeys(ring.keys(t, "k1"))).Record(ctx, Entry{Action: "a"}); err != nil {
 		t.Fatal(err)
 	}
 	// A fresh process finds the head and links to it.
-	if err := New(db, nil, nil).Record(ctx, Entry{Action: "b"}); err != nil {
+	l := New(db, nil, nil, WithKeys(ring.keys(t, "k1")))
+	if err := l.Record(ctx, Entry{Action: "b"}); err != nil {
 		t.Fatal(err)
 	}
-	recs, err := New(db, nil, nil).Entries(ctx, 0, 10)
+	recs, err := l.Entries(ctx, 0, 10)
 	if err != nil || len(recs) != 2 || recs[1].Prev != recs[0].Hash {
 		t.Errorf("got %+v (%v), want two linked entries", recs, err)
+	}
+	if _, err := l.Verify(ctx); err != nil {
+		t.Errorf("verify: %v", err)
+	}
+}
+
+func TestParseKeysRefusesWeakOrMalformedKeys(t *testing.T) {
+	t.Parallel()
+	ring := newKeyring("a")
+	for _, bad := range []string{"", "nokid", "a:short", "a:" + ring["a"] + ",a:" + ring["a"], "bad kid:" + ring["a"], "a:!!!"} {
+		if _, err := ParseKeys(bad); err == nil {
+			t.Errorf("ParseKeys(%q) accepted", bad)
+		}
+	}
+	if _, err := ParseKeys("a:" + ring["a"]); err != nil {
+		t.Errorf("good key refused: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -31,21 +32,38 @@ type registerDeviceRequest struct {
 	AppVersion string `json:"appVersion"`
 }
 
-// deviceResponse never carries the token.
+// Device states in a device list.
+const (
+	deviceActive    = "active"
+	deviceSignedOut = "signed-out"
+	deviceMoved     = "moved"
+)
+
+// deviceResponse never carries the token. A moved device was registered by
+// a colleague since; it names no one.
 type deviceResponse struct {
-	ID         string    `json:"id"`
-	Platform   string    `json:"platform"`
-	AppVersion string    `json:"appVersion"`
-	CreatedAt  time.Time `json:"createdAt"`
-	LastSeen   time.Time `json:"lastSeen"`
+	ID         string     `json:"id"`
+	Platform   string     `json:"platform"`
+	AppVersion string     `json:"appVersion"`
+	State      string     `json:"state"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	LastSeen   time.Time  `json:"lastSeen"`
+	MovedAt    *time.Time `json:"movedAt,omitempty"`
 }
 
 type deviceList struct {
 	Items []deviceResponse `json:"items"`
 }
 
-func toDevice(d notifications.Device) deviceResponse {
-	return deviceResponse{ID: d.ID, Platform: d.Platform, AppVersion: d.AppVersion, CreatedAt: d.CreatedAt, LastSeen: d.LastSeen}
+func toDevice(d notifications.Device, state string) deviceResponse {
+	return deviceResponse{ID: d.ID, Platform: d.Platform, AppVersion: d.AppVersion, State: state,
+		CreatedAt: d.CreatedAt, LastSeen: d.LastSeen}
+}
+
+func toMoved(m notifications.MovedDevice) deviceResponse {
+	at := m.MovedAt
+	return deviceResponse{ID: m.DeviceID, Platform: m.Platform, AppVersion: m.AppVersion, State: deviceMoved,
+		CreatedAt: m.CreatedAt, LastSeen: m.LastSeen, MovedAt: &at}
 }
 
 func (h *Devices) register(c *fiber.Ctx) error {
@@ -59,23 +77,39 @@ func (h *Devices) register(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(toDevice(d))
+	return c.JSON(toDevice(d, deviceActive))
 }
 
 func (h *Devices) list(c *fiber.Ctx) error {
-	items, err := h.store.Mine(c.UserContext())
+	ctx := c.UserContext()
+	items, err := h.store.Mine(ctx)
 	if err != nil {
 		return err
 	}
-	out := deviceList{Items: make([]deviceResponse, len(items))}
-	for i, d := range items {
-		out.Items[i] = toDevice(d)
+	moved, err := h.store.MovedFromMe(ctx)
+	if err != nil {
+		return err
+	}
+	out := deviceList{Items: make([]deviceResponse, 0, len(items)+len(moved))}
+	for _, d := range items {
+		live, err := h.store.Pageable(ctx, d)
+		if err != nil {
+			return err
+		}
+		state := deviceActive
+		if !live {
+			state = deviceSignedOut
+		}
+		out.Items = append(out.Items, toDevice(d, state))
+	}
+	for _, m := range moved {
+		out.Items = append(out.Items, toMoved(m))
 	}
 	return c.JSON(out)
 }
 
 func (h *Devices) delete(c *fiber.Ctx) error {
-	if err := h.store.Delete(c.UserContext(), c.Params("id")); err != nil {
+	if err := h.store.Delete(c.UserContext(), strings.Clone(c.Params("id"))); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

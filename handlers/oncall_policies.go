@@ -89,12 +89,23 @@ func (h *OnCall) setDefault(c *fiber.Ctx) error {
 	return c.JSON(toPolicy(p, true))
 }
 
+type memberNowResponse struct {
+	UserID      string     `json:"userId"`
+	DeviceState string     `json:"deviceState"`
+	LiveDevices int        `json:"liveDevices"`
+	LastSeen    *time.Time `json:"lastSeen,omitempty"`
+	Gap         bool       `json:"gap"`
+	GapReason   string     `json:"gapReason,omitempty"`
+}
+
 type tierNowResponse struct {
-	Index      int      `json:"index"`
-	Kind       string   `json:"kind"`
-	RotationID string   `json:"rotationId,omitempty"`
-	UserIDs    []string `json:"userIds"`
-	Gap        bool     `json:"gap"`
+	Index      int                 `json:"index"`
+	Kind       string              `json:"kind"`
+	RotationID string              `json:"rotationId,omitempty"`
+	UserIDs    []string            `json:"userIds"`
+	Members    []memberNowResponse `json:"members"`
+	Gap        bool                `json:"gap"`
+	GapReason  string              `json:"gapReason,omitempty"`
 }
 
 type onCallNowResponse struct {
@@ -109,18 +120,45 @@ func (h *OnCall) now(c *fiber.Ctx) error {
 	}
 	out := onCallNowResponse{PolicyID: id, Tiers: make([]tierNowResponse, len(tiers))}
 	for i, t := range tiers {
-		kind := "users"
-		switch {
-		case t.Webhook:
-			kind = "webhook"
-		case t.RotationID != "":
-			kind = "rotation"
-		}
-		users := t.UserIDs
-		if users == nil {
-			users = []string{}
-		}
-		out.Tiers[i] = tierNowResponse{Index: t.Index, Kind: kind, RotationID: t.RotationID, UserIDs: users, Gap: t.Gap}
+		out.Tiers[i] = toTierNow(t)
 	}
 	return c.JSON(out)
+}
+
+func toTierNow(t notifications.TierNow) tierNowResponse {
+	kind := "users"
+	switch {
+	case t.Webhook:
+		kind = "webhook"
+	case t.RotationID != "":
+		kind = "rotation"
+	}
+	users := t.UserIDs
+	if users == nil {
+		users = []string{}
+	}
+	members := make([]memberNowResponse, len(t.Members))
+	for i, m := range t.Members {
+		members[i] = toMemberNow(m)
+	}
+	return tierNowResponse{Index: t.Index, Kind: kind, RotationID: t.RotationID, UserIDs: users, Members: members,
+		Gap: t.Gap, GapReason: t.GapReason}
+}
+
+// toMemberNow says how one on-call member can be paged; a member with no
+// phone that can be paged is a gap, named before an alert needs them.
+func toMemberNow(m notifications.MemberNow) memberNowResponse {
+	out := memberNowResponse{UserID: m.UserID, DeviceState: m.Devices.State, LiveDevices: m.Devices.Pageable,
+		Gap: m.Devices.Gap()}
+	if !m.Devices.LastSeen.IsZero() {
+		at := m.Devices.LastSeen
+		out.LastSeen = &at
+	}
+	switch m.Devices.State {
+	case notifications.DeviceNone:
+		out.GapReason = "no-device"
+	case notifications.DeviceSignedOut:
+		out.GapReason = "signed-out"
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -20,6 +21,10 @@ type Problem struct {
 	Detail    string               `json:"detail,omitempty"`
 	RequestID string               `json:"requestId,omitempty"`
 	Errors    []errkind.FieldError `json:"errors,omitempty"`
+
+	// Code is a stable name of the error on the child routes (see
+	// reports.ErrorCodes), which the app may switch on; empty elsewhere.
+	Code string `json:"code,omitempty"`
 }
 
 // Problem type URIs. Generic HTTP failures use about:blank, as RFC 9457 asks.
@@ -29,14 +34,25 @@ const (
 	problemMediaType   = "urn:speaksafe:problem:unsupported-media-type"
 )
 
+// statusClientClosed answers a request whose client went away before the
+// answer was ready (nginx's 499): nobody reads it, and it is no failure of
+// ours, so it is not logged as one.
+const statusClientClosed = 499
+
 // ErrorHandler returns Fiber's one error handler: it maps every error,
 // domain or HTTP, to problem+json. A 500 never carries the cause, which is
 // logged with the request id instead.
 func ErrorHandler(logger *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		p := toProblem(err)
+		if isChildRoute(routeTemplate(c)) {
+			p = childProblem(c, err, p)
+		}
 		p.RequestID = RequestID(c)
 		switch {
+		case p.Status == statusClientClosed:
+			logger.DebugContext(c.UserContext(), "client went away",
+				"request_id", p.RequestID, "route", routeTemplate(c), "method", c.Method())
 		case p.Status == http.StatusServiceUnavailable:
 			logger.WarnContext(c.UserContext(), "dependency unavailable",
 				"request_id", p.RequestID, "route", routeTemplate(c), "method", c.Method(), "error", err)
@@ -81,6 +97,9 @@ func toProblem(err error) Problem {
 		rl   *errkind.RateLimited
 	)
 	switch {
+	case errors.Is(err, context.Canceled):
+		return Problem{Type: "about:blank", Title: "Client Closed Request", Status: statusClientClosed,
+			Detail: "The request was cancelled before it finished."}
 	case errors.As(err, &derr):
 		if derr.status == http.StatusUnsupportedMediaType {
 			return Problem{Type: problemMediaType, Title: "Unsupported Media Type", Status: derr.status, Detail: derr.msg}

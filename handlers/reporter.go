@@ -46,6 +46,8 @@ type reporterCaseResponse struct {
 	ClosedAt  *time.Time                `json:"closedAt,omitempty"`
 	Outcome   string                    `json:"outcome,omitempty"`
 	Messages  []reporterMessageResponse `json:"messages"`
+	// WhatHappensNext tells the child where the case stands, in their language.
+	WhatHappensNext string `json:"whatHappensNext"`
 }
 
 func toReporterMessages(ms []reports.Message) []reporterMessageResponse {
@@ -64,6 +66,7 @@ func (h *ReporterCases) get(c *fiber.Ctx) error {
 	return c.JSON(reporterCaseResponse{
 		Reference: v.Reference, Category: string(v.Category), Status: string(v.Status), CreatedAt: v.CreatedAt,
 		Read: v.ReadAt != nil, ReadAt: v.ReadAt, ClosedAt: v.ClosedAt, Outcome: v.Outcome, Messages: toReporterMessages(v.Messages),
+		WhatHappensNext: reports.CaseText(v.Status, v.ReadAt != nil, childLocale(c, "")),
 	})
 }
 

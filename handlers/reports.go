@@ -67,6 +67,7 @@ type reportRequest struct {
 	WhatHappened string             `json:"whatHappened"`
 	Answers      *reportAnswersBody `json:"answers"`
 	Contact      *reportContactBody `json:"contact"`
+	Locale       string             `json:"locale"`
 	// RelatedReference is an earlier report's reference, if the child has one.
 	RelatedReference string `json:"relatedReference"`
 }
@@ -128,10 +129,12 @@ func (h *Reports) submit(c *fiber.Ctx) error {
 		return err
 	}
 	key := strings.Clone(c.Get("Idempotency-Key"))
-	sub, err := h.store.SubmitFrom(c.UserContext(), key, req.toReport(), h.limits.Client(c))
+	report := req.toReport()
+	sub, err := h.store.SubmitFrom(c.UserContext(), key, report, h.limits.Client(c))
 	if err != nil {
 		return err
 	}
+	sub.Guidance = h.store.LocalGuidance(c.UserContext(), &report, sub, childLocale(c, req.Locale))
 	return c.Status(fiber.StatusCreated).JSON(reportResponse{
 		Reference: sub.Reference, Receipt: sub.Receipt, Urgent: sub.Urgent, Guidance: toReportGuidance(sub.Guidance),
 	})
@@ -140,6 +143,7 @@ func (h *Reports) submit(c *fiber.Ctx) error {
 type reporterSessionRequest struct {
 	Reference string `json:"reference"`
 	Receipt   string `json:"receipt"`
+	Locale    string `json:"locale"`
 }
 
 type reporterSessionResponse struct {

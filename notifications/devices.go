@@ -2,6 +2,7 @@ package notifications
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -10,6 +11,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"speaksafe/accounts"
+	"speaksafe/audit"
 	"speaksafe/database"
 	"speaksafe/errkind"
 )
@@ -55,12 +58,28 @@ func (in DeviceInput) Validate() error {
 // MaxDevicesPerUser bounds how many phones one officer can register.
 const MaxDevicesPerUser = 10
 
+// ErrDeviceTaken is answered when a phone's token is registered to a live
+// account of another force: the token does not move, and the answer says
+// nothing about that account.
+var ErrDeviceTaken error = deviceTaken{}
+
+type deviceTaken struct{}
+
+func (deviceTaken) Error() string { return "notifications: device registered to another account" }
+func (deviceTaken) Unwrap() error { return errkind.Conflict }
+
+// ConflictDetail is the client-safe explanation of the conflict.
+func (deviceTaken) ConflictDetail() string {
+	return "This phone is registered to another account. Sign out of SpeakSafe on it, or ask your supervisor."
+}
+
 // Devices stores officers' devices.
 type Devices struct {
 	db    *mongo.Database
 	users Users
 	log   *slog.Logger
 	now   func() time.Time
+	rec   recorder
 }
 
 // NewDevices returns the device store.
@@ -68,8 +87,14 @@ func NewDevices(db *mongo.Database, users Users, log *slog.Logger, now func() ti
 	return &Devices{db: db, users: users, log: log, now: now}
 }
 
-// Register records the caller's device, or refreshes it when the token is
-// known (a token moved to another officer's account moves with it).
+// UseAuditor makes every registration, move and removal audited.
+func (s *Devices) UseAuditor(a Auditor) { s.rec = recorder{audit: a, log: s.log} }
+
+// Register records the caller's device, or refreshes it when the caller
+// already has it. A token held by another account moves only within one
+// force: the move is audited and the previous owner's list shows it. A
+// token held by a live account of another force is refused (ErrDeviceTaken);
+// one whose holder can no longer be paged is taken over.
 func (s *Devices) Register(ctx context.Context, in DeviceInput) (Device, error) {
 	c, err := staffCaller(ctx)
 	if err != nil {
@@ -82,31 +107,100 @@ func (s *Devices) Register(ctx context.Context, in DeviceInput) (Device, error) 
 	if err != nil {
 		return Device{}, fmt.Errorf("notifications: device owner: %w", err)
 	}
-	mine, err := s.ForUser(ctx, c.UserID)
+	id := TokenID(in.Token)
+	prev, held, err := s.holder(ctx, id)
 	if err != nil {
 		return Device{}, err
 	}
-	id := TokenID(in.Token)
-	known := false
-	for _, d := range mine {
-		known = known || d.ID == id
+	moving := held && prev.UserID != c.UserID
+	if moving && prev.ForceID != c.ForceID {
+		if err := s.refuseForeign(ctx, c.UserID, prev); err != nil {
+			return Device{}, err
+		}
 	}
-	if !known && len(mine) >= MaxDevicesPerUser {
-		return Device{}, fmt.Errorf("notifications: %d devices registered: %w", len(mine), errkind.Conflict)
+	if !held || moving {
+		if err := s.checkRoom(ctx, c.UserID); err != nil {
+			return Device{}, err
+		}
 	}
-	now := s.now().UTC()
-	_, err = s.db.Collection(colDevices).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{
-		{Key: "$set", Value: bson.D{
-			{Key: "userId", Value: c.UserID}, {Key: "forceId", Value: c.ForceID}, {Key: "token", Value: in.Token},
-			{Key: "platform", Value: in.Platform}, {Key: "appVersion", Value: in.AppVersion},
-			{Key: "tokenVersion", Value: u.TokenVersion}, {Key: "lastSeen", Value: now},
-		}},
-		{Key: "$setOnInsert", Value: bson.D{{Key: "createdAt", Value: now}}},
-	}, options.UpdateOne().SetUpsert(true))
-	if err != nil {
-		return Device{}, fmt.Errorf("notifications: register device: %w", err)
+	if err := s.upsert(ctx, c, u.TokenVersion, id, in, !held || moving); err != nil {
+		return Device{}, err
 	}
+	s.afterRegister(ctx, c.UserID, id, in.Platform, prev, held, moving)
 	return s.Get(ctx, id)
+}
+
+// holder returns the device stored under id, if any.
+func (s *Devices) holder(ctx context.Context, id string) (Device, bool, error) {
+	d, err := s.Get(ctx, id)
+	if errors.Is(err, errkind.NotFound) {
+		return Device{}, false, nil
+	}
+	return d, err == nil, err
+}
+
+// refuseForeign refuses to move prev out of its force while it can still
+// be paged there.
+func (s *Devices) refuseForeign(ctx context.Context, userID string, prev Device) error {
+	live, err := s.Pageable(ctx, prev)
+	if err != nil {
+		return err
+	}
+	if !live {
+		return nil
+	}
+	s.rec.record(ctx, audit.Entry{Actor: userID, Action: "device.register_refused", ObjectType: "device", ObjectID: prev.ID})
+	return ErrDeviceTaken
+}
+
+func (s *Devices) checkRoom(ctx context.Context, userID string) error {
+	mine, err := s.ForUser(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if len(mine) >= MaxDevicesPerUser {
+		return fmt.Errorf("notifications: %d devices registered: %w", len(mine), errkind.Conflict)
+	}
+	return nil
+}
+
+// upsert writes the device; fresh is true for a new registration or a move,
+// which starts its createdAt again.
+func (s *Devices) upsert(ctx context.Context, c accounts.Caller, tokenVersion int64, id string, in DeviceInput, fresh bool) error {
+	now := s.now().UTC()
+	set := bson.D{
+		{Key: "userId", Value: c.UserID}, {Key: "forceId", Value: c.ForceID}, {Key: "token", Value: in.Token},
+		{Key: "platform", Value: in.Platform}, {Key: "appVersion", Value: in.AppVersion},
+		{Key: "tokenVersion", Value: tokenVersion}, {Key: "lastSeen", Value: now},
+	}
+	update := bson.D{{Key: "$set", Value: append(set, bson.E{Key: "createdAt", Value: now})}}
+	if !fresh {
+		update = bson.D{{Key: "$set", Value: set}, {Key: "$setOnInsert", Value: bson.D{{Key: "createdAt", Value: now}}}}
+	}
+	_, err := s.db.Collection(colDevices).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update,
+		options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("notifications: register device: %w", err)
+	}
+	return nil
+}
+
+// afterRegister audits a new registration or a move and keeps the previous
+// owner's list truthful. Refreshing one's own device is not audited: the
+// app does it on every start.
+func (s *Devices) afterRegister(ctx context.Context, userID, id, platform string, prev Device, held, moving bool) {
+	switch {
+	case moving:
+		s.noteMove(ctx, prev)
+		s.rec.record(ctx, audit.Entry{Actor: userID, Action: "device.moved", ObjectType: "device", ObjectID: id,
+			Detail: map[string]string{"fromUserId": prev.UserID, "toUserId": userID}})
+	case !held:
+		s.rec.record(ctx, audit.Entry{Actor: userID, Action: "device.registered", ObjectType: "device", ObjectID: id,
+			Detail: map[string]string{"platform": platform}})
+	}
+	if !held || moving {
+		s.forgetMove(ctx, userID, id)
+	}
 }
 
 // Get returns device id whoever owns it (internal use).
@@ -122,24 +216,39 @@ func (s *Devices) Get(ctx context.Context, id string) (Device, error) {
 	return d, nil
 }
 
-// Delete removes one of the caller's devices; anyone else's is NotFound.
+// Delete removes one of the caller's devices, or dismisses the note of one
+// that moved to a colleague; anyone else's is NotFound.
 func (s *Devices) Delete(ctx context.Context, id string) error {
 	c, err := staffCaller(ctx)
 	if err != nil {
 		return err
 	}
 	d, err := s.Get(ctx, id)
-	if err != nil {
+	if err != nil && !errors.Is(err, errkind.NotFound) {
 		return err
 	}
-	if d.UserID != c.UserID {
-		return fmt.Errorf("notifications: device %s: %w", id, errkind.NotFound)
+	if err == nil && d.UserID == c.UserID {
+		if err := s.remove(ctx, id); err != nil {
+			return err
+		}
+		s.rec.record(ctx, audit.Entry{Actor: c.UserID, Action: "device.removed", ObjectType: "device", ObjectID: id,
+			Detail: map[string]string{"userId": c.UserID}})
+		return nil
 	}
-	return s.Remove(ctx, id)
+	return s.dismissMove(ctx, c.UserID, id)
 }
 
-// Remove deletes a device (a dead token, a disabled officer).
+// Remove deletes a device for the system (a dead token, a disabled
+// officer); it is audited with the system as actor.
 func (s *Devices) Remove(ctx context.Context, id string) error {
+	if err := s.remove(ctx, id); err != nil {
+		return err
+	}
+	s.rec.record(ctx, audit.Entry{Actor: "system", Action: "device.removed", ObjectType: "device", ObjectID: id})
+	return nil
+}
+
+func (s *Devices) remove(ctx context.Context, id string) error {
 	if _, err := s.db.Collection(colDevices).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
 		return fmt.Errorf("notifications: remove device %s: %w", id, err)
 	}

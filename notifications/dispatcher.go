@@ -108,7 +108,7 @@ func NewDispatcher(deps Deps, cfg EngineConfig) *Dispatcher {
 		deps.Metrics = NewMetrics(nil)
 	}
 	if deps.Webhooks == nil {
-		deps.Webhooks = &http.Client{Timeout: cfg.SendTimeout}
+		deps.Webhooks = NewWebhookClient(cfg.SendTimeout, AllowedHosts{})
 	}
 	if deps.Now == nil {
 		deps.Now = time.Now

@@ -145,6 +145,7 @@ func newHarnessTB(t testing.TB, clock *fakeClock, now func() time.Time) *harness
 	}))
 	t.Cleanup(h.hook.Close)
 	h.oncall = NewOnCall(h.db, h.users, h.now, time.Minute)
+	h.oncall.AllowWebhookHosts(AllowedHosts{hosts: map[string]bool{"127.0.0.1": true}}) // the local test receiver
 	h.devs = NewDevices(h.db, h.users, h.log, h.now)
 	h.addUser("sup", accounts.RoleSupervisor)
 	return h

@@ -3,6 +3,7 @@ package notifications
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"speaksafe/audit"
 	"speaksafe/database"
 	"speaksafe/errkind"
 )
@@ -24,6 +26,10 @@ type OnCall struct {
 	now      func() time.Time
 	minDelay time.Duration
 
+	rec      recorder
+	devices  *Devices
+	webhooks AllowedHosts
+
 	mu        sync.RWMutex
 	rotations map[string]Rotation
 	policies  map[string]Policy
@@ -34,6 +40,17 @@ func NewOnCall(db *mongo.Database, users Users, now func() time.Time, minDelay t
 	return &OnCall{db: db, users: users, now: now, minDelay: minDelay,
 		rotations: map[string]Rotation{}, policies: map[string]Policy{}}
 }
+
+// UseAuditor makes every rota, override and policy change audited; failures
+// to append are logged to log.
+func (s *OnCall) UseAuditor(a Auditor, log *slog.Logger) { s.rec = recorder{audit: a, log: log} }
+
+// UseDevices lets Now show each on-call member's device state.
+func (s *OnCall) UseDevices(d *Devices) { s.devices = d }
+
+// AllowWebhookHosts exempts hosts (WEBHOOK_ALLOWED_HOSTS) from the rule that
+// a policy's webhook must point to a public address.
+func (s *OnCall) AllowWebhookHosts(a AllowedHosts) { s.webhooks = a }
 
 // MinDelay is the smallest tier delay allowed.
 func (s *OnCall) MinDelay() time.Duration { return s.minDelay }
@@ -57,6 +74,8 @@ func (s *OnCall) CreateRotation(ctx context.Context, r Rotation) (Rotation, erro
 	if _, err := s.db.Collection(colRotations).InsertOne(ctx, r); err != nil {
 		return Rotation{}, fmt.Errorf("notifications: create rotation: %w", err)
 	}
+	s.rec.record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.rotation_created", ObjectType: "rotation",
+		ObjectID: r.ID, Detail: map[string]string{"forceId": r.ForceID}})
 	return r, nil
 }
 
@@ -132,6 +151,12 @@ func (s *OnCall) CreateOverride(ctx context.Context, o Override) (Override, erro
 	if _, err := s.db.Collection(colOverrides).InsertOne(ctx, o); err != nil {
 		return Override{}, fmt.Errorf("notifications: create override: %w", err)
 	}
+	detail := map[string]string{"forceId": o.ForceID, "rotationId": o.RotationID, "mode": o.Mode, "userId": o.UserID}
+	if o.ReplaceUserID != "" {
+		detail["replaceUserId"] = o.ReplaceUserID
+	}
+	s.rec.record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.override_created", ObjectType: "override",
+		ObjectID: o.ID, Detail: detail})
 	return o, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"speaksafe/audit"
 	"speaksafe/database"
 	"speaksafe/errkind"
 )
@@ -19,33 +20,55 @@ func (s *OnCall) CreatePolicy(ctx context.Context, p Policy) (Policy, error) {
 	if err != nil {
 		return Policy{}, err
 	}
-	if err := p.Validate(s.minDelay); err != nil {
-		return Policy{}, err
-	}
 	v := &errkind.ValidationError{}
-	for i, t := range p.Tiers {
-		if t.RotationID != "" {
-			_, err := s.Rotation(ctx, c.ForceID, t.RotationID)
-			v.Check(err != nil, fmt.Sprintf("tiers[%d].rotationId", i), "is not a rotation of this force")
+	if err := p.Validate(s.minDelay); err != nil {
+		ve := asValidation(err)
+		if ve == nil {
+			return Policy{}, err
 		}
-		if len(t.UserIDs) > 0 {
-			if err := s.checkMembers(ctx, c.ForceID, fmt.Sprintf("tiers[%d].userIds", i), t.UserIDs); err != nil {
-				if ve := asValidation(err); ve != nil {
-					v.Fields = append(v.Fields, ve.Fields...)
-				} else {
-					return Policy{}, err
-				}
-			}
+		v.Fields = append(v.Fields, ve.Fields...)
+	}
+	for i, t := range p.Tiers {
+		if t.Webhook != nil {
+			v.Check(s.webhooks.CheckURL(t.Webhook.URL) != nil, fmt.Sprintf("tiers[%d].webhook.url", i),
+				"must be a public address: loopback, private, link-local and metadata addresses are refused")
 		}
 	}
 	if err := v.Err(); err != nil {
+		return Policy{}, err
+	}
+	if err := s.checkTierTargets(ctx, c.ForceID, p); err != nil {
 		return Policy{}, err
 	}
 	p.ID, p.ForceID, p.CreatedBy, p.CreatedAt = newID(), c.ForceID, c.UserID, s.now().UTC()
 	if _, err := s.db.Collection(colPolicies).InsertOne(ctx, p); err != nil {
 		return Policy{}, fmt.Errorf("notifications: create policy: %w", err)
 	}
+	s.rec.record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.policy_created", ObjectType: "policy",
+		ObjectID: p.ID, Detail: map[string]string{"forceId": p.ForceID}})
 	return p, nil
+}
+
+// checkTierTargets makes sure the rotations and users of p's tiers belong
+// to forceID, naming every one that does not.
+func (s *OnCall) checkTierTargets(ctx context.Context, forceID string, p Policy) error {
+	v := &errkind.ValidationError{}
+	for i, t := range p.Tiers {
+		if t.RotationID != "" {
+			_, err := s.Rotation(ctx, forceID, t.RotationID)
+			v.Check(err != nil, fmt.Sprintf("tiers[%d].rotationId", i), "is not a rotation of this force")
+		}
+		if len(t.UserIDs) > 0 {
+			if err := s.checkMembers(ctx, forceID, fmt.Sprintf("tiers[%d].userIds", i), t.UserIDs); err != nil {
+				ve := asValidation(err)
+				if ve == nil {
+					return err
+				}
+				v.Fields = append(v.Fields, ve.Fields...)
+			}
+		}
+	}
+	return v.Err()
 }
 
 // Policies lists the caller's force's policies and says which is default.
@@ -104,12 +127,22 @@ func (s *OnCall) SetDefault(ctx context.Context, id string) (Policy, error) {
 	if err != nil {
 		return Policy{}, err
 	}
+	previous, err := s.defaultPolicyID(ctx, c.ForceID)
+	if err != nil {
+		return Policy{}, err
+	}
 	d := defaultDoc{ForceID: c.ForceID, PolicyID: id, SetBy: c.UserID, UpdatedAt: s.now().UTC()}
 	_, err = s.db.Collection(colDefaults).ReplaceOne(ctx, bson.D{{Key: "_id", Value: c.ForceID}}, d,
 		options.Replace().SetUpsert(true))
 	if err != nil {
 		return Policy{}, fmt.Errorf("notifications: set default policy: %w", err)
 	}
+	detail := map[string]string{"forceId": c.ForceID}
+	if previous != "" {
+		detail["previousPolicyId"] = previous
+	}
+	s.rec.record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.default_policy_set", ObjectType: "policy",
+		ObjectID: id, Detail: detail})
 	return p, nil
 }
 
@@ -125,14 +158,29 @@ func (s *OnCall) defaultPolicyID(ctx context.Context, forceID string) (string, e
 	return d.PolicyID, nil
 }
 
+// Why a tier would reach nobody now.
+const (
+	GapNobodyOnCall = "nobody-on-call"
+	GapNoLiveDevice = "no-live-device"
+)
+
 // TierNow is who a tier would reach at one moment.
 type TierNow struct {
 	Index      int
 	RotationID string
 	UserIDs    []string
-	Webhook    bool
-	// Gap is true when the tier would reach nobody.
-	Gap bool
+	// Members are UserIDs with their device states (empty for a webhook).
+	Members []MemberNow
+	Webhook bool
+	// Gap is true when the tier would reach nobody; GapReason says why.
+	Gap       bool
+	GapReason string
+}
+
+// MemberNow is one member a tier reaches and how their phones can be paged.
+type MemberNow struct {
+	UserID  string
+	Devices DeviceState
 }
 
 // ResolveTier returns the active members of forceID that tier t reaches at
@@ -189,9 +237,45 @@ func (s *OnCall) Now(ctx context.Context) (string, []TierNow, error) {
 			if tn.UserIDs, err = s.ResolveTier(ctx, c.ForceID, t, now); err != nil {
 				return "", nil, err
 			}
-			tn.Gap = len(tn.UserIDs) == 0
+			if tn.Members, err = s.membersNow(ctx, tn.UserIDs, now); err != nil {
+				return "", nil, err
+			}
+			tn.Gap, tn.GapReason = tierGap(tn)
 		}
 		out = append(out, tn)
 	}
 	return id, out, nil
+}
+
+// membersNow adds each member's device state (none without a device store).
+func (s *OnCall) membersNow(ctx context.Context, ids []string, now time.Time) ([]MemberNow, error) {
+	out := make([]MemberNow, 0, len(ids))
+	for _, id := range ids {
+		m := MemberNow{UserID: id}
+		if s.devices != nil {
+			u, err := s.users.LookupUser(ctx, id)
+			if err != nil {
+				return nil, fmt.Errorf("notifications: on-call member: %w", err)
+			}
+			if m.Devices, err = s.devices.StateOf(ctx, u, now); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// tierGap says whether a user tier would reach nobody now, and why: nobody
+// is on call, or no one on call has a phone that can be paged.
+func tierGap(tn TierNow) (bool, string) {
+	if len(tn.UserIDs) == 0 {
+		return true, GapNobodyOnCall
+	}
+	for _, m := range tn.Members {
+		if m.Devices.State == "" || !m.Devices.Gap() {
+			return false, ""
+		}
+	}
+	return true, GapNoLiveDevice
 }

@@ -39,6 +39,7 @@ const (
 func Indexes() []database.Index {
 	return []database.Index{
 		{Collection: colDevices, Keys: bson.D{{Key: "userId", Value: 1}}, Name: "devices_user"},
+		{Collection: colMoves, Keys: bson.D{{Key: "userId", Value: 1}, {Key: "movedAt", Value: -1}}, Name: "device_moves_user"},
 		{Collection: colRotations, Keys: bson.D{{Key: "forceId", Value: 1}}, Name: "rotations_force"},
 		{Collection: colOverrides, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "end", Value: 1}}, Name: "overrides_force_end"},
 		{Collection: colPolicies, Keys: bson.D{{Key: "forceId", Value: 1}}, Name: "policies_force"},

@@ -59,7 +59,7 @@ func (s *Store) SetAlertState(ctx context.Context, caseID string, state AlertSta
 	if err != nil {
 		return dbErr("set alert state", err)
 	}
-	return nil
+	return s.markUnacked(ctx, caseID, state == AlertUnacknowledged, at)
 }
 
 // alertStates returns the alert state of each of caseIDs that has one, by

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // Status is where a case is in its handling.
@@ -70,6 +72,10 @@ func (d Disposition) Valid() bool {
 // sealed with fieldcrypt, bound to the case id and the field name. The
 // structured answers stay clear because triage and the queue need them and
 // they say nothing of who the reporter is.
+//
+// What officers and the reporter change later (the fields stateOf lists) is
+// written only through a version claim (see caseevents.go); Version is the
+// newest claimed version this document shows.
 type caseDoc struct {
 	ID                string     `bson:"_id"`
 	Reference         string     `bson:"reference"`
@@ -103,6 +109,31 @@ type caseDoc struct {
 	FloodGroup        string     `bson:"floodGroup,omitempty"`
 	FloodKind         FloodKind  `bson:"floodKind,omitempty"`
 	RelatedReference  string     `bson:"relatedReference,omitempty"`
+	Version           int64      `bson:"version"`
+	// MessageCount and NoteCount count the entries added to the thread by
+	// version claims; the caps are checked against them.
+	MessageCount int `bson:"messageCount,omitempty"`
+	NoteCount    int `bson:"noteCount,omitempty"`
+	// ThreadVersion is the version of the newest event that added a
+	// message or a note: a thread document older than it is behind.
+	ThreadVersion int64 `bson:"threadVersion,omitempty"`
+}
+
+// stateOf is everything a transition of case d may change, as one $set
+// document. Each claimed version's event holds it whole, so the newest
+// event alone says what the case is; every field is present (nil as null),
+// so writing it also clears what a transition cleared.
+func stateOf(d *caseDoc) bson.D {
+	return bson.D{
+		{Key: "status", Value: d.Status}, {Key: "updatedAt", Value: d.UpdatedAt},
+		{Key: "firstReadAt", Value: d.FirstReadAt}, {Key: "firstReadBy", Value: d.FirstReadBy},
+		{Key: "acknowledgedAt", Value: d.AcknowledgedAt}, {Key: "acknowledgedBy", Value: d.AcknowledgedBy},
+		{Key: "assignedTo", Value: d.AssignedTo}, {Key: "disposition", Value: d.Disposition},
+		{Key: "outcome", Value: d.Outcome}, {Key: "closedAt", Value: d.ClosedAt}, {Key: "closedBy", Value: d.ClosedBy},
+		{Key: "reporterMessageAt", Value: d.ReporterMessageAt},
+		{Key: "messageCount", Value: d.MessageCount}, {Key: "noteCount", Value: d.NoteCount},
+		{Key: "threadVersion", Value: d.ThreadVersion},
+	}
 }
 
 // Sealed field names: the additional data that binds each ciphertext.

@@ -3,9 +3,8 @@ package reports
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"speaksafe/accounts"
 	"speaksafe/errkind"
@@ -44,7 +43,7 @@ func handlerFrom(ctx context.Context) (accounts.Caller, error) {
 // caseFor reads case id for the caller in ctx, or NotFound when it is not a
 // case of the caller's force. The scope check is here and not in the filter
 // because the embedded store only uses its index for a filter of {_id}
-// alone; this function is the one way staff code reaches a case.
+// alone; this function and inForce are the one way staff code reaches a case.
 func (s *Store) caseFor(ctx context.Context, id string) (accounts.Caller, *caseDoc, error) {
 	caller, err := handlerFrom(ctx)
 	if err != nil {
@@ -54,10 +53,20 @@ func (s *Store) caseFor(ctx context.Context, id string) (accounts.Caller, *caseD
 	if err != nil {
 		return caller, nil, err
 	}
-	if d.ForceID != caller.ForceID {
-		return caller, nil, fmt.Errorf("reports: case %s: %w", id, errkind.NotFound)
+	if err := inForce(caller)(d); err != nil {
+		return caller, nil, err
 	}
 	return caller, d, nil
+}
+
+// inForce refuses, as NotFound, a case of another force than the caller's.
+func inForce(caller accounts.Caller) func(*caseDoc) error {
+	return func(d *caseDoc) error {
+		if d.ForceID != caller.ForceID {
+			return fmt.Errorf("reports: case %s: %w", d.ID, errkind.NotFound)
+		}
+		return nil
+	}
 }
 
 func (s *Store) audit(ctx context.Context, actor, action, caseID string, detail map[string]string) error {
@@ -80,26 +89,26 @@ func (s *Store) Case(ctx context.Context, id string) (CaseDetail, error) {
 		return CaseDetail{}, err
 	}
 	if d.FirstReadAt == nil {
-		if d, err = s.markRead(ctx, caller.UserID, d.ID); err != nil {
+		if d, err = s.markRead(ctx, caller, d.ID); err != nil {
 			return CaseDetail{}, err
 		}
 	}
 	return s.detail(ctx, d)
 }
 
-func (s *Store) markRead(ctx context.Context, userID, id string) (*caseDoc, error) {
-	unlock := s.lock(id)
-	defer unlock()
-	d, err := s.loadCase(ctx, id)
-	if err != nil || d.FirstReadAt != nil {
-		return d, err
-	}
-	now := s.now().UTC().Truncate(time.Millisecond)
-	if err := s.touch(ctx, id, bson.D{{Key: "firstReadAt", Value: now}, {Key: "firstReadBy", Value: userID}}); err != nil {
-		return nil, err
-	}
-	d.FirstReadAt, d.FirstReadBy = &now, userID
-	return d, s.syncIndex(ctx, d)
+// markRead records the first open of case id by userID; a case read
+// already is left alone.
+func (s *Store) markRead(ctx context.Context, caller accounts.Caller, id string) (*caseDoc, error) {
+	_, d, err := s.update(ctx, id, caseUpdate{action: "case.read", actor: caller.UserID, scope: inForce(caller),
+		apply: func(next *caseDoc) (bool, error) {
+			if next.FirstReadAt != nil {
+				return false, nil
+			}
+			at := next.UpdatedAt
+			next.FirstReadAt, next.FirstReadBy = &at, caller.UserID
+			return true, nil
+		}})
+	return d, err
 }
 
 func (s *Store) detail(ctx context.Context, d *caseDoc) (CaseDetail, error) {
@@ -128,7 +137,7 @@ func (s *Store) detail(ctx context.Context, d *caseDoc) (CaseDetail, error) {
 			return CaseDetail{}, err
 		}
 	}
-	t, err := s.loadThread(ctx, d.ID)
+	t, err := s.loadThread(ctx, d)
 	if err != nil {
 		return CaseDetail{}, err
 	}
@@ -143,62 +152,60 @@ func (s *Store) detail(ctx context.Context, d *caseDoc) (CaseDetail, error) {
 
 // AddStaffMessage sends a message from the caller to the reporter of case id.
 func (s *Store) AddStaffMessage(ctx context.Context, id, body string) (Message, error) {
-	body, err := checkBody("body", body, MaxMessage)
+	e, caller, err := s.staffEntry(ctx, id, body, MaxMessage, AuthorStaff, messageField)
 	if err != nil {
 		return Message{}, err
 	}
-	unlock := s.lock(id)
-	defer unlock()
-	caller, d, err := s.caseFor(ctx, id)
+	_, _, err = s.update(ctx, id, caseUpdate{action: "case.message_sent", actor: caller.UserID, scope: inForce(caller),
+		list: listMessages, entry: &e, apply: changed,
+		audit: func(cur, _ *caseDoc) error {
+			return s.audit(ctx, caller.UserID, "case.message_sent", cur.ID, map[string]string{"messageId": e.ID})
+		}})
 	if err != nil {
 		return Message{}, err
 	}
-	e, err := s.newEntry(d.ID, AuthorStaff, caller.UserID, body, messageField)
-	if err != nil {
-		return Message{}, err
-	}
-	if err := s.audit(ctx, caller.UserID, "case.message_sent", d.ID, map[string]string{"messageId": e.ID}); err != nil {
-		return Message{}, err
-	}
-	if err := s.appendEntry(ctx, d.ID, "messages", e, MaxMessagesPerCase); err != nil {
-		return Message{}, err
-	}
-	if err := s.touch(ctx, d.ID, nil); err != nil {
-		return Message{}, err
-	}
-	return Message{ID: e.ID, From: AuthorStaff, By: caller.UserID, At: e.At, Body: body}, nil
+	return Message{ID: e.ID, From: AuthorStaff, By: caller.UserID, At: e.At, Body: strings.TrimSpace(body)}, nil
 }
 
 // AddNote adds a private note to case id; the reporter never sees notes.
 func (s *Store) AddNote(ctx context.Context, id, body string) (Note, error) {
-	body, err := checkBody("body", body, MaxNote)
+	e, caller, err := s.staffEntry(ctx, id, body, MaxNote, "", noteField)
 	if err != nil {
 		return Note{}, err
 	}
-	unlock := s.lock(id)
-	defer unlock()
-	caller, d, err := s.caseFor(ctx, id)
+	_, _, err = s.update(ctx, id, caseUpdate{action: "case.note_added", actor: caller.UserID, scope: inForce(caller),
+		list: listNotes, entry: &e, apply: changed,
+		audit: func(cur, _ *caseDoc) error {
+			return s.audit(ctx, caller.UserID, "case.note_added", cur.ID, map[string]string{"noteId": e.ID})
+		}})
 	if err != nil {
 		return Note{}, err
 	}
-	e, err := s.newEntry(d.ID, "", caller.UserID, body, noteField)
+	return Note{ID: e.ID, By: caller.UserID, At: e.At, Body: strings.TrimSpace(body)}, nil
+}
+
+// changed is the apply of an update whose only change is its thread entry.
+func changed(*caseDoc) (bool, error) { return true, nil }
+
+// staffEntry checks body and seals it as a new entry of case id by the
+// caller, who must be able to handle cases.
+func (s *Store) staffEntry(ctx context.Context, id, body string, limit int, from Author, field func(string) string) (entryDoc, accounts.Caller, error) {
+	body, err := checkBody("body", body, limit)
 	if err != nil {
-		return Note{}, err
+		return entryDoc{}, accounts.Caller{}, err
 	}
-	if err := s.audit(ctx, caller.UserID, "case.note_added", d.ID, map[string]string{"noteId": e.ID}); err != nil {
-		return Note{}, err
+	caller, err := handlerFrom(ctx)
+	if err != nil {
+		return entryDoc{}, caller, err
 	}
-	if err := s.appendEntry(ctx, d.ID, "notes", e, MaxNotesPerCase); err != nil {
-		return Note{}, err
-	}
-	return Note{ID: e.ID, By: caller.UserID, At: e.At, Body: body}, nil
+	e, err := s.newEntry(id, from, caller.UserID, body, field)
+	return e, caller, err
 }
 
 // Assign gives case id to user userID (an officer or supervisor of the
 // case's force), or takes it from whoever has it when userID is empty.
+// Assigning the case to whoever has it already changes nothing.
 func (s *Store) Assign(ctx context.Context, id, userID string) error {
-	unlock := s.lock(id)
-	defer unlock()
 	caller, d, err := s.caseFor(ctx, id)
 	if err != nil {
 		return err
@@ -212,12 +219,16 @@ func (s *Store) Assign(ctx context.Context, id, userID string) error {
 			return errkind.Invalid("userId", "must be an officer or supervisor of this force")
 		}
 	}
-	if err := s.audit(ctx, caller.UserID, "case.assigned", d.ID, map[string]string{"assignee": userID}); err != nil {
-		return err
-	}
-	if err := s.touch(ctx, d.ID, bson.D{{Key: "assignedTo", Value: userID}}); err != nil {
-		return err
-	}
-	d.AssignedTo = userID
-	return s.syncIndex(ctx, d)
+	_, _, err = s.update(ctx, id, caseUpdate{action: "case.assigned", actor: caller.UserID, scope: inForce(caller),
+		apply: func(next *caseDoc) (bool, error) {
+			if next.AssignedTo == userID {
+				return false, nil
+			}
+			next.AssignedTo = userID
+			return true, nil
+		},
+		audit: func(cur, _ *caseDoc) error {
+			return s.audit(ctx, caller.UserID, "case.assigned", cur.ID, map[string]string{"assignee": userID})
+		}})
+	return err
 }

@@ -35,10 +35,19 @@ func (f *QueueFilter) Validate() error {
 	v.Check(f.Category != "" && !f.Category.Valid(), "category", "must be one of the listed categories")
 	v.Check(f.Limit < 0 || f.Limit > MaxQueueLimit, "limit", "must be between 1 and 100")
 	if f.Cursor != "" {
-		_, err := decodeCursor(f.Cursor)
-		v.Check(err != nil, "cursor", "is not a cursor this server gave out")
+		c, err := decodeCursor(f.Cursor)
+		v.Check(err != nil || c.Kind != f.cursorKind(), "cursor", "is not a cursor this server gave out for this view")
 	}
 	return v.Err()
+}
+
+// cursorKind is the kind of cursor this filter's view gives out: the open
+// queue and the closed view sort differently.
+func (f *QueueFilter) cursorKind() string {
+	if f.Status == StatusClosed {
+		return cursorClosed
+	}
+	return cursorOpen
 }
 
 // CaseSummary is one line of the queue: no report text, no contact details.
@@ -53,6 +62,11 @@ type CaseSummary struct {
 	AssignedTo        string
 	FirstReadAt       *time.Time
 	ReporterMessageAt *time.Time
+	// MeetingAt is when the reporter said a meeting is planned, if given.
+	MeetingAt *time.Time
+	// AlertState is where the case's urgent alert stands; empty when it
+	// has none (routine) or the alert engine has not recorded one yet.
+	AlertState AlertState
 }
 
 // QueuePage is one page of the queue; NextCursor is empty on the last page.
@@ -61,11 +75,31 @@ type QueuePage struct {
 	NextCursor string
 }
 
-// cursor is the sort key of the last case of a page.
+// Cursor kinds.
+const (
+	cursorOpen   = "o"
+	cursorClosed = "c"
+)
+
+// cursor is the sort key of the last case of a page. The open queue's
+// cursor carries a queueKey; the closed view's the (urgent, createdAt, id)
+// of its MongoDB sort.
 type cursor struct {
-	Urgent    bool      `json:"u"`
-	CreatedAt time.Time `json:"t"`
-	ID        string    `json:"i"`
+	Kind      string     `json:"k"`
+	Urgent    bool       `json:"u,omitempty"`
+	CreatedAt time.Time  `json:"t"`
+	ID        string     `json:"i"`
+	Unacked   bool       `json:"a,omitempty"`
+	Severity  Severity   `json:"s,omitempty"`
+	MeetingAt *time.Time `json:"m,omitempty"`
+}
+
+func openCursor(k queueKey) cursor {
+	return cursor{Kind: cursorOpen, CreatedAt: k.CreatedAt, ID: k.ID, Unacked: k.Unacked, Severity: k.Severity, MeetingAt: k.MeetingAt}
+}
+
+func (c cursor) key() queueKey {
+	return queueKey{Unacked: c.Unacked, Severity: c.Severity, MeetingAt: c.MeetingAt, CreatedAt: c.CreatedAt, ID: c.ID}
 }
 
 func encodeCursor(c cursor) string {
@@ -79,7 +113,7 @@ func decodeCursor(s string) (cursor, error) {
 	if err != nil || len(b) > 256 {
 		return c, fmt.Errorf("reports: cursor: malformed")
 	}
-	if err := json.Unmarshal(b, &c); err != nil || c.ID == "" {
+	if err := json.Unmarshal(b, &c); err != nil || c.ID == "" || (c.Kind != cursorOpen && c.Kind != cursorClosed) {
 		return c, fmt.Errorf("reports: cursor: malformed")
 	}
 	return c, nil
@@ -90,12 +124,12 @@ var summaryProjection = bson.D{
 	{Key: "reference", Value: 1}, {Key: "category", Value: 1}, {Key: "urgent", Value: 1},
 	{Key: "urgentReasons", Value: 1}, {Key: "status", Value: 1}, {Key: "createdAt", Value: 1},
 	{Key: "assignedTo", Value: 1}, {Key: "firstReadAt", Value: 1}, {Key: "reporterMessageAt", Value: 1},
-	{Key: "forceId", Value: 1},
+	{Key: "forceId", Value: 1}, {Key: "meetingAt", Value: 1},
 }
 
-// Queue returns the caller's force's cases, urgent first, then oldest first.
-// Open cases come from the force's queue index document (one lookup by
-// _id, see queueindex.go); closed ones from a query with the force scope in
+// Queue returns the caller's force's cases. Open cases come in queue order
+// (see queueKey and docs/urgency.md) from the force's queue entries (see
+// queueindex.go); closed ones, urgent first then oldest first, from a query with the force scope in
 // the filter, which MongoDB serves from the "queue" index and the embedded
 // store by a scan (see docs/reports.md for the measured costs).
 func (s *Store) Queue(ctx context.Context, f QueueFilter) (QueuePage, error) {
@@ -140,12 +174,12 @@ func (s *Store) Queue(ctx context.Context, f QueueFilter) (QueuePage, error) {
 	for i, d := range docs {
 		if i == f.Limit {
 			last := docs[i-1]
-			page.NextCursor = encodeCursor(cursor{Urgent: last.Urgent, CreatedAt: last.CreatedAt, ID: last.ID})
+			page.NextCursor = encodeCursor(cursor{Kind: cursorClosed, Urgent: last.Urgent, CreatedAt: last.CreatedAt, ID: last.ID})
 			break
 		}
 		page.Cases = append(page.Cases, summary(&d))
 	}
-	return page, nil
+	return page, s.addAlertStates(ctx, page.Cases)
 }
 
 // after selects the cases that sort after c in (urgent desc, createdAt asc,
@@ -166,6 +200,30 @@ func summary(d *caseDoc) CaseSummary {
 	return CaseSummary{
 		ID: d.ID, Reference: d.Reference, Category: d.Category, Urgent: d.Urgent,
 		UrgentReasons: d.UrgentReasons, Status: d.Status, CreatedAt: d.CreatedAt,
-		AssignedTo: d.AssignedTo, FirstReadAt: d.FirstReadAt, ReporterMessageAt: d.ReporterMessageAt,
+		AssignedTo: d.AssignedTo, FirstReadAt: d.FirstReadAt, ReporterMessageAt: d.ReporterMessageAt, MeetingAt: d.MeetingAt,
 	}
+}
+
+// addAlertStates fills in the alert state of each urgent case of a page:
+// one lookup by _id each, so a page costs O(page) whatever the queue's size.
+func (s *Store) addAlertStates(ctx context.Context, cases []CaseSummary) error {
+	var ids []string
+	for _, c := range cases {
+		if c.Urgent && c.AlertState == "" {
+			ids = append(ids, c.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	states, err := s.alertStates(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range cases {
+		if st, ok := states[cases[i].ID]; ok {
+			cases[i].AlertState = st
+		}
+	}
+	return nil
 }

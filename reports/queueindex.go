@@ -48,6 +48,7 @@ type queueEntry struct {
 	AssignedTo        string     `bson:"assignedTo,omitempty"`
 	FirstReadAt       *time.Time `bson:"firstReadAt,omitempty"`
 	ReporterMessageAt *time.Time `bson:"reporterMessageAt,omitempty"`
+	MeetingAt         *time.Time `bson:"meetingAt,omitempty"`
 	// FloodGroup and FloodKind mark a report that arrived in a flood of
 	// urgent reports (paged as one digest with the rest of its group).
 	FloodGroup string    `bson:"floodGroup,omitempty"`
@@ -57,7 +58,7 @@ type queueEntry struct {
 func entryOf(d *caseDoc) queueEntry {
 	return queueEntry{ID: d.ID, ForceID: d.ForceID, Reference: d.Reference, Category: d.Category, Urgent: d.Urgent,
 		UrgentReasons: d.UrgentReasons, Status: d.Status, CreatedAt: d.CreatedAt.UTC().Truncate(time.Millisecond),
-		AssignedTo: d.AssignedTo, FirstReadAt: d.FirstReadAt, ReporterMessageAt: d.ReporterMessageAt,
+		AssignedTo: d.AssignedTo, FirstReadAt: d.FirstReadAt, ReporterMessageAt: d.ReporterMessageAt, MeetingAt: d.MeetingAt,
 		FloodGroup: d.FloodGroup, FloodKind: d.FloodKind}
 }
 
@@ -83,10 +84,12 @@ func (s *Store) dropIndexEntry(ctx context.Context, _ string, caseID string) err
 	if _, err := s.coll(collQueue).DeleteOne(ctx, bson.D{{Key: "_id", Value: caseID}}); err != nil {
 		return dbErr("delete queue entry", err)
 	}
-	return nil
+	return s.markUnacked(ctx, caseID, false, time.Time{})
 }
 
-// queueFromIndex answers a queue page for open cases from the index.
+// queueFromIndex answers a queue page for open cases from the index: the
+// force's entries (a scan on the embedded store, bounded by the open work),
+// the force's unacknowledged markers, then the alert states of the page.
 func (s *Store) queueFromIndex(ctx context.Context, forceID string, f QueueFilter) (QueuePage, error) {
 	cur, err := s.coll(collQueue).Find(ctx, bson.D{{Key: "forceId", Value: forceID}})
 	if err != nil {
@@ -96,43 +99,52 @@ func (s *Store) queueFromIndex(ctx context.Context, forceID string, f QueueFilte
 	if err := cur.All(ctx, &entries); err != nil {
 		return QueuePage{}, dbErr("queue", err)
 	}
-	var c *cursor
-	if f.Cursor != "" {
-		cur, _ := decodeCursor(f.Cursor)
-		c = &cur
+	unacked, err := s.unackedCases(ctx, forceID)
+	if err != nil {
+		return QueuePage{}, err
 	}
-	all := make([]CaseSummary, 0, len(entries))
-	for _, e := range entries {
-		id := e.ID
+	var after *queueKey
+	if f.Cursor != "" {
+		c, _ := decodeCursor(f.Cursor)
+		k := c.key()
+		after = &k
+	}
+	type keyed struct {
+		key queueKey
+		sum CaseSummary
+	}
+	all := make([]keyed, 0, len(entries))
+	for i := range entries {
+		e := &entries[i]
 		if e.Status == StatusClosed || (f.Status != "" && e.Status != f.Status) || (f.Category != "" && e.Category != f.Category) {
 			continue
 		}
-		if c != nil && !sortsAfter(e.Urgent, e.CreatedAt, id, *c) {
+		k := keyOf(e, unacked[e.ID])
+		if after != nil && compareKeys(k, *after) <= 0 {
 			continue
 		}
-		all = append(all, CaseSummary{ID: id, Reference: e.Reference, Category: e.Category, Urgent: e.Urgent,
-			UrgentReasons: e.UrgentReasons, Status: e.Status, CreatedAt: e.CreatedAt, AssignedTo: e.AssignedTo,
-			FirstReadAt: e.FirstReadAt, ReporterMessageAt: e.ReporterMessageAt})
+		all = append(all, keyed{k, entrySummary(e, unacked[e.ID])})
 	}
-	slices.SortFunc(all, func(a, b CaseSummary) int {
-		switch {
-		case a.Urgent != b.Urgent:
-			if a.Urgent {
-				return -1
-			}
-			return 1
-		case !a.CreatedAt.Equal(b.CreatedAt):
-			return a.CreatedAt.Compare(b.CreatedAt)
+	slices.SortFunc(all, func(a, b keyed) int { return compareKeys(a.key, b.key) })
+	page := QueuePage{Cases: make([]CaseSummary, 0, min(len(all), f.Limit))}
+	for i, k := range all {
+		if i == f.Limit {
+			page.NextCursor = encodeCursor(openCursor(all[i-1].key))
+			break
 		}
-		return compareStrings(a.ID, b.ID)
-	})
-	page := QueuePage{Cases: all}
-	if len(all) > f.Limit {
-		page.Cases = all[:f.Limit]
-		last := page.Cases[f.Limit-1]
-		page.NextCursor = encodeCursor(cursor{Urgent: last.Urgent, CreatedAt: last.CreatedAt, ID: last.ID})
+		page.Cases = append(page.Cases, k.sum)
 	}
-	return page, nil
+	return page, s.addAlertStates(ctx, page.Cases)
+}
+
+func entrySummary(e *queueEntry, unacked bool) CaseSummary {
+	out := CaseSummary{ID: e.ID, Reference: e.Reference, Category: e.Category, Urgent: e.Urgent,
+		UrgentReasons: e.UrgentReasons, Status: e.Status, CreatedAt: e.CreatedAt, AssignedTo: e.AssignedTo,
+		FirstReadAt: e.FirstReadAt, ReporterMessageAt: e.ReporterMessageAt, MeetingAt: e.MeetingAt}
+	if unacked {
+		out.AlertState = AlertUnacknowledged
+	}
+	return out
 }
 
 func compareStrings(a, b string) int {
@@ -143,18 +155,6 @@ func compareStrings(a, b string) int {
 		return 1
 	}
 	return 0
-}
-
-// sortsAfter reports whether a case sorts after cursor c in (urgent desc,
-// createdAt asc, id asc) order.
-func sortsAfter(urgent bool, createdAt time.Time, id string, c cursor) bool {
-	if urgent != c.Urgent {
-		return c.Urgent // urgent cases come first
-	}
-	if !createdAt.Equal(c.CreatedAt) {
-		return createdAt.After(c.CreatedAt)
-	}
-	return id > c.ID
 }
 
 // repairQueue makes the index match the cases after a crash between two

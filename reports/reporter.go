@@ -35,7 +35,8 @@ func (s *Store) reporterCase(ctx context.Context) (*caseDoc, error) {
 }
 
 // loadCase reads a case by _id alone (the only filter the embedded store
-// answers from its index). Callers apply scope checks themselves.
+// answers from its index) and brings it up to its newest version (see
+// caseevents.go). Callers apply scope checks themselves.
 func (s *Store) loadCase(ctx context.Context, id string) (*caseDoc, error) {
 	var d caseDoc
 	err := s.coll(collCases).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
@@ -45,7 +46,7 @@ func (s *Store) loadCase(ctx context.Context, id string) (*caseDoc, error) {
 	if err != nil {
 		return nil, dbErr("load case", err)
 	}
-	return &d, nil
+	return s.catchUp(ctx, &d)
 }
 
 // ReporterCase returns the case of the reporter session in ctx.
@@ -54,7 +55,7 @@ func (s *Store) ReporterCase(ctx context.Context) (ReporterView, error) {
 	if err != nil {
 		return ReporterView{}, err
 	}
-	t, err := s.loadThread(ctx, d.ID)
+	t, err := s.loadThread(ctx, d)
 	if err != nil {
 		return ReporterView{}, err
 	}
@@ -83,38 +84,20 @@ func (s *Store) AddReporterMessage(ctx context.Context, body string) (Message, e
 	if !ok {
 		return Message{}, fmt.Errorf("reports: no reporter session: %w", errkind.Unauthorized)
 	}
-	unlock := s.lock(id)
-	defer unlock()
-	d, err := s.loadCase(ctx, id)
+	e, err := s.newEntry(id, AuthorReporter, "", body, messageField)
 	if err != nil {
 		return Message{}, err
 	}
-	if d.Status == StatusClosed {
-		return Message{}, &conflict{"This case is closed. If something else has happened, please make a new report."}
-	}
-	e, err := s.newEntry(d.ID, AuthorReporter, "", body, messageField)
+	_, _, err = s.update(ctx, id, caseUpdate{action: "case.reporter_message", list: listMessages, entry: &e,
+		apply: func(next *caseDoc) (bool, error) {
+			if next.Status == StatusClosed {
+				return false, &conflict{"This case is closed. If something else has happened, please make a new report."}
+			}
+			next.ReporterMessageAt = &e.At
+			return true, nil
+		}})
 	if err != nil {
-		return Message{}, err
-	}
-	if err := s.appendEntry(ctx, d.ID, "messages", e, MaxMessagesPerCase); err != nil {
-		return Message{}, err
-	}
-	if err := s.touch(ctx, d.ID, bson.D{{Key: "reporterMessageAt", Value: e.At}}); err != nil {
-		return Message{}, err
-	}
-	d.ReporterMessageAt = &e.At
-	if err := s.syncIndex(ctx, d); err != nil {
 		return Message{}, err
 	}
 	return Message{ID: e.ID, From: AuthorReporter, At: e.At, Body: body}, nil
-}
-
-// touch sets fields and updatedAt on a case, filtered by _id alone.
-func (s *Store) touch(ctx context.Context, id string, set bson.D) error {
-	set = append(set, bson.E{Key: "updatedAt", Value: s.now().UTC()})
-	_, err := s.coll(collCases).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}})
-	if err != nil {
-		return dbErr("update case", err)
-	}
-	return nil
 }

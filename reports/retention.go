@@ -67,7 +67,7 @@ func (s *Store) sweepCases(ctx context.Context, now time.Time) (int, error) {
 	cutoff := now.Add(-s.cfg.ClosedCaseRetention)
 	cur, err := s.coll(collCases).Find(ctx,
 		bson.D{{Key: "status", Value: StatusClosed}, {Key: "closedAt", Value: bson.D{{Key: "$lt", Value: cutoff}}}},
-		options.Find().SetProjection(bson.D{{Key: "reference", Value: 1}, {Key: "closedAt", Value: 1}, {Key: "forceId", Value: 1}}).SetLimit(sweepBatch))
+		options.Find().SetProjection(bson.D{{Key: "reference", Value: 1}, {Key: "closedAt", Value: 1}, {Key: "forceId", Value: 1}, {Key: "version", Value: 1}}).SetLimit(sweepBatch))
 	if err != nil {
 		return 0, dbErr("find expired cases", err)
 	}
@@ -83,7 +83,8 @@ func (s *Store) sweepCases(ctx context.Context, now time.Time) (int, error) {
 			return 0, err
 		}
 		// The reference goes first so the receipt stops working at once; the
-		// case document goes last, so a half-done deletion is found again.
+		// case document goes before its events, so a half-done deletion is
+		// found again and no version of a stored case can be claimed twice.
 		if err := s.dropIndexEntry(ctx, d.ForceID, d.ID); err != nil {
 			return 0, err
 		}
@@ -91,6 +92,9 @@ func (s *Store) sweepCases(ctx context.Context, now time.Time) (int, error) {
 			if _, err := s.coll(step.coll).DeleteOne(ctx, bson.D{{Key: "_id", Value: step.id}}); err != nil {
 				return 0, dbErr("delete expired case", err)
 			}
+		}
+		if err := s.deleteEvents(ctx, d.ID, d.Version); err != nil {
+			return 0, err
 		}
 	}
 	if len(docs) > 0 {

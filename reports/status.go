@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-
 	"speaksafe/errkind"
 )
 
@@ -39,100 +37,88 @@ func (c *StatusChange) Validate() error {
 // (new → acknowledged → in_progress → closed, steps may be skipped); asking
 // for the status a case already has (other than closed) changes nothing and
 // succeeds, so that a retried acknowledgement is harmless. Leaving "new"
-// acknowledges the case and stops the escalation of its alert.
+// acknowledges the case and stops the escalation of its alert. The move is
+// decided against the newest version of the case and claimed as the next
+// one, so of officers racing on several instances one closes the case and
+// the others are told it is closed.
 func (s *Store) SetStatus(ctx context.Context, id string, c StatusChange) (CaseDetail, error) {
 	c.Outcome = strings.TrimSpace(c.Outcome)
 	if err := c.Validate(); err != nil {
 		return CaseDetail{}, err
 	}
-	unlock := s.lock(id)
-	defer unlock()
-	caller, d, err := s.caseFor(ctx, id)
+	caller, err := handlerFrom(ctx)
 	if err != nil {
 		return CaseDetail{}, err
 	}
-	from := d.Status
-	if c.Status.rank() < from.rank() || (c.Status == from && from == StatusClosed) {
-		return CaseDetail{}, &conflict{fmt.Sprintf("The case is %s and cannot become %s: cases only move forward.", from, c.Status)}
-	}
-	now := s.now().UTC().Truncate(time.Millisecond)
-	if c.Status != from {
-		set, err := s.transition(d, c, caller.UserID, now)
-		if err != nil {
-			return CaseDetail{}, err
-		}
-		detail := map[string]string{"from": string(from), "to": string(c.Status)}
-		if c.Disposition != "" {
-			detail["disposition"] = string(c.Disposition)
-		}
-		if err := s.audit(ctx, caller.UserID, "case.status_changed", d.ID, detail); err != nil {
-			return CaseDetail{}, err
-		}
-		if err := s.touch(ctx, d.ID, set); err != nil {
+	var outcome string
+	if c.Outcome != "" {
+		if outcome, err = s.keys.SealString(id, fieldOutcome, c.Outcome); err != nil {
 			return CaseDetail{}, err
 		}
 	}
-	if d, err = s.loadCase(ctx, id); err != nil {
+	cur, d, err := s.update(ctx, id, caseUpdate{action: "case.status_changed", actor: caller.UserID, scope: inForce(caller),
+		apply: func(next *caseDoc) (bool, error) { return moveForward(next, c, caller.UserID, outcome) },
+		audit: func(cur, next *caseDoc) error {
+			detail := map[string]string{"from": string(cur.Status), "to": string(next.Status)}
+			if c.Disposition != "" {
+				detail["disposition"] = string(c.Disposition)
+			}
+			return s.audit(ctx, caller.UserID, "case.status_changed", cur.ID, detail)
+		}})
+	if err != nil {
 		return CaseDetail{}, err
 	}
-	if err := s.syncIndex(ctx, d); err != nil {
-		return CaseDetail{}, err
-	}
-	if d.Urgent && from.rank() <= StatusAcknowledged.rank() {
+	if d.Urgent && cur.Status.rank() <= StatusAcknowledged.rank() {
 		alerter, err := s.alerts()
 		if err != nil {
 			return CaseDetail{}, err
 		}
-		if err := alerter.Acknowledged(ctx, d.ID, caller.UserID, now); err != nil {
+		if err := alerter.Acknowledged(ctx, d.ID, caller.UserID, s.now().UTC().Truncate(time.Millisecond)); err != nil {
 			return CaseDetail{}, fmt.Errorf("reports: acknowledge alert of case %s: %w", d.ID, err)
 		}
 	}
 	return s.detail(ctx, d)
 }
 
-// transition returns the fields to set for moving d as c asks.
-func (s *Store) transition(d *caseDoc, c StatusChange, userID string, now time.Time) (bson.D, error) {
-	set := bson.D{{Key: "status", Value: c.Status}}
-	if d.AcknowledgedAt == nil {
-		set = append(set, bson.E{Key: "acknowledgedAt", Value: now}, bson.E{Key: "acknowledgedBy", Value: userID})
+// moveForward sets next to the status c asks, by userID at next.UpdatedAt,
+// with the sealed outcome when closing; false when next has it already, a
+// Conflict when it would move back or close a closed case again.
+func moveForward(next *caseDoc, c StatusChange, userID, outcome string) (bool, error) {
+	from := next.Status
+	if c.Status.rank() < from.rank() || (c.Status == from && from == StatusClosed) {
+		return false, &conflict{fmt.Sprintf("The case is %s and cannot become %s: cases only move forward.", from, c.Status)}
+	}
+	if c.Status == from {
+		return false, nil
+	}
+	now := next.UpdatedAt
+	next.Status = c.Status
+	if next.AcknowledgedAt == nil {
+		next.AcknowledgedAt, next.AcknowledgedBy = &now, userID
 	}
 	if c.Status == StatusClosed {
-		set = append(set, bson.E{Key: "closedAt", Value: now}, bson.E{Key: "closedBy", Value: userID},
-			bson.E{Key: "disposition", Value: c.Disposition})
-		if c.Outcome != "" {
-			sealed, err := s.keys.SealString(d.ID, fieldOutcome, c.Outcome)
-			if err != nil {
-				return nil, err
-			}
-			set = append(set, bson.E{Key: "outcome", Value: sealed})
-		}
+		next.ClosedAt, next.ClosedBy, next.Disposition, next.Outcome = &now, userID, string(c.Disposition), outcome
 	}
-	return set, nil
+	return true, nil
 }
 
 // MarkAcknowledged moves case caseID from new to acknowledged by userID,
 // for an officer who acknowledged its alert; a case past new is left alone.
-// Notifications calls it; the alert side is already acknowledged.
+// Notifications calls it; the alert side is already acknowledged. Like
+// every change of a case it claims the case's next version.
 func (s *Store) MarkAcknowledged(ctx context.Context, caseID, userID string, at time.Time) error {
-	unlock := s.lock(caseID)
-	defer unlock()
-	d, err := s.loadCase(ctx, caseID)
-	if err != nil {
-		return err
-	}
-	if d.Status != StatusNew {
-		return nil
-	}
 	at = at.UTC().Truncate(time.Millisecond)
-	if err := s.audit(ctx, userID, "case.status_changed", d.ID, map[string]string{"from": string(StatusNew), "to": string(StatusAcknowledged), "via": "alert"}); err != nil {
-		return err
-	}
-	err = s.touch(ctx, d.ID, bson.D{
-		{Key: "status", Value: StatusAcknowledged}, {Key: "acknowledgedAt", Value: at}, {Key: "acknowledgedBy", Value: userID},
-	})
-	if err != nil {
-		return err
-	}
-	d.Status, d.AcknowledgedAt, d.AcknowledgedBy = StatusAcknowledged, &at, userID
-	return s.syncIndex(ctx, d)
+	_, _, err := s.update(ctx, caseID, caseUpdate{action: "case.status_changed", actor: userID,
+		apply: func(next *caseDoc) (bool, error) {
+			if next.Status != StatusNew {
+				return false, nil
+			}
+			next.Status, next.AcknowledgedAt, next.AcknowledgedBy = StatusAcknowledged, &at, userID
+			return true, nil
+		},
+		audit: func(cur, _ *caseDoc) error {
+			return s.audit(ctx, userID, "case.status_changed", cur.ID,
+				map[string]string{"from": string(StatusNew), "to": string(StatusAcknowledged), "via": "alert"})
+		}})
+	return err
 }

@@ -114,7 +114,10 @@ type Config struct {
 	Audit    Auditor
 	Limiter  Limiter
 	Handlers Handlers
-	Logger   *slog.Logger
+	// Hours says when each force reads routine reports; optional (the
+	// guidance then says so in general words).
+	Hours  Hours
+	Logger *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// ClosedCaseRetention is how long a closed case is kept (default 90 days).
@@ -226,6 +229,7 @@ func Indexes() []database.Index {
 	return []database.Index{
 		{Collection: collCases, Name: "queue", Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "urgent", Value: -1}, {Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}},
 		{Collection: collQueue, Name: "force", Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "urgent", Value: -1}, {Key: "createdAt", Value: 1}}},
+		{Collection: collUnacked, Name: "force", Keys: bson.D{{Key: "forceId", Value: 1}}},
 		{Collection: collCases, Name: "retention", Keys: bson.D{{Key: "status", Value: 1}, {Key: "closedAt", Value: 1}}},
 		{Collection: collSessions, Name: "expiry", Keys: bson.D{{Key: "expiresAt", Value: 1}}},
 		{Collection: collIdempotency, Name: "expiry", Keys: bson.D{{Key: "expiresAt", Value: 1}}},

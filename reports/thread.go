@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,12 +49,21 @@ type Note struct {
 }
 
 // threadDoc holds a case's messages and notes, apart from the case so that
-// the queue scans small documents. _id is the case id.
+// the queue scans small documents. _id is the case id. It is a copy: each
+// entry is first recorded in the event of the case version that added it,
+// and Version is the newest such version the document holds.
 type threadDoc struct {
 	ID       string     `bson:"_id"`
+	Version  int64      `bson:"version,omitempty"`
 	Messages []entryDoc `bson:"messages,omitempty"`
 	Notes    []entryDoc `bson:"notes,omitempty"`
 }
+
+// The lists of a thread.
+const (
+	listMessages = "messages"
+	listNotes    = "notes"
+)
 
 type entryDoc struct {
 	ID   string    `bson:"id"`
@@ -68,16 +78,56 @@ type entryDoc struct {
 func messageField(id string) string { return "message:" + id }
 func noteField(id string) string    { return "note:" + id }
 
-func (s *Store) loadThread(ctx context.Context, caseID string) (*threadDoc, error) {
-	var t threadDoc
-	err := s.coll(collThreads).FindOne(ctx, bson.D{{Key: "_id", Value: caseID}}).Decode(&t)
-	if database.IsNotFound(err) {
-		return &threadDoc{ID: caseID}, nil
-	}
-	if err != nil {
+// loadThread returns the thread of case d as of d.ThreadVersion. When the
+// thread document is behind (its writer crashed, or an older version's
+// write landed last) the missing entries are read from their events, whose
+// PrevThread links lead from the newest back to the document's version,
+// and the document is written again.
+func (s *Store) loadThread(ctx context.Context, d *caseDoc) (*threadDoc, error) {
+	t := &threadDoc{ID: d.ID}
+	err := s.coll(collThreads).FindOne(ctx, bson.D{{Key: "_id", Value: d.ID}}).Decode(t)
+	if err != nil && !database.IsNotFound(err) {
 		return nil, dbErr("load thread", err)
 	}
-	return &t, nil
+	if t.Version >= d.ThreadVersion {
+		return t, nil
+	}
+	var missing []*caseEvent
+	for v := d.ThreadVersion; v > t.Version; {
+		ev, err := s.event(ctx, d.ID, v)
+		if err != nil {
+			return nil, err
+		}
+		if ev == nil || ev.Entry == nil {
+			return nil, fmt.Errorf("reports: case %s: thread event %d is missing", d.ID, v)
+		}
+		missing = append(missing, ev)
+		v = ev.PrevThread
+	}
+	for _, ev := range slices.Backward(missing) {
+		if ev.List == listNotes {
+			t.Notes = append(t.Notes, *ev.Entry)
+		} else {
+			t.Messages = append(t.Messages, *ev.Entry)
+		}
+	}
+	t.Version = d.ThreadVersion
+	return t, s.writeThread(ctx, t)
+}
+
+// writeThread replaces the thread document whole; newer or older, a racing
+// write of the same case is repaired by the next loadThread.
+func (s *Store) writeThread(ctx context.Context, t *threadDoc) error {
+	filter := bson.D{{Key: "_id", Value: t.ID}}
+	_, err := s.coll(collThreads).ReplaceOne(ctx, filter, t, options.Replace().SetUpsert(true))
+	if database.IsDuplicateKey(err) {
+		// A concurrent writer created it first: replace theirs.
+		_, err = s.coll(collThreads).ReplaceOne(ctx, filter, t)
+	}
+	if err != nil {
+		return dbErr("write thread", err)
+	}
+	return nil
 }
 
 func checkBody(field, body string, max int) (string, error) {
@@ -85,35 +135,6 @@ func checkBody(field, body string, max int) (string, error) {
 	v := &errkind.ValidationError{}
 	checkText(v, field, body, max, true)
 	return body, v.Err()
-}
-
-// appendEntry seals body and pushes it onto list ("messages" or "notes") of
-// the case's thread. The caller holds the case lock: the count check and the
-// push are then one step within this process, and $push itself is atomic on
-// MongoDB.
-func (s *Store) appendEntry(ctx context.Context, caseID, list string, e entryDoc, max int) error {
-	t, err := s.loadThread(ctx, caseID)
-	if err != nil {
-		return err
-	}
-	n := len(t.Messages)
-	if list == "notes" {
-		n = len(t.Notes)
-	}
-	if n >= max {
-		return fmt.Errorf("reports: case %s has %d %s, the most it may hold: %w", caseID, n, list, errkind.Conflict)
-	}
-	filter := bson.D{{Key: "_id", Value: caseID}}
-	push := bson.D{{Key: "$push", Value: bson.D{{Key: list, Value: e}}}}
-	_, err = s.coll(collThreads).UpdateOne(ctx, filter, push, options.UpdateOne().SetUpsert(true))
-	if database.IsDuplicateKey(err) {
-		// The thread was created by a concurrent first message: push again.
-		_, err = s.coll(collThreads).UpdateOne(ctx, filter, push)
-	}
-	if err != nil {
-		return dbErr("append to thread", err)
-	}
-	return nil
 }
 
 func (s *Store) newEntry(caseID string, from Author, by, body string, field func(string) string) (entryDoc, error) {

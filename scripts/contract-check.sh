@@ -41,7 +41,7 @@ go build -o "$work/speaksafe" .
 echo "== starting SpeakSafe (embedded store) on 127.0.0.1:$SERVER_PORT"
 LISTEN_ADDR="127.0.0.1:$SERVER_PORT" DATA_DIR="$work/data" \
 	BOOTSTRAP_ADMIN_EMAIL="$ADMIN_EMAIL" BOOTSTRAP_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
-	TRUSTED_PROXIES=127.0.0.1 LOG_LEVEL=warn \
+	TRUSTED_PROXIES=127.0.0.1 LOG_LEVEL=warn WEBHOOK_ALLOWED_HOSTS=127.0.0.1:9 \
 	"$work/speaksafe" >"$work/server.log" 2>&1 &
 pids+=($!)
 

@@ -144,6 +144,7 @@ func TestSecurity25StartupRefusesWeakSecrets(t *testing.T) {
 	for name, mutate := range map[string]func(*harness.Secrets){
 		"RATE_LIMIT_SECRET": func(s *harness.Secrets) { s.RateLimit = "short" },
 		"WEBHOOK_SECRET":    func(s *harness.Secrets) { s.Webhook = "short" },
+		"AUDIT_KEYS":        func(s *harness.Secrets) { s.AuditKeys = "k1:short" },
 	} {
 		c := cfg
 		mutate(&c.Secrets)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"speaksafe/audit"
+	"speaksafe/notifications"
 	"speaksafe/reports"
 )
 
@@ -19,9 +21,17 @@ type Config struct {
 	MongoURI      string
 	MongoDatabase string
 	DataDir       string
-	// Embedded is the development mode: no MONGODB_URI, so an in-process
-	// MongoDB-wire server holds the data and missing keys are generated.
+	// Embedded means no MONGODB_URI: an in-process MongoDB-wire server
+	// (FerretDB on SQLite) keeps the data in DATA_DIR. It is a deployment
+	// choice (one node), not a mode: see Mode.
 	Embedded bool
+	// Mode is development or production; see decideMode for the rules.
+	Mode Mode
+	// Explicit reports whether SPEAKSAFE_MODE chose Mode.
+	Explicit bool
+	// Loopback reports whether LISTEN_ADDR is reachable from this machine
+	// only.
+	Loopback bool
 
 	FirebaseProjectID string
 	GoogleCredentials string
@@ -35,6 +45,12 @@ type Config struct {
 	RateLimitSecret string
 	// WebhookSecret signs control-room webhooks.
 	WebhookSecret string
+	// AuditKeys is "kid:base64url(32 bytes)[,kid:…]", the HMAC keys of the
+	// audit chain; the first signs.
+	AuditKeys string
+	// WebhookAllowedHosts (host or host:port) may receive webhooks even at
+	// loopback or private addresses: test receivers, on-premises control rooms.
+	WebhookAllowedHosts []string
 
 	TrustedProxies []string
 	CORSOrigins    []string
@@ -127,6 +143,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DataKeys:               secret("DATA_KEYS"),
 		RateLimitSecret:        secret("RATE_LIMIT_SECRET"),
 		WebhookSecret:          secret("WEBHOOK_SECRET"),
+		AuditKeys:              secret("AUDIT_KEYS"),
+		WebhookAllowedHosts:    list(env("WEBHOOK_ALLOWED_HOSTS", "")),
 		TrustedProxies:         list(env("TRUSTED_PROXIES", "")),
 		CORSOrigins:            list(env("CORS_ORIGINS", "")),
 		PublicBaseURL:          env("PUBLIC_BASE_URL", ""),
@@ -151,8 +169,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		},
 	}
 	c.Embedded = c.MongoURI == ""
-	defaultMFA := "admin,supervisor,officer"
-	if c.Embedded {
+	c.Loopback = isLoopback(c.ListenAddr)
+	mode, err := decideMode(env("SPEAKSAFE_MODE", ""), c.Loopback, c.Embedded)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	c.Mode, c.Explicit = mode, env("SPEAKSAFE_MODE", "") != ""
+	defaultMFA := strings.Join(productionMFARoles, ",")
+	if c.Mode == ModeDevelopment {
 		defaultMFA = ""
 	}
 	c.MFARequiredRoles = list(env("MFA_REQUIRED_ROLES", defaultMFA))
@@ -160,11 +184,15 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 }
 
 // Validate checks the configuration as a whole and names every variable that
-// is wrong. Outside the embedded development mode every secret must be set
-// and strong; keys are parsed by their owners at start-up, which names the
-// variable on failure too.
+// is wrong. Every secret must be set and strong (development mode fills
+// missing ones from DATA_DIR first); production mode also requires MFA for
+// staff roles and a push configuration. Keys are parsed by their owners at
+// start-up, which names the variable on failure too.
 func (c Config) Validate() error {
 	var errs []error
+	if c.Mode == ModeProduction {
+		errs = append(errs, c.productionErrors()...)
+	}
 	if _, _, err := net.SplitHostPort(c.ListenAddr); err != nil {
 		errs = append(errs, fmt.Errorf("LISTEN_ADDR: %w", err))
 	}
@@ -174,6 +202,7 @@ func (c Config) Validate() error {
 	for name, v := range map[string]string{
 		"JWT_SIGNING_KEY": c.JWTSigningKeys, "DATA_KEYS": c.DataKeys,
 		"RATE_LIMIT_SECRET": c.RateLimitSecret, "WEBHOOK_SECRET": c.WebhookSecret,
+		"AUDIT_KEYS": c.AuditKeys,
 	} {
 		if v == "" {
 			errs = append(errs, fmt.Errorf("%s: missing (set it or %s_FILE)", name, name))
@@ -182,6 +211,11 @@ func (c Config) Validate() error {
 	for name, v := range map[string]string{"RATE_LIMIT_SECRET": c.RateLimitSecret, "WEBHOOK_SECRET": c.WebhookSecret} {
 		if v != "" && len(v) < 32 {
 			errs = append(errs, fmt.Errorf("%s: too weak, use at least 32 random characters", name))
+		}
+	}
+	if c.AuditKeys != "" {
+		if _, err := audit.ParseKeys(c.AuditKeys); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if c.BootstrapAdminEmail != "" && len(c.BootstrapAdminPassword) < 12 {
@@ -207,6 +241,9 @@ func (c Config) Validate() error {
 	}
 	if c.ClosedCaseRetention < 24*time.Hour {
 		errs = append(errs, errors.New("CLOSED_CASE_RETENTION: at least 24h"))
+	}
+	if _, err := notifications.ParseAllowedHosts(c.WebhookAllowedHosts); err != nil {
+		errs = append(errs, fmt.Errorf("WEBHOOK_ALLOWED_HOSTS: %w", err))
 	}
 	for _, p := range c.TrustedProxies {
 		if net.ParseIP(p) == nil {

@@ -29,7 +29,7 @@ func TestProductionRefusesMissingOrWeakSecrets(t *testing.T) {
 	if err == nil {
 		t.Fatal("weak production config accepted")
 	}
-	for _, name := range []string{"JWT_SIGNING_KEY", "DATA_KEYS", "RATE_LIMIT_SECRET", "WEBHOOK_SECRET", "BOOTSTRAP_ADMIN_PASSWORD"} {
+	for _, name := range []string{"JWT_SIGNING_KEY", "DATA_KEYS", "RATE_LIMIT_SECRET", "WEBHOOK_SECRET", "AUDIT_KEYS", "BOOTSTRAP_ADMIN_PASSWORD"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s: %v", name, err)
 		}
@@ -73,7 +73,7 @@ func TestDevelopmentKeysAreGeneratedOnceAndReused(t *testing.T) {
 	if err != nil || generated {
 		t.Fatalf("second start: generated=%v err=%v", generated, err)
 	}
-	if first.JWTSigningKeys != second.JWTSigningKeys || first.DataKeys != second.DataKeys {
+	if first.JWTSigningKeys != second.JWTSigningKeys || first.DataKeys != second.DataKeys || first.AuditKeys != second.AuditKeys {
 		t.Error("development keys changed across restarts")
 	}
 	info, err := os.Stat(filepath.Join(dir, "dev-secrets.json"))
@@ -95,5 +95,51 @@ func TestBadValuesAreNamed(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s: %v", name, err)
 		}
+	}
+}
+
+func TestSecurity21AuditKeysAreRequiredAndChecked(t *testing.T) {
+	t.Parallel()
+	for value, want := range map[string]string{
+		"":                              "AUDIT_KEYS: missing",
+		"k1:c2hvcnQ":                    "AUDIT_KEYS key \"k1\": decodes to 5 bytes",
+		"nokid":                         "AUDIT_KEYS entry 1",
+		"k1:" + strings.Repeat("A", 43): "",
+	} {
+		cfg, err := LoadConfig(envOf(map[string]string{"MONGODB_URI": "mongodb://db.example/", "AUDIT_KEYS": value}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = cfg.Validate()
+		got := err != nil && strings.Contains(err.Error(), "AUDIT_KEYS")
+		if want == "" && got || want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
+			t.Errorf("AUDIT_KEYS=%q: got %v, want %q", value, err, want)
+		}
+	}
+}
+
+// A development data directory from before AUDIT_KEYS existed gains an
+// audit key on the next start, and keeps it.
+func TestDevelopmentSecretsGainAnAuditKey(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	old := `{"jwtSigningKey":"dev1:` + strings.Repeat("A", 43) + `","dataKeys":"dev1:` + strings.Repeat("B", 43) +
+		`","rateLimitSecret":"` + strings.Repeat("c", 43) + `","webhookSecret":"` + strings.Repeat("d", 43) + `"}`
+	if err := os.WriteFile(filepath.Join(dir, "dev-secrets.json"), []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for range 2 {
+		cfg, _ := LoadConfig(envOf(map[string]string{"DATA_DIR": dir}))
+		if _, err := fillDevSecrets(&cfg); err != nil {
+			t.Fatal(err)
+		}
+		if err := cfg.Validate(); err != nil {
+			t.Fatalf("development config invalid: %v", err)
+		}
+		keys = append(keys, cfg.AuditKeys)
+	}
+	if keys[0] == "" || keys[0] != keys[1] {
+		t.Errorf("audit keys across restarts: %q", keys)
 	}
 }

@@ -18,6 +18,8 @@ type devSecrets struct {
 	DataKeys        string `json:"dataKeys"`
 	RateLimitSecret string `json:"rateLimitSecret"`
 	WebhookSecret   string `json:"webhookSecret"`
+	// AuditKeys was added later: a file without it gains one on next start.
+	AuditKeys string `json:"auditKeys,omitempty"`
 }
 
 // fillDevSecrets loads DATA_DIR/dev-secrets.json, generating it when absent,
@@ -38,17 +40,23 @@ func fillDevSecrets(c *Config) (generated bool, err error) {
 			DataKeys:        "dev1:" + randomB64(32),
 			RateLimitSecret: randomB64(32),
 			WebhookSecret:   randomB64(32),
+			AuditKeys:       "dev1:" + randomB64(32),
 		}
 		if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 			return false, fmt.Errorf("server: data dir: %w", err)
 		}
-		out, _ := json.MarshalIndent(s, "", "  ")
-		if err := os.WriteFile(path, out, 0o600); err != nil {
-			return false, fmt.Errorf("server: write %s: %w", path, err)
+		if err := writeDevSecrets(path, s); err != nil {
+			return false, err
 		}
 		generated = true
 	default:
 		return false, fmt.Errorf("server: read %s: %w", path, err)
+	}
+	if s.AuditKeys == "" {
+		s.AuditKeys = "dev1:" + randomB64(32)
+		if err := writeDevSecrets(path, s); err != nil {
+			return false, err
+		}
 	}
 	fill := func(dst *string, v string) {
 		if *dst == "" {
@@ -59,7 +67,16 @@ func fillDevSecrets(c *Config) (generated bool, err error) {
 	fill(&c.DataKeys, s.DataKeys)
 	fill(&c.RateLimitSecret, s.RateLimitSecret)
 	fill(&c.WebhookSecret, s.WebhookSecret)
+	fill(&c.AuditKeys, s.AuditKeys)
 	return generated, nil
+}
+
+func writeDevSecrets(path string, s devSecrets) error {
+	out, _ := json.MarshalIndent(s, "", "  ")
+	if err := os.WriteFile(path, out, 0o600); err != nil {
+		return fmt.Errorf("server: write %s: %w", path, err)
+	}
+	return nil
 }
 
 func randomB64(n int) string {

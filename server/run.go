@@ -31,16 +31,18 @@ func Run(ctx context.Context, spec []byte, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var lock *database.DirLock
 	if cfg.Embedded {
-		generated, err := fillDevSecrets(&cfg)
-		if err != nil {
+		// Held before anything is written to DATA_DIR (development keys
+		// included), so that a restore or command in progress is never
+		// disturbed.
+		if lock, err = database.LockDataDir(cfg.DataDir, "server"); err != nil {
 			return err
 		}
-		logger.Warn("development mode: no MONGODB_URI, using the embedded store and development keys",
-			"data_dir", cfg.DataDir, "keys_generated", generated)
+		defer lock.Release()
 	}
-	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("configuration: %w", err)
+	if err := PrepareConfig(&cfg, logger); err != nil {
+		return err
 	}
 
 	uri := cfg.MongoURI
@@ -54,6 +56,11 @@ func Run(ctx context.Context, spec []byte, stdout io.Writer) error {
 		}
 		defer e.Close()
 		uri = e.URI()
+		// Operator commands reach the running store through the lock file
+		// instead of opening the SQLite files a second time.
+		if err := lock.Publish(uri); err != nil {
+			return err
+		}
 	}
 	client, err := database.Connect(uri)
 	if err != nil {
@@ -67,6 +74,11 @@ func Run(ctx context.Context, spec []byte, stdout io.Writer) error {
 	app, err := New(ctx, cfg, client.Database(cfg.MongoDatabase), logger, spec, Options{})
 	if err != nil {
 		return err
+	}
+	if cfg.Mode == ModeDevelopment && !cfg.Loopback {
+		ticker := time.NewTicker(time.Minute)
+		defer ticker.Stop()
+		app.AddWorker("development mode warning", devOnNetworkWarner(logger, cfg.ListenAddr, ticker.C))
 	}
 	setupDone := make(chan struct{})
 	go func() {
@@ -100,6 +112,31 @@ func Run(ctx context.Context, spec []byte, stdout io.Writer) error {
 	}
 	logger.Info("stopped")
 	return errors.Join(errs...)
+}
+
+// PrepareConfig completes and validates cfg for its mode: development fills
+// missing secrets from DATA_DIR/dev-secrets.json (generated on first start)
+// and says so; production must bring everything itself. The error names
+// every variable that is wrong and why this is production mode.
+func PrepareConfig(cfg *Config, logger *slog.Logger) error {
+	if cfg.Mode == ModeDevelopment {
+		generated, err := fillDevSecrets(cfg)
+		if err != nil {
+			return err
+		}
+		logger.Warn("development mode: development keys, no MFA requirement, pages only logged unless push is configured",
+			"data_dir", cfg.DataDir, "embedded_store", cfg.Embedded, "keys_generated", generated)
+		if !cfg.Loopback {
+			warnDevOnNetwork(logger, cfg.ListenAddr)
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("configuration (%s): %w", cfg.modeReason(), err)
+	}
+	if cfg.Mode == ModeProduction {
+		logger.Info("production mode", "reason", cfg.modeReason(), "embedded_store", cfg.Embedded)
+	}
+	return nil
 }
 
 // setUpInBackground runs the idempotent set-up (indexes, seed data, the

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 
 	"speaksafe/accounts"
 	"speaksafe/audit"
@@ -21,6 +22,7 @@ type wiring struct {
 	DataKeys *fieldcrypt.Keys
 	// accounts section sets these.
 	Accounts *accounts.Store
+	Auth     *accounts.Auth
 	Audit    *audit.Log
 	Limiter  *ratelimit.Limiter
 	Limits   *handlers.Limits
@@ -30,6 +32,9 @@ type wiring struct {
 	Alerts *notifications.Dispatcher // reports: Alerter; call Alerts.UseCases(reportsStore)
 	// reports section sets these.
 	Reports *reports.Store
+
+	// AuditMonitor verifies and checkpoints the audit chain (wire_audit.go).
+	AuditMonitor *audit.Monitor
 }
 
 // wire builds every domain: stores, indexes, seed data, routes, workers.
@@ -58,12 +63,15 @@ func (a *App) wire(ctx context.Context) error {
 		return err
 	}
 	a.w.Limits = handlers.NewLimits(a.w.Limiter, handlers.NewClientAddrs(a.cfg.TrustedProxies))
-	a.w.Audit = audit.New(a.db, a.logger, a.clock)
+	if err := a.wireAudit(); err != nil {
+		return err
+	}
 	a.w.Accounts = accounts.NewStore(a.db, a.logger, a.clock)
 	a.w.Accounts.UseAuditor(a.w.Audit)
 	tokens := accounts.NewTokens(signing, a.clock)
 	auth := accounts.NewAuth(accounts.AuthDeps{Store: a.w.Accounts, Tokens: tokens, Hasher: hasher,
 		Limiter: a.w.Limiter, DataKeys: a.w.DataKeys, MFARoles: mfaRoles, Now: a.clock})
+	a.w.Auth = auth
 	a.Router.UseStaffAuthenticator(accounts.NewAuthenticator(tokens, a.w.Accounts))
 	a.AddSetup("accounts indexes", func(ctx context.Context) error {
 		return database.EnsureIndexes(ctx, a.db, append(accounts.Indexes(), ratelimit.Indexes()...))
@@ -91,10 +99,19 @@ func (a *App) wire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	webhookHosts, err := notifications.ParseAllowedHosts(a.cfg.WebhookAllowedHosts)
+	if err != nil {
+		return fmt.Errorf("WEBHOOK_ALLOWED_HOSTS: %w", err)
+	}
 	onCall := notifications.NewOnCall(a.db, a.w.Accounts, a.clock, a.cfg.EscalationMinDelay)
 	devices := notifications.NewDevices(a.db, a.w.Accounts, a.logger, a.clock)
+	onCall.UseAuditor(a.w.Audit, a.logger)
+	onCall.UseDevices(devices)
+	onCall.AllowWebhookHosts(webhookHosts)
+	devices.UseAuditor(a.w.Audit)
 	a.w.Alerts = notifications.NewDispatcher(notifications.Deps{DB: a.db, OnCall: onCall, Devices: devices,
-		Sender: sender, Audit: a.w.Audit, Metrics: notifications.NewMetrics(a.Metrics), Log: a.logger, Now: a.clock},
+		Sender: sender, Audit: a.w.Audit, Metrics: notifications.NewMetrics(a.Metrics), Log: a.logger, Now: a.clock,
+		Webhooks: notifications.NewWebhookClient(notifications.WebhookTimeout, webhookHosts)},
 		notifications.EngineConfig{MinDelay: a.cfg.EscalationMinDelay, WebhookSecret: a.cfg.WebhookSecret})
 	a.AddSetup("alerts indexes", func(ctx context.Context) error {
 		return database.EnsureIndexes(ctx, a.db, notifications.Indexes())

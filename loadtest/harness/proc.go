@@ -195,11 +195,13 @@ func StartStore(ctx context.Context, bin, addr, dir string) (*Proc, error) {
 // embedded development mode (which refuses to start without them).
 type Secrets struct {
 	JWT, DataKeys, RateLimit, Webhook string
+	AuditKeys                         string
 }
 
 // NewSecrets draws fresh random secrets.
 func NewSecrets() Secrets {
-	return Secrets{JWT: "k1:" + randomKey(), DataKeys: "k1:" + randomKey(), RateLimit: randomKey(), Webhook: randomKey()}
+	return Secrets{JWT: "k1:" + randomKey(), DataKeys: "k1:" + randomKey(), RateLimit: randomKey(), Webhook: randomKey(),
+		AuditKeys: "k1:" + randomKey()}
 }
 
 func randomKey() string {
@@ -240,7 +242,8 @@ func (c ServerConfig) Env() []string {
 		// embedded store in-process and makes development keys in DataDir.
 		env = append(env, "MONGODB_URI="+c.StoreURI,
 			"JWT_SIGNING_KEY="+c.Secrets.JWT, "DATA_KEYS="+c.Secrets.DataKeys,
-			"RATE_LIMIT_SECRET="+c.Secrets.RateLimit, "WEBHOOK_SECRET="+c.Secrets.Webhook)
+			"RATE_LIMIT_SECRET="+c.Secrets.RateLimit, "WEBHOOK_SECRET="+c.Secrets.Webhook,
+			"AUDIT_KEYS="+c.Secrets.AuditKeys)
 	}
 	if c.Database != "" {
 		env = append(env, "MONGODB_DATABASE="+c.Database)
@@ -252,7 +255,12 @@ func (c ServerConfig) Env() []string {
 		// The harness signs staff in with passwords only; MFA is proven by
 		// the accounts tests. school_staff is a role the harness never uses.
 		"MFA_REQUIRED_ROLES=school_staff",
+		// Passwords only and pages maybe only logged: a development run,
+		// said explicitly (MONGODB_URI alone would mean production).
+		"SPEAKSAFE_MODE=development",
 		"LOG_FORMAT=json",
+		// The fixture's control-room webhook is a closed local port.
+		"WEBHOOK_ALLOWED_HOSTS=127.0.0.1:9",
 	)
 	if c.FCM != "" {
 		env = append(env, "FCM_ENDPOINT="+c.FCM)

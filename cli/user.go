@@ -1,0 +1,155 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"speaksafe/accounts"
+	"speaksafe/audit"
+)
+
+func createAdminCommand() command {
+	return command{
+		name:    "user create-admin",
+		args:    "EMAIL",
+		nargs:   1,
+		summary: "create an admin account with a password",
+		help: `
+Creates an admin (no organisation) who signs in with EMAIL and the password
+read from the file named by ADMIN_PASSWORD_FILE, else ADMIN_PASSWORD, else
+the first line of standard input (at least 12 characters). Where MFA is
+required (production) the admin enrols TOTP at first sign-in. Recorded in
+the audit log as user.create_admin by operator:cli. Runs against DATA_DIR's
+embedded store (beside a running server) or MONGODB_URI.`,
+		run: runCreateAdmin,
+	}
+}
+
+func disableUserCommand() command {
+	return command{
+		name:    "user disable",
+		args:    "EMAIL",
+		nargs:   1,
+		summary: "disable a member of staff and end their sessions now",
+		help: `
+Disables the account with EMAIL: it can no longer sign in, and its live
+access tokens stop working at once (the token version changes). Recorded in
+the audit log as user.update by operator:cli. Re-enable it from the console
+(PATCH /v1/users/{id}). Runs against DATA_DIR's embedded store (beside a
+running server) or MONGODB_URI.`,
+		run: runDisableUser,
+	}
+}
+
+// adminCaller is who the command acts as: an admin that is no account.
+func adminCaller(ctx context.Context) context.Context {
+	return accounts.WithCaller(ctx, accounts.Caller{UserID: operator, Role: accounts.RoleAdmin})
+}
+
+func runCreateAdmin(ctx context.Context, e Env, args []string) error {
+	email := accounts.NormaliseEmail(args[0])
+	password, err := readPassword(e)
+	if err != nil {
+		return err
+	}
+	if err := accounts.ValidatePassword("password", password); err != nil {
+		return err
+	}
+	s, err := openSession(ctx, e, "user create-admin")
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	ctx = adminCaller(ctx)
+	u, invite, err := s.tools.Accounts.CreateUser(ctx, accounts.NewUser{Email: email, Name: "Administrator", Role: accounts.RoleAdmin})
+	if err != nil {
+		return err
+	}
+	if err := s.tools.Auth.AcceptInvite(ctx, invite, password); err != nil {
+		return fmt.Errorf("admin %s created but the password was not set (reissue an invite from the console): %w", email, err)
+	}
+	if err := s.tools.Audit.Record(ctx, audit.Entry{Actor: operator, Action: "user.create_admin", ObjectType: "user", ObjectID: u.ID}); err != nil {
+		return fmt.Errorf("admin %s created but not audited: %w", email, err)
+	}
+	fmt.Fprintf(e.Stdout, "created admin %s (id %s)\n", email, u.ID)
+	return nil
+}
+
+// readPassword takes the password from ADMIN_PASSWORD_FILE, ADMIN_PASSWORD
+// or the first line of standard input, in that order.
+func readPassword(e Env) (string, error) {
+	if path := strings.TrimSpace(e.Getenv("ADMIN_PASSWORD_FILE")); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return "", fmt.Errorf("ADMIN_PASSWORD_FILE: %w", err)
+		}
+		return strings.TrimRight(string(b), "\r\n"), nil
+	}
+	if pw := e.Getenv("ADMIN_PASSWORD"); pw != "" {
+		return pw, nil
+	}
+	line, err := bufio.NewReader(e.Stdin).ReadString('\n')
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", fmt.Errorf("%w: no password (set ADMIN_PASSWORD_FILE or ADMIN_PASSWORD, or give it on standard input)%s", errUsage, readErr(err))
+	}
+	return line, nil
+}
+
+func readErr(err error) string {
+	if err == nil || err.Error() == "EOF" {
+		return ""
+	}
+	return ": " + err.Error()
+}
+
+func runDisableUser(ctx context.Context, e Env, args []string) error {
+	email := accounts.NormaliseEmail(args[0])
+	s, err := openSession(ctx, e, "user disable")
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	ctx = adminCaller(ctx)
+	u, err := userByEmail(ctx, s.tools.Accounts, email)
+	if err != nil {
+		return err
+	}
+	if u.Disabled {
+		fmt.Fprintf(e.Stdout, "%s was already disabled\n", email)
+		return nil
+	}
+	disabled := true
+	if _, err := s.tools.Accounts.UpdateUser(ctx, u.ID, accounts.UserPatch{Disabled: &disabled}); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Stdout, "disabled %s (id %s, %s); their sessions end now\n", email, u.ID, u.Role)
+	return nil
+}
+
+var errNoSuchUser = errors.New("no user has that email address")
+
+// userByEmail pages through the users an admin sees; the command runs
+// rarely and the accounts store keeps its email index to itself.
+func userByEmail(ctx context.Context, st *accounts.Store, email string) (accounts.User, error) {
+	after := ""
+	for {
+		page, err := st.ListUsers(ctx, accounts.UserQuery{After: after, Limit: 100})
+		if err != nil {
+			return accounts.User{}, err
+		}
+		for _, u := range page {
+			if u.Email == email {
+				return u, nil
+			}
+		}
+		if len(page) == 0 {
+			return accounts.User{}, fmt.Errorf("%w: %s", errNoSuchUser, email)
+		}
+		after = page[len(page)-1].ID
+	}
+}

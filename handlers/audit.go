@@ -1,0 +1,67 @@
+package handlers
+
+import (
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"speaksafe/accounts"
+	"speaksafe/audit"
+	"speaksafe/errkind"
+)
+
+// Audit serves the audit chain's state to admins.
+type Audit struct {
+	log     *audit.Log
+	monitor *audit.Monitor
+}
+
+// NewAudit returns the audit handlers.
+func NewAudit(log *audit.Log, monitor *audit.Monitor) *Audit {
+	return &Audit{log: log, monitor: monitor}
+}
+
+// Routes registers the routes: admins only.
+func (h *Audit) Routes(r *Router) {
+	r.Add(fiber.MethodGet, "/v1/audit/status", Roles(accounts.RoleAdmin), h.status)
+	r.Add(fiber.MethodPost, "/v1/audit/acknowledge", Roles(accounts.RoleAdmin), h.acknowledge)
+}
+
+type auditStatusResponse struct {
+	audit.Status
+	Checkpoint *audit.Checkpoint `json:"checkpoint"`
+}
+
+func toAuditStatus(st audit.Status) auditStatusResponse {
+	out := auditStatusResponse{Status: st}
+	if st.Checkpoint.N > 0 {
+		out.Checkpoint = &st.Checkpoint
+	}
+	return out
+}
+
+func (h *Audit) status(c *fiber.Ctx) error {
+	return c.JSON(toAuditStatus(h.monitor.Status()))
+}
+
+type acknowledgeRequest struct {
+	Through int64 `json:"through"`
+}
+
+// acknowledge records that the caller has seen the problems up to an
+// entry, checks the chain again and answers its state.
+func (h *Audit) acknowledge(c *fiber.Ctx) error {
+	var req acknowledgeRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	st := h.monitor.Status()
+	if req.Through < 1 || req.Through > st.Entries {
+		return errkind.Invalid("through", "must be an entry of the chain, 1 to "+strconv.FormatInt(st.Entries, 10))
+	}
+	caller, _ := accounts.CallerFrom(c.UserContext())
+	if err := h.log.Acknowledge(c.UserContext(), caller.UserID, req.Through); err != nil {
+		return err
+	}
+	return c.JSON(toAuditStatus(h.monitor.Check(c.UserContext())))
+}

@@ -1,0 +1,137 @@
+package reports
+
+import (
+	"context"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"speaksafe/database"
+)
+
+// collUnacked holds one tiny document per open case whose alert is
+// "unacknowledged" (_id = case id, forceId). It is what lets the queue put
+// those cases on top without reading the alert state of every open case:
+// the queue reads this force's markers (bounded by the alerts nobody took,
+// normally none) and the states of its markers and of its page only.
+// A marker is a hint: the queue honours it only while the case's alert
+// state still says unacknowledged, so a marker left by a race with an
+// acknowledgement is harmless.
+const collUnacked = "queue_unacked"
+
+type unackedDoc struct {
+	ID      string    `bson:"_id"`
+	ForceID string    `bson:"forceId"`
+	At      time.Time `bson:"at"`
+}
+
+// queueKey is where a case sorts in the open queue: an unacknowledged
+// alert first, then by severity; meetings soonest first (no time given
+// counts as soonest); otherwise oldest first; the id breaks ties.
+type queueKey struct {
+	Unacked   bool       `json:"a,omitempty"`
+	Severity  Severity   `json:"s"`
+	MeetingAt *time.Time `json:"m,omitempty"`
+	CreatedAt time.Time  `json:"t"`
+	ID        string     `json:"i"`
+}
+
+func keyOf(e *queueEntry, unacked bool) queueKey {
+	sev := SeverityOf(e.UrgentReasons)
+	if e.Urgent && sev == SeverityRoutine {
+		sev = SeverityUrgent
+	}
+	k := queueKey{Unacked: unacked, Severity: sev, CreatedAt: e.CreatedAt, ID: e.ID}
+	if sev == SeverityMeeting {
+		k.MeetingAt = e.MeetingAt
+	}
+	return k
+}
+
+// compareKeys orders a before b (-1), after (1) or equal (0).
+func compareKeys(a, b queueKey) int {
+	switch {
+	case a.Unacked != b.Unacked:
+		if a.Unacked {
+			return -1
+		}
+		return 1
+	case a.Severity != b.Severity:
+		return int(a.Severity) - int(b.Severity)
+	}
+	if c := compareMeetings(a.MeetingAt, b.MeetingAt); c != 0 {
+		return c
+	}
+	if !a.CreatedAt.Equal(b.CreatedAt) {
+		return a.CreatedAt.Compare(b.CreatedAt)
+	}
+	return compareStrings(a.ID, b.ID)
+}
+
+// compareMeetings puts an unknown meeting time first, then the soonest.
+func compareMeetings(a, b *time.Time) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
+	}
+	return a.Compare(*b)
+}
+
+// markUnacked records or clears the marker of case caseID. It is called by
+// SetAlertState; a case without a queue entry (closed) gets no marker.
+func (s *Store) markUnacked(ctx context.Context, caseID string, unacked bool, at time.Time) error {
+	if !unacked {
+		if _, err := s.coll(collUnacked).DeleteOne(ctx, bson.D{{Key: "_id", Value: caseID}}); err != nil {
+			return dbErr("clear unacknowledged marker", err)
+		}
+		return nil
+	}
+	var e queueEntry
+	err := s.coll(collQueue).FindOne(ctx, bson.D{{Key: "_id", Value: caseID}}).Decode(&e)
+	if database.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return dbErr("read queue entry", err)
+	}
+	_, err = s.coll(collUnacked).InsertOne(ctx, unackedDoc{ID: caseID, ForceID: e.ForceID, At: at.UTC()})
+	if err != nil && !database.IsDuplicateKey(err) {
+		return dbErr("mark unacknowledged", err)
+	}
+	return nil
+}
+
+// unackedCases returns the open cases of force forceID whose alert is
+// unacknowledged now: its markers, checked against their alert states.
+func (s *Store) unackedCases(ctx context.Context, forceID string) (map[string]bool, error) {
+	cur, err := s.coll(collUnacked).Find(ctx, bson.D{{Key: "forceId", Value: forceID}})
+	if err != nil {
+		return nil, dbErr("read unacknowledged markers", err)
+	}
+	var docs []unackedDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, dbErr("read unacknowledged markers", err)
+	}
+	if len(docs) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	states, err := s.alertStates(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if states[id] == AlertUnacknowledged {
+			out[id] = true
+		}
+	}
+	return out, nil
+}
