@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -20,13 +21,17 @@ import (
 // Organisation is a police force or a school. A school lies in a force's
 // area (ForceID), which decides whose officers handle its pupils' reports.
 type Organisation struct {
-	ID        string    `bson:"_id"`
-	Kind      OrgKind   `bson:"kind"`
-	Name      string    `bson:"name"`
-	Code      string    `bson:"code"`
-	ForceID   string    `bson:"forceId,omitempty"`
-	CreatedAt time.Time `bson:"createdAt"`
-	UpdatedAt time.Time `bson:"updatedAt"`
+	ID      string  `bson:"_id"`
+	Kind    OrgKind `bson:"kind"`
+	Name    string  `bson:"name"`
+	Code    string  `bson:"code"`
+	ForceID string  `bson:"forceId,omitempty"`
+	// Area and NonEmergency are a force's public details: the area it
+	// polices and its non-emergency number (101 in most of the UK).
+	Area         string    `bson:"area,omitempty"`
+	NonEmergency string    `bson:"nonEmergency,omitempty"`
+	CreatedAt    time.Time `bson:"createdAt"`
+	UpdatedAt    time.Time `bson:"updatedAt"`
 }
 
 // ScopeForceID is the force whose area the organisation is in: itself for a
@@ -42,6 +47,9 @@ func (o Organisation) ScopeForceID() string {
 // digits and inner hyphens.
 var codePattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$`)
 
+// nonEmergencyPattern is a phone number as a child would dial it.
+var nonEmergencyPattern = regexp.MustCompile(`^\+?[0-9][0-9 ()-]{1,30}$`)
+
 // NormaliseCode lower-cases and trims a short code as typed by a person.
 func NormaliseCode(code string) string { return strings.ToLower(strings.TrimSpace(code)) }
 
@@ -54,6 +62,9 @@ func (o Organisation) Validate() error {
 	v.Check(!codePattern.MatchString(o.Code), "code", "must be 1 to 32 lower-case letters, digits or inner hyphens")
 	v.Check(o.Kind == OrgSchool && o.ForceID == "", "forceId", "a school needs the force whose area it is in")
 	v.Check(o.Kind == OrgForce && o.ForceID != "", "forceId", "a force has no force")
+	v.Check(utf8.RuneCountInString(o.Area) > 120 || strings.ContainsFunc(o.Area, isControlRune), "area", "must be at most 120 characters of text")
+	v.Check(o.NonEmergency != "" && !nonEmergencyPattern.MatchString(o.NonEmergency), "nonEmergency", "must be a phone number")
+	v.Check(o.Kind == OrgSchool && (o.Area != "" || o.NonEmergency != ""), "area", "only a force has an area and a non-emergency number")
 	return v.Err()
 }
 
@@ -72,6 +83,7 @@ func (s *Store) CreateOrganisation(ctx context.Context, o Organisation) (Organis
 	}
 	o.Code = NormaliseCode(o.Code)
 	o.Name = strings.TrimSpace(o.Name)
+	o.Area, o.NonEmergency = strings.TrimSpace(o.Area), strings.TrimSpace(o.NonEmergency)
 	if err := o.Validate(); err != nil {
 		return Organisation{}, err
 	}
@@ -202,7 +214,9 @@ func (s *Store) ListOrganisations(ctx context.Context, q OrganisationQuery) ([]O
 // school's force are fixed at creation: codes are printed on posters and
 // users' scopes are derived from the force.
 type OrganisationPatch struct {
-	Name *string
+	Name         *string
+	Area         *string
+	NonEmergency *string
 }
 
 // UpdateOrganisation applies p to organisation id. Only admins may.
@@ -221,12 +235,19 @@ func (s *Store) UpdateOrganisation(ctx context.Context, id string, p Organisatio
 	if p.Name != nil {
 		o.Name = strings.TrimSpace(*p.Name)
 	}
+	if p.Area != nil {
+		o.Area = strings.TrimSpace(*p.Area)
+	}
+	if p.NonEmergency != nil {
+		o.NonEmergency = strings.TrimSpace(*p.NonEmergency)
+	}
 	if err := o.Validate(); err != nil {
 		return Organisation{}, err
 	}
 	o.UpdatedAt = s.now().UTC().Truncate(time.Millisecond)
 	_, err = s.db.Collection(colOrganisations).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "name", Value: o.Name}, {Key: "updatedAt", Value: o.UpdatedAt}}}})
+		bson.D{{Key: "$set", Value: bson.D{{Key: "name", Value: o.Name}, {Key: "updatedAt", Value: o.UpdatedAt},
+			{Key: "area", Value: o.Area}, {Key: "nonEmergency", Value: o.NonEmergency}}}})
 	if err != nil {
 		return Organisation{}, fmt.Errorf("accounts: update organisation %s: %w", id, err)
 	}
@@ -243,3 +264,21 @@ func clampLimit(n int) int {
 }
 
 var errNoCaller = errors.New("no caller")
+
+func isControlRune(r rune) bool { return r < 0x20 || r == 0x7f }
+
+// Forces returns every police force, by name, to anyone: a force's code,
+// name, area and non-emergency number are public, and the app lists them
+// so that a child can pick theirs.
+func (s *Store) Forces(ctx context.Context) ([]Organisation, error) {
+	cur, err := s.db.Collection(colOrganisations).Find(ctx, bson.D{{Key: "kind", Value: string(OrgForce)}})
+	if err != nil {
+		return nil, fmt.Errorf("accounts: forces: %w", err)
+	}
+	out := []Organisation{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("accounts: forces: %w", err)
+	}
+	slices.SortFunc(out, func(a, b Organisation) int { return strings.Compare(a.Name+"\x00"+a.ID, b.Name+"\x00"+b.ID) })
+	return out, nil
+}

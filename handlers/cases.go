@@ -139,6 +139,8 @@ type caseDetailResponse struct {
 	ClosedBy       string                 `json:"closedBy,omitempty"`
 	Messages       []staffMessageResponse `json:"messages"`
 	Notes          []caseNoteResponse     `json:"notes"`
+	// RelatedReference is an earlier report the child pointed to.
+	RelatedReference string `json:"relatedReference,omitempty"`
 }
 
 func toCaseDetail(d reports.CaseDetail) caseDetailResponse {
@@ -171,11 +173,16 @@ func toStaffMessage(m reports.Message) staffMessageResponse {
 }
 
 func (h *Cases) get(c *fiber.Ctx) error {
-	d, err := h.store.Case(c.UserContext(), strings.Clone(c.Params("id")))
+	id := strings.Clone(c.Params("id"))
+	d, err := h.store.Case(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
-	return c.JSON(toCaseDetail(d))
+	out := toCaseDetail(d)
+	if out.RelatedReference, err = h.store.RelatedReference(c.UserContext(), id); err != nil {
+		return err
+	}
+	return c.JSON(out)
 }
 
 func (h *Cases) addMessage(c *fiber.Ctx) error {

@@ -33,38 +33,97 @@ func badBody(msg string, fields ...errkind.FieldError) error {
 	return &decodeError{status: http.StatusBadRequest, msg: msg, fields: fields}
 }
 
+// HeaderIgnoredFields names, on a child route's answer, the top-level
+// fields of the request that this server does not know and ignored.
+const HeaderIgnoredFields = "Ignored-Fields"
+
 // decodeJSON reads the body of c into v strictly: application/json only,
-// valid UTF-8, no duplicate keys, bounded depth, no unknown fields, one value.
+// valid UTF-8, no duplicate keys, bounded depth, keys exactly as the
+// fields' JSON names (no case variants), no unknown fields, one value.
 // Client JSON therefore only ever lands in typed structs, never in a map that
 // could reach a MongoDB filter.
 func decodeJSON(c *fiber.Ctx, v any) error {
 	return DecodeJSON(c.Get(fiber.HeaderContentType), c.Body(), v)
 }
 
-// DecodeJSON is decodeJSON without Fiber, for fuzzing and tests.
-func DecodeJSON(contentType string, body []byte, v any) error {
-	mt, _, err := mime.ParseMediaType(contentType)
-	if err != nil || (mt != fiber.MIMEApplicationJSON && !strings.HasSuffix(mt, "+json")) {
-		return &decodeError{status: http.StatusUnsupportedMediaType, msg: "Send the body as application/json."}
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return badBody("The request body is empty.")
-	}
-	if !utf8.Valid(body) {
-		return badBody("The request body is not valid UTF-8.")
-	}
-	if err := checkStructure(body); err != nil {
+// decodeChildJSON is decodeJSON for the routes a child's app calls: an app
+// one version ahead of this server must never lose a report, so unknown
+// top-level fields are ignored and named in the Ignored-Fields header.
+// Everything else stays strict: duplicate keys, case variants of known
+// fields, unknown nested fields and every known field's rules.
+func decodeChildJSON(c *fiber.Ctx, v any) error {
+	ignored, err := DecodeChildJSON(c.Get(fiber.HeaderContentType), c.Body(), v)
+	if err != nil {
 		return err
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return describeJSONError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return badBody("The request body holds more than one JSON value.")
+	if names := headerSafe(ignored); names != "" {
+		c.Set(HeaderIgnoredFields, names)
 	}
 	return nil
+}
+
+// DecodeJSON is decodeJSON without Fiber, for fuzzing and tests.
+func DecodeJSON(contentType string, body []byte, v any) error {
+	_, err := decodeBody(contentType, body, v, false)
+	return err
+}
+
+// DecodeChildJSON is decodeChildJSON without Fiber: it returns the unknown
+// top-level keys it ignored, sorted.
+func DecodeChildJSON(contentType string, body []byte, v any) ([]string, error) {
+	return decodeBody(contentType, body, v, true)
+}
+
+func decodeBody(contentType string, body []byte, v any, lenient bool) ([]string, error) {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil || (mt != fiber.MIMEApplicationJSON && !strings.HasSuffix(mt, "+json")) {
+		return nil, &decodeError{status: http.StatusUnsupportedMediaType, msg: "Send the body as application/json."}
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, badBody("The request body is empty.")
+	}
+	if !utf8.Valid(body) {
+		return nil, badBody("The request body is not valid UTF-8.")
+	}
+	if err := checkStructure(body); err != nil {
+		return nil, err
+	}
+	kc := &keyChecker{lenient: lenient}
+	if err := kc.checkBodyKeys(body, v); err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if !lenient {
+		dec.DisallowUnknownFields()
+	}
+	if err := dec.Decode(v); err != nil {
+		return nil, describeJSONError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, badBody("The request body holds more than one JSON value.")
+	}
+	return kc.ignored, nil
+}
+
+// headerSafe joins the ignored names that are safe to echo in a header
+// (short, printable ASCII, no comma); others are counted, not echoed.
+func headerSafe(names []string) string {
+	var out []string
+	other := 0
+	for _, n := range names {
+		if len(n) == 0 || len(n) > 64 || strings.ContainsFunc(n, func(r rune) bool { return r <= ' ' || r > '~' || r == ',' }) {
+			other++
+			continue
+		}
+		out = append(out, n)
+		if len(out) == 20 {
+			break
+		}
+	}
+	if other > 0 || len(out) < len(names)-other {
+		out = append(out, "(and others)")
+	}
+	return strings.Join(out, ", ")
 }
 
 // checkStructure walks the tokens once to refuse duplicate keys and deep

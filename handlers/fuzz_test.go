@@ -83,14 +83,23 @@ var requestKinds = []struct {
 	{"school collection", decodeThen(func(*collectionRequest) error { return nil })},
 }
 
-// decodeThen decodes body into a fresh T as the handlers do and, when that
-// succeeds, checks that the value survives a round trip through JSON and
+// decodeThen decodes body into a fresh T as the handlers do (strictly and
+// as the child routes do) and, when that succeeds, checks that the value survives a round trip through JSON and
 // that its validation fails only with field errors (a 400 with fields,
 // never a 500).
 func decodeThen[T any](validate func(*T) error) func(t *testing.T, body []byte) {
 	return func(t *testing.T, body []byte) {
-		var v T
+		var v, child T
 		err := DecodeJSON("application/json", body, &v)
+		// The child routes' decoder takes whatever the strict one takes,
+		// alike and ignoring nothing; it only ever ignores top-level keys.
+		ignored, cerr := DecodeChildJSON("application/json", body, &child)
+		if err == nil && (cerr != nil || len(ignored) > 0) {
+			t.Fatalf("strict decoder took %q, child decoder: %v ignoring %v", body, cerr, ignored)
+		}
+		if cerr != nil && toProblem(cerr).Status != http.StatusBadRequest {
+			t.Fatalf("child decoder answers %d, want 400: %v", toProblem(cerr).Status, cerr)
+		}
 		if err != nil {
 			if p := toProblem(err); p.Status != http.StatusBadRequest {
 				t.Fatalf("decode error answers %d, want 400: %v", p.Status, err)
@@ -137,6 +146,9 @@ func FuzzRequestBodies(f *testing.F) {
 		`{"email":"a@b.test","password":"correct horse battery"}`,
 		`{"slug":"spotting-grooming","locale":"en","title":"T","summary":"S","body":"# Hi\n<script>x</script>","ageBands":["11-13"],"topics":["grooming"]}`,
 		`{"items":["a","b"]}`,
+		`{"forceCode":"a","FORCECODE":"b","category":"something_else","whatHappened":"x"}`, `{"role":"admin","ROLE":"officer"}`,
+		`{"reference":"SS-7KQ2-MX9D","receipt":"7KQ2-MX9D-P4HT-W3RA","fromNewerApp":true}`,
+		`{"forceCode":"a","category":"something_else","whatHappened":"x","relatedReference":"ss 7kq2 mx9d"}`,
 		`{"a":1,"a":2}`, "{\"body\":\"\xff\"}", `[]`, `null`, ``,
 	}
 	for i, s := range seeds {

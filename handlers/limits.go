@@ -44,11 +44,16 @@ func (x *Limits) PerClient(bucket string, max int, window time.Duration) fiber.H
 	}
 }
 
+// Client returns the key of c's client for limits kept by a domain store:
+// the keyed, daily-rotated hash of its address (IPv6 by /64), never the
+// address itself.
+func (x *Limits) Client(c *fiber.Ctx) string { return x.l.ClientKey(x.addrs.Of(c)) }
+
 // Check counts one request of c's client in bucket, for limits that depend
 // on what the request says (a handler calls it after decoding). It returns
 // *errkind.RateLimited beyond max per window.
 func (x *Limits) Check(c *fiber.Ctx, bucket string, max int, window time.Duration) error {
-	key := x.l.ClientKey(x.addrs.Of(c))
+	key := x.Client(c)
 	ok, retry, err := x.l.Allow(c.UserContext(), bucket, key, max, window)
 	if err != nil {
 		return err

@@ -41,11 +41,14 @@ type organisationResponse struct {
 	ForceID   string    `json:"forceId,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
+	// A force's public details.
+	Area               string `json:"area,omitempty"`
+	NonEmergencyNumber string `json:"nonEmergencyNumber,omitempty"`
 }
 
 func toOrganisation(o accounts.Organisation) organisationResponse {
 	return organisationResponse{ID: o.ID, Kind: string(o.Kind), Name: o.Name, Code: o.Code, ForceID: o.ForceID,
-		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Area: o.Area, NonEmergencyNumber: o.NonEmergency}
 }
 
 type organisationList struct {
@@ -58,6 +61,9 @@ type createOrganisationRequest struct {
 	Name    string `json:"name"`
 	Code    string `json:"code"`
 	ForceID string `json:"forceId,omitempty"`
+	// A force's public details.
+	Area               string `json:"area,omitempty"`
+	NonEmergencyNumber string `json:"nonEmergencyNumber,omitempty"`
 }
 
 func (h *Organisations) create(c *fiber.Ctx) error {
@@ -67,6 +73,7 @@ func (h *Organisations) create(c *fiber.Ctx) error {
 	}
 	o, err := h.store.CreateOrganisation(c.UserContext(), accounts.Organisation{
 		Kind: accounts.OrgKind(req.Kind), Name: req.Name, Code: req.Code, ForceID: req.ForceID,
+		Area: req.Area, NonEmergency: req.NonEmergencyNumber,
 	})
 	if err != nil {
 		return err
@@ -108,7 +115,9 @@ func (h *Organisations) get(c *fiber.Ctx) error {
 }
 
 type updateOrganisationRequest struct {
-	Name *string `json:"name,omitempty"`
+	Name               *string `json:"name,omitempty"`
+	Area               *string `json:"area,omitempty"`
+	NonEmergencyNumber *string `json:"nonEmergencyNumber,omitempty"`
 }
 
 func (h *Organisations) update(c *fiber.Ctx) error {
@@ -116,7 +125,8 @@ func (h *Organisations) update(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	o, err := h.store.UpdateOrganisation(c.UserContext(), c.Params("id"), accounts.OrganisationPatch{Name: req.Name})
+	o, err := h.store.UpdateOrganisation(c.UserContext(), c.Params("id"), accounts.OrganisationPatch{Name: req.Name,
+		Area: req.Area, NonEmergency: req.NonEmergencyNumber})
 	if err != nil {
 		return err
 	}

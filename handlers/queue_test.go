@@ -163,6 +163,12 @@ func (allowAll) Allow(context.Context, string, string, int, time.Duration) (bool
 	return true, 0, nil
 }
 
+func (allowAll) Exceeded(context.Context, string, string, int, time.Duration) (bool, time.Duration, error) {
+	return false, 0, nil
+}
+
+func (allowAll) Group(context.Context, string, string, time.Duration) (string, error) { return "", nil }
+
 // A case whose alert ran out unacknowledged stays at the top of the queue,
 // above even "in danger now", until someone acknowledges it; the queue
 // shows each urgent case's alert state.

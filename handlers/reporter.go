@@ -76,7 +76,7 @@ type threadMessageRequest struct {
 
 func (h *ReporterCases) addMessage(c *fiber.Ctx) error {
 	var req threadMessageRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := decodeChildJSON(c, &req); err != nil {
 		return err
 	}
 	m, err := h.store.AddReporterMessage(c.UserContext(), req.Body)

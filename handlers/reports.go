@@ -1,13 +1,11 @@
 package handlers
 
 import (
-	"errors"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
-	"speaksafe/errkind"
 	"speaksafe/reports"
 )
 
@@ -25,35 +23,20 @@ func NewReports(store *reports.Store, limits *Limits) *Reports {
 	return &Reports{store: store, limits: limits}
 }
 
-// Per-client limits of the anonymous routes. A school or a family often
-// shares one address, so intake is generous; session opening is where
-// guessing would happen, so it is tight.
+// Routes registers the intake routes. Neither route has a per-client
+// limit in front of it: the store answers a retry before any limit, never
+// refuses an urgent report (floods are grouped for paging instead), limits
+// routine reports per client, and throttles wrong receipts per client.
+func (h *Reports) Routes(r *Router) {
+	r.Add(fiber.MethodPost, "/v1/reports", Public(), h.submit)
+	r.Add(fiber.MethodPost, "/v1/reports/session", Public(), h.openSession)
+}
+
+// Per-client limit of the reporter's writes.
 const (
-	reportsPerClient       = 30
-	reportsWindow          = 10 * time.Minute
-	sessionsPerClient      = 10
-	sessionsWindow         = 15 * time.Minute
 	reporterWritesPerLimit = 30
 	reporterWritesWindow   = time.Hour
-	// Urgent reports page officers at any hour, so one client may send only
-	// a few: enough for a child and a worried friend on one network, too
-	// few to flood the on-call rota. Beyond it the child is told to call
-	// 999, which is what the guidance of every urgent report says anyway.
-	urgentPerClient = 5
-	urgentWindow    = time.Hour
 )
-
-// urgentCapDetail is what a client over the urgent cap is told.
-const urgentCapDetail = "If you are in danger now, call 999. " +
-	"We have had several urgent reports from this connection; try again later or call Childline on 0800 1111."
-
-// Routes registers the intake routes.
-func (h *Reports) Routes(r *Router) {
-	r.Add(fiber.MethodPost, "/v1/reports", Public(),
-		h.limits.PerClient("reports-submit", reportsPerClient, reportsWindow), h.submit)
-	r.Add(fiber.MethodPost, "/v1/reports/session", Public(),
-		h.limits.PerClient("reports-session", sessionsPerClient, sessionsWindow), h.openSession)
-}
 
 type reportHandleBody struct {
 	Platform string `json:"platform"`
@@ -85,10 +68,13 @@ type reportRequest struct {
 	Answers      *reportAnswersBody `json:"answers"`
 	Contact      *reportContactBody `json:"contact"`
 	Locale       string             `json:"locale"`
+	// RelatedReference is an earlier report's reference, if the child has one.
+	RelatedReference string `json:"relatedReference"`
 }
 
 func (req *reportRequest) toReport() reports.Report {
-	r := reports.Report{ForceCode: req.ForceCode, Category: reports.Category(req.Category), WhatHappened: req.WhatHappened}
+	r := reports.Report{ForceCode: req.ForceCode, Category: reports.Category(req.Category), WhatHappened: req.WhatHappened,
+		RelatedReference: req.RelatedReference}
 	if a := req.Answers; a != nil {
 		r.Answers = reports.Answers{InDangerNow: a.InDangerNow, HappeningNow: a.HappeningNow, MeetingPlanned: a.MeetingPlanned,
 			MeetingAt: a.MeetingAt, KnowsWhereILive: a.KnowsWhereILive, AgeBand: reports.AgeBand(a.AgeBand)}
@@ -139,21 +125,12 @@ func toReportGuidance(g reports.Guidance) reportGuidanceResponse {
 
 func (h *Reports) submit(c *fiber.Ctx) error {
 	var req reportRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := decodeChildJSON(c, &req); err != nil {
 		return err
 	}
 	key := strings.Clone(c.Get("Idempotency-Key"))
 	report := req.toReport()
-	if urgent, _ := h.store.Urgency(&report); urgent {
-		if err := h.limits.Check(c, "reports-urgent", urgentPerClient, urgentWindow); err != nil {
-			var rl *errkind.RateLimited
-			if errors.As(err, &rl) {
-				rl.Detail = urgentCapDetail
-			}
-			return err
-		}
-	}
-	sub, err := h.store.Submit(c.UserContext(), key, report)
+	sub, err := h.store.SubmitFrom(c.UserContext(), key, report, h.limits.Client(c))
 	if err != nil {
 		return err
 	}
@@ -177,10 +154,10 @@ type reporterSessionResponse struct {
 
 func (h *Reports) openSession(c *fiber.Ctx) error {
 	var req reporterSessionRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := decodeChildJSON(c, &req); err != nil {
 		return err
 	}
-	s, err := h.store.OpenSession(c.UserContext(), req.Reference, req.Receipt)
+	s, err := h.store.OpenSession(c.UserContext(), req.Reference, req.Receipt, h.limits.Client(c))
 	if err != nil {
 		return err
 	}

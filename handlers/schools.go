@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -25,11 +27,13 @@ const (
 type Schools struct {
 	store  *content.Store
 	limits *Limits
+	dir    ForceDirectory
 }
 
-// NewSchools returns the school collection handlers.
-func NewSchools(store *content.Store, limits *Limits) *Schools {
-	return &Schools{store: store, limits: limits}
+// NewSchools returns the school collection handlers; dir tells which force
+// a school belongs to.
+func NewSchools(store *content.Store, limits *Limits, dir ForceDirectory) *Schools {
+	return &Schools{store: store, limits: limits, dir: dir}
 }
 
 // Routes registers the school collection routes.
@@ -45,6 +49,9 @@ func (h *Schools) Routes(r *Router) {
 
 type sharedCollection struct {
 	Items []contentSummary `json:"items"`
+	// Force is the police force whose area the school is in: the app
+	// preselects it for a report.
+	Force *forceResponse `json:"force,omitempty"`
 }
 
 type staffCollection struct {
@@ -92,9 +99,35 @@ func (h *Schools) shared(c *fiber.Ctx) error {
 	if notModified(c, etag, "private, max-age=60") {
 		return nil
 	}
+	force, err := h.forceOf(c.UserContext(), col.SchoolID)
+	if err != nil {
+		return err
+	}
 	h.store.CountView(content.ViewCollection, col.SchoolID)
 	setCacheable(c, etag, "private, max-age=60")
-	return c.JSON(sharedCollection{Items: toSummaries(col.Items)})
+	return c.JSON(sharedCollection{Items: toSummaries(col.Items), Force: force})
+}
+
+// forceOf returns the force of school schoolID, or nil when the school or
+// its force is gone (the collection is still worth showing). A school's
+// force is fixed when it is created, so the collection's ETag still holds.
+func (h *Schools) forceOf(ctx context.Context, schoolID string) (*forceResponse, error) {
+	school, err := h.dir.GetOrganisation(ctx, schoolID)
+	if errors.Is(err, errkind.NotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	f, err := h.dir.GetOrganisation(ctx, school.ScopeForceID())
+	if errors.Is(err, errkind.NotFound) || (err == nil && f.Kind != accounts.OrgForce) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := toForce(f)
+	return &out, nil
 }
 
 func (h *Schools) answer(c *fiber.Ctx, col content.Collection) error {

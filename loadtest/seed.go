@@ -30,6 +30,12 @@ func (allowAll) Allow(context.Context, string, string, int, time.Duration) (bool
 	return true, 0, nil
 }
 
+func (allowAll) Exceeded(context.Context, string, string, int, time.Duration) (bool, time.Duration, error) {
+	return false, 0, nil
+}
+
+func (allowAll) Group(context.Context, string, string, time.Duration) (string, error) { return "", nil }
+
 func newSeeder(db *mongo.Database, dataKeys, forceID, forceCode string) (*seeder, error) {
 	keys, err := fieldcrypt.Parse(dataKeys)
 	if err != nil {

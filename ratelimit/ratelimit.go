@@ -36,9 +36,10 @@ type Limiter struct {
 	now    func() time.Time
 	local  bool
 
-	mu    sync.Mutex
-	calls int
-	count map[string]*localWindow
+	mu     sync.Mutex
+	calls  int
+	count  map[string]*localWindow
+	groups map[string]*localGroup
 }
 
 type localWindow struct {
@@ -56,7 +57,8 @@ func New(db *mongo.Database, secret []byte, local bool, now func() time.Time) (*
 	if now == nil {
 		now = time.Now
 	}
-	return &Limiter{db: db, secret: secret, now: now, local: local, count: map[string]*localWindow{}}, nil
+	return &Limiter{db: db, secret: secret, now: now, local: local,
+		count: map[string]*localWindow{}, groups: map[string]*localGroup{}}, nil
 }
 
 // Indexes are the indexes the shared store needs (for the sweep).
@@ -67,20 +69,21 @@ func Indexes() []database.Index {
 // ClientKey turns a client address into a rate-limit key: HMAC-SHA256 under
 // a key derived from the secret and today's UTC date. The address itself is
 // never stored, and yesterday's keys cannot be linked to today's. An IPv6
-// address counts as its /64: one subscriber or site gets a whole /64, so
-// its single addresses are not separate clients.
+// client is keyed by its /64: one subscriber or site usually holds a whole
+// /64, so keying by the full address would let it take a fresh allowance
+// with every address it picks.
 func (l *Limiter) ClientKey(ip string) string {
 	day := hmac.New(sha256.New, l.secret)
 	day.Write([]byte("client-key:" + l.now().UTC().Format(time.DateOnly)))
 	m := hmac.New(sha256.New, day.Sum(nil))
-	m.Write([]byte(clientPrefix(ip)))
+	m.Write([]byte(network(ip)))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
 }
 
-// clientPrefix is the part of address ip that names a client: an IPv4
-// address whole (also when written IPv4-mapped), an IPv6 address's /64.
-// Anything else (not an address) is used as it is.
-func clientPrefix(ip string) string {
+// network is the part of address ip that names one client: the address for
+// IPv4 (and IPv4-mapped IPv6), the /64 prefix for IPv6. Anything that does
+// not parse is its own client.
+func network(ip string) string {
 	a, err := netip.ParseAddr(ip)
 	if err != nil {
 		return ip
@@ -89,7 +92,10 @@ func clientPrefix(ip string) string {
 	if a.Is4() {
 		return a.String()
 	}
-	p, _ := a.WithZone("").Prefix(64)
+	p, err := a.WithZone("").Prefix(64)
+	if err != nil {
+		return ip
+	}
 	return p.String()
 }
 
@@ -170,6 +176,11 @@ func (l *Limiter) Sweep(ctx context.Context) error {
 			delete(l.count, k)
 		}
 	}
+	for k, g := range l.groups {
+		if !now.Before(g.end) {
+			delete(l.groups, k)
+		}
+	}
 	l.mu.Unlock()
 	if l.local {
 		return nil
@@ -179,4 +190,37 @@ func (l *Limiter) Sweep(ctx context.Context) error {
 		return fmt.Errorf("ratelimit: sweep: %w", err)
 	}
 	return nil
+}
+
+// Exceeded reports, without counting an attempt, whether key has already
+// used up max attempts in bucket in the current window, and if so how long
+// until the window ends. It lets a caller count only failures (Allow after
+// one) while refusing before the work once they are used up.
+func (l *Limiter) Exceeded(ctx context.Context, bucket, key string, max int, window time.Duration) (bool, time.Duration, error) {
+	if window <= 0 || max < 1 {
+		return false, 0, errors.New("ratelimit: bad limit")
+	}
+	now := l.now()
+	start := now.Truncate(window)
+	end := start.Add(window)
+	id := bucket + "|" + key + "|" + strconv.FormatInt(start.Unix(), 10)
+	n := 0
+	if l.local {
+		l.mu.Lock()
+		if w := l.count[id]; w != nil {
+			n = w.n
+		}
+		l.mu.Unlock()
+	} else {
+		var c counter
+		err := l.db.Collection(collection).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c)
+		if err != nil && !database.IsNotFound(err) {
+			return false, 0, fmt.Errorf("ratelimit: read count: %w", err)
+		}
+		n = c.N
+	}
+	if n >= max {
+		return true, end.Sub(now), nil
+	}
+	return false, 0, nil
 }

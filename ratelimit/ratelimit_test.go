@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -91,29 +92,89 @@ func TestClientKeyHidesAndRotates(t *testing.T) {
 	}
 }
 
-func TestClientKeyGroupsIPv6By64(t *testing.T) {
+// Every address of one IPv6 /64 is one client; the next /64 is another,
+// and IPv4 (also written as IPv4-mapped IPv6) is keyed by the address.
+func TestIPv6ClientsAreGroupedBySlash64(t *testing.T) {
 	t.Parallel()
-	l, err := New(nil, secret, true, func() time.Time { return time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	same := [][2]string{
-		{"2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:fffe"},
-		{"2001:db8:1:2::1", "2001:DB8:1:2:0:0:0:9"},
-		{"192.0.2.7", "::ffff:192.0.2.7"},
-	}
-	for _, p := range same {
-		if l.ClientKey(p[0]) != l.ClientKey(p[1]) {
-			t.Errorf("%s and %s: got different keys, want one client", p[0], p[1])
+	c := &clock{t: time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)}
+	l, _ := New(nil, secret, true, c.now)
+	same := []string{"2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:fffe", "2001:db8:1:2:a:b:c:d", "2001:DB8:1:2::9"}
+	for _, ip := range same[1:] {
+		if l.ClientKey(ip) != l.ClientKey(same[0]) {
+			t.Errorf("%s and %s are in one /64 but got different keys", ip, same[0])
 		}
 	}
-	apart := [][2]string{
-		{"2001:db8:1:2::1", "2001:db8:1:3::1"},
-		{"192.0.2.7", "192.0.2.8"},
+	if l.ClientKey("2001:db8:1:3::1") == l.ClientKey(same[0]) {
+		t.Error("two /64s got the same key")
 	}
-	for _, p := range apart {
-		if l.ClientKey(p[0]) == l.ClientKey(p[1]) {
-			t.Errorf("%s and %s: got one key, want two clients", p[0], p[1])
+	if l.ClientKey("::ffff:203.0.113.7") != l.ClientKey("203.0.113.7") {
+		t.Error("an IPv4-mapped address is not keyed as its IPv4 address")
+	}
+	if l.ClientKey("203.0.113.7") == l.ClientKey("203.0.113.8") {
+		t.Error("two IPv4 addresses got the same key")
+	}
+	ctx := context.Background()
+	for i := range 3 {
+		ip := fmt.Sprintf("2001:db8:1:2::%x", i+1)
+		if ok, _, _ := l.Allow(ctx, "b", l.ClientKey(ip), 3, time.Minute); !ok {
+			t.Fatalf("attempt %d: denied, want allowed", i+1)
 		}
+	}
+	if ok, _, _ := l.Allow(ctx, "b", l.ClientKey("2001:db8:1:2::99"), 3, time.Minute); ok {
+		t.Error("a fourth address of the same /64 was allowed past the limit")
+	}
+}
+
+func TestGroupIsSharedPerWindowAndRandom(t *testing.T) {
+	t.Parallel()
+	for _, local := range []bool{true, false} {
+		t.Run(map[bool]string{true: "in memory", false: "shared store"}[local], func(t *testing.T) {
+			t.Parallel()
+			c := &clock{t: time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)}
+			db := dbtest.New(t)
+			l, _ := New(db, secret, local, c.now)
+			other, _ := New(db, secret, local, c.now) // a second instance
+			ctx := context.Background()
+			g1, err := l.Group(ctx, "b", "k", 10*time.Minute)
+			if err != nil || g1 == "" {
+				t.Fatalf("group: %q %v", g1, err)
+			}
+			c.add(time.Minute)
+			if g, _ := l.Group(ctx, "b", "k", 10*time.Minute); g != g1 {
+				t.Errorf("same window: got %q, want %q", g, g1)
+			}
+			if g, _ := other.Group(ctx, "b", "k", 10*time.Minute); !local && g != g1 {
+				t.Errorf("another instance, same window: got %q, want %q", g, g1)
+			}
+			if g, _ := l.Group(ctx, "b", "k2", 10*time.Minute); g == g1 {
+				t.Error("another key shares the group")
+			}
+			c.add(10 * time.Minute)
+			if g, _ := l.Group(ctx, "b", "k", 10*time.Minute); g == g1 {
+				t.Error("the next window shares the group")
+			}
+		})
+	}
+}
+
+func TestExceededDoesNotCount(t *testing.T) {
+	t.Parallel()
+	for _, local := range []bool{true, false} {
+		t.Run(map[bool]string{true: "in memory", false: "shared store"}[local], func(t *testing.T) {
+			t.Parallel()
+			c := &clock{t: time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)}
+			l, _ := New(dbtest.New(t), secret, local, c.now)
+			ctx := context.Background()
+			for range 5 {
+				if over, _, err := l.Exceeded(ctx, "b", "k", 2, time.Minute); over || err != nil {
+					t.Fatalf("before any attempt: got %v %v, want not exceeded", over, err)
+				}
+			}
+			_, _, _ = l.Allow(ctx, "b", "k", 2, time.Minute)
+			_, _, _ = l.Allow(ctx, "b", "k", 2, time.Minute)
+			if over, retry, _ := l.Exceeded(ctx, "b", "k", 2, time.Minute); !over || retry != time.Minute {
+				t.Errorf("after 2 of 2: got %v %v, want exceeded for 1m", over, retry)
+			}
+		})
 	}
 }

@@ -106,6 +106,9 @@ type caseDoc struct {
 	ClosedAt          *time.Time `bson:"closedAt,omitempty"`
 	ClosedBy          string     `bson:"closedBy,omitempty"`
 	ReporterMessageAt *time.Time `bson:"reporterMessageAt,omitempty"`
+	FloodGroup        string     `bson:"floodGroup,omitempty"`
+	FloodKind         FloodKind  `bson:"floodKind,omitempty"`
+	RelatedReference  string     `bson:"relatedReference,omitempty"`
 	Version           int64      `bson:"version"`
 	// MessageCount and NoteCount count the entries added to the thread by
 	// version claims; the caps are checked against them.
@@ -151,6 +154,7 @@ func (s *Store) newCaseDoc(r *Report, a *answer) (*caseDoc, error) {
 		MeetingPlanned: r.Answers.MeetingPlanned, MeetingAt: r.Answers.MeetingAt,
 		KnowsWhereILive: r.Answers.KnowsWhereILive, AgeBand: r.Answers.AgeBand,
 		Identified: r.Contact != nil,
+		FloodGroup: a.Flood.Group, FloodKind: a.Flood.Kind, RelatedReference: r.RelatedReference,
 	}
 	var err error
 	if d.WhatHappened, err = s.keys.SealString(d.ID, fieldWhatHappened, r.WhatHappened); err != nil {

@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -25,7 +26,7 @@ func TestSessionCredentialsAnswerAlike(t *testing.T) {
 	}
 	var first string
 	for _, tt := range tests {
-		_, err := e.store.OpenSession(ctx, tt.ref, tt.receipt)
+		_, err := e.store.OpenSession(ctx, tt.ref, tt.receipt, "")
 		if !errors.Is(err, errkind.Unauthorized) {
 			t.Errorf("%s: got %v, want Unauthorized", tt.name, err)
 			continue
@@ -36,7 +37,7 @@ func TestSessionCredentialsAnswerAlike(t *testing.T) {
 			t.Errorf("%s: answer %q differs from %q", tt.name, err, first)
 		}
 	}
-	s, err := e.store.OpenSession(ctx, " "+sub.Reference+" ", sub.Receipt)
+	s, err := e.store.OpenSession(ctx, " "+sub.Reference+" ", sub.Receipt, "")
 	if err != nil {
 		t.Fatalf("right credentials: %v", err)
 	}
@@ -49,20 +50,89 @@ func TestSessionCredentialsAnswerAlike(t *testing.T) {
 	}
 }
 
-func TestSessionGuessesThrottledPerReference(t *testing.T) {
+// SECURITY 15: wrong receipts for one reference from many clients never
+// refuse the correct receipt from another client.
+func TestOthersGuessesNeverLockAChildOut(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	sub := e.submit(t, routine("x"))
 	wrong, _ := newReceipt()
-	for range guessesPerReference {
-		if _, err := e.store.OpenSession(ctx, sub.Reference, wrong); !errors.Is(err, errkind.Unauthorized) {
-			t.Fatalf("guess: got %v, want Unauthorized", err)
+	for i := range 40 {
+		client := fmt.Sprintf("guesser-%d", i%8)
+		_, err := e.store.OpenSession(ctx, sub.Reference, wrong, client)
+		var rl *errkind.RateLimited
+		if !errors.Is(err, errkind.Unauthorized) && !errors.As(err, &rl) {
+			t.Fatalf("guess %d: got %v, want Unauthorized or RateLimited", i, err)
+		}
+	}
+	if _, err := e.store.OpenSession(ctx, sub.Reference, sub.Receipt, "the-childs-phone"); err != nil {
+		t.Errorf("correct receipt from a new client after 40 wrong ones: got %v, want a session", err)
+	}
+}
+
+// Wrong receipts are throttled per client: after its allowance a client
+// is refused (even with a right receipt), while another client is not.
+func TestWrongReceiptsThrottledPerClient(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	sub := e.submit(t, routine("x"))
+	wrong, _ := newReceipt()
+	for i := range wrongReceiptsPerClient {
+		if _, err := e.store.OpenSession(ctx, sub.Reference, wrong, "guesser"); !errors.Is(err, errkind.Unauthorized) {
+			t.Fatalf("guess %d: got %v, want Unauthorized", i+1, err)
 		}
 	}
 	var rl *errkind.RateLimited
-	if _, err := e.store.OpenSession(ctx, sub.Reference, sub.Receipt); !errors.As(err, &rl) {
-		t.Errorf("after %d guesses: got %v, want RateLimited", guessesPerReference, err)
+	if _, err := e.store.OpenSession(ctx, sub.Reference, sub.Receipt, "guesser"); !errors.As(err, &rl) || rl.Detail == "" {
+		t.Errorf("after %d wrong receipts: got %v, want RateLimited with a text for the child", wrongReceiptsPerClient, err)
+	}
+	if _, err := e.store.OpenSession(ctx, sub.Reference, sub.Receipt, "another"); err != nil {
+		t.Errorf("another client: got %v, want a session", err)
+	}
+	e.clock.Advance(guessWindow)
+	if _, err := e.store.OpenSession(ctx, sub.Reference, sub.Receipt, "guesser"); err != nil {
+		t.Errorf("the guesser's next window: got %v, want a session", err)
+	}
+}
+
+// Right receipts do not use up the allowance: a class behind one school
+// address can all open their own cases.
+func TestRightReceiptsDoNotCountAsGuesses(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	sub := e.submit(t, routine("x"))
+	for i := range 2 * wrongReceiptsPerClient {
+		if _, err := e.store.OpenSession(ctx, sub.Reference, sub.Receipt, "school"); err != nil {
+			t.Fatalf("opening %d: %v", i+1, err)
+		}
+	}
+}
+
+// When wrong receipts flood in from everywhere, each client's allowance
+// shrinks, but a client that has not guessed still opens its case.
+func TestGuessFloodShrinksEachClientsAllowance(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	sub := e.submit(t, routine("x"))
+	wrong, _ := newReceipt()
+	for i := range wrongReceiptsFlood {
+		_, _ = e.store.OpenSession(ctx, "SS-2222-3333", wrong, fmt.Sprintf("bot-%d", i))
+	}
+	for i := range wrongReceiptsPerClientFlood {
+		if _, err := e.store.OpenSession(ctx, sub.Reference, wrong, "late-guesser"); !errors.Is(err, errkind.Unauthorized) {
+			t.Fatalf("guess %d during the flood: got %v, want Unauthorized", i+1, err)
+		}
+	}
+	var rl *errkind.RateLimited
+	if _, err := e.store.OpenSession(ctx, sub.Reference, wrong, "late-guesser"); !errors.As(err, &rl) {
+		t.Errorf("guess %d during the flood: got %v, want RateLimited", wrongReceiptsPerClientFlood+1, err)
+	}
+	if _, err := e.store.OpenSession(ctx, sub.Reference, sub.Receipt, "the-childs-phone"); err != nil {
+		t.Errorf("correct receipt during the flood: got %v, want a session", err)
 	}
 }
 
@@ -71,7 +141,7 @@ func TestSessionExpires(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	sub := e.submit(t, routine("x"))
-	s, err := e.store.OpenSession(ctx, sub.Reference, sub.Receipt)
+	s, err := e.store.OpenSession(ctx, sub.Reference, sub.Receipt, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +156,7 @@ func TestSessionExpires(t *testing.T) {
 
 func reporterCtx(t *testing.T, e *env, sub Submission) context.Context {
 	t.Helper()
-	s, err := e.store.OpenSession(context.Background(), sub.Reference, sub.Receipt)
+	s, err := e.store.OpenSession(context.Background(), sub.Reference, sub.Receipt, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"speaksafe/dbtest"
 	"speaksafe/errkind"
 	"speaksafe/fieldcrypt"
+	"speaksafe/ratelimit"
 )
 
 // fakeAlerter records calls and checks the durability order: when Open is
@@ -92,24 +94,6 @@ func (a *fakeAudit) find(action, objectID string) []AuditEvent {
 	return out
 }
 
-type fakeLimiter struct {
-	mu    sync.Mutex
-	count map[string]int
-}
-
-func (l *fakeLimiter) Allow(_ context.Context, bucket, key string, max int, window time.Duration) (bool, time.Duration, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.count == nil {
-		l.count = map[string]int{}
-	}
-	l.count[bucket+"/"+key]++
-	if l.count[bucket+"/"+key] > max {
-		return false, window, nil
-	}
-	return true, 0, nil
-}
-
 type fakeHandlers map[string]string // userID → forceID
 
 func (h fakeHandlers) CanHandle(_ context.Context, forceID, userID string) (bool, error) {
@@ -138,7 +122,7 @@ type env struct {
 	store   *Store
 	alerter *fakeAlerter
 	audit   *fakeAudit
-	limiter *fakeLimiter
+	limiter *ratelimit.Limiter
 	clock   *clock
 	keys    *fieldcrypt.Keys
 }
@@ -159,8 +143,11 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{db: db, alerter: newFakeAlerter(db), audit: &fakeAudit{}, limiter: &fakeLimiter{},
+	e := &env{db: db, alerter: newFakeAlerter(db), audit: &fakeAudit{},
 		clock: &clock{t: time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)}, keys: keys}
+	if e.limiter, err = ratelimit.New(nil, []byte(strings.Repeat("r", 32)), true, e.clock.Now); err != nil {
+		t.Fatal(err)
+	}
 	e.store, err = NewStore(db, Config{
 		Keys: keys, Argon2: Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1, MaxConcurrent: 4},
 		Alerter: e.alerter, Forces: fakeForces{"AB": forceA, "CD": forceB}, Audit: e.audit, Limiter: e.limiter,

@@ -49,12 +49,17 @@ type queueEntry struct {
 	FirstReadAt       *time.Time `bson:"firstReadAt,omitempty"`
 	ReporterMessageAt *time.Time `bson:"reporterMessageAt,omitempty"`
 	MeetingAt         *time.Time `bson:"meetingAt,omitempty"`
+	// FloodGroup and FloodKind mark a report that arrived in a flood of
+	// urgent reports (paged as one digest with the rest of its group).
+	FloodGroup string    `bson:"floodGroup,omitempty"`
+	FloodKind  FloodKind `bson:"floodKind,omitempty"`
 }
 
 func entryOf(d *caseDoc) queueEntry {
 	return queueEntry{ID: d.ID, ForceID: d.ForceID, Reference: d.Reference, Category: d.Category, Urgent: d.Urgent,
 		UrgentReasons: d.UrgentReasons, Status: d.Status, CreatedAt: d.CreatedAt.UTC().Truncate(time.Millisecond),
-		AssignedTo: d.AssignedTo, FirstReadAt: d.FirstReadAt, ReporterMessageAt: d.ReporterMessageAt, MeetingAt: d.MeetingAt}
+		AssignedTo: d.AssignedTo, FirstReadAt: d.FirstReadAt, ReporterMessageAt: d.ReporterMessageAt, MeetingAt: d.MeetingAt,
+		FloodGroup: d.FloodGroup, FloodKind: d.FloodKind}
 }
 
 // syncIndex writes d's queue entry, or removes it when d is closed.

@@ -121,6 +121,10 @@ type Report struct {
 	WhatHappened string   `json:"whatHappened"`
 	Answers      Answers  `json:"answers"`
 	Contact      *Contact `json:"contact,omitempty"`
+	// RelatedReference is the reference of an earlier report the child
+	// made (say, after losing its receipt). It is only a pointer for the
+	// officer: it need not exist and grants no access to that case.
+	RelatedReference string `json:"relatedReference,omitempty"`
 }
 
 var (
@@ -133,6 +137,10 @@ var (
 func (r *Report) Normalize() {
 	r.ForceCode = strings.ToUpper(strings.TrimSpace(r.ForceCode))
 	r.WhatHappened = strings.TrimSpace(r.WhatHappened)
+	r.RelatedReference = strings.TrimSpace(r.RelatedReference)
+	if ref, ok := ParseReference(r.RelatedReference); ok {
+		r.RelatedReference = ref
+	}
 	if t := r.Answers.MeetingAt; t != nil {
 		u := t.UTC()
 		r.Answers.MeetingAt = &u
@@ -154,6 +162,10 @@ func (r *Report) Validate() error {
 	v.Check(!forceCodePattern.MatchString(r.ForceCode), "forceCode", "must be the police force code shown in the app")
 	v.Check(!r.Category.Valid(), "category", "must be one of the listed categories")
 	checkText(v, "whatHappened", r.WhatHappened, MaxWhatHappened, true)
+	if r.RelatedReference != "" {
+		_, ok := ParseReference(r.RelatedReference)
+		v.Check(!ok, "relatedReference", "must be a case reference like SS-7KQ2-MX9D")
+	}
 	a := r.Answers
 	v.Check(a.MeetingAt != nil && !a.MeetingPlanned, "answers.meetingAt", "only applies when a meeting is planned")
 	v.Check(!a.AgeBand.valid(), "answers.ageBand", "must be one of the listed age bands")

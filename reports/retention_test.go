@@ -16,7 +16,7 @@ func TestRetentionSweep(t *testing.T) {
 	old := e.submit(t, routine("closed long ago"))
 	recent := e.submit(t, routine("closed recently"))
 	open := e.submit(t, routine("still open"))
-	if _, err := e.store.OpenSession(ctx, old.Reference, old.Receipt); err != nil {
+	if _, err := e.store.OpenSession(ctx, old.Reference, old.Receipt, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.store.SetStatus(officerA(), old.CaseID, StatusChange{Status: StatusClosed, Disposition: DispositionAdviceGiven}); err != nil {
@@ -43,7 +43,7 @@ func TestRetentionSweep(t *testing.T) {
 			t.Errorf("case %s was deleted too early", id)
 		}
 	}
-	if _, err := e.store.OpenSession(ctx, old.Reference, old.Receipt); !errors.Is(err, errkind.Unauthorized) {
+	if _, err := e.store.OpenSession(ctx, old.Reference, old.Receipt, ""); !errors.Is(err, errkind.Unauthorized) {
 		t.Errorf("receipt of a deleted case: got %v, want Unauthorized", err)
 	}
 	if got := e.audit.find("case.deleted", old.CaseID); len(got) != 1 || got[0].Detail["reason"] != "retention" {

@@ -16,14 +16,33 @@ import (
 	"speaksafe/errkind"
 )
 
-// Guess limits per reference. Receipts carry 77 bits, so this is not what
-// stops brute force (the slow hash and the per-client limit are); it stops
-// a stranger who learnt a reference from hammering that one case, while
-// leaving the child room for typos.
+// Receipt guesses are throttled per client, never per reference: a
+// 77-bit receipt needs no lock on its case, and such a lock would let
+// strangers lock a child out of their own case. Only wrong answers count
+// (a class behind one school address opening their own cases uses none),
+// and every attempt counts towards a larger cap that bounds bursts. When
+// wrong answers flood in from everywhere, each client's allowance shrinks;
+// a client that has not guessed still gets its tries, so the correct
+// receipt from the child's own phone always opens the case.
 const (
-	guessesPerReference = 20
-	guessWindow         = time.Hour
+	wrongReceiptsPerClient      = 10
+	wrongReceiptsPerClientFlood = 3
+	sessionAttemptsPerClient    = 60
+	guessWindow                 = 15 * time.Minute
+	// wrongReceiptsFlood is the number of wrong answers from all clients
+	// in one window above which the flood allowance applies.
+	wrongReceiptsFlood = 500
+
+	bucketSessionAttempts = "reporter-session-attempts"
+	bucketWrongReceipts   = "reporter-session-wrong"
+	bucketWrongAll        = "reporter-session-wrong-all"
 )
+
+// GuessLimitDetail is what a child is told when their connection has made
+// too many wrong tries.
+const GuessLimitDetail = "There have been too many tries from this connection. Please wait a little and try again, " +
+	"and check the reference and receipt you wrote down. If you are in danger now, call 999. " +
+	"You can talk to Childline for free at any time on 0800 1111."
 
 // Session is a reporter's short-lived access to their one case.
 type Session struct {
@@ -57,22 +76,16 @@ func ReporterCaseFrom(ctx context.Context) (string, bool) {
 var errBadCredentials = fmt.Errorf("reports: reference or receipt not recognised: %w", errkind.Unauthorized)
 
 // OpenSession checks reference and receipt and opens a session on that
-// case. Unknown references, wrong and malformed receipts all answer the same
-// and cost the same (a dummy hash is computed when there is nothing to
-// compare with).
-func (s *Store) OpenSession(ctx context.Context, reference, receipt string) (Session, error) {
+// case. client is the keyed hash of the caller's network address (empty
+// for internal callers: no throttle). Unknown references, wrong and
+// malformed receipts all answer the same and cost the same (a dummy hash
+// is computed when there is nothing to compare with).
+func (s *Store) OpenSession(ctx context.Context, reference, receipt, client string) (Session, error) {
+	if err := s.throttleGuesses(ctx, client); err != nil {
+		return Session{}, err
+	}
 	ref, refOK := ParseReference(reference)
 	rc, rcOK := ParseReceipt(receipt)
-	if refOK {
-		sum := sha256.Sum256([]byte("speaksafe/reports/ref\x00" + ref))
-		ok, retry, err := s.cfg.Limiter.Allow(ctx, "reporter-session-reference", hex.EncodeToString(sum[:]), guessesPerReference, guessWindow)
-		if err != nil {
-			return Session{}, fmt.Errorf("reports: rate limit: %w", err)
-		}
-		if !ok {
-			return Session{}, &errkind.RateLimited{RetryAfter: retry}
-		}
-	}
 	var stored *refDoc
 	if refOK && rcOK {
 		var d refDoc
@@ -93,9 +106,53 @@ func (s *Store) OpenSession(ctx context.Context, reference, receipt string) (Ses
 		return Session{}, err
 	}
 	if !match || !refOK || !rcOK {
+		s.countWrongReceipt(ctx, client)
 		return Session{}, errBadCredentials
 	}
 	return s.newSession(ctx, stored.CaseID)
+}
+
+// throttleGuesses refuses client when it has used up its attempts or its
+// wrong answers. Other clients' guesses never count against it.
+func (s *Store) throttleGuesses(ctx context.Context, client string) error {
+	if client == "" {
+		return nil
+	}
+	lim := s.cfg.Limiter
+	ok, retry, err := lim.Allow(ctx, bucketSessionAttempts, client, sessionAttemptsPerClient, guessWindow)
+	if err != nil {
+		return fmt.Errorf("reports: rate limit: %w", err)
+	}
+	if !ok {
+		return &errkind.RateLimited{RetryAfter: retry, Detail: GuessLimitDetail}
+	}
+	allowance := wrongReceiptsPerClient
+	if flood, _, err := lim.Exceeded(ctx, bucketWrongAll, "all", wrongReceiptsFlood, guessWindow); err != nil {
+		return fmt.Errorf("reports: rate limit: %w", err)
+	} else if flood {
+		allowance = wrongReceiptsPerClientFlood
+	}
+	over, retry, err := lim.Exceeded(ctx, bucketWrongReceipts, client, allowance, guessWindow)
+	if err != nil {
+		return fmt.Errorf("reports: rate limit: %w", err)
+	}
+	if over {
+		return &errkind.RateLimited{RetryAfter: retry, Detail: GuessLimitDetail}
+	}
+	return nil
+}
+
+// countWrongReceipt counts a wrong answer of client and of everyone. A
+// failure to count is logged: the answer is a 401 either way.
+func (s *Store) countWrongReceipt(ctx context.Context, client string) {
+	if client == "" {
+		return
+	}
+	for _, k := range [][2]string{{bucketWrongReceipts, client}, {bucketWrongAll, "all"}} {
+		if _, _, err := s.cfg.Limiter.Allow(ctx, k[0], k[1], 1<<30, guessWindow); err != nil {
+			s.log.WarnContext(ctx, "could not count a wrong receipt", "err", err)
+		}
+	}
 }
 
 func (s *Store) newSession(ctx context.Context, caseID string) (Session, error) {

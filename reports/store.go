@@ -63,9 +63,19 @@ type Auditor interface {
 	Record(ctx context.Context, e AuditEvent) error
 }
 
-// Limiter throttles guesses at receipts (wired to ratelimit.Limiter).
+// Limiter counts attempts in fixed windows shared by every instance (wired
+// to ratelimit.Limiter): routine reports and receipt guesses per client,
+// and urgent reports per network and per force to find floods.
 type Limiter interface {
+	// Allow counts one attempt of key in bucket and reports whether it is
+	// within max per window, or else how long until it may be retried.
 	Allow(ctx context.Context, bucket, key string, max int, window time.Duration) (ok bool, retryAfter time.Duration, err error)
+	// Exceeded reports, without counting, whether key has already used max
+	// attempts of bucket in this window.
+	Exceeded(ctx context.Context, bucket, key string, max int, window time.Duration) (over bool, retryAfter time.Duration, err error)
+	// Group returns a random id shared by every caller asking for key in
+	// bucket during the current window.
+	Group(ctx context.Context, bucket, key string, window time.Duration) (string, error)
 }
 
 // Handlers says whether a member of staff may be assigned cases of a force.
@@ -117,6 +127,13 @@ type Config struct {
 	// IdempotencyTTL is how long a submission's answer is kept for retries
 	// with the same Idempotency-Key (default 24 hours).
 	IdempotencyTTL time.Duration
+	// Flood sets when urgent reports are grouped into one digest page
+	// instead of one page each. Urgent reports are never refused.
+	Flood FloodLimits
+	// RoutinePerClient is how many routine reports one client (network)
+	// may send per RoutineWindow (defaults 30 per 10 minutes).
+	RoutinePerClient int
+	RoutineWindow    time.Duration
 }
 
 // Store keeps reports, cases, reporter sessions and idempotency records.
@@ -163,6 +180,13 @@ func NewStore(db *mongo.Database, cfg Config) (*Store, error) {
 	}
 	if cfg.IdempotencyTTL <= 0 {
 		cfg.IdempotencyTTL = 24 * time.Hour
+	}
+	cfg.Flood = cfg.Flood.withDefaults()
+	if cfg.RoutinePerClient <= 0 {
+		cfg.RoutinePerClient = 30
+	}
+	if cfg.RoutineWindow <= 0 {
+		cfg.RoutineWindow = 10 * time.Minute
 	}
 	st := &Store{db: db, cfg: cfg, keys: cfg.Keys, hasher: newHasher(cfg.Argon2), now: cfg.Now, log: cfg.Logger}
 	if cfg.Alerter != nil {

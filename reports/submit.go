@@ -43,6 +43,9 @@ type answer struct {
 	InDangerNow bool      `json:"inDangerNow"`
 	CreatedAt   time.Time `json:"createdAt"`
 	BodyHash    string    `json:"bodyHash"`
+	// Flood is decided once, by the first attempt, so that every retry
+	// stores the case in the same flood group.
+	Flood flood `json:"flood"`
 }
 
 func (a *answer) submission() Submission {
@@ -79,15 +82,27 @@ var idemKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_.:-]{16,128}$`)
 // half-done for longer than needed.
 const writeTimeout = 20 * time.Second
 
-// Submit takes report r under Idempotency-Key key. A first call creates the
-// case; a retry with the same key and the same report returns the same
-// Submission (the same receipt) and finishes anything the first call did
-// not; the same key with another report is a Conflict.
+// Submit takes report r under Idempotency-Key key from an unknown client:
+// SubmitFrom without per-client limits (for seeding and internal callers).
+func (s *Store) Submit(ctx context.Context, key string, r Report) (Submission, error) {
+	return s.SubmitFrom(ctx, key, r, "")
+}
+
+// SubmitFrom takes report r under Idempotency-Key key from client (the
+// keyed hash of the client's network address, never the address). A first
+// call creates the case; a retry with the same key and the same report
+// returns the same Submission (the same receipt) before any limit is looked
+// at, and finishes anything the first call did not; the same key with
+// another report is a Conflict.
+//
+// An urgent report is never refused for volume: beyond the flood
+// thresholds it is stored in a flood group (paged as one digest). A routine
+// report beyond the client's allowance is refused with RateLimited.
 //
 // Durability: for an urgent report the alert is opened before the case
 // document is inserted, so that no stored case — and so no 201 — is ever
 // without its alert.
-func (s *Store) Submit(ctx context.Context, key string, r Report) (Submission, error) {
+func (s *Store) SubmitFrom(ctx context.Context, key string, r Report, client string) (Submission, error) {
 	if !idemKeyPattern.MatchString(key) {
 		return Submission{}, errkind.Invalid("Idempotency-Key", "must be 16–128 letters, digits or -_.: (a fresh UUID per report)")
 	}
@@ -112,7 +127,17 @@ func (s *Store) Submit(ctx context.Context, key string, r Report) (Submission, e
 	} else if found {
 		return s.resume(ctx, a, body, &r)
 	}
-	a, err := s.newAnswer(ctx, &r, forceID, body)
+	now := s.now().UTC()
+	urgent, reasons := Urgency(&r, now)
+	var fl flood
+	if urgent {
+		fl = s.floodMark(ctx, client, forceID)
+	} else if err := s.limitRoutine(ctx, client); err != nil {
+		return Submission{}, err
+	}
+	a := &answer{ForceID: forceID, Urgent: urgent, Reasons: reasons, InDangerNow: r.Answers.InDangerNow,
+		CreatedAt: now, BodyHash: body, Flood: fl}
+	a, err = s.newAnswer(ctx, a)
 	if err != nil {
 		return Submission{}, err
 	}
@@ -191,31 +216,26 @@ func (s *Store) complete(ctx context.Context, a *answer, r *Report) (Submission,
 	return a.submission(), nil
 }
 
-// newAnswer draws the case id, reference and receipt of a new report,
-// hashes the receipt and reserves the reference by inserting its lookup
-// document (a clash draws another reference).
-func (s *Store) newAnswer(ctx context.Context, r *Report, forceID, body string) (*answer, error) {
-	now := s.now().UTC()
-	urgent, reasons := Urgency(r, now)
-	caseID, err := newID()
+// newAnswer draws the case id, reference and receipt of a new report
+// into a, hashes the receipt and reserves the reference by inserting its
+// lookup document (a clash draws another reference).
+func (s *Store) newAnswer(ctx context.Context, a *answer) (*answer, error) {
+	var err error
+	if a.CaseID, err = newID(); err != nil {
+		return nil, err
+	}
+	if a.Receipt, err = newReceipt(); err != nil {
+		return nil, err
+	}
+	h, err := s.hasher.hash(ctx, a.Receipt)
 	if err != nil {
 		return nil, err
 	}
-	receipt, err := newReceipt()
-	if err != nil {
-		return nil, err
-	}
-	h, err := s.hasher.hash(ctx, receipt)
-	if err != nil {
-		return nil, err
-	}
-	a := &answer{CaseID: caseID, Receipt: receipt, ForceID: forceID, Urgent: urgent, Reasons: reasons,
-		InDangerNow: r.Answers.InDangerNow, CreatedAt: now, BodyHash: body}
 	for range 5 {
 		if a.Reference, err = newReference(); err != nil {
 			return nil, err
 		}
-		ref := refDoc{ID: a.Reference, CaseID: caseID, ForceID: forceID, Receipt: h, CreatedAt: now}
+		ref := refDoc{ID: a.Reference, CaseID: a.CaseID, ForceID: a.ForceID, Receipt: h, CreatedAt: a.CreatedAt}
 		_, err = s.coll(collRefs).InsertOne(ctx, ref)
 		if err == nil {
 			return a, nil

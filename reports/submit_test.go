@@ -231,7 +231,7 @@ func TestNoPlaintextAtRest(t *testing.T) {
 	if _, err := e.store.SetStatus(officerA(), sub.CaseID, StatusChange{Status: StatusClosed, Disposition: DispositionAdviceGiven, Outcome: "outcome " + marker}); err != nil {
 		t.Fatal(err)
 	}
-	s, err := e.store.OpenSession(ctx, sub.Reference, sub.Receipt)
+	s, err := e.store.OpenSession(ctx, sub.Reference, sub.Receipt, "")
 	if err != nil {
 		t.Fatal(err)
 	}

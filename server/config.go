@@ -11,6 +11,7 @@ import (
 
 	"speaksafe/audit"
 	"speaksafe/notifications"
+	"speaksafe/reports"
 )
 
 // Config is everything SpeakSafe reads from its environment, loaded once and
@@ -72,6 +73,11 @@ type Config struct {
 	// PageRatePerForce bounds the individual pages a force's officers get
 	// per minute; the excess is folded into digests (PAGE_RATE_PER_FORCE).
 	PageRatePerForce int
+	// UrgentFlood* set when urgent reports are paged as one digest per
+	// network or per force instead of one page each (never refused).
+	UrgentFloodPerNetwork int
+	UrgentFloodPerForce   int
+	UrgentFloodWindow     time.Duration
 
 	LogFormat string
 	LogLevel  string
@@ -156,6 +162,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		ClosedCaseRetention:    duration("CLOSED_CASE_RETENTION", 90*24*time.Hour),
 		ShutdownTimeout:        duration("SHUTDOWN_TIMEOUT", 15*time.Second),
 		BodyLimit:              number("BODY_LIMIT", 64*1024),
+		UrgentFloodPerNetwork:  number("URGENT_FLOOD_PER_NETWORK", reports.DefaultFloodPerNetwork),
+		UrgentFloodPerForce:    number("URGENT_FLOOD_PER_FORCE", reports.DefaultFloodPerForce),
+		UrgentFloodWindow:      duration("URGENT_FLOOD_WINDOW", reports.DefaultFloodWindow),
 		LogFormat:              env("LOG_FORMAT", "text"),
 		LogLevel:               env("LOG_LEVEL", "info"),
 		Argon2: Argon2Params{
@@ -225,6 +234,12 @@ func (c Config) Validate() error {
 	}
 	if c.Argon2.Time < 1 || c.Argon2.MemoryKiB < 8*1024 || c.Argon2.Threads < 1 || c.Argon2.MaxConcurrent < 1 {
 		errs = append(errs, errors.New("ARGON2_*: time ≥ 1, memory ≥ 8192 KiB, threads ≥ 1, max concurrent ≥ 1"))
+	}
+	if c.UrgentFloodPerNetwork < 1 || c.UrgentFloodPerForce < 1 {
+		errs = append(errs, errors.New("URGENT_FLOOD_PER_NETWORK, URGENT_FLOOD_PER_FORCE: at least 1"))
+	}
+	if c.UrgentFloodWindow < time.Minute {
+		errs = append(errs, errors.New("URGENT_FLOOD_WINDOW: at least 1m"))
 	}
 	if c.BodyLimit < 1024 {
 		errs = append(errs, errors.New("BODY_LIMIT: at least 1024 bytes"))

@@ -23,6 +23,7 @@ func (a *App) wireContent() error {
 	handlers.NewContent(a.w.Content).Routes(a.Router)
 	handlers.NewHelplines().Routes(a.Router)
 	handlers.NewContentStaff(a.w.Content).Routes(a.Router)
-	handlers.NewSchools(a.w.Content, a.w.Limits).Routes(a.Router)
+	handlers.NewSchools(a.w.Content, a.w.Limits, a.w.Accounts).Routes(a.Router)
+	handlers.NewForces(a.w.Accounts).Routes(a.Router)
 	return nil
 }

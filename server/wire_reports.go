@@ -33,6 +33,8 @@ func (a *App) wireReports() error {
 		Logger:              a.logger,
 		Now:                 a.clock,
 		ClosedCaseRetention: a.cfg.ClosedCaseRetention,
+		Flood: reports.FloodLimits{PerNetwork: a.cfg.UrgentFloodPerNetwork, PerForce: a.cfg.UrgentFloodPerForce,
+			Window: a.cfg.UrgentFloodWindow},
 	})
 	if err != nil {
 		return err

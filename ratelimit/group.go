@@ -1,0 +1,86 @@
+package ratelimit
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"speaksafe/database"
+)
+
+// localGroup is a window's group id kept in memory (embedded mode).
+type localGroup struct {
+	id  string
+	end time.Time
+}
+
+type groupDoc struct {
+	ID        string    `bson:"_id"`
+	Group     string    `bson:"group"`
+	ExpiresAt time.Time `bson:"expiresAt"`
+}
+
+// Group returns the random id shared by every caller that asks for key in
+// bucket during the current window: the first caller draws it, everyone
+// after gets the same one, on every instance. It is kept beside the counts
+// of that window and swept with them; it is random, so it says nothing of
+// the key (a keyed hash of a client address, say) it was drawn for.
+func (l *Limiter) Group(ctx context.Context, bucket, key string, window time.Duration) (string, error) {
+	if window <= 0 {
+		return "", errors.New("ratelimit: bad window")
+	}
+	now := l.now()
+	start := now.Truncate(window)
+	end := start.Add(window)
+	id := "group|" + bucket + "|" + key + "|" + strconv.FormatInt(start.Unix(), 10)
+	fresh, err := newGroupID()
+	if err != nil {
+		return "", err
+	}
+	if l.local {
+		return l.localGroup(id, fresh, end), nil
+	}
+	return l.sharedGroup(ctx, groupDoc{ID: id, Group: fresh, ExpiresAt: end})
+}
+
+func (l *Limiter) localGroup(id, fresh string, end time.Time) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if g := l.groups[id]; g != nil {
+		return g.id
+	}
+	l.groups[id] = &localGroup{id: fresh, end: end}
+	return fresh
+}
+
+// sharedGroup claims the window's group by inserting its deterministic _id;
+// a caller that loses the race reads the winner's id.
+func (l *Limiter) sharedGroup(ctx context.Context, doc groupDoc) (string, error) {
+	coll := l.db.Collection(collection)
+	_, err := coll.InsertOne(ctx, doc)
+	if err == nil {
+		return doc.Group, nil
+	}
+	if !database.IsDuplicateKey(err) {
+		return "", fmt.Errorf("ratelimit: group: %w", err)
+	}
+	var got groupDoc
+	if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: doc.ID}}).Decode(&got); err != nil {
+		return "", fmt.Errorf("ratelimit: group: %w", err)
+	}
+	return got.Group, nil
+}
+
+func newGroupID() (string, error) {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("ratelimit: group id: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
