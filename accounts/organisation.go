@@ -2,7 +2,6 @@ package accounts
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -262,8 +261,6 @@ func clampLimit(n int) int {
 	}
 	return n
 }
-
-var errNoCaller = errors.New("no caller")
 
 func isControlRune(r rune) bool { return r < 0x20 || r == 0x7f }
 

@@ -123,9 +123,7 @@ func TestPolicyValidate(t *testing.T) {
 			tc.mutate(&p)
 			var got []string
 			if err := p.Validate(time.Minute); err != nil {
-				for _, f := range fieldsOf(t, err) {
-					got = append(got, f)
-				}
+				got = append(got, fieldsOf(t, err)...)
 			}
 			if !reflect.DeepEqual(got, tc.fields) {
 				t.Errorf("got fields %v, want %v", got, tc.fields)

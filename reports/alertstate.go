@@ -81,10 +81,13 @@ func (s *Store) alertStates(ctx context.Context, caseIDs []string) (map[string]A
 	return out, nil
 }
 
-// deleteAlertState removes the alert state of a deleted case.
+// deleteAlertState removes the alert state of a deleted case, and its
+// unacknowledged marker if one is left.
 func (s *Store) deleteAlertState(ctx context.Context, caseID string) error {
-	if _, err := s.coll(collAlertStates).DeleteOne(ctx, bson.D{{Key: "_id", Value: caseID}}); err != nil {
-		return dbErr("delete alert state", err)
+	for _, coll := range []string{collUnacked, collAlertStates} {
+		if _, err := s.coll(coll).DeleteOne(ctx, bson.D{{Key: "_id", Value: caseID}}); err != nil {
+			return dbErr("delete alert state", err)
+		}
 	}
 	return nil
 }
