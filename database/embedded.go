@@ -43,6 +43,12 @@ func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embed
 // StartEmbeddedAt is StartEmbedded on a given loopback address, so that a
 // restarted server keeps its address (tests of readiness recovery use it).
 func StartEmbeddedAt(ctx context.Context, dir, addr string, logger *slog.Logger) (*Embedded, error) {
+	return startEmbedded(ctx, dir, addr, logger, idPathSweepInterval)
+}
+
+// startEmbedded starts the server and, unless sweepEvery is zero, indexes
+// the _id path of new collections every sweepEvery (see IndexIDPaths).
+func startEmbedded(ctx context.Context, dir, addr string, logger *slog.Logger, sweepEvery time.Duration) (*Embedded, error) {
 	abs, err := filepath.Abs(filepath.Join(dir, "db"))
 	if err != nil {
 		return nil, fmt.Errorf("database: data dir: %w", err)
@@ -74,7 +80,7 @@ func StartEmbeddedAt(ctx context.Context, dir, addr string, logger *slog.Logger)
 	}()
 	go func() {
 		defer close(e.swept)
-		e.sweepIDPaths(runCtx, logger)
+		e.sweepIDPaths(runCtx, sweepEvery, logger)
 	}()
 	e.uri = f.MongoDBURI()
 	if err := waitListening(ctx, addr); err != nil {

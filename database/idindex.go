@@ -61,9 +61,13 @@ func (e *Embedded) IndexIDPaths(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// sweepIDPaths runs IndexIDPaths every idPathSweepInterval until ctx ends.
-func (e *Embedded) sweepIDPaths(ctx context.Context, logger *slog.Logger) {
-	t := time.NewTicker(idPathSweepInterval)
+// sweepIDPaths runs IndexIDPaths every interval (never if it is zero) until
+// ctx ends.
+func (e *Embedded) sweepIDPaths(ctx context.Context, interval time.Duration, logger *slog.Logger) {
+	if interval <= 0 {
+		return
+	}
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
