@@ -23,8 +23,10 @@ var newMu sync.Mutex
 // Embedded is a running in-process MongoDB-wire server on loopback.
 type Embedded struct {
 	uri    string
+	dir    string // the SQLite files, one per database
 	cancel context.CancelFunc
 	done   chan struct{}
+	swept  chan struct{} // closed when the _id index sweep has stopped
 }
 
 // StartEmbedded starts FerretDB with the SQLite handler storing its files in
@@ -41,6 +43,12 @@ func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embed
 // StartEmbeddedAt is StartEmbedded on a given loopback address, so that a
 // restarted server keeps its address (tests of readiness recovery use it).
 func StartEmbeddedAt(ctx context.Context, dir, addr string, logger *slog.Logger) (*Embedded, error) {
+	return startEmbedded(ctx, dir, addr, logger, idPathSweepInterval)
+}
+
+// startEmbedded starts the server and, unless sweepEvery is zero, indexes
+// the _id path of new collections every sweepEvery (see IndexIDPaths).
+func startEmbedded(ctx context.Context, dir, addr string, logger *slog.Logger, sweepEvery time.Duration) (*Embedded, error) {
 	abs, err := filepath.Abs(filepath.Join(dir, "db"))
 	if err != nil {
 		return nil, fmt.Errorf("database: data dir: %w", err)
@@ -65,10 +73,14 @@ func StartEmbeddedAt(ctx context.Context, dir, addr string, logger *slog.Logger)
 		return nil, fmt.Errorf("database: embedded server: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	e := &Embedded{cancel: cancel, done: make(chan struct{})}
+	e := &Embedded{dir: abs, cancel: cancel, done: make(chan struct{}), swept: make(chan struct{})}
 	go func() {
 		defer close(e.done)
 		_ = f.Run(runCtx)
+	}()
+	go func() {
+		defer close(e.swept)
+		e.sweepIDPaths(runCtx, sweepEvery, logger)
 	}()
 	e.uri = f.MongoDBURI()
 	if err := waitListening(ctx, addr); err != nil {
@@ -85,6 +97,7 @@ func (e *Embedded) URI() string { return e.uri }
 // waits for that to finish.
 func (e *Embedded) Close() {
 	e.cancel()
+	<-e.swept
 	<-e.done
 }
 

@@ -46,6 +46,7 @@ func Run(ctx context.Context, spec []byte, stdout io.Writer) error {
 	}
 
 	uri := cfg.MongoURI
+	var embedded *database.Embedded
 	if cfg.Embedded {
 		// The store's own logger stays at error level: its debug and warning
 		// output can quote whole wire messages, which is not for logs.
@@ -55,7 +56,7 @@ func Run(ctx context.Context, spec []byte, stdout io.Writer) error {
 			return err
 		}
 		defer e.Close()
-		uri = e.URI()
+		uri, embedded = e.URI(), e
 		// Operator commands reach the running store through the lock file
 		// instead of opening the SQLite files a second time.
 		if err := lock.Publish(uri); err != nil {
@@ -74,6 +75,16 @@ func Run(ctx context.Context, spec []byte, stdout io.Writer) error {
 	app, err := New(ctx, cfg, client.Database(cfg.MongoDatabase), logger, spec, Options{})
 	if err != nil {
 		return err
+	}
+	if embedded != nil { // after every collection's declared indexes
+		app.AddSetup("embedded store _id indexes", func(ctx context.Context) error {
+			// Speed only: a failure must not keep the app from serving, and
+			// the store's own sweep tries again.
+			if err := embedded.IndexIDPaths(ctx); err != nil {
+				logger.Warn("embedded store: _id indexes", "error", err)
+			}
+			return nil
+		})
 	}
 	if cfg.Mode == ModeDevelopment && !cfg.Loopback {
 		ticker := time.NewTicker(time.Minute)
