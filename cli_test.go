@@ -110,7 +110,7 @@ func TestCommandsAgainstMongoDB(t *testing.T) {
 	uri := "mongodb://" + storeAddr + "/"
 	env := []string{"MONGODB_URI=" + uri, "MONGODB_DATABASE=ops", "DATA_DIR=" + t.TempDir(),
 		"JWT_SIGNING_KEY=k1:" + randomKey(), "DATA_KEYS=k1:" + randomKey(),
-		"RATE_LIMIT_SECRET=" + randomKey(), "WEBHOOK_SECRET=" + randomKey(), "AUDIT_KEYS=k1:" + randomKey(), "FCM_ENDPOINT=http://127.0.0.1:1/"}
+		"RATE_LIMIT_SECRET=" + randomKey(), "WEBHOOK_SECRET=" + randomKey(), "AUDIT_KEYS=k1:" + randomKey(), "RECEIPT_KEYS=k1:" + randomKey(), "FCM_ENDPOINT=http://127.0.0.1:1/"}
 	const email, password = "mongo.admin@example.test", "a long enough admin password"
 	if code, out, errOut := runCLI(t, "", append(env, "ADMIN_PASSWORD="+password), "user", "create-admin", email); code != 0 {
 		t.Fatalf("create-admin: exit %d\n%s%s", code, out, errOut)

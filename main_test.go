@@ -191,7 +191,7 @@ func TestUnreachableMongoDBIsNotReadyButAlive(t *testing.T) {
 	p := start(t,
 		"MONGODB_URI=mongodb://"+closed+"/?serverSelectionTimeoutMS=500",
 		"JWT_SIGNING_KEY=k1:"+randomKey(), "DATA_KEYS=k1:"+randomKey(),
-		"RATE_LIMIT_SECRET="+randomKey(), "WEBHOOK_SECRET="+randomKey(), "AUDIT_KEYS=k1:"+randomKey(),
+		"RATE_LIMIT_SECRET="+randomKey(), "WEBHOOK_SECRET="+randomKey(), "AUDIT_KEYS=k1:"+randomKey(), "RECEIPT_KEYS=k1:"+randomKey(),
 		"DATA_DIR="+t.TempDir(), "FCM_ENDPOINT=http://127.0.0.1:1/",
 	)
 	p.waitFor(t, "/healthz", http.StatusOK)
@@ -221,7 +221,7 @@ func TestProductionWithoutSecretsRefusesToStart(t *testing.T) {
 	if err == nil {
 		t.Fatal("started without production secrets")
 	}
-	for _, name := range []string{"JWT_SIGNING_KEY", "DATA_KEYS", "AUDIT_KEYS"} {
+	for _, name := range []string{"JWT_SIGNING_KEY", "DATA_KEYS", "AUDIT_KEYS", "RECEIPT_KEYS"} {
 		if !strings.Contains(p.logs.String(), name) {
 			t.Errorf("start-up error does not name %s:\n%s", name, p.logs.String())
 		}

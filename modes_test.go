@@ -19,7 +19,7 @@ func productionEnv(t *testing.T) []string {
 	return []string{
 		"DATA_DIR=" + t.TempDir(),
 		"JWT_SIGNING_KEY=k1:" + randomKey(), "DATA_KEYS=k1:" + randomKey(),
-		"RATE_LIMIT_SECRET=" + randomKey(), "WEBHOOK_SECRET=" + randomKey(), "AUDIT_KEYS=k1:" + randomKey(),
+		"RATE_LIMIT_SECRET=" + randomKey(), "WEBHOOK_SECRET=" + randomKey(), "AUDIT_KEYS=k1:" + randomKey(), "RECEIPT_KEYS=k1:" + randomKey(),
 		// Nothing answers here; no page is sent in these tests.
 		"FCM_ENDPOINT=http://127.0.0.1:1/",
 	}
@@ -34,14 +34,14 @@ func TestProductionModeRefusesToStartAndNamesWhatIsMissing(t *testing.T) {
 	}{
 		{"network address, embedded store, nothing set", func(t *testing.T, port string) []string {
 			return []string{"LISTEN_ADDR=0.0.0.0:" + port, "DATA_DIR=" + t.TempDir()}
-		}, []string{"LISTEN_ADDR 0.0.0.0:", "JWT_SIGNING_KEY", "DATA_KEYS", "RATE_LIMIT_SECRET", "WEBHOOK_SECRET", "FIREBASE_PROJECT_ID", "SPEAKSAFE_MODE=development"}},
+		}, []string{"LISTEN_ADDR 0.0.0.0:", "JWT_SIGNING_KEY", "DATA_KEYS", "RATE_LIMIT_SECRET", "WEBHOOK_SECRET", "RECEIPT_KEYS", "FIREBASE_PROJECT_ID", "SPEAKSAFE_MODE=development"}},
 		{"SPEAKSAFE_MODE=production on loopback", func(t *testing.T, _ string) []string {
 			return []string{"SPEAKSAFE_MODE=production", "DATA_DIR=" + t.TempDir()}
-		}, []string{"SPEAKSAFE_MODE=production", "JWT_SIGNING_KEY", "DATA_KEYS", "RATE_LIMIT_SECRET", "WEBHOOK_SECRET", "FIREBASE_PROJECT_ID"}},
+		}, []string{"SPEAKSAFE_MODE=production", "JWT_SIGNING_KEY", "DATA_KEYS", "RATE_LIMIT_SECRET", "WEBHOOK_SECRET", "RECEIPT_KEYS", "FIREBASE_PROJECT_ID"}},
 		{"weak secrets, MFA off and no push", func(t *testing.T, _ string) []string {
 			return []string{"SPEAKSAFE_MODE=production", "DATA_DIR=" + t.TempDir(),
 				"JWT_SIGNING_KEY=k1:" + randomKey(), "DATA_KEYS=k1:" + randomKey(),
-				"RATE_LIMIT_SECRET=short", "WEBHOOK_SECRET=" + randomKey(), "AUDIT_KEYS=k1:" + randomKey(), "MFA_REQUIRED_ROLES=school_staff"}
+				"RATE_LIMIT_SECRET=short", "WEBHOOK_SECRET=" + randomKey(), "AUDIT_KEYS=k1:" + randomKey(), "RECEIPT_KEYS=k1:" + randomKey(), "MFA_REQUIRED_ROLES=school_staff"}
 		}, []string{"RATE_LIMIT_SECRET: too weak", "MFA_REQUIRED_ROLES", "admin, supervisor, officer", "FIREBASE_PROJECT_ID"}},
 		{"credentials without a project", func(t *testing.T, _ string) []string {
 			env := productionEnv(t)

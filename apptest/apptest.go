@@ -71,6 +71,7 @@ func Config(t testing.TB) server.Config {
 	cfg.RateLimitSecret = random(32)
 	cfg.WebhookSecret = random(32)
 	cfg.AuditKeys = "test1:" + random(32)
+	cfg.ReceiptKeys = "test1:" + random(32)
 	cfg.EscalationMinDelay = time.Second
 	// Cheap hashing keeps the suite fast; production parameters are the
 	// defaults in server.LoadConfig.

@@ -51,12 +51,14 @@ type caseSummaryResponse struct {
 	ReporterMessageAt *time.Time `json:"reporterMessageAt,omitempty"`
 	MeetingAt         *time.Time `json:"meetingAt,omitempty"`
 	AlertState        string     `json:"alertState,omitempty"`
+	Flood             string     `json:"flood,omitempty"`
 }
 
 func toCaseSummary(s reports.CaseSummary) caseSummaryResponse {
 	out := caseSummaryResponse{ID: s.ID, Reference: s.Reference, Category: string(s.Category), Urgent: s.Urgent,
 		UrgentReasons: []string{}, Status: string(s.Status), CreatedAt: s.CreatedAt, AssignedTo: s.AssignedTo,
-		FirstReadAt: s.FirstReadAt, ReporterMessageAt: s.ReporterMessageAt, MeetingAt: s.MeetingAt, AlertState: string(s.AlertState)}
+		FirstReadAt: s.FirstReadAt, ReporterMessageAt: s.ReporterMessageAt, MeetingAt: s.MeetingAt, AlertState: string(s.AlertState),
+		Flood: string(s.Flood)}
 	for _, r := range s.UrgentReasons {
 		out.UrgentReasons = append(out.UrgentReasons, string(r))
 	}

@@ -20,8 +20,9 @@ const (
 	referencePrefix = "SS-"
 	referenceChars  = 8 // 29^8 ≈ 5·10^11: not guessable in sequence, short to write down
 	receiptChars    = 16
-	// receiptBits is the entropy of a receipt: 16·log2(29) ≈ 77.7 bits, above
-	// the 64 that a slow hash needs.
+	// receiptBits is the entropy of a receipt: 16·log2(29) ≈ 77.7 bits, at
+	// least the 75 that let a fast keyed hash stand without a slow one:
+	// even with the key and the database, guessing costs 2^75 HMACs.
 	receiptBits = 77
 )
 
@@ -116,9 +117,10 @@ func ParseReceipt(s string) (string, bool) {
 	return group(c), true
 }
 
-// Argon2Params sets the cost of receipt hashing. MaxConcurrent bounds how
-// many hashes run at once, so that a burst of reports or guesses cannot
-// exhaust memory.
+// Argon2Params are the concurrency limit under which receipt hashes from
+// before keyed hashes are verified (each stored hash carries its own
+// parameters). MaxConcurrent bounds how many run at once, so that a burst
+// of guesses cannot exhaust memory.
 type Argon2Params struct {
 	Time          uint32
 	MemoryKiB     uint32
@@ -126,39 +128,31 @@ type Argon2Params struct {
 	MaxConcurrent int
 }
 
-// receiptHash is what is stored of a receipt: an Argon2id hash with its salt
-// and parameters (so that parameters can change without breaking old cases).
+// receiptHash is what is stored of a receipt. New receipts: Scheme
+// "hmac-sha256", the id of the key and the HMAC of reference and receipt
+// (see receiptkeys.go). Records from before carry no scheme: an Argon2id
+// hash with its salt and parameters.
 type receiptHash struct {
+	Scheme    string `bson:"alg,omitempty"`
+	KeyID     string `bson:"kid,omitempty"`
 	Hash      []byte `bson:"h"`
-	Salt      []byte `bson:"s"`
-	Time      uint32 `bson:"t"`
-	MemoryKiB uint32 `bson:"m"`
-	Threads   uint8  `bson:"p"`
+	Salt      []byte `bson:"s,omitempty"`
+	Time      uint32 `bson:"t,omitempty"`
+	MemoryKiB uint32 `bson:"m,omitempty"`
+	Threads   uint8  `bson:"p,omitempty"`
 }
 
-// hasher computes receipt hashes with a concurrency limit.
+// hasher verifies Argon2id receipt hashes with a concurrency limit.
 type hasher struct {
 	params Argon2Params
 	sem    chan struct{}
-	dummy  receiptHash
 }
 
 func newHasher(p Argon2Params) *hasher {
-	if p.Time == 0 {
-		p.Time = 2
-	}
-	if p.MemoryKiB == 0 {
-		p.MemoryKiB = 19 * 1024
-	}
-	if p.Threads == 0 {
-		p.Threads = 1
-	}
 	if p.MaxConcurrent <= 0 {
 		p.MaxConcurrent = 4
 	}
-	h := &hasher{params: p, sem: make(chan struct{}, p.MaxConcurrent)}
-	h.dummy = receiptHash{Hash: make([]byte, 32), Salt: make([]byte, 16), Time: p.Time, MemoryKiB: p.MemoryKiB, Threads: p.Threads}
-	return h
+	return &hasher{params: p, sem: make(chan struct{}, p.MaxConcurrent)}
 }
 
 func (h *hasher) compute(ctx context.Context, receipt string, salt []byte, t, m uint32, p uint8) ([]byte, error) {
@@ -171,33 +165,17 @@ func (h *hasher) compute(ctx context.Context, receipt string, salt []byte, t, m 
 	return argon2.IDKey([]byte(canonical(receipt)), salt, t, m, p, 32), nil
 }
 
-// hash returns a new salted hash of receipt.
-func (h *hasher) hash(ctx context.Context, receipt string) (receiptHash, error) {
-	salt := make([]byte, 16)
-	if _, err := rand.Read(salt); err != nil {
-		return receiptHash{}, fmt.Errorf("reports: salt: %w", err)
-	}
-	p := h.params
-	sum, err := h.compute(ctx, receipt, salt, p.Time, p.MemoryKiB, p.Threads)
-	if err != nil {
-		return receiptHash{}, err
-	}
-	return receiptHash{Hash: sum, Salt: salt, Time: p.Time, MemoryKiB: p.MemoryKiB, Threads: p.Threads}, nil
-}
-
-// verify reports whether receipt matches stored, comparing in constant time.
-// A nil stored (unknown reference) hashes against a dummy, so that it costs
-// the same as a wrong receipt and answers the same.
+// verify reports whether receipt matches the Argon2id hash stored,
+// comparing in constant time.
 func (h *hasher) verify(ctx context.Context, receipt string, stored *receiptHash) (bool, error) {
-	known := stored != nil
-	if !known {
-		stored = &h.dummy
+	if stored.Time < 1 || stored.Threads < 1 || stored.MemoryKiB < 8*uint32(stored.Threads) {
+		return false, nil // damaged: argon2 would panic on these
 	}
 	sum, err := h.compute(ctx, receipt, stored.Salt, stored.Time, stored.MemoryKiB, stored.Threads)
 	if err != nil {
 		return false, err
 	}
-	return subtle.ConstantTimeCompare(sum, stored.Hash) == 1 && known, nil
+	return subtle.ConstantTimeCompare(sum, stored.Hash) == 1, nil
 }
 
 // newID returns an opaque 128-bit identifier in hex.

@@ -2,8 +2,12 @@ package reports
 
 import (
 	"context"
+	"math"
 	"regexp"
+	"strings"
 	"testing"
+
+	"golang.org/x/crypto/argon2"
 )
 
 func TestReferenceAndReceiptFormat(t *testing.T) {
@@ -35,16 +39,12 @@ func TestReferenceAndReceiptFormat(t *testing.T) {
 
 func TestReceiptEntropy(t *testing.T) {
 	t.Parallel()
-	// log2(len(alphabet)^receiptChars) must be at least 64.
-	bits := 0.0
-	for n := len(alphabet); n > 1; n /= 2 {
-		bits++
+	// SECURITY 15: at least 75 bits, so that a fast keyed hash suffices.
+	if got := float64(receiptChars) * math.Log2(float64(len(alphabet))); got < 75 || float64(receiptBits) > got {
+		t.Errorf("receipt carries %.1f bits (receiptBits %d), want ≥ 75", got, receiptBits)
 	}
-	if got := float64(receiptChars) * bits; got < 64 {
-		t.Errorf("receipt carries at least %.0f bits by this floor estimate, want ≥ 64", got)
-	}
-	if receiptBits < 64 {
-		t.Errorf("receiptBits = %d, want ≥ 64", receiptBits)
+	if receiptBits < 75 {
+		t.Errorf("receiptBits = %d, want ≥ 75", receiptBits)
 	}
 }
 
@@ -75,30 +75,64 @@ func TestParseTypedCredentials(t *testing.T) {
 
 func TestReceiptHashVerify(t *testing.T) {
 	t.Parallel()
-	h := newHasher(Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1})
-	ctx := context.Background()
-	rc, _ := newReceipt()
-	stored, err := h.hash(ctx, rc)
+	keys, err := ParseReceiptKeys("k1:" + strings.Repeat("A", 43))
 	if err != nil {
 		t.Fatal(err)
 	}
+	r := newReceipts(keys, Argon2Params{})
+	ctx := context.Background()
+	const ref = "SS-7KQ2-MX9D"
+	rc, _ := newReceipt()
+	stored := r.hash(ref, rc)
+	salt := make([]byte, 16)
+	legacy := receiptHash{Hash: argon2.IDKey([]byte(canonical(rc)), salt, 1, 64, 1, 32), Salt: salt, Time: 1, MemoryKiB: 64, Threads: 1}
+	unknownKid := stored
+	unknownKid.KeyID = "k2"
+	unknownScheme := stored
+	unknownScheme.Scheme = "sha1"
 	other, _ := newReceipt()
 	for _, tt := range []struct {
 		name    string
+		ref     string
 		receipt string
 		stored  *receiptHash
 		want    bool
 	}{
-		{"right receipt", rc, &stored, true},
-		{"right receipt typed loosely", " " + rc[:4] + " " + rc[5:], &stored, true},
-		{"wrong receipt", other, &stored, false},
-		{"unknown reference", rc, nil, false},
-		{"empty receipt, unknown reference", "", nil, false},
+		{"right receipt", ref, rc, &stored, true},
+		{"right receipt typed loosely", ref, " " + strings.ToLower(rc[:4]) + " " + rc[5:], &stored, true},
+		{"wrong receipt", ref, other, &stored, false},
+		{"other reference", "SS-7KQ2-MX9E", rc, &stored, false},
+		{"unknown key id", ref, rc, &unknownKid, false},
+		{"unknown scheme", ref, rc, &unknownScheme, false},
+		{"unknown reference", ref, rc, nil, false},
+		{"empty receipt, unknown reference", "", "", nil, false},
+		{"Argon2id record, right receipt", ref, rc, &legacy, true},
+		{"Argon2id record, wrong receipt", ref, other, &legacy, false},
 	} {
-		got, err := h.verify(ctx, tt.receipt, tt.stored)
+		got, err := r.verify(ctx, tt.ref, tt.receipt, tt.stored)
 		if err != nil || got != tt.want {
 			t.Errorf("%s: got %v, %v; want %v", tt.name, got, err, tt.want)
 		}
+	}
+}
+
+func TestParseReceiptKeys(t *testing.T) {
+	t.Parallel()
+	good := strings.Repeat("A", 43)
+	for in, want := range map[string]string{
+		"":                           "empty",
+		"k1:c2hvcnQ":                 `key "k1": decodes to 5 bytes`,
+		"nokid":                      "entry 1",
+		"k1:" + good + ",k1:" + good: "appears twice",
+		"k1:" + good + ",k2:***":     `key "k2": not base64url`,
+	} {
+		if _, err := ParseReceiptKeys(in); err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "RECEIPT_KEYS") {
+			t.Errorf("ParseReceiptKeys(%q): got %v, want an error naming RECEIPT_KEYS and %q", in, err, want)
+		}
+	}
+	k, err := ParseReceiptKeys("k2:" + good + ", k1:" + good + "=")
+	if err != nil || k.current != "k2" || len(k.keys) != 2 {
+		t.Errorf("two keys: got %+v, %v; want k2 current of 2", k, err)
 	}
 }
 

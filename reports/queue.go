@@ -67,6 +67,9 @@ type CaseSummary struct {
 	// AlertState is where the case's urgent alert stands; empty when it
 	// has none (routine) or the alert engine has not recorded one yet.
 	AlertState AlertState
+	// Flood says which threshold an urgent report arrived beyond (it was
+	// paged in a digest with the rest of its flood); empty when none.
+	Flood FloodKind
 }
 
 // QueuePage is one page of the queue; NextCursor is empty on the last page.
@@ -124,7 +127,7 @@ var summaryProjection = bson.D{
 	{Key: "reference", Value: 1}, {Key: "category", Value: 1}, {Key: "urgent", Value: 1},
 	{Key: "urgentReasons", Value: 1}, {Key: "status", Value: 1}, {Key: "createdAt", Value: 1},
 	{Key: "assignedTo", Value: 1}, {Key: "firstReadAt", Value: 1}, {Key: "reporterMessageAt", Value: 1},
-	{Key: "forceId", Value: 1}, {Key: "meetingAt", Value: 1},
+	{Key: "forceId", Value: 1}, {Key: "meetingAt", Value: 1}, {Key: "floodKind", Value: 1},
 }
 
 // Queue returns the caller's force's cases. Open cases come in queue order
@@ -201,6 +204,7 @@ func summary(d *caseDoc) CaseSummary {
 		ID: d.ID, Reference: d.Reference, Category: d.Category, Urgent: d.Urgent,
 		UrgentReasons: d.UrgentReasons, Status: d.Status, CreatedAt: d.CreatedAt,
 		AssignedTo: d.AssignedTo, FirstReadAt: d.FirstReadAt, ReporterMessageAt: d.ReporterMessageAt, MeetingAt: d.MeetingAt,
+		Flood: d.FloodKind,
 	}
 }
 

@@ -141,6 +141,7 @@ func entrySummary(e *queueEntry, unacked bool) CaseSummary {
 	out := CaseSummary{ID: e.ID, Reference: e.Reference, Category: e.Category, Urgent: e.Urgent,
 		UrgentReasons: e.UrgentReasons, Status: e.Status, CreatedAt: e.CreatedAt, AssignedTo: e.AssignedTo,
 		FirstReadAt: e.FirstReadAt, ReporterMessageAt: e.ReporterMessageAt, MeetingAt: e.MeetingAt}
+	out.Flood = e.FloodKind
 	if unacked {
 		out.AlertState = AlertUnacknowledged
 	}

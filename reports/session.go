@@ -78,8 +78,8 @@ var errBadCredentials = fmt.Errorf("reports: reference or receipt not recognised
 // OpenSession checks reference and receipt and opens a session on that
 // case. client is the keyed hash of the caller's network address (empty
 // for internal callers: no throttle). Unknown references, wrong and
-// malformed receipts all answer the same and cost the same (a dummy hash
-// is computed when there is nothing to compare with).
+// malformed receipts all answer the same and cost the same (an HMAC under a
+// dummy key is computed when there is nothing to compare with).
 func (s *Store) OpenSession(ctx context.Context, reference, receipt, client string) (Session, error) {
 	if err := s.throttleGuesses(ctx, client); err != nil {
 		return Session{}, err
@@ -101,7 +101,10 @@ func (s *Store) OpenSession(ctx context.Context, reference, receipt, client stri
 	if stored != nil {
 		h = &stored.Receipt
 	}
-	match, err := s.hasher.verify(ctx, rc, h)
+	if h != nil && !s.hasher.knowsKey(h) {
+		s.log.WarnContext(ctx, "a receipt hash names a key or scheme this instance does not hold", "kid", h.KeyID, "alg", h.Scheme)
+	}
+	match, err := s.hasher.verify(ctx, ref, rc, h)
 	if err != nil {
 		return Session{}, err
 	}

@@ -134,6 +134,12 @@ type Config struct {
 	// may send per RoutineWindow (defaults 30 per 10 minutes).
 	RoutinePerClient int
 	RoutineWindow    time.Duration
+
+	// ReceiptKeys hash receipts (RECEIPT_KEYS); Argon2 above then only
+	// bounds verifying the Argon2id hashes of cases from before. Without
+	// keys a random one is drawn: receipts then open cases only in this
+	// process.
+	ReceiptKeys *ReceiptKeys
 }
 
 // Store keeps reports, cases, reporter sessions and idempotency records.
@@ -141,7 +147,7 @@ type Store struct {
 	db     *mongo.Database
 	cfg    Config
 	keys   *fieldcrypt.Keys
-	hasher *hasher
+	hasher *receipts
 	now    func() time.Time
 	log    *slog.Logger
 	// locks serialise read-check-write updates of one case within this
@@ -188,7 +194,7 @@ func NewStore(db *mongo.Database, cfg Config) (*Store, error) {
 	if cfg.RoutineWindow <= 0 {
 		cfg.RoutineWindow = 10 * time.Minute
 	}
-	st := &Store{db: db, cfg: cfg, keys: cfg.Keys, hasher: newHasher(cfg.Argon2), now: cfg.Now, log: cfg.Logger}
+	st := &Store{db: db, cfg: cfg, keys: cfg.Keys, hasher: newReceipts(cfg.ReceiptKeys, cfg.Argon2), now: cfg.Now, log: cfg.Logger}
 	if cfg.Alerter != nil {
 		st.alerter.Store(&alerterBox{cfg.Alerter})
 	}

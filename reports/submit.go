@@ -227,14 +227,11 @@ func (s *Store) newAnswer(ctx context.Context, a *answer) (*answer, error) {
 	if a.Receipt, err = newReceipt(); err != nil {
 		return nil, err
 	}
-	h, err := s.hasher.hash(ctx, a.Receipt)
-	if err != nil {
-		return nil, err
-	}
 	for range 5 {
 		if a.Reference, err = newReference(); err != nil {
 			return nil, err
 		}
+		h := s.hasher.hash(a.Reference, a.Receipt)
 		ref := refDoc{ID: a.Reference, CaseID: a.CaseID, ForceID: a.ForceID, Receipt: h, CreatedAt: a.CreatedAt}
 		_, err = s.coll(collRefs).InsertOne(ctx, ref)
 		if err == nil {

@@ -145,6 +145,7 @@ func TestSecurity25StartupRefusesWeakSecrets(t *testing.T) {
 		"RATE_LIMIT_SECRET": func(s *harness.Secrets) { s.RateLimit = "short" },
 		"WEBHOOK_SECRET":    func(s *harness.Secrets) { s.Webhook = "short" },
 		"AUDIT_KEYS":        func(s *harness.Secrets) { s.AuditKeys = "k1:short" },
+		"RECEIPT_KEYS":      func(s *harness.Secrets) { s.ReceiptKeys = "k1:short" },
 	} {
 		c := cfg
 		mutate(&c.Secrets)

@@ -48,6 +48,9 @@ type Config struct {
 	// AuditKeys is "kid:base64url(32 bytes)[,kid:…]", the HMAC keys of the
 	// audit chain; the first signs.
 	AuditKeys string
+	// ReceiptKeys is "kid:base64url(32 bytes)[,kid:…]", the HMAC keys
+	// receipts are hashed under; the first hashes new ones, all verify.
+	ReceiptKeys string
 	// WebhookAllowedHosts (host or host:port) may receive webhooks even at
 	// loopback or private addresses: test receivers, on-premises control rooms.
 	WebhookAllowedHosts []string
@@ -150,6 +153,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		RateLimitSecret:        secret("RATE_LIMIT_SECRET"),
 		WebhookSecret:          secret("WEBHOOK_SECRET"),
 		AuditKeys:              secret("AUDIT_KEYS"),
+		ReceiptKeys:            secret("RECEIPT_KEYS"),
 		WebhookAllowedHosts:    list(env("WEBHOOK_ALLOWED_HOSTS", "")),
 		TrustedProxies:         list(env("TRUSTED_PROXIES", "")),
 		CORSOrigins:            list(env("CORS_ORIGINS", "")),
@@ -210,7 +214,7 @@ func (c Config) Validate() error {
 	for name, v := range map[string]string{
 		"JWT_SIGNING_KEY": c.JWTSigningKeys, "DATA_KEYS": c.DataKeys,
 		"RATE_LIMIT_SECRET": c.RateLimitSecret, "WEBHOOK_SECRET": c.WebhookSecret,
-		"AUDIT_KEYS": c.AuditKeys,
+		"AUDIT_KEYS": c.AuditKeys, "RECEIPT_KEYS": c.ReceiptKeys,
 	} {
 		if v == "" {
 			errs = append(errs, fmt.Errorf("%s: missing (set it or %s_FILE)", name, name))
@@ -223,6 +227,11 @@ func (c Config) Validate() error {
 	}
 	if c.AuditKeys != "" {
 		if _, err := audit.ParseKeys(c.AuditKeys); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.ReceiptKeys != "" {
+		if _, err := reports.ParseReceiptKeys(c.ReceiptKeys); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -29,7 +29,7 @@ func TestProductionRefusesMissingOrWeakSecrets(t *testing.T) {
 	if err == nil {
 		t.Fatal("weak production config accepted")
 	}
-	for _, name := range []string{"JWT_SIGNING_KEY", "DATA_KEYS", "RATE_LIMIT_SECRET", "WEBHOOK_SECRET", "AUDIT_KEYS", "BOOTSTRAP_ADMIN_PASSWORD"} {
+	for _, name := range []string{"JWT_SIGNING_KEY", "DATA_KEYS", "RATE_LIMIT_SECRET", "WEBHOOK_SECRET", "AUDIT_KEYS", "RECEIPT_KEYS", "BOOTSTRAP_ADMIN_PASSWORD"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s: %v", name, err)
 		}

@@ -20,6 +20,8 @@ type devSecrets struct {
 	WebhookSecret   string `json:"webhookSecret"`
 	// AuditKeys was added later: a file without it gains one on next start.
 	AuditKeys string `json:"auditKeys,omitempty"`
+	// ReceiptKeys was added later too.
+	ReceiptKeys string `json:"receiptKeys,omitempty"`
 }
 
 // fillDevSecrets loads DATA_DIR/dev-secrets.json, generating it when absent,
@@ -41,6 +43,7 @@ func fillDevSecrets(c *Config) (generated bool, err error) {
 			RateLimitSecret: randomB64(32),
 			WebhookSecret:   randomB64(32),
 			AuditKeys:       "dev1:" + randomB64(32),
+			ReceiptKeys:     "dev1:" + randomB64(32),
 		}
 		if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 			return false, fmt.Errorf("server: data dir: %w", err)
@@ -58,6 +61,12 @@ func fillDevSecrets(c *Config) (generated bool, err error) {
 			return false, err
 		}
 	}
+	if s.ReceiptKeys == "" {
+		s.ReceiptKeys = "dev1:" + randomB64(32)
+		if err := writeDevSecrets(path, s); err != nil {
+			return false, err
+		}
+	}
 	fill := func(dst *string, v string) {
 		if *dst == "" {
 			*dst = v
@@ -68,6 +77,7 @@ func fillDevSecrets(c *Config) (generated bool, err error) {
 	fill(&c.RateLimitSecret, s.RateLimitSecret)
 	fill(&c.WebhookSecret, s.WebhookSecret)
 	fill(&c.AuditKeys, s.AuditKeys)
+	fill(&c.ReceiptKeys, s.ReceiptKeys)
 	return generated, nil
 }
 

@@ -22,9 +22,13 @@ const reportsSweepInterval = 15 * time.Minute
 // limits) and the alerts section (the dispatcher); the two are joined here
 // because each needs the other.
 func (a *App) wireReports() error {
-	var err error
+	receiptKeys, err := reports.ParseReceiptKeys(a.cfg.ReceiptKeys)
+	if err != nil {
+		return err
+	}
 	a.w.Reports, err = reports.NewStore(a.db, reports.Config{
 		Keys:                a.w.DataKeys,
+		ReceiptKeys:         receiptKeys,
 		Argon2:              reports.Argon2Params(a.cfg.Argon2),
 		Forces:              reports.ForcesFunc(a.forceByCode),
 		Audit:               reports.AuditFunc(a.auditReports),

@@ -196,12 +196,13 @@ func StartStore(ctx context.Context, bin, addr, dir string) (*Proc, error) {
 type Secrets struct {
 	JWT, DataKeys, RateLimit, Webhook string
 	AuditKeys                         string
+	ReceiptKeys                       string
 }
 
 // NewSecrets draws fresh random secrets.
 func NewSecrets() Secrets {
 	return Secrets{JWT: "k1:" + randomKey(), DataKeys: "k1:" + randomKey(), RateLimit: randomKey(), Webhook: randomKey(),
-		AuditKeys: "k1:" + randomKey()}
+		AuditKeys: "k1:" + randomKey(), ReceiptKeys: "k1:" + randomKey()}
 }
 
 func randomKey() string {
@@ -243,7 +244,7 @@ func (c ServerConfig) Env() []string {
 		env = append(env, "MONGODB_URI="+c.StoreURI,
 			"JWT_SIGNING_KEY="+c.Secrets.JWT, "DATA_KEYS="+c.Secrets.DataKeys,
 			"RATE_LIMIT_SECRET="+c.Secrets.RateLimit, "WEBHOOK_SECRET="+c.Secrets.Webhook,
-			"AUDIT_KEYS="+c.Secrets.AuditKeys)
+			"AUDIT_KEYS="+c.Secrets.AuditKeys, "RECEIPT_KEYS="+c.Secrets.ReceiptKeys)
 	}
 	if c.Database != "" {
 		env = append(env, "MONGODB_DATABASE="+c.Database)
