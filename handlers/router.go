@@ -91,6 +91,7 @@ type Router struct {
 	staff    Authenticator
 	reporter ReporterAuthenticator
 	policies map[string]Policy
+	queries  QueryParams
 }
 
 // NewRouter returns a router over app. Until authenticators are set, every
@@ -116,7 +117,7 @@ func (r *Router) Add(method, path string, p Policy, handlers ...fiber.Handler) {
 		panic("handlers: route registered twice: " + key)
 	}
 	r.policies[key] = p
-	chain := append([]fiber.Handler{r.guard(p)}, handlers...)
+	chain := append([]fiber.Handler{r.guard(key, p)}, handlers...)
 	r.app.Add(method, path, chain...)
 }
 
@@ -132,10 +133,13 @@ func (r *Router) Policies() map[string]Policy {
 // RouteKey names a route as "METHOD /path/:param".
 func RouteKey(method, path string) string { return method + " " + path }
 
-func (r *Router) guard(p Policy) fiber.Handler {
+func (r *Router) guard(key string, p Policy) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		switch p.kind {
 		case policyPublic:
+			if err := r.checkQuery(c, key); err != nil {
+				return err
+			}
 			return c.Next()
 		case policyReporter:
 			token, err := bearer(c)
@@ -150,6 +154,9 @@ func (r *Router) guard(p Policy) fiber.Handler {
 				return authFailure(err)
 			}
 			c.SetUserContext(ctx)
+			if err := r.checkQuery(c, key); err != nil {
+				return err
+			}
 			return c.Next()
 		case policyRoles:
 			token, err := bearer(c)
@@ -167,6 +174,9 @@ func (r *Router) guard(p Policy) fiber.Handler {
 				return fmt.Errorf("handlers: role %s: %w", caller.Role, errkind.Forbidden)
 			}
 			c.SetUserContext(accounts.WithCaller(c.UserContext(), caller))
+			if err := r.checkQuery(c, key); err != nil {
+				return err
+			}
 			return c.Next()
 		}
 		return errkind.Forbidden

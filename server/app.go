@@ -114,6 +114,13 @@ func New(ctx context.Context, cfg Config, db *mongo.Database, logger *slog.Logge
 		}))
 	}
 	a.Router = handlers.NewRouter(app)
+	if len(spec) > 0 {
+		queries, err := handlers.QueryParamsFromContract(spec)
+		if err != nil {
+			return nil, fmt.Errorf("server: %w", err)
+		}
+		a.Router.UseQueryParams(queries)
+	}
 	ping := func(ctx context.Context) error {
 		if !a.ready.Load() {
 			return errors.New("server: set-up has not finished")
