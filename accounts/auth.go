@@ -31,6 +31,7 @@ type Auth struct {
 	mfaRoles []Role
 	now      func() time.Time
 	sleep    func(context.Context, time.Duration) error
+	gate     gate
 }
 
 // AuthDeps are what Auth needs. MFARoles are the roles that cannot get an
@@ -57,7 +58,7 @@ func NewAuth(d AuthDeps) *Auth {
 		d.Sleep = sleepContext
 	}
 	return &Auth{store: d.Store, tokens: d.Tokens, hasher: d.Hasher, limiter: d.Limiter,
-		keys: d.DataKeys, mfaRoles: d.MFARoles, now: d.Now, sleep: d.Sleep}
+		keys: d.DataKeys, mfaRoles: d.MFARoles, now: d.Now, sleep: d.Sleep, gate: newGate(d.Hasher)}
 }
 
 // Session is what a successful sign-in or refresh answers. When the user's
@@ -93,6 +94,11 @@ func (a *Auth) Login(ctx context.Context, cr Credentials) (Session, error) {
 	if err := a.guard(ctx, email, cr.Client); err != nil {
 		return Session{}, err
 	}
+	leave, err := a.gate.enter(ctx)
+	if err != nil {
+		return Session{}, err
+	}
+	defer leave()
 	u, err := a.store.userByEmail(ctx, email)
 	if err != nil && !errors.Is(err, errkind.NotFound) {
 		return Session{}, err
@@ -102,12 +108,11 @@ func (a *Auth) Login(ctx context.Context, cr Credentials) (Session, error) {
 		return Session{}, verr
 	}
 	if err != nil || !ok || u.Disabled {
-		a.noteFailure(ctx, email)
-		if u.ID != "" {
-			a.store.record(ctx, audit.Entry{Actor: u.ID, Action: "auth.login_failed", ObjectType: "user", ObjectID: u.ID})
-		}
+		n := a.countFailure(ctx, email, u.ID)
+		a.auditFailure(ctx, email, u.ID, n)
 		return Session{}, errLogin
 	}
+	a.summariseFailures(ctx, email)
 	if u.MFAEnrolled() {
 		if err := a.secondFactor(ctx, u, cr); err != nil {
 			return Session{}, err

@@ -27,10 +27,13 @@ type Organisation struct {
 	ForceID string  `bson:"forceId,omitempty"`
 	// Area and NonEmergency are a force's public details: the area it
 	// polices and its non-emergency number (101 in most of the UK).
-	Area         string    `bson:"area,omitempty"`
-	NonEmergency string    `bson:"nonEmergency,omitempty"`
-	CreatedAt    time.Time `bson:"createdAt"`
-	UpdatedAt    time.Time `bson:"updatedAt"`
+	Area         string `bson:"area,omitempty"`
+	NonEmergency string `bson:"nonEmergency,omitempty"`
+	// ReadingHours are when a force reads routine reports; nil when it
+	// stated none.
+	ReadingHours *ReadingHours `bson:"readingHours,omitempty"`
+	CreatedAt    time.Time     `bson:"createdAt"`
+	UpdatedAt    time.Time     `bson:"updatedAt"`
 }
 
 // ScopeForceID is the force whose area the organisation is in: itself for a
@@ -64,6 +67,10 @@ func (o Organisation) Validate() error {
 	v.Check(utf8.RuneCountInString(o.Area) > 120 || strings.ContainsFunc(o.Area, isControlRune), "area", "must be at most 120 characters of text")
 	v.Check(o.NonEmergency != "" && !nonEmergencyPattern.MatchString(o.NonEmergency), "nonEmergency", "must be a phone number")
 	v.Check(o.Kind == OrgSchool && (o.Area != "" || o.NonEmergency != ""), "area", "only a force has an area and a non-emergency number")
+	v.Check(o.Kind == OrgSchool && o.ReadingHours != nil, "readingHours", "only a force has reading hours")
+	if o.ReadingHours != nil {
+		o.ReadingHours.check(v)
+	}
 	return v.Err()
 }
 
@@ -216,6 +223,15 @@ type OrganisationPatch struct {
 	Name         *string
 	Area         *string
 	NonEmergency *string
+	// ReadingHours, when Set, replaces the force's reading hours (nil
+	// clears them).
+	ReadingHours OptionalHours
+}
+
+// OptionalHours is a change of reading hours: none unless Set.
+type OptionalHours struct {
+	Set   bool
+	Hours *ReadingHours
 }
 
 // UpdateOrganisation applies p to organisation id. Only admins may.
@@ -240,18 +256,31 @@ func (s *Store) UpdateOrganisation(ctx context.Context, id string, p Organisatio
 	if p.NonEmergency != nil {
 		o.NonEmergency = strings.TrimSpace(*p.NonEmergency)
 	}
+	if p.ReadingHours.Set {
+		o.ReadingHours = p.ReadingHours.Hours
+	}
 	if err := o.Validate(); err != nil {
 		return Organisation{}, err
 	}
 	o.UpdatedAt = s.now().UTC().Truncate(time.Millisecond)
-	_, err = s.db.Collection(colOrganisations).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "name", Value: o.Name}, {Key: "updatedAt", Value: o.UpdatedAt},
-			{Key: "area", Value: o.Area}, {Key: "nonEmergency", Value: o.NonEmergency}}}})
+	set := bson.D{{Key: "name", Value: o.Name}, {Key: "updatedAt", Value: o.UpdatedAt},
+		{Key: "area", Value: o.Area}, {Key: "nonEmergency", Value: o.NonEmergency}}
+	update := bson.D{{Key: "$set", Value: set}}
+	if o.ReadingHours != nil {
+		update[0].Value = append(set, bson.E{Key: "readingHours", Value: o.ReadingHours})
+	} else {
+		update = append(update, bson.E{Key: "$unset", Value: bson.D{{Key: "readingHours", Value: ""}}})
+	}
+	_, err = s.db.Collection(colOrganisations).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
 	if err != nil {
 		return Organisation{}, fmt.Errorf("accounts: update organisation %s: %w", id, err)
 	}
+	detail := map[string]string{"name": o.Name}
+	if p.ReadingHours.Set {
+		detail["readingHours"] = map[bool]string{true: "set", false: "cleared"}[o.ReadingHours != nil]
+	}
 	s.record(ctx, audit.Entry{Action: "organisation.update", ObjectType: "organisation", ObjectID: o.ID,
-		Detail: map[string]string{"name": o.Name}})
+		Detail: detail})
 	return o, nil
 }
 

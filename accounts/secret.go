@@ -51,6 +51,9 @@ func (s *Store) spend(ctx context.Context, id string, keepUntil time.Time) (bool
 // Sweep deletes expired refresh tokens, families, invites and spent marks.
 // Run it periodically; it scans, so not on a request path.
 func (s *Store) Sweep(ctx context.Context) error {
+	if err := s.summariseExpiredFailures(ctx); err != nil {
+		return fmt.Errorf("accounts: sweep: summarise sign-in failures: %w", err)
+	}
 	cutoff := bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lt", Value: s.now()}}}}
 	for _, col := range []string{colRefresh, colFamilies, colInvites, colUses, colLoginFailures} {
 		if _, err := s.db.Collection(col).DeleteMany(ctx, cutoff); err != nil {

@@ -34,10 +34,11 @@ func (h *Forces) Routes(r *Router) {
 
 // forceResponse is what anyone may know of a force.
 type forceResponse struct {
-	Code               string `json:"code"`
-	Name               string `json:"name"`
-	Area               string `json:"area,omitempty"`
-	NonEmergencyNumber string `json:"nonEmergencyNumber,omitempty"`
+	Code               string            `json:"code"`
+	Name               string            `json:"name"`
+	Area               string            `json:"area,omitempty"`
+	NonEmergencyNumber string            `json:"nonEmergencyNumber,omitempty"`
+	ReadingHours       *readingHoursBody `json:"readingHours,omitempty"`
 }
 
 type forceList struct {
@@ -45,7 +46,8 @@ type forceList struct {
 }
 
 func toForce(o accounts.Organisation) forceResponse {
-	return forceResponse{Code: o.Code, Name: o.Name, Area: o.Area, NonEmergencyNumber: o.NonEmergency}
+	return forceResponse{Code: o.Code, Name: o.Name, Area: o.Area, NonEmergencyNumber: o.NonEmergency,
+		ReadingHours: toReadingHours(o.ReadingHours)}
 }
 
 func (h *Forces) list(c *fiber.Ctx) error {

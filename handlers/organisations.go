@@ -42,13 +42,15 @@ type organisationResponse struct {
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
 	// A force's public details.
-	Area               string `json:"area,omitempty"`
-	NonEmergencyNumber string `json:"nonEmergencyNumber,omitempty"`
+	Area               string            `json:"area,omitempty"`
+	NonEmergencyNumber string            `json:"nonEmergencyNumber,omitempty"`
+	ReadingHours       *readingHoursBody `json:"readingHours,omitempty"`
 }
 
 func toOrganisation(o accounts.Organisation) organisationResponse {
 	return organisationResponse{ID: o.ID, Kind: string(o.Kind), Name: o.Name, Code: o.Code, ForceID: o.ForceID,
-		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Area: o.Area, NonEmergencyNumber: o.NonEmergency}
+		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Area: o.Area, NonEmergencyNumber: o.NonEmergency,
+		ReadingHours: toReadingHours(o.ReadingHours)}
 }
 
 type organisationList struct {
@@ -62,8 +64,9 @@ type createOrganisationRequest struct {
 	Code    string `json:"code"`
 	ForceID string `json:"forceId,omitempty"`
 	// A force's public details.
-	Area               string `json:"area,omitempty"`
-	NonEmergencyNumber string `json:"nonEmergencyNumber,omitempty"`
+	Area               string            `json:"area,omitempty"`
+	NonEmergencyNumber string            `json:"nonEmergencyNumber,omitempty"`
+	ReadingHours       *readingHoursBody `json:"readingHours,omitempty"`
 }
 
 func (h *Organisations) create(c *fiber.Ctx) error {
@@ -73,7 +76,7 @@ func (h *Organisations) create(c *fiber.Ctx) error {
 	}
 	o, err := h.store.CreateOrganisation(c.UserContext(), accounts.Organisation{
 		Kind: accounts.OrgKind(req.Kind), Name: req.Name, Code: req.Code, ForceID: req.ForceID,
-		Area: req.Area, NonEmergency: req.NonEmergencyNumber,
+		Area: req.Area, NonEmergency: req.NonEmergencyNumber, ReadingHours: req.ReadingHours.hours(),
 	})
 	if err != nil {
 		return err
@@ -115,9 +118,10 @@ func (h *Organisations) get(c *fiber.Ctx) error {
 }
 
 type updateOrganisationRequest struct {
-	Name               *string `json:"name,omitempty"`
-	Area               *string `json:"area,omitempty"`
-	NonEmergencyNumber *string `json:"nonEmergencyNumber,omitempty"`
+	Name               *string              `json:"name,omitempty"`
+	Area               *string              `json:"area,omitempty"`
+	NonEmergencyNumber *string              `json:"nonEmergencyNumber,omitempty"`
+	ReadingHours       optionalReadingHours `json:"readingHours"`
 }
 
 func (h *Organisations) update(c *fiber.Ctx) error {
@@ -126,7 +130,7 @@ func (h *Organisations) update(c *fiber.Ctx) error {
 		return err
 	}
 	o, err := h.store.UpdateOrganisation(c.UserContext(), c.Params("id"), accounts.OrganisationPatch{Name: req.Name,
-		Area: req.Area, NonEmergency: req.NonEmergencyNumber})
+		Area: req.Area, NonEmergency: req.NonEmergencyNumber, ReadingHours: req.ReadingHours.patch()})
 	if err != nil {
 		return err
 	}

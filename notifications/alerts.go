@@ -23,6 +23,7 @@ const (
 	StateAcknowledged   = "acknowledged"
 	StateUnacknowledged = "unacknowledged" // the policy ran out, nobody took it: supervisors are re-paged
 	StateVoided         = "voided"         // its case was never stored
+	StateEnded          = "ended"          // unacknowledged, then its case was closed or deleted: paging stopped
 )
 
 // Alert is one urgent case's alert. Its id is the case id. Step, Tier and

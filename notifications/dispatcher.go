@@ -260,6 +260,12 @@ func (d *Dispatcher) process(ctx context.Context, alertID string, confirmed bool
 		}
 		a.State, a.OpenedAt, a.EndedAt = StateOpen, now, nil
 	}
+	if a.State == StateEnded {
+		// Ended by another pass (whose tidy-up may not have finished).
+		d.forget(a.ID)
+		_, err := d.db.Collection(colActive).DeleteOne(ctx, bson.D{{Key: "_id", Value: a.ID}})
+		return err
+	}
 	if done, err := d.checkAck(ctx, a); done || err != nil {
 		return err
 	}
@@ -281,6 +287,10 @@ func (d *Dispatcher) process(ctx context.Context, alertID string, confirmed bool
 		return d.setDue(ctx, alertID, now.Add(d.cfg.SweepInterval*5), err)
 	}
 	wake, err := d.walk(ctx, a, p, now)
+	var gone *caseGone
+	if errors.As(err, &gone) {
+		return d.endWithCase(ctx, a, gone.reason, now)
+	}
 	if err != nil {
 		return d.setDue(ctx, alertID, now.Add(d.cfg.SweepInterval), err)
 	}
@@ -370,8 +380,54 @@ func (d *Dispatcher) unrouted(ctx context.Context, a Alert, now time.Time) error
 	return d.setDue(ctx, a.ID, now, err)
 }
 
-// finish ends an alert (only ever voided now: an unacknowledged alert
-// stays active and re-pages supervisors until someone acknowledges it).
+// caseGone stops a walk before a supervisors' re-page: the alert's case
+// was closed or deleted, so nobody is left to acknowledge it.
+type caseGone struct{ reason string }
+
+func (g *caseGone) Error() string { return "notifications: alert's case is " + g.reason }
+
+// Reasons an unacknowledged alert ends without an acknowledgement.
+const (
+	endCaseClosed  = "case-closed"
+	endCaseDeleted = "case-deleted"
+)
+
+// checkCaseGone returns a *caseGone when the case of alert a is closed or
+// deleted. A case that cannot be read counts as open: re-paging once too
+// often beats falling silent.
+func (d *Dispatcher) checkCaseGone(ctx context.Context, a Alert) error {
+	if d.cases == nil {
+		return nil
+	}
+	in, err := d.cases.AlertInfo(ctx, a.ID)
+	switch {
+	case errors.Is(err, errkind.NotFound):
+		return &caseGone{endCaseDeleted}
+	case err != nil:
+		d.log.WarnContext(ctx, "case of an unacknowledged alert unreadable; re-paging", "alert_id", a.ID, "err", err)
+		return nil
+	case in.Closed:
+		return &caseGone{endCaseClosed}
+	}
+	return nil
+}
+
+// endWithCase ends an unacknowledged alert whose case was closed or
+// deleted: it stops re-paging, its state says why, and the audit log
+// records it as the system's doing.
+func (d *Dispatcher) endWithCase(ctx context.Context, a Alert, reason string, now time.Time) error {
+	d.log.WarnContext(ctx, "unacknowledged alert ended: its case is closed or deleted", "alert_id", a.ID, "reason", reason)
+	if err := d.finish(ctx, a, StateEnded, now); err != nil {
+		return err
+	}
+	d.record(ctx, "", "alert.ended", a.ID, map[string]string{"reason": reason})
+	return nil
+}
+
+// finish ends an alert that nobody acknowledged: voided (its case was
+// never stored) or ended (its case was closed or deleted). An
+// unacknowledged alert otherwise stays active and re-pages supervisors
+// until someone acknowledges it.
 func (d *Dispatcher) finish(ctx context.Context, a Alert, state string, now time.Time) error {
 	if _, err := d.updateAlert(ctx, a.ID, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "state", Value: state}, {Key: "endedAt", Value: now},

@@ -71,7 +71,8 @@ func (s stepDoc) targets() []string {
 // due, without waiting for them, and returns when the alert next needs
 // attention. Steps 0 to p.Steps()-1 walk the policy's tiers; after them
 // the alert is unacknowledged and every further step re-pages the force's
-// supervisors, UnackedRepage apart, until someone acknowledges.
+// supervisors, UnackedRepage apart, until someone acknowledges or the case
+// is closed or deleted (then walk returns a *caseGone).
 func (d *Dispatcher) walk(ctx context.Context, a Alert, p Policy, now time.Time) (time.Time, error) {
 	var wake time.Time
 	due := a.OpenedAt
@@ -96,6 +97,12 @@ func (d *Dispatcher) walk(ctx context.Context, a Alert, p Policy, now time.Time)
 			if k > 0 && d.acked(ctx, a.ID) {
 				// Taken while this pass was paging: escalate no further.
 				return now, nil
+			}
+			if k >= total {
+				// A re-page: only while the case is still open.
+				if err := d.checkCaseGone(ctx, a); err != nil {
+					return time.Time{}, err
+				}
 			}
 			var claimed bool
 			if k < total {

@@ -27,6 +27,8 @@ type AlertInfo struct {
 	FloodGroup string
 	// FloodKind says which threshold: FloodNetwork or FloodForce.
 	FloodKind FloodKind
+	// Closed is true once the case is closed.
+	Closed bool
 }
 
 // FloodKind names the threshold that put a report in a flood group.
@@ -48,6 +50,7 @@ type alertInfoDoc struct {
 	MeetingAt     *time.Time `bson:"meetingAt,omitempty"`
 	FloodGroup    string     `bson:"floodGroup,omitempty"`
 	FloodKind     FloodKind  `bson:"floodKind,omitempty"`
+	Status        Status     `bson:"status"`
 }
 
 // AlertInfo returns what the alert of case caseID may show. It is for the
@@ -58,7 +61,7 @@ func (s *Store) AlertInfo(ctx context.Context, caseID string) (AlertInfo, error)
 		options.FindOne().SetProjection(bson.D{
 			{Key: "forceId", Value: 1}, {Key: "reference", Value: 1}, {Key: "category", Value: 1},
 			{Key: "urgentReasons", Value: 1}, {Key: "meetingAt", Value: 1},
-			{Key: "floodGroup", Value: 1}, {Key: "floodKind", Value: 1},
+			{Key: "floodGroup", Value: 1}, {Key: "floodKind", Value: 1}, {Key: "status", Value: 1},
 		})).Decode(&d)
 	if database.IsNotFound(err) {
 		return AlertInfo{}, fmt.Errorf("reports: alert info: %w", errkind.NotFound)
@@ -67,5 +70,6 @@ func (s *Store) AlertInfo(ctx context.Context, caseID string) (AlertInfo, error)
 		return AlertInfo{}, dbErr("alert info", err)
 	}
 	return AlertInfo{CaseID: d.ID, ForceID: d.ForceID, Reference: d.Reference, Category: d.Category,
-		Reasons: d.UrgentReasons, MeetingAt: d.MeetingAt, FloodGroup: d.FloodGroup, FloodKind: d.FloodKind}, nil
+		Reasons: d.UrgentReasons, MeetingAt: d.MeetingAt, FloodGroup: d.FloodGroup, FloodKind: d.FloodKind,
+		Closed: d.Status == StatusClosed}, nil
 }

@@ -68,7 +68,10 @@ func (s *Store) SetStatus(ctx context.Context, id string, c StatusChange) (CaseD
 	if err != nil {
 		return CaseDetail{}, err
 	}
-	if d.Urgent && cur.Status.rank() <= StatusAcknowledged.rank() {
+	// Closing an urgent case always tells its alert (the first
+	// acknowledgement wins, so a repeat is harmless): whoever closes it took
+	// it, even when an earlier acknowledgement never reached the alert.
+	if d.Urgent && (cur.Status.rank() <= StatusAcknowledged.rank() || d.Status == StatusClosed) {
 		alerter, err := s.alerts()
 		if err != nil {
 			return CaseDetail{}, err

@@ -34,6 +34,7 @@ func (a *App) wireReports() error {
 		Audit:               reports.AuditFunc(a.auditReports),
 		Limiter:             a.w.Limiter,
 		Handlers:            reports.HandlersFunc(a.canHandleCases),
+		Hours:               reports.HoursFunc(a.forceReadingHours),
 		Logger:              a.logger,
 		Now:                 a.clock,
 		ClosedCaseRetention: a.cfg.ClosedCaseRetention,
@@ -89,4 +90,23 @@ func (a *App) canHandleCases(ctx context.Context, forceID, userID string) (bool,
 	}
 	return !u.Disabled && u.OrgKind == accounts.OrgForce && u.ForceID == forceID &&
 		(u.Role == accounts.RoleOfficer || u.Role == accounts.RoleSupervisor), nil
+}
+
+// forceReadingHours returns the reading hours force forceID stated, which
+// the guidance after a routine report quotes; ok is false when it stated
+// none.
+func (a *App) forceReadingHours(ctx context.Context, forceID string) (reports.ReadingHours, bool, error) {
+	o, err := a.w.Accounts.GetOrganisation(ctx, forceID)
+	if errors.Is(err, errkind.NotFound) {
+		return reports.ReadingHours{}, false, nil
+	}
+	if err != nil {
+		return reports.ReadingHours{}, false, err
+	}
+	h := o.ReadingHours
+	if o.Kind != accounts.OrgForce || h == nil {
+		return reports.ReadingHours{}, false, nil
+	}
+	first, last := h.Days()
+	return reports.ReadingHours{EveryDay: h.EveryDay(), FirstDay: first, LastDay: last, From: h.From, To: h.To}, true, nil
 }
