@@ -75,9 +75,10 @@ Re-encrypts every sealed value not under the first key of DATA_KEYS with
 that key, so that the other keys can be retired. Run it after the server
 itself runs with the new key first and the old ones after it (DATA_KEYS=
 new,old): it is safe beside live traffic, skips what is already under the
-first key, and can be run again after an interruption. It ends with the
-check of verify-keys: exit 0 when every value is under the first key, 1
-when some are not (run it again). Then remove the old key from DATA_KEYS,
+first key, and can be run again after an interruption. It scans again
+after each pass (up to three) for values a concurrent writer put back, and
+ends with the check of verify-keys: exit 0 when every value is under the
+first key, 1 when some are not (run it again). Then remove the old key from DATA_KEYS,
 restart, and run verify-keys. Recorded in the audit log as data.rekeyed by
 operator:cli. How it stays safe beside officers' changes: docs/rekey.md.
 Runs against DATA_DIR's embedded store (beside a running server) or
@@ -85,6 +86,10 @@ MONGODB_URI.`,
 		run: runRekey,
 	}
 }
+
+// rekeyPasses bounds how often rekey scans again for values a concurrent
+// writer put back under an older key while it ran.
+const rekeyPasses = 3
 
 func runRekey(ctx context.Context, e Env, _ []string) error {
 	s, err := openSession(ctx, e, "rekey")
@@ -94,32 +99,47 @@ func runRekey(ctx context.Context, e Env, _ []string) error {
 	defer s.close()
 	keys := s.tools.DataKeys
 	pr := newProgress(e, "rekey")
-	before, err := scanSealed(ctx, s.tools.DB, keys, pr)
+	census, err := scanSealed(ctx, s.tools.DB, keys, pr)
 	if err != nil {
 		return err
 	}
-	n, rekeyErr := rekeyRecords(ctx, s, before, pr)
-	if n > 0 {
-		err := s.tools.Audit.Record(ctx, audit.Entry{Actor: operator, Action: "data.rekeyed", ObjectType: "data_keys",
-			ObjectID: keys.CurrentKeyID(), Detail: map[string]string{"values": strconv.Itoa(n)}})
+	n := 0
+	for range rekeyPasses {
+		if _, old := census.problems(keys); len(old) == 0 {
+			break
+		}
+		k, err := rekeyRecords(ctx, s, census, pr)
+		n += k
 		if err != nil {
-			rekeyErr = errors.Join(rekeyErr, fmt.Errorf("%d values rekeyed but not audited: %w", n, err))
+			pr.done("%d values rewritten, then stopped", n)
+			return errors.Join(fmt.Errorf("%w; what was done stays done: run rekey again", err), auditRekey(ctx, s, n))
+		}
+		if census, err = scanSealed(ctx, s.tools.DB, keys, pr); err != nil {
+			return errors.Join(err, auditRekey(ctx, s, n))
 		}
 	}
-	if rekeyErr != nil {
-		pr.done("%d values rewritten, then stopped", n)
-		return fmt.Errorf("%w; what was done stays done: run rekey again", rekeyErr)
-	}
-	after, err := scanSealed(ctx, s.tools.DB, keys, pr)
-	if err != nil {
-		return err
-	}
 	pr.done("%d values rewritten under key %q", n, keys.CurrentKeyID())
-	if err := reportKeys(e, after, s); err != nil {
+	if err := auditRekey(ctx, s, n); err != nil {
 		return err
 	}
-	if _, old := after.problems(keys); len(old) > 0 {
+	if err := reportKeys(e, census, s); err != nil {
+		return err
+	}
+	if _, old := census.problems(keys); len(old) > 0 {
 		return errors.New("values changed while rekey ran are still under older keys: run rekey again")
+	}
+	return nil
+}
+
+// auditRekey records the run when it rewrote anything.
+func auditRekey(ctx context.Context, s *session, n int) error {
+	if n == 0 {
+		return nil
+	}
+	err := s.tools.Audit.Record(ctx, audit.Entry{Actor: operator, Action: "data.rekeyed", ObjectType: "data_keys",
+		ObjectID: s.tools.DataKeys.CurrentKeyID(), Detail: map[string]string{"values": strconv.Itoa(n)}})
+	if err != nil {
+		return fmt.Errorf("%d values rekeyed but not audited: %w", n, err)
 	}
 	return nil
 }
