@@ -142,6 +142,9 @@ func TestCommandsAgainstMongoDB(t *testing.T) {
 	if code, out, errOut := runCLI(t, "", env, "verify-keys"); code != 0 || !strings.Contains(out, `the first of DATA_KEYS`) {
 		t.Errorf("verify-keys: exit %d\n%s%s", code, out, errOut)
 	}
+	if code, out, errOut := runCLI(t, "", env, "rekey"); code != 0 || !strings.Contains(errOut, "0 values rewritten") {
+		t.Errorf("rekey with nothing under an older key: exit %d\n%s%s", code, out, errOut)
+	}
 	if _, err := entries.UpdateOne(ctx, bson.D{{Key: "action", Value: "user.create_admin"}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "actor", Value: "someone-else"}}}}); err != nil {
 		t.Fatal(err)
