@@ -42,22 +42,7 @@ func TestResetMFAAndAuditExportThroughTheBinary(t *testing.T) {
 	p := start(t, "DATA_DIR="+dataDir, "MFA_REQUIRED_ROLES=admin", "BOOTSTRAP_ADMIN_EMAIL="+email, "BOOTSTRAP_ADMIN_PASSWORD="+password)
 	p.waitFor(t, "/readyz", http.StatusOK)
 	creds := map[string]string{"email": email, "password": password}
-	var first loginAnswer
-	if got := p.postJSON(t, "/v1/auth/login", creds, &first); got != http.StatusOK || first.EnrolmentToken == "" {
-		t.Fatalf("first login: %d %+v, want an enrolment token", got, first)
-	}
-	var enrol struct{ Secret string }
-	if got := p.postJSON(t, "/v1/auth/mfa/totp", map[string]string{"enrolmentToken": first.EnrolmentToken}, &enrol); got != http.StatusOK {
-		t.Fatalf("enrol: %d", got)
-	}
-	code, err := totp.GenerateCode(enrol.Secret, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var enrolled loginAnswer
-	if got := p.postJSON(t, "/v1/auth/mfa/totp/confirm", map[string]string{"enrolmentToken": first.EnrolmentToken, "code": code}, &enrolled); got != http.StatusOK || enrolled.AccessToken == "" {
-		t.Fatalf("confirm: %d", got)
-	}
+	_, enrolled := p.enrolTOTP(t, creds)
 	var noCode loginAnswer
 	if got := p.postJSON(t, "/v1/auth/login", creds, &noCode); got == http.StatusOK || noCode.AccessToken != "" || noCode.EnrolmentToken != "" {
 		t.Fatalf("login without the code once enrolled: %d %+v, want a refusal", got, noCode)
@@ -119,4 +104,71 @@ func oneSummaryLine(stderr, label string) bool {
 		}
 	}
 	return n == 1 && !strings.Contains(stderr, "\r")
+}
+
+// enrolTOTP signs in with creds (a role that must enrol), enrols TOTP and
+// answers its secret and the session it gives.
+func (p *process) enrolTOTP(t *testing.T, creds map[string]string) (string, loginAnswer) {
+	t.Helper()
+	var first loginAnswer
+	if got := p.postJSON(t, "/v1/auth/login", creds, &first); got != http.StatusOK || first.EnrolmentToken == "" {
+		t.Fatalf("first login: %d %+v, want an enrolment token", got, first)
+	}
+	var enrol struct{ Secret string }
+	if got := p.postJSON(t, "/v1/auth/mfa/totp", map[string]string{"enrolmentToken": first.EnrolmentToken}, &enrol); got != http.StatusOK {
+		t.Fatalf("enrol: %d", got)
+	}
+	code, err := totp.GenerateCode(enrol.Secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var enrolled loginAnswer
+	if got := p.postJSON(t, "/v1/auth/mfa/totp/confirm", map[string]string{"enrolmentToken": first.EnrolmentToken, "code": code}, &enrolled); got != http.StatusOK || enrolled.AccessToken == "" {
+		t.Fatalf("confirm: %d", got)
+	}
+	return enrol.Secret, enrolled
+}
+
+// A TOTP secret sealed under the old data key is resealed by rekey: after
+// the old key is retired the admin still signs in with their authenticator.
+func TestRekeyKeepsSecondFactorsWorking(t *testing.T) {
+	t.Parallel()
+	const email, password = "totp.admin@example.test", "a long enough bootstrap password"
+	oldKey, newKey := "k1:"+randomKey(), "k2:"+randomKey()
+	base := []string{"DATA_DIR=" + t.TempDir(), "MFA_REQUIRED_ROLES=admin"}
+	env := func(keys string) []string { return append(append([]string{}, base...), "DATA_KEYS="+keys) }
+	p := start(t, append(env(oldKey), "BOOTSTRAP_ADMIN_EMAIL="+email, "BOOTSTRAP_ADMIN_PASSWORD="+password)...)
+	p.waitFor(t, "/readyz", http.StatusOK)
+	creds := map[string]string{"email": email, "password": password}
+	secret, _ := p.enrolTOTP(t, creds)
+	p.stop(t)
+
+	both := newKey + "," + oldKey
+	p = start(t, env(both)...)
+	p.waitFor(t, "/readyz", http.StatusOK)
+	if code, out, errOut := runCLI(t, "", env(both), "rekey"); code != 0 || !strings.Contains(errOut, "1 values rewritten") {
+		t.Fatalf("rekey: exit %d\n%s%s", code, out, errOut)
+	}
+	p.stop(t)
+
+	p = start(t, env(newKey)...)
+	p.waitFor(t, "/readyz", http.StatusOK)
+	// Each time step's code is spent once (enrolment spent one): try the
+	// steps the server accepts until one is fresh.
+	var s loginAnswer
+	got := 0
+	for _, off := range []time.Duration{30 * time.Second, 0, -30 * time.Second} {
+		code, err := totp.GenerateCode(secret, time.Now().Add(off))
+		if err != nil {
+			t.Fatal(err)
+		}
+		withCode := map[string]string{"email": email, "password": password, "totpCode": code}
+		if got = p.postJSON(t, "/v1/auth/login", withCode, &s); got == http.StatusOK {
+			break
+		}
+	}
+	if got != http.StatusOK || s.AccessToken == "" {
+		t.Errorf("sign-in with the authenticator after the old key was retired: %d %+v", got, s)
+	}
+	p.stop(t)
 }
