@@ -18,7 +18,7 @@ func auditExportCommand() command {
 	var since, until string
 	return command{
 		name:    "audit export",
-		args:    "--since RFC3339 [--until RFC3339]",
+		args:    "--since T [--until T]",
 		summary: "write the audit entries of a time range to stdout as JSON Lines",
 		help: `
 Writes every audit entry with since <= at < until (until defaults to now) to
