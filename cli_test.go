@@ -136,6 +136,15 @@ func TestCommandsAgainstMongoDB(t *testing.T) {
 	if code, out, errOut := runCLI(t, "", env, "audit", "verify"); code != 0 {
 		t.Fatalf("audit verify: exit %d\n%s%s", code, out, errOut)
 	}
+	if code, out, errOut := runCLI(t, "", env, "audit", "export", "--since", "2000-01-01T00:00:00Z"); code != 0 || !strings.Contains(out, `"action":"user.create_admin","objectType":"user"`) {
+		t.Errorf("audit export: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := runCLI(t, "", env, "verify-keys"); code != 0 || !strings.Contains(out, `the first of DATA_KEYS`) {
+		t.Errorf("verify-keys: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := runCLI(t, "", env, "rekey"); code != 0 || !strings.Contains(errOut, "0 values rewritten") {
+		t.Errorf("rekey with nothing under an older key: exit %d\n%s%s", code, out, errOut)
+	}
 	if _, err := entries.UpdateOne(ctx, bson.D{{Key: "action", Value: "user.create_admin"}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "actor", Value: "someone-else"}}}}); err != nil {
 		t.Fatal(err)
@@ -164,6 +173,15 @@ func TestCommandLineHelpAndUsage(t *testing.T) {
 		{[]string{"frobnicate"}, 2, "unknown command"},
 		{[]string{"backup", "--force", "x"}, 2, "flag provided but not defined"},
 		{[]string{"user", "create-admin", "a@example.test"}, 2, "no password"},
+		{[]string{"user", "reset-mfa", "--help"}, 0, "Usage: speaksafe user reset-mfa EMAIL"},
+		{[]string{"user", "reset-mfa"}, 2, "wants 1 argument"},
+		{[]string{"audit", "export", "--help"}, 0, "JSON Lines"},
+		{[]string{"audit", "export"}, 2, "--since is required"},
+		{[]string{"audit", "export", "--since", "yesterday"}, 2, "not an RFC 3339 time"},
+		{[]string{"audit", "export", "--since", "2026-11-02T00:00:00Z", "--until", "2026-11-01T00:00:00Z"}, 2, "--until must be after --since"},
+		{[]string{"verify-keys", "--help"}, 0, "never a value"},
+		{[]string{"rekey", "--help"}, 0, "docs/rekey.md"},
+		{[]string{"rekey", "now"}, 2, "wants 0 argument"},
 	} {
 		code, out, errOut := runCLI(t, "", []string{"DATA_DIR=" + t.TempDir()}, tc.args...)
 		if code != tc.code || !strings.Contains(out+errOut, tc.want) {

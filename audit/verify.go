@@ -43,6 +43,8 @@ type walker struct {
 	problems  []Problem
 	acked     int64 // problems at or before it were acknowledged
 	count     int64 // entries stepped through
+	// stepped, when set, is told the count after each entry.
+	stepped func(n int64)
 }
 
 func (l *Log) newWalker(ctx context.Context) (*walker, error) {
@@ -137,6 +139,9 @@ func (w *walker) walk(ctx context.Context, until int64) error {
 		}
 		w.step(r)
 		w.count++
+		if w.stepped != nil {
+			w.stepped(w.count)
+		}
 	}
 }
 
@@ -183,10 +188,17 @@ func (w *walker) checkCheckpoint(ctx context.Context, c Checkpoint) error {
 // when the chain disagrees with the latest signed checkpoint (cut short or
 // rewritten) or with the number of stored entries (an entry beyond a gap).
 func (l *Log) Verify(ctx context.Context) (int64, error) {
+	return l.VerifyProgress(ctx, nil)
+}
+
+// VerifyProgress is Verify telling stepped, when not nil, how many entries
+// it has checked after each one, for an operator watching a long walk.
+func (l *Log) VerifyProgress(ctx context.Context, stepped func(n int64)) (int64, error) {
 	w, err := l.newWalker(ctx)
 	if err != nil {
 		return 0, err
 	}
+	w.stepped = stepped
 	c, err := l.latestCheckpoint(ctx, 0)
 	if err != nil {
 		return 0, err

@@ -25,7 +25,9 @@ func runAuditVerify(ctx context.Context, e Env, _ []string) error {
 		return err
 	}
 	defer s.close()
-	n, err := s.tools.Audit.Verify(ctx)
+	pr := newProgress(e, "audit verify")
+	n, err := s.tools.Audit.VerifyProgress(ctx, func(n int64) { pr.update("%d entries checked", n) })
+	pr.done("%d entries checked", n)
 	if err != nil {
 		return errors.Join(fmt.Errorf("audit chain NOT intact after %d good entries", n), err)
 	}

@@ -57,10 +57,12 @@ func runBackup(ctx context.Context, e Env, args []string) error {
 		return errors.New("MONGODB_URI is set: back up MongoDB with mongodump or your provider's backups")
 	}
 	start := time.Now()
-	m, err := database.Backup(ctx, cfg.DataDir, args[0], progressTo(e))
+	pr := newProgress(e, "backup")
+	m, err := database.Backup(ctx, cfg.DataDir, args[0], fileProgress(pr))
 	if err != nil {
 		return err
 	}
+	pr.done("%d files, %s", len(m.Files), size(total(m)))
 	fmt.Fprintf(e.Stdout, "backup of %s written to %s: %d files, %s, in %s\n",
 		cfg.DataDir, args[0], len(m.Files), size(total(m)), time.Since(start).Round(time.Millisecond))
 	return nil
@@ -74,20 +76,26 @@ func runRestore(_ context.Context, e Env, args []string) error {
 	if !cfg.Embedded {
 		return errors.New("MONGODB_URI is set: restore MongoDB with mongorestore or your provider's tools")
 	}
-	m, err := database.Restore(args[0], cfg.DataDir, progressTo(e))
+	pr := newProgress(e, "restore")
+	m, err := database.Restore(args[0], cfg.DataDir, fileProgress(pr))
 	if err != nil {
 		return err
 	}
+	pr.done("%d files, %s", len(m.Files), size(total(m)))
 	fmt.Fprintf(e.Stdout, "restored %d files (%s) taken at %s into %s\n",
 		len(m.Files), size(total(m)), m.CreatedAt.Format(time.RFC3339), cfg.DataDir)
 	return nil
 }
 
-// progressTo reports each file on stderr as it starts, so that a long copy
-// shows it is moving.
-func progressTo(e Env) func(string, int64) {
+// fileProgress shows each file as its copy starts, with the count and
+// bytes of the files before it, so that a long copy shows it is moving.
+func fileProgress(p *progress) func(string, int64) {
+	var files int
+	var bytes int64
 	return func(file string, n int64) {
-		fmt.Fprintf(e.Stderr, "  %s (%s)\n", file, size(n))
+		p.update("%s (%s); %d files, %s done", file, size(n), files, size(bytes))
+		files++
+		bytes += n
 	}
 }
 

@@ -37,6 +37,9 @@ type command struct {
 	help    string
 	// nargs is how many positional arguments it takes.
 	nargs int
+	// flags, when set, declares the command's flags; run sees their values
+	// through the variables flags bound them to.
+	flags func(fs *flag.FlagSet)
 	run   func(ctx context.Context, e Env, args []string) error
 }
 
@@ -44,8 +47,9 @@ func commands() []command {
 	return []command{
 		serveCommand(), healthcheckCommand(),
 		backupCommand(), restoreCommand(),
-		createAdminCommand(), disableUserCommand(),
-		auditVerifyCommand(),
+		createAdminCommand(), disableUserCommand(), resetMFACommand(),
+		auditVerifyCommand(), auditExportCommand(),
+		verifyKeysCommand(), rekeyCommand(),
 	}
 }
 
@@ -77,6 +81,9 @@ func Main(ctx context.Context, args []string, e Env) int {
 func runCommand(ctx context.Context, e Env, c command, args []string) int {
 	fs := flag.NewFlagSet("speaksafe "+c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
+	if c.flags != nil {
+		c.flags(fs)
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			commandHelp(e.Stdout, c)

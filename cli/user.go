@@ -153,3 +153,40 @@ func userByEmail(ctx context.Context, st *accounts.Store, email string) (account
 		after = page[len(page)-1].ID
 	}
 }
+
+func resetMFACommand() command {
+	return command{
+		name:    "user reset-mfa",
+		args:    "EMAIL",
+		nargs:   1,
+		summary: "remove a member of staff's second factor and end their sessions",
+		help: `
+For someone who lost their authenticator: removes the TOTP factor and the
+recovery codes of the account with EMAIL, ends every live session and
+refresh token at once, and forgets their devices, exactly as an admin's
+POST /v1/users/{id}/mfa/reset does. Their next sign-in starts over, with
+TOTP enrolment where their role requires it. Check who is asking before you
+run it. Recorded in the audit log as user.mfa_reset by operator:cli. Runs
+against DATA_DIR's embedded store (beside a running server) or MONGODB_URI.`,
+		run: runResetMFA,
+	}
+}
+
+func runResetMFA(ctx context.Context, e Env, args []string) error {
+	email := accounts.NormaliseEmail(args[0])
+	s, err := openSession(ctx, e, "user reset-mfa")
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	ctx = adminCaller(ctx)
+	u, err := userByEmail(ctx, s.tools.Accounts, email)
+	if err != nil {
+		return err
+	}
+	if err := s.tools.Accounts.ResetMFA(ctx, u.ID); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Stdout, "reset MFA of %s (id %s, %s); their sessions end now and they enrol again at next sign-in\n", email, u.ID, u.Role)
+	return nil
+}

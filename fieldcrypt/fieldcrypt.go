@@ -168,3 +168,9 @@ func NewKey(kid string) (string, error) {
 	}
 	return kid + ":" + base64.RawURLEncoding.EncodeToString(key), nil
 }
+
+// Has reports whether kid is one of the configured keys.
+func (k *Keys) Has(kid string) bool {
+	_, ok := k.aeads[kid]
+	return ok
+}

@@ -1,20 +1,28 @@
 package server
 
 import (
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
 	"speaksafe/accounts"
 	"speaksafe/audit"
+	"speaksafe/fieldcrypt"
+	"speaksafe/reports"
 )
 
 // Tools are the stores of a built app that the operator's commands use
-// (`speaksafe user …`, `speaksafe audit verify`), wired exactly as the
-// server wires them.
+// (`speaksafe user …`, `speaksafe audit verify`, `speaksafe rekey`), wired
+// exactly as the server wires them.
 type Tools struct {
 	Accounts *accounts.Store
 	Auth     *accounts.Auth
 	Audit    *audit.Log
+	Reports  *reports.Store
+	// DB and DataKeys serve the commands that scan sealed fields.
+	DB       *mongo.Database
+	DataKeys *fieldcrypt.Keys
 }
 
 // Tools returns the app's stores for operator commands.
 func (a *App) Tools() Tools {
-	return Tools{Accounts: a.w.Accounts, Auth: a.w.Auth, Audit: a.w.Audit}
+	return Tools{Accounts: a.w.Accounts, Auth: a.w.Auth, Audit: a.w.Audit, Reports: a.w.Reports, DB: a.db, DataKeys: a.w.DataKeys}
 }
