@@ -93,8 +93,12 @@ func (h *Organisations) list(c *fiber.Ctx) error {
 	if kind != "" && kind != string(accounts.OrgForce) && kind != string(accounts.OrgSchool) {
 		return errkind.Invalid("kind", "must be force or school")
 	}
+	cursor, err := pageCursor(c)
+	if err != nil {
+		return err
+	}
 	items, err := h.store.ListOrganisations(c.UserContext(), accounts.OrganisationQuery{
-		Kind: accounts.OrgKind(kind), ForceID: c.Query("forceId"), After: c.Query("after"), Limit: limit,
+		Kind: accounts.OrgKind(kind), ForceID: c.Query("forceId"), After: cursor, Limit: limit,
 	})
 	if err != nil {
 		return err

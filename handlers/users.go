@@ -139,8 +139,12 @@ func (h *Users) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	cursor, err := pageCursor(c)
+	if err != nil {
+		return err
+	}
 	items, err := h.store.ListUsers(c.UserContext(), accounts.UserQuery{
-		OrgID: c.Query("orgId"), Role: accounts.Role(c.Query("role")), After: c.Query("after"), Limit: limit,
+		OrgID: c.Query("orgId"), Role: accounts.Role(c.Query("role")), After: cursor, Limit: limit,
 	})
 	if err != nil {
 		return err
