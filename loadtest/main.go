@@ -55,6 +55,7 @@ type options struct {
 	only                            string
 	soak                            time.Duration
 	soakRate                        int
+	serverEnv                       []string
 }
 
 func main() {
@@ -79,7 +80,11 @@ func main() {
 	flag.StringVar(&o.only, "only", "", "comma-separated rows to run: refs,content,intake,reporter,queue,urgent,growth (default all)")
 	flag.DurationVar(&o.soak, "soak", 0, "instead of the tables, run a steady mixed load for this long (e.g. 30m)")
 	flag.IntVar(&o.soakRate, "soak-rate", 20, "requests per second during -soak")
+	serverEnv := flag.String("server-env", "", "comma-separated NAME=value settings added to the server's environment (e.g. flood thresholds)")
 	flag.Parse()
+	if *serverEnv != "" {
+		o.serverEnv = strings.Split(*serverEnv, ",")
+	}
 	for _, s := range strings.Split(growth, ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			n, err := strconv.ParseInt(s, 10, 64)

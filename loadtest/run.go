@@ -54,7 +54,7 @@ func spawn(ctx context.Context, o options, dir, fcmEndpoint string) (*stack, err
 		DataDir: filepath.Join(dir, "server"), Secrets: harness.NewSecrets(),
 		AdminUser: "admin@speaksafe.test", AdminPass: "admin-" + harness.RandomHex(12), FCM: fcmEndpoint,
 		// Access logs at warn keep the server's own output small under load.
-		Extra: []string{"LOG_LEVEL=warn"}}
+		Extra: append([]string{"LOG_LEVEL=warn"}, o.serverEnv...)}
 	srv, err := harness.StartServer(bins.Server, cfg)
 	if err != nil {
 		store.Kill()
