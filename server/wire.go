@@ -42,7 +42,7 @@ type wiring struct {
 
 // wire builds every domain: stores, indexes, seed data, routes, workers.
 func (a *App) wire(ctx context.Context) error {
-	// ---- accounts (organisations, users, tokens, audit, rate limits) ----
+	// Accounts: organisations, users, tokens, audit, rate limits.
 	signing, err := accounts.ParseSigningKeys(a.cfg.JWTSigningKeys)
 	if err != nil {
 		return err
@@ -87,16 +87,13 @@ func (a *App) wire(ctx context.Context) error {
 	handlers.NewMe(a.w.Accounts, auth, a.w.Limits).Routes(a.Router)
 	handlers.NewOrganisations(a.w.Accounts).Routes(a.Router)
 	handlers.NewUsers(a.w.Accounts).Routes(a.Router)
-	// ---- end accounts ----
 
-	// ---- content ----
+	// Content.
 	if err := a.wireContent(); err != nil {
 		return err
 	}
 
-	// ---- end content ----
-
-	// ---- alerts (devices, on-call, alerts, push) ----
+	// Alerts: devices, on-call, alerts, push.
 	sender, err := notifications.NewSender(ctx, notifications.FCMConfig{ProjectID: a.cfg.FirebaseProjectID,
 		CredentialsFile: a.cfg.GoogleCredentials, Endpoint: a.cfg.FCMEndpoint}, a.logger)
 	if err != nil {
@@ -144,13 +141,10 @@ func (a *App) wire(ctx context.Context) error {
 	handlers.NewOnCall(onCall).Routes(a.Router)
 	handlers.NewAlerts(a.w.Alerts).Routes(a.Router)
 
-	// ---- end alerts ----
-
-	// ---- reports ----
+	// Reports.
 	if err := a.wireReports(); err != nil {
 		return err
 	}
-	// ---- end reports ----
 	_ = ctx
 	return nil
 }
