@@ -28,32 +28,21 @@ type sweepable interface {
 	Sweep(ctx context.Context) error
 }
 
-// verifier checks the audit chain.
-type verifier interface {
-	Verify(ctx context.Context) (int64, error)
-}
-
 // SweepWorker deletes expired credentials and rate-limit windows every
-// minute, and checks the audit chain once at start.
+// minute. The audit chain is checked by the audit monitor, not here.
 type SweepWorker struct {
 	store   *Store
 	limiter sweepable
-	audit   verifier
 	logger  *slog.Logger
 }
 
 // Sweeper returns the accounts' background worker.
-func Sweeper(store *Store, limiter sweepable, audit verifier, logger *slog.Logger) *SweepWorker {
-	return &SweepWorker{store: store, limiter: limiter, audit: audit, logger: logger}
+func Sweeper(store *Store, limiter sweepable, logger *slog.Logger) *SweepWorker {
+	return &SweepWorker{store: store, limiter: limiter, logger: logger}
 }
 
 // Run sweeps until ctx ends.
 func (w *SweepWorker) Run(ctx context.Context) {
-	if n, err := w.audit.Verify(ctx); err != nil {
-		w.logger.ErrorContext(ctx, "audit chain check failed", "entries", n, "error", err)
-	} else {
-		w.logger.InfoContext(ctx, "audit chain intact", "entries", n)
-	}
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {

@@ -82,7 +82,7 @@ func (a *App) wire(ctx context.Context) error {
 	a.AddSetup("bootstrap admin", func(ctx context.Context) error {
 		return auth.Bootstrap(ctx, a.cfg.BootstrapAdminEmail, a.cfg.BootstrapAdminPassword)
 	})
-	a.AddWorker("accounts sweep", accounts.Sweeper(a.w.Accounts, a.w.Limiter, a.w.Audit, a.logger))
+	a.AddWorker("accounts sweep", accounts.Sweeper(a.w.Accounts, a.w.Limiter, a.logger))
 	handlers.NewAuth(auth, a.w.Limits).Routes(a.Router)
 	handlers.NewMe(a.w.Accounts, auth, a.w.Limits).Routes(a.Router)
 	handlers.NewOrganisations(a.w.Accounts).Routes(a.Router)
