@@ -4,19 +4,15 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"regexp"
-	"strings"
+
+	"speaksafe/fieldcrypt"
 )
 
 // keyLen is the length of an audit key: 32 bytes, the HMAC-SHA256 block
 // strength.
 const keyLen = 32
-
-var kidPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
 
 // Keys are the HMAC-SHA256 keys of the chain, held outside the database
 // (AUDIT_KEYS). The first key signs new entries and checkpoints; every key
@@ -29,32 +25,11 @@ type Keys struct {
 // ParseKeys reads "kid:base64url(32 bytes)[,kid:…]", the format of
 // AUDIT_KEYS.
 func ParseKeys(s string) (*Keys, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil, errors.New("audit: AUDIT_KEYS is empty; want kid:base64url(32 bytes)[,kid:...]")
+	list, err := fieldcrypt.ParseKeyList("AUDIT_KEYS", s)
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
 	}
-	k := &Keys{keys: map[string][]byte{}}
-	for i, entry := range strings.Split(s, ",") {
-		kid, raw, ok := strings.Cut(strings.TrimSpace(entry), ":")
-		if !ok || !kidPattern.MatchString(kid) {
-			return nil, fmt.Errorf("audit: AUDIT_KEYS entry %d: want kid:base64url(32 bytes), kid of letters, digits, - or _", i+1)
-		}
-		if _, dup := k.keys[kid]; dup {
-			return nil, fmt.Errorf("audit: AUDIT_KEYS: key id %q appears twice", kid)
-		}
-		key, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(strings.TrimSpace(raw), "="))
-		if err != nil {
-			return nil, fmt.Errorf("audit: AUDIT_KEYS key %q: not base64url", kid)
-		}
-		if len(key) != keyLen {
-			return nil, fmt.Errorf("audit: AUDIT_KEYS key %q: decodes to %d bytes, want %d", kid, len(key), keyLen)
-		}
-		k.keys[kid] = key
-		if i == 0 {
-			k.current = kid
-		}
-	}
-	return k, nil
+	return &Keys{current: list.Current, keys: list.Keys}, nil
 }
 
 // ephemeralKeys are a random key for a Log built without keys: what it

@@ -39,31 +39,17 @@ type Keys struct {
 // keys and duplicate ids are rejected with an error that names DATA_KEYS
 // (and never the key material).
 func Parse(s string) (*Keys, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil, errors.New("fieldcrypt: DATA_KEYS is empty; want kid:base64url(32 bytes)[,kid:...]")
+	list, err := ParseKeyList("DATA_KEYS", s)
+	if err != nil {
+		return nil, fmt.Errorf("fieldcrypt: %w", err)
 	}
-	k := &Keys{aeads: map[string]cipher.AEAD{}}
-	for i, entry := range strings.Split(s, ",") {
-		kid, raw, ok := strings.Cut(strings.TrimSpace(entry), ":")
-		if !ok || !kidPattern.MatchString(kid) {
-			return nil, fmt.Errorf("fieldcrypt: DATA_KEYS entry %d: want kid:base64url(32 bytes), kid of letters, digits, - or _", i+1)
-		}
-		if _, dup := k.aeads[kid]; dup {
-			return nil, fmt.Errorf("fieldcrypt: DATA_KEYS: key id %q appears twice", kid)
-		}
-		key, err := decodeKey(raw)
-		if err != nil {
-			return nil, fmt.Errorf("fieldcrypt: DATA_KEYS key %q: %w", kid, err)
-		}
+	k := &Keys{current: list.Current, aeads: make(map[string]cipher.AEAD, len(list.Keys))}
+	for kid, key := range list.Keys {
 		aead, err := newAEAD(key)
 		if err != nil {
 			return nil, fmt.Errorf("fieldcrypt: DATA_KEYS key %q: %w", kid, err)
 		}
 		k.aeads[kid] = aead
-		if i == 0 {
-			k.current = kid
-		}
 	}
 	return k, nil
 }

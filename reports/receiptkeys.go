@@ -5,18 +5,14 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
-	"errors"
 	"fmt"
-	"regexp"
-	"strings"
+
+	"speaksafe/fieldcrypt"
 )
 
 // receiptKeyLen is the length of a receipt key: 32 bytes, HMAC-SHA256's
 // full strength.
 const receiptKeyLen = 32
-
-var receiptKidPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
 
 // Schemes of a stored receipt hash. Records from before keyed hashes carry
 // no scheme: they hold an Argon2id hash and keep verifying until their case
@@ -38,32 +34,11 @@ type ReceiptKeys struct {
 // ParseReceiptKeys reads "kid:base64url(32 bytes)[,kid:…]", the format of
 // RECEIPT_KEYS.
 func ParseReceiptKeys(s string) (*ReceiptKeys, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil, errors.New("reports: RECEIPT_KEYS is empty; want kid:base64url(32 bytes)[,kid:...]")
+	list, err := fieldcrypt.ParseKeyList("RECEIPT_KEYS", s)
+	if err != nil {
+		return nil, fmt.Errorf("reports: %w", err)
 	}
-	k := &ReceiptKeys{keys: map[string][]byte{}}
-	for i, entry := range strings.Split(s, ",") {
-		kid, raw, ok := strings.Cut(strings.TrimSpace(entry), ":")
-		if !ok || !receiptKidPattern.MatchString(kid) {
-			return nil, fmt.Errorf("reports: RECEIPT_KEYS entry %d: want kid:base64url(32 bytes), kid of letters, digits, - or _", i+1)
-		}
-		if _, dup := k.keys[kid]; dup {
-			return nil, fmt.Errorf("reports: RECEIPT_KEYS: key id %q appears twice", kid)
-		}
-		key, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(strings.TrimSpace(raw), "="))
-		if err != nil {
-			return nil, fmt.Errorf("reports: RECEIPT_KEYS key %q: not base64url", kid)
-		}
-		if len(key) != receiptKeyLen {
-			return nil, fmt.Errorf("reports: RECEIPT_KEYS key %q: decodes to %d bytes, want %d", kid, len(key), receiptKeyLen)
-		}
-		k.keys[kid] = key
-		if i == 0 {
-			k.current = kid
-		}
-	}
-	return k, nil
+	return &ReceiptKeys{current: list.Current, keys: list.Keys}, nil
 }
 
 // ephemeralReceiptKeys are a random key for a store built without keys:
