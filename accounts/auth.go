@@ -99,7 +99,7 @@ func (a *Auth) Login(ctx context.Context, cr Credentials) (Session, error) {
 		return Session{}, err
 	}
 	defer leave()
-	u, err := a.store.userByEmail(ctx, email)
+	u, err := a.store.UserByEmail(ctx, email)
 	if err != nil && !errors.Is(err, errkind.NotFound) {
 		return Session{}, err
 	}

@@ -205,8 +205,9 @@ func (s *Store) findUser(ctx context.Context, filter bson.D, id string) (User, e
 	return u, nil
 }
 
-// userByEmail finds the user who claimed email, by two _id reads.
-func (s *Store) userByEmail(ctx context.Context, email string) (User, error) {
+// UserByEmail finds the user who claimed email, by two _id reads. It is not
+// scoped to a caller: sign-in and the operator's commands use it.
+func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 	var claim emailClaim
 	err := s.db.Collection(colUserEmails).FindOne(ctx, bson.D{{Key: "_id", Value: NormaliseEmail(email)}}).Decode(&claim)
 	if database.IsNotFound(err) {

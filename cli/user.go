@@ -10,6 +10,7 @@ import (
 
 	"speaksafe/accounts"
 	"speaksafe/audit"
+	"speaksafe/errkind"
 )
 
 func createAdminCommand() command {
@@ -133,25 +134,13 @@ func runDisableUser(ctx context.Context, e Env, args []string) error {
 
 var errNoSuchUser = errors.New("no user has that email address")
 
-// userByEmail pages through the users an admin sees; the command runs
-// rarely and the accounts store keeps its email index to itself.
+// userByEmail finds the account by its email claim (two reads by _id).
 func userByEmail(ctx context.Context, st *accounts.Store, email string) (accounts.User, error) {
-	after := ""
-	for {
-		page, err := st.ListUsers(ctx, accounts.UserQuery{After: after, Limit: 100})
-		if err != nil {
-			return accounts.User{}, err
-		}
-		for _, u := range page {
-			if u.Email == email {
-				return u, nil
-			}
-		}
-		if len(page) == 0 {
-			return accounts.User{}, fmt.Errorf("%w: %s", errNoSuchUser, email)
-		}
-		after = page[len(page)-1].ID
+	u, err := st.UserByEmail(ctx, email)
+	if errors.Is(err, errkind.NotFound) {
+		return accounts.User{}, fmt.Errorf("%w: %s", errNoSuchUser, email)
 	}
+	return u, err
 }
 
 func resetMFACommand() command {
