@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -35,10 +34,7 @@ func (l *Limiter) Group(ctx context.Context, bucket, key string, window time.Dur
 	if window <= 0 {
 		return "", errors.New("ratelimit: bad window")
 	}
-	now := l.now()
-	start := now.Truncate(window)
-	end := start.Add(window)
-	id := "group|" + bucket + "|" + key + "|" + strconv.FormatInt(start.Unix(), 10)
+	_, id, end := l.window("group|"+bucket, key, window)
 	fresh, err := newGroupID()
 	if err != nil {
 		return "", err

@@ -99,16 +99,21 @@ func network(ip string) string {
 	return p.String()
 }
 
+// window names the current window of key in bucket: the time now, the
+// window's document id and when it ends.
+func (l *Limiter) window(bucket, key string, window time.Duration) (now time.Time, id string, end time.Time) {
+	now = l.now()
+	start := now.Truncate(window)
+	return now, bucket + "|" + key + "|" + strconv.FormatInt(start.Unix(), 10), start.Add(window)
+}
+
 // Allow counts one attempt of key in bucket and reports whether it is within
 // max per window; if not, how long until the window ends.
 func (l *Limiter) Allow(ctx context.Context, bucket, key string, max int, window time.Duration) (bool, time.Duration, error) {
 	if window <= 0 || max < 1 {
 		return false, 0, errors.New("ratelimit: bad limit")
 	}
-	now := l.now()
-	start := now.Truncate(window)
-	end := start.Add(window)
-	id := bucket + "|" + key + "|" + strconv.FormatInt(start.Unix(), 10)
+	now, id, end := l.window(bucket, key, window)
 	var n int
 	var err error
 	if l.local {
@@ -200,10 +205,7 @@ func (l *Limiter) Exceeded(ctx context.Context, bucket, key string, max int, win
 	if window <= 0 || max < 1 {
 		return false, 0, errors.New("ratelimit: bad limit")
 	}
-	now := l.now()
-	start := now.Truncate(window)
-	end := start.Add(window)
-	id := bucket + "|" + key + "|" + strconv.FormatInt(start.Unix(), 10)
+	now, id, end := l.window(bucket, key, window)
 	n := 0
 	if l.local {
 		l.mu.Lock()
