@@ -212,6 +212,7 @@ func (s *Store) complete(ctx context.Context, a *answer, r *Report) (Submission,
 	if a.Urgent {
 		alerter.Start(a.CaseID)
 	}
+	s.created(ctx, doc)
 	s.log.InfoContext(ctx, "report received", "case_id", a.CaseID, "urgent", a.Urgent)
 	return a.submission(), nil
 }

@@ -58,6 +58,7 @@ func (a *App) wireReports() error {
 	handlers.NewReports(a.w.Reports, a.w.Limits).Routes(a.Router)
 	handlers.NewReporterCases(a.w.Reports, a.w.Limits).Routes(a.Router)
 	handlers.NewCases(a.w.Reports).Routes(a.Router)
+	a.wireCaseHistory()
 	return nil
 }
 
