@@ -140,6 +140,12 @@ type Config struct {
 	// keys a random one is drawn: receipts then open cases only in this
 	// process.
 	ReceiptKeys *ReceiptKeys
+
+	// HandleKeys hash handles for matching (HANDLE_KEYS); without them the
+	// key is derived from the current receipt key. Patterns sets when a
+	// handle named again raises a signal to the force's supervisors.
+	HandleKeys *HandleKeys
+	Patterns   PatternLimits
 }
 
 // Store keeps reports, cases, reporter sessions and idempotency records.
@@ -156,6 +162,8 @@ type Store struct {
 	// (or a message and a status change) from losing each other there.
 	locks   [64]sync.Mutex
 	alerter atomic.Pointer[alerterBox]
+	// handleKeys hash handles for matching (handlekeys.go).
+	handleKeys *HandleKeys
 }
 
 // NewStore returns a store over db. Keys, Forces, Audit, Limiter and
@@ -198,6 +206,11 @@ func NewStore(db *mongo.Database, cfg Config) (*Store, error) {
 	if cfg.Alerter != nil {
 		st.alerter.Store(&alerterBox{cfg.Alerter})
 	}
+	st.handleKeys = cfg.HandleKeys
+	if st.handleKeys == nil {
+		st.handleKeys = handleKeysFrom(st.hasher.keys)
+	}
+	st.cfg.Patterns = cfg.Patterns.withDefaults()
 	return st, nil
 }
 
@@ -232,14 +245,14 @@ func isNilPointer(v any) bool {
 // ignores them (it only indexes _id); on MongoDB they serve the queue and
 // the retention sweeper.
 func Indexes() []database.Index {
-	return []database.Index{
+	return append([]database.Index{
 		{Collection: collCases, Name: "queue", Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "urgent", Value: -1}, {Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}},
 		{Collection: collQueue, Name: "force", Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "urgent", Value: -1}, {Key: "createdAt", Value: 1}}},
 		{Collection: collUnacked, Name: "force", Keys: bson.D{{Key: "forceId", Value: 1}}},
 		{Collection: collCases, Name: "retention", Keys: bson.D{{Key: "status", Value: 1}, {Key: "closedAt", Value: 1}}},
 		{Collection: collSessions, Name: "expiry", Keys: bson.D{{Key: "expiresAt", Value: 1}}},
 		{Collection: collIdempotency, Name: "expiry", Keys: bson.D{{Key: "expiresAt", Value: 1}}},
-	}
+	}, handleIndexes()...)
 }
 
 func (s *Store) lock(caseID string) func() {

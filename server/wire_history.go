@@ -31,3 +31,28 @@ func (o auditObjects) ForObject(ctx context.Context, types []string, id string, 
 	}
 	return out, nil
 }
+
+// wireHandles names other forces in handle matches, lists pattern signals
+// to supervisors and indexes the handles of cases stored before matching
+// (or under another key) in the background, resumably.
+func (a *App) wireHandles(cases *handlers.Cases) {
+	cases.UseForceNames(forceNames{a})
+	handlers.NewPatternSignals(a.w.Reports).Routes(a.Router)
+	a.AddWorker("handle backfill", WorkerFunc(func(ctx context.Context) {
+		n, err := a.w.Reports.BackfillHandles(ctx)
+		if err != nil && ctx.Err() == nil {
+			a.logger.ErrorContext(ctx, "handle backfill stopped; it resumes at the next start", "cases_read", n, "error", err)
+		}
+	}))
+}
+
+// forceNames names forces from accounts.
+type forceNames struct{ a *App }
+
+func (f forceNames) ForceName(ctx context.Context, id string) (string, error) {
+	o, err := f.a.w.Accounts.GetOrganisation(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	return o.Name, nil
+}
