@@ -15,6 +15,7 @@ import (
 	"speaksafe/handlers"
 	"speaksafe/notifications"
 	"speaksafe/ratelimit"
+	"speaksafe/reminders"
 	"speaksafe/reports"
 )
 
@@ -33,11 +34,16 @@ type wiring struct {
 	Content *content.Store
 	// alerts section sets these.
 	Alerts *notifications.Dispatcher // reports: Alerter; call Alerts.UseCases(reportsStore)
+	// OnCall and Pusher serve reminders (wire_reminders.go).
+	OnCall *notifications.OnCall
+	Pusher *notifications.ReminderPusher
 	// reports section sets these.
 	Reports *reports.Store
 
 	// AuditMonitor verifies and checkpoints the audit chain (wire_audit.go).
 	AuditMonitor *audit.Monitor
+	// Reminders lists and pushes what waits in cases (wire_reminders.go).
+	Reminders *reminders.Service
 }
 
 // wire builds every domain: stores, indexes, seed data, routes, workers.
@@ -130,6 +136,7 @@ func (a *App) wire(ctx context.Context) error {
 		Webhooks: notifications.NewWebhookClient(notifications.WebhookTimeout, webhookHosts)},
 		notifications.EngineConfig{MinDelay: a.cfg.EscalationMinDelay, WebhookSecret: a.cfg.WebhookSecret,
 			UnackedRepage: a.cfg.UnackedRepage, PageRatePerForce: a.cfg.PageRatePerForce})
+	a.w.OnCall, a.w.Pusher = onCall, notifications.NewReminderPusher(devices, sender, a.logger)
 	a.AddSetup("alerts indexes", func(ctx context.Context) error {
 		return database.EnsureIndexes(ctx, a.db, notifications.Indexes())
 	})

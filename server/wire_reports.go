@@ -67,6 +67,7 @@ func (a *App) wireReports() error {
 	cases.Routes(a.Router)
 	a.wireCaseHistory()
 	a.wireHandles(cases)
+	a.wireReminders()
 	return nil
 }
 
