@@ -26,7 +26,9 @@ func (f fakeCases) OpenForces(context.Context) ([]string, error) { return []stri
 
 type fakeReferrals []OverdueReferral
 
-func (f fakeReferrals) OverdueReferrals(context.Context, string) ([]OverdueReferral, error) { return f, nil }
+func (f fakeReferrals) OverdueReferrals(context.Context, string) ([]OverdueReferral, error) {
+	return f, nil
+}
 
 func officerOf(force, user string) context.Context {
 	return accounts.WithCaller(context.Background(), accounts.Caller{UserID: user, Role: accounts.RoleOfficer,
