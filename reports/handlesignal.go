@@ -198,7 +198,9 @@ func (s *Store) PatternSignals(ctx context.Context) ([]PatternSignal, error) {
 				sig.Cases = append(sig.Cases, rc)
 			}
 		}
-		out = append(out, sig)
+		if len(sig.Cases) > 0 { // all deleted by the retention schedule: nothing to look at
+			out = append(out, sig)
+		}
 	}
 	return out, nil
 }
