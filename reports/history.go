@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"speaksafe/errkind"
 )
 
 // HistoryEntry is one step of a case's timeline: one entry of the audit
@@ -65,7 +67,7 @@ func (h *History) Case(ctx context.Context, id string, after int64, limit int) (
 		limit = DefaultHistoryLimit
 	}
 	if limit < 1 || limit > MaxHistoryLimit || after < 0 {
-		return HistoryPage{}, fmt.Errorf("reports: history: limit 1 to %d, after ≥ 0", MaxHistoryLimit)
+		return HistoryPage{}, errkind.Invalid("limit", fmt.Sprintf("must be 1 to %d", MaxHistoryLimit))
 	}
 	_, d, err := h.cases.caseFor(ctx, id)
 	if err != nil {
