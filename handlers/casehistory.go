@@ -1,12 +1,14 @@
 package handlers
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"speaksafe/accounts"
 	"speaksafe/errkind"
 	"speaksafe/reports"
 )
@@ -15,7 +17,18 @@ import (
 // officers and supervisors of its force (everyone else: 404).
 type CaseHistory struct {
 	history *reports.History
+	names   UserNames
 }
+
+// UserNames names members of staff of a force, for the timeline.
+type UserNames interface {
+	// UserName returns the name of user id when they belong to force
+	// forceID; empty otherwise (another force's staff stay ids).
+	UserName(ctx context.Context, forceID, id string) (string, error)
+}
+
+// UseNames makes the timeline name the force's staff beside their ids.
+func (h *CaseHistory) UseNames(n UserNames) { h.names = n }
 
 // NewCaseHistory returns the case history handler.
 func NewCaseHistory(h *reports.History) *CaseHistory { return &CaseHistory{history: h} }
@@ -30,6 +43,7 @@ type historyEntryResponse struct {
 	At         time.Time         `json:"at"`
 	Action     string            `json:"action"`
 	Actor      string            `json:"actor"`
+	ActorName  string            `json:"actorName,omitempty"`
 	ObjectType string            `json:"objectType"`
 	Detail     map[string]string `json:"detail"`
 }
@@ -65,13 +79,32 @@ func (h *CaseHistory) get(c *fiber.Ctx) error {
 	if page.Next > 0 {
 		out.Next = strconv.FormatInt(page.Next, 10)
 	}
+	names := map[string]string{}
 	for _, e := range page.Entries {
 		d := e.Detail
 		if d == nil {
 			d = map[string]string{}
 		}
+		name, err := h.nameOf(c.UserContext(), names, e.Actor)
+		if err != nil {
+			return err
+		}
 		out.Items = append(out.Items, historyEntryResponse{Seq: e.Seq, At: e.At, Action: e.Action, Actor: e.Actor,
-			ObjectType: e.ObjectType, Detail: d})
+			ActorName: name, ObjectType: e.ObjectType, Detail: d})
 	}
 	return c.JSON(out)
+}
+
+// nameOf names actor once per page; system and reporter have no name.
+func (h *CaseHistory) nameOf(ctx context.Context, seen map[string]string, actor string) (string, error) {
+	caller, ok := accounts.CallerFrom(ctx)
+	if h.names == nil || !ok || actor == "system" || actor == reports.ReporterActor {
+		return "", nil
+	}
+	if n, done := seen[actor]; done {
+		return n, nil
+	}
+	n, err := h.names.UserName(ctx, caller.ForceID, actor)
+	seen[actor] = n
+	return n, err
 }

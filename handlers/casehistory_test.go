@@ -16,6 +16,7 @@ type historyEntry struct {
 	At         time.Time         `json:"at"`
 	Action     string            `json:"action"`
 	Actor      string            `json:"actor"`
+	ActorName  string            `json:"actorName"`
 	ObjectType string            `json:"objectType"`
 	Detail     map[string]string `json:"detail"`
 }
@@ -120,6 +121,9 @@ func TestCaseHistoryListsEveryStepInOrder(t *testing.T) {
 				t.Errorf("alert page: got %+v, want sent to the officer", e.Detail)
 			}
 		case "alert.acknowledged":
+			if e.ActorName == "" {
+				t.Errorf("acknowledgement without the officer's name: %+v", e)
+			}
 			if e.Actor != officer.ID || e.Detail["secondsToAcknowledge"] != "2" {
 				t.Errorf("acknowledged: got %+v, want by the officer after 2 s", e)
 			}

@@ -2,9 +2,11 @@ package server
 
 import (
 	"context"
+	"errors"
 
 	"speaksafe/audit"
 	"speaksafe/database"
+	"speaksafe/errkind"
 	"speaksafe/handlers"
 	"speaksafe/reports"
 )
@@ -14,7 +16,26 @@ func (a *App) wireCaseHistory() {
 	a.AddSetup("audit object index", func(ctx context.Context) error {
 		return database.EnsureIndexes(ctx, a.db, audit.ObjectIndexes())
 	})
-	handlers.NewCaseHistory(reports.NewHistory(a.w.Reports, auditObjects{a.w.Audit})).Routes(a.Router)
+	h := handlers.NewCaseHistory(reports.NewHistory(a.w.Reports, auditObjects{a.w.Audit}))
+	h.UseNames(staffNames{a})
+	h.Routes(a.Router)
+}
+
+// staffNames names a force's own staff from accounts.
+type staffNames struct{ a *App }
+
+func (s staffNames) UserName(ctx context.Context, forceID, id string) (string, error) {
+	u, err := s.a.w.Accounts.LookupUser(ctx, id)
+	if errors.Is(err, errkind.NotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if u.ForceID != forceID || forceID == "" {
+		return "", nil
+	}
+	return u.Name, nil
 }
 
 // auditObjects reads the audit chain for reports.History.
