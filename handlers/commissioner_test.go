@@ -13,7 +13,7 @@ import (
 
 // figuresRoutes are the only routes a commissioner may call besides its own
 // account and organisation.
-var figuresRoutes = []string{"GET /v1/stats", "GET /v1/stats/charts/:name"}
+var figuresRoutes = []string{"GET /v1/stats", "GET /v1/stats/charts/:chart"}
 
 var routeParam = regexp.MustCompile(`:[A-Za-z]+`)
 

@@ -38,11 +38,11 @@ func (h *Organisations) Routes(r *Router) {
 }
 
 type organisationResponse struct {
-	ID        string    `json:"id"`
-	Kind      string    `json:"kind"`
-	Name      string    `json:"name"`
-	Code      string    `json:"code"`
-	ForceID   string    `json:"forceId,omitempty"`
+	ID      string `json:"id"`
+	Kind    string `json:"kind"`
+	Name    string `json:"name"`
+	Code    string `json:"code"`
+	ForceID string `json:"forceId,omitempty"`
 	// ForceIDs are the forces an oversight organisation covers.
 	ForceIDs  []string  `json:"forceIds,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`

@@ -16,6 +16,7 @@ import (
 	"speaksafe/notifications"
 	"speaksafe/ratelimit"
 	"speaksafe/reports"
+	"speaksafe/stats"
 )
 
 // wiring holds what one domain's section builds and a later one needs.
@@ -38,6 +39,8 @@ type wiring struct {
 
 	// AuditMonitor verifies and checkpoints the audit chain (wire_audit.go).
 	AuditMonitor *audit.Monitor
+	// Stats computes the figures (wire_oversight.go).
+	Stats *stats.Service
 }
 
 // wire builds every domain: stores, indexes, seed data, routes, workers.
@@ -145,6 +148,9 @@ func (a *App) wire(ctx context.Context) error {
 	if err := a.wireReports(); err != nil {
 		return err
 	}
+
+	// Oversight: figures, the audit log's reading.
+	a.wireOversight()
 	_ = ctx
 	return nil
 }

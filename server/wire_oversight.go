@@ -1,0 +1,21 @@
+package server
+
+import (
+	"context"
+
+	"speaksafe/database"
+	"speaksafe/handlers"
+	"speaksafe/reports"
+	"speaksafe/stats"
+)
+
+// wireOversight builds the figures for supervisors and commissioners. It
+// runs after the reports section. Referrals and reminders add themselves
+// with a.w.Stats.UseReferrals and UseReminders when they exist.
+func (a *App) wireOversight() {
+	a.w.Stats = stats.NewService(a.w.Reports, a.w.Alerts, a.w.Accounts)
+	a.AddSetup("figures indexes", func(ctx context.Context) error {
+		return database.EnsureIndexes(ctx, a.db, reports.FactIndexes())
+	})
+	handlers.NewStats(a.w.Stats, a.w.Accounts, a.clock).Routes(a.Router)
+}
