@@ -2,12 +2,14 @@ package reports
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"speaksafe/database"
+	"speaksafe/errkind"
 )
 
 // Fact is what aggregate figures may know of one case: its kind, category,
@@ -118,4 +120,21 @@ func FactIndexes() []database.Index {
 	return []database.Index{
 		{Collection: collCases, Name: "figures", Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "createdAt", Value: 1}}},
 	}
+}
+
+// CaseForce returns the force of case id, for checking whose records an
+// audit entry about it is; NotFound when there is no such case.
+func (s *Store) CaseForce(ctx context.Context, id string) (string, error) {
+	var d struct {
+		ForceID string `bson:"forceId"`
+	}
+	opts := options.FindOne().SetProjection(bson.D{{Key: "forceId", Value: 1}})
+	err := s.coll(collCases).FindOne(ctx, bson.D{{Key: "_id", Value: id}}, opts).Decode(&d)
+	if database.IsNotFound(err) {
+		return "", fmt.Errorf("reports: case %s: %w", id, errkind.NotFound)
+	}
+	if err != nil {
+		return "", dbErr("case force", err)
+	}
+	return d.ForceID, nil
 }

@@ -3,13 +3,16 @@ package server
 import (
 	"context"
 
+	"speaksafe/audit"
+	"speaksafe/auditlog"
 	"speaksafe/database"
 	"speaksafe/handlers"
 	"speaksafe/reports"
 	"speaksafe/stats"
 )
 
-// wireOversight builds the figures for supervisors and commissioners. It
+// wireOversight builds the figures for supervisors and commissioners and
+// the reading of the audit log by admins and supervisors. It
 // runs after the reports section. Referrals and reminders add themselves
 // with a.w.Stats.UseReferrals and UseReminders when they exist.
 func (a *App) wireOversight() {
@@ -18,4 +21,10 @@ func (a *App) wireOversight() {
 		return database.EnsureIndexes(ctx, a.db, reports.FactIndexes())
 	})
 	handlers.NewStats(a.w.Stats, a.w.Accounts, a.clock).Routes(a.Router)
+
+	a.AddSetup("audit log indexes", func(ctx context.Context) error {
+		return database.EnsureIndexes(ctx, a.db, audit.Indexes())
+	})
+	reader := auditlog.NewReader(a.w.Audit, a.w.Accounts, a.w.Reports)
+	handlers.NewAuditLog(reader, a.w.AuditMonitor).Routes(a.Router)
 }
