@@ -39,6 +39,8 @@ type wiring struct {
 
 	// AuditMonitor verifies and checkpoints the audit chain (wire_audit.go).
 	AuditMonitor *audit.Monitor
+	// OnCall holds rotations, overrides and policies (alerts section).
+	OnCall *notifications.OnCall
 	// Stats computes the figures (wire_oversight.go).
 	Stats *stats.Service
 }
@@ -142,6 +144,8 @@ func (a *App) wire(ctx context.Context) error {
 	}))
 	handlers.NewDevices(devices).Routes(a.Router)
 	handlers.NewOnCall(onCall).Routes(a.Router)
+	a.w.OnCall = onCall
+	a.AddWorker("override sweep", WorkerFunc(onCall.OverrideSweeper(time.Minute)))
 	handlers.NewAlerts(a.w.Alerts).Routes(a.Router)
 
 	// Reports.

@@ -7,6 +7,7 @@ import (
 	"speaksafe/auditlog"
 	"speaksafe/database"
 	"speaksafe/handlers"
+	"speaksafe/notifications"
 	"speaksafe/reports"
 	"speaksafe/stats"
 )
@@ -28,3 +29,7 @@ func (a *App) wireOversight() {
 	reader := auditlog.NewReader(a.w.Audit, a.w.Accounts, a.w.Reports)
 	handlers.NewAuditLog(reader, a.w.AuditMonitor).Routes(a.Router)
 }
+
+// OnCall returns the on-call store, so that tests built without background
+// workers can run its override sweep on their clock.
+func (a *App) OnCall() *notifications.OnCall { return a.w.OnCall }
