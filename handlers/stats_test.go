@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"bytes"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"speaksafe/apptest"
+	"speaksafe/fcmfake"
 )
 
 type figuresBody struct {
@@ -197,5 +199,52 @@ func svgRoot(t *testing.T, body []byte) (string, bool) {
 			}
 			script = script || strings.EqualFold(se.Name.Local, "script")
 		}
+	}
+}
+
+// TestFiguresMeasureTimeToAcknowledge: five urgent reports, each alert
+// acknowledged two minutes after the report: the median and the 90th
+// percentile of the time to acknowledge are 120 s and all five fall in the
+// "under 5 minutes" band.
+func TestFiguresMeasureTimeToAcknowledge(t *testing.T) {
+	t.Parallel()
+	fake := fcmfake.New()
+	t.Cleanup(fake.Close)
+	off := func(w *apptest.World) string { return w.Staff["forceA/officer"].ID }
+	app, w, clock := escalationApp(t, fake, off, off)
+	reported := clock.Now()
+	for i := range 5 {
+		body := routineReport(w.ForceA.Code, "he wants to meet me tonight")
+		body["answers"] = map[string]any{"inDangerNow": true}
+		res := app.Do(t, apptest.Request{Method: http.MethodPost, Path: "/v1/reports", Body: body,
+			Header: map[string]string{"Idempotency-Key": freshKey()}, RemoteAddr: fmt.Sprintf("198.51.100.%d:1234", i+1)})
+		if res.Status != http.StatusCreated {
+			t.Fatalf("urgent report: got %d %s", res.Status, res.Body)
+		}
+	}
+	officer := w.Who(t, "forceA/officer").Token
+	var list struct{ Items []struct{ ID string } }
+	app.Get(t, "/v1/alerts", officer).Decode(t, &list)
+	if len(list.Items) != 5 {
+		t.Fatalf("got %d alerts, want 5", len(list.Items))
+	}
+	clock.Advance(2 * time.Minute)
+	for _, a := range list.Items {
+		if res := app.Post(t, "/v1/alerts/"+a.ID+"/ack", officer, nil); res.Status != http.StatusOK {
+			t.Fatalf("ack: got %d %s", res.Status, res.Body)
+		}
+	}
+	q := "?" + url.Values{"from": {reported.Add(-time.Hour).Format(time.RFC3339)}, "to": {reported.Add(time.Hour).Format(time.RFC3339)}}.Encode()
+	var f figuresBody
+	app.Get(t, "/v1/stats"+q, w.Who(t, "oversightA/commissioner").Token).Decode(t, &f)
+	found := false
+	for _, d := range f.Durations {
+		if d.Name == "time_to_acknowledge" {
+			found = d.P50Seconds != nil && *d.P50Seconds == 120
+		}
+	}
+	if !found || f.cell("time_to_acknowledge", "under_5m") != 5.0 || f.cell("urgency", "urgent") != 5.0 {
+		t.Errorf("got durations %+v, bands %v, urgent %v; want p50 120 s, 5 under 5 minutes", f.Durations,
+			f.cell("time_to_acknowledge", "under_5m"), f.cell("urgency", "urgent"))
 	}
 }
