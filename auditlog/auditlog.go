@@ -79,14 +79,17 @@ func (r *Reader) Page(ctx context.Context, f Filter, limit int) ([]audit.Record,
 	return out, last, nil
 }
 
-// Export calls emit for every entry the caller may see matching f, oldest
-// first, until emit fails.
-func (r *Reader) Export(ctx context.Context, f Filter, emit func(audit.Record) error) error {
+// Export calls emit for up to max entries the caller may see matching f,
+// oldest first, until emit fails, and answers the cursor to go on from (0
+// when every entry was emitted).
+func (r *Reader) Export(ctx context.Context, f Filter, max int, emit func(audit.Record) error) (int64, error) {
 	var emitErr error
-	_, err := r.each(ctx, f, func(audit.Record) bool { return emitErr == nil }, func(rec audit.Record) {
+	n := 0
+	next, err := r.each(ctx, f, func(audit.Record) bool { return emitErr == nil && n < max }, func(rec audit.Record) {
+		n++
 		emitErr = emit(rec)
 	})
-	return errors.Join(err, emitErr)
+	return next, errors.Join(err, emitErr)
 }
 
 // each walks the entries matching f in batches. more is asked before each

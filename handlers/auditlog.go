@@ -83,20 +83,26 @@ func (h *AuditLog) list(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-// export writes every matching entry as JSON Lines. The scope and filters
-// are checked before the first byte, so a refusal is still a problem
-// document.
+// maxExport bounds one JSON Lines answer (about 12 MB); a longer export
+// goes on from the cursor in the Export-Next-Cursor header.
+const maxExport = 50000
+
+// export writes the matching entries as JSON Lines, up to maxExport of
+// them; when there are more, Export-Next-Cursor says where to go on.
 func (h *AuditLog) export(c *fiber.Ctx, f auditlog.Filter) error {
 	ctx := c.UserContext()
 	var b strings.Builder
 	w := bufio.NewWriter(&b)
 	enc := json.NewEncoder(w)
-	err := h.reader.Export(ctx, f, func(r audit.Record) error { return enc.Encode(toAuditEntry(r)) })
+	next, err := h.reader.Export(ctx, f, maxExport, func(r audit.Record) error { return enc.Encode(toAuditEntry(r)) })
 	if err != nil {
 		return err
 	}
 	if err := w.Flush(); err != nil {
 		return err
+	}
+	if next > 0 {
+		c.Set("Export-Next-Cursor", strconv.FormatInt(next, 10))
 	}
 	c.Set(fiber.HeaderContentType, "application/x-ndjson")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="speaksafe-audit.jsonl"`)
