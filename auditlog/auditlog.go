@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"speaksafe/accounts"
@@ -81,7 +82,9 @@ func (r *Reader) Page(ctx context.Context, f Filter, limit int) ([]audit.Record,
 
 // Export calls emit for up to max entries the caller may see matching f,
 // oldest first, until emit fails, and answers the cursor to go on from (0
-// when every entry was emitted).
+// when every entry was emitted). The export is itself audited
+// (audit.exported, with its filters and count): a copy of the log leaves
+// the service.
 func (r *Reader) Export(ctx context.Context, f Filter, max int, emit func(audit.Record) error) (int64, error) {
 	var emitErr error
 	n := 0
@@ -89,7 +92,16 @@ func (r *Reader) Export(ctx context.Context, f Filter, max int, emit func(audit.
 		n++
 		emitErr = emit(rec)
 	})
-	return next, errors.Join(err, emitErr)
+	if err := errors.Join(err, emitErr); err != nil {
+		return 0, err
+	}
+	c, _ := accounts.CallerFrom(ctx)
+	detail := map[string]string{"entries": strconv.Itoa(n), "caseId": f.CaseID, "userId": f.UserID, "action": f.Action}
+	if err := r.log.Record(ctx, audit.Entry{Actor: c.UserID, Action: "audit.exported", ObjectType: "audit_log",
+		Detail: detail}); err != nil {
+		return 0, fmt.Errorf("auditlog: record export: %w", err)
+	}
+	return next, nil
 }
 
 // each walks the entries matching f in batches. more is asked before each

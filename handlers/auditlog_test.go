@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"speaksafe/apptest"
@@ -110,6 +111,9 @@ func TestSupervisorsReadOnlyTheirForcesAuditEntries(t *testing.T) {
 	}
 	if len(lines) != len(mine) || len(lines) == 0 || lines[len(lines)-1] != mine[len(mine)-1] {
 		t.Errorf("export: %d lines, pages: %d entries", len(lines), len(mine))
+	}
+	if !strings.Contains(auditActions(t, app), "audit.exported ") {
+		t.Errorf("the export is not audited")
 	}
 }
 
