@@ -14,7 +14,16 @@ const (
 	RoleOfficer          Role = "officer"
 	RoleSafeguardingLead Role = "safeguarding_lead"
 	RoleSchoolStaff      Role = "school_staff"
+	// RoleCommissioner is the police and crime commissioner's office: it
+	// reads aggregate figures of the forces its oversight organisation
+	// covers, and never a case, an alert or a person.
+	RoleCommissioner Role = "commissioner"
 )
+
+// FiguresOnly reports whether role r sees no records at all, only
+// aggregate figures: to such a role every other route answers 404, as if
+// nothing were there, rather than 403.
+func (r Role) FiguresOnly() bool { return r == RoleCommissioner }
 
 // OrgKind tells a police force from a school.
 type OrgKind string
@@ -23,6 +32,9 @@ type OrgKind string
 const (
 	OrgForce  OrgKind = "force"
 	OrgSchool OrgKind = "school"
+	// OrgOversight is a police and crime commissioner's office: it covers
+	// one or more forces (Organisation.ForceIDs) and handles no cases.
+	OrgOversight OrgKind = "oversight"
 )
 
 // Caller is the signed-in member of staff making a request. Stores read it

@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -25,6 +26,9 @@ type Organisation struct {
 	Name    string  `bson:"name"`
 	Code    string  `bson:"code"`
 	ForceID string  `bson:"forceId,omitempty"`
+	// ForceIDs are the forces an oversight organisation covers (a police
+	// and crime commissioner's office may cover several); empty otherwise.
+	ForceIDs []string `bson:"forceIds,omitempty"`
 	// Area and NonEmergency are a force's public details: the area it
 	// polices and its non-emergency number (101 in most of the UK).
 	Area         string `bson:"area,omitempty"`
@@ -45,6 +49,22 @@ func (o Organisation) ScopeForceID() string {
 	return o.ForceID
 }
 
+// CoveredForces returns the forces whose figures the organisation's
+// members may see: its own for a force, its force for a school, those it
+// covers for an oversight office.
+func (o Organisation) CoveredForces() []string {
+	if o.Kind == OrgOversight {
+		return slices.Clone(o.ForceIDs)
+	}
+	if f := o.ScopeForceID(); f != "" {
+		return []string{f}
+	}
+	return nil
+}
+
+// MaxCoveredForces bounds how many forces one oversight office covers.
+const MaxCoveredForces = 50
+
 // codePattern allows short codes a child can type: lower-case letters,
 // digits and inner hyphens.
 var codePattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$`)
@@ -58,7 +78,7 @@ func NormaliseCode(code string) string { return strings.ToLower(strings.TrimSpac
 // Validate reports every problem with a new organisation.
 func (o Organisation) Validate() error {
 	v := &errkind.ValidationError{}
-	v.Check(o.Kind != OrgForce && o.Kind != OrgSchool, "kind", "must be force or school")
+	v.Check(o.Kind != OrgForce && o.Kind != OrgSchool && o.Kind != OrgOversight, "kind", "must be force, school or oversight")
 	n := utf8.RuneCountInString(strings.TrimSpace(o.Name))
 	v.Check(n == 0 || n > 120, "name", "must be 1 to 120 characters")
 	v.Check(!codePattern.MatchString(o.Code), "code", "must be 1 to 32 lower-case letters, digits or inner hyphens")
@@ -68,10 +88,42 @@ func (o Organisation) Validate() error {
 	v.Check(o.NonEmergency != "" && !nonEmergencyPattern.MatchString(o.NonEmergency), "nonEmergency", "must be a phone number")
 	v.Check(o.Kind == OrgSchool && (o.Area != "" || o.NonEmergency != ""), "area", "only a force has an area and a non-emergency number")
 	v.Check(o.Kind == OrgSchool && o.ReadingHours != nil, "readingHours", "only a force has reading hours")
+	o.checkOversight(v)
 	if o.ReadingHours != nil {
 		o.ReadingHours.check(v)
 	}
 	return v.Err()
+}
+
+// checkOversight adds the problems of an oversight office's fields, and of
+// forceIds on any other kind.
+func (o Organisation) checkOversight(v *errkind.ValidationError) {
+	if o.Kind != OrgOversight {
+		v.Check(len(o.ForceIDs) > 0, "forceIds", "only an oversight organisation covers forces")
+		return
+	}
+	v.Check(len(o.ForceIDs) == 0 || len(o.ForceIDs) > MaxCoveredForces, "forceIds", "must list 1 to 50 forces")
+	v.Check(o.ForceID != "", "forceId", "an oversight organisation lists its forces in forceIds")
+	v.Check(o.Area != "" || o.NonEmergency != "" || o.ReadingHours != nil, "area", "only a force has an area, a non-emergency number and reading hours")
+	seen := map[string]bool{}
+	for _, id := range o.ForceIDs {
+		v.Check(id == "" || seen[id], "forceIds", "must list distinct force ids")
+		seen[id] = true
+	}
+}
+
+// checkForces reports a forceIds entry that is not a police force.
+func (s *Store) checkForces(ctx context.Context, ids []string) error {
+	for _, id := range ids {
+		f, err := s.GetOrganisation(ctx, id)
+		if errors.Is(err, errkind.NotFound) || (err == nil && f.Kind != OrgForce) {
+			return errkind.Invalid("forceIds", "no such force: "+id)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type codeClaim struct {
@@ -99,6 +151,9 @@ func (s *Store) CreateOrganisation(ctx context.Context, o Organisation) (Organis
 			return Organisation{}, errkind.Invalid("forceId", "no such force")
 		}
 	}
+	if err := s.checkForces(ctx, o.ForceIDs); err != nil {
+		return Organisation{}, err
+	}
 	o.ID = newID()
 	o.CreatedAt = s.now().UTC().Truncate(time.Millisecond)
 	o.UpdatedAt = o.CreatedAt
@@ -113,7 +168,8 @@ func (s *Store) CreateOrganisation(ctx context.Context, o Organisation) (Organis
 		return Organisation{}, fmt.Errorf("accounts: insert organisation: %w", err)
 	}
 	s.record(ctx, audit.Entry{Action: "organisation.create", ObjectType: "organisation", ObjectID: o.ID,
-		Detail: map[string]string{"kind": string(o.Kind), "code": o.Code, "forceId": o.ForceID}})
+		Detail: map[string]string{"kind": string(o.Kind), "code": o.Code, "forceId": o.ForceID,
+			"forceIds": strings.Join(o.ForceIDs, ",")}})
 	return o, nil
 }
 
@@ -226,6 +282,9 @@ type OrganisationPatch struct {
 	// ReadingHours, when Set, replaces the force's reading hours (nil
 	// clears them).
 	ReadingHours OptionalHours
+	// ForceIDs, when not nil, replaces the forces an oversight office
+	// covers.
+	ForceIDs *[]string
 }
 
 // OptionalHours is a change of reading hours: none unless Set.
@@ -259,12 +318,21 @@ func (s *Store) UpdateOrganisation(ctx context.Context, id string, p Organisatio
 	if p.ReadingHours.Set {
 		o.ReadingHours = p.ReadingHours.Hours
 	}
+	if p.ForceIDs != nil {
+		o.ForceIDs = slices.Clone(*p.ForceIDs)
+	}
 	if err := o.Validate(); err != nil {
+		return Organisation{}, err
+	}
+	if err := s.checkForces(ctx, o.ForceIDs); err != nil {
 		return Organisation{}, err
 	}
 	o.UpdatedAt = s.now().UTC().Truncate(time.Millisecond)
 	set := bson.D{{Key: "name", Value: o.Name}, {Key: "updatedAt", Value: o.UpdatedAt},
 		{Key: "area", Value: o.Area}, {Key: "nonEmergency", Value: o.NonEmergency}}
+	if o.Kind == OrgOversight {
+		set = append(set, bson.E{Key: "forceIds", Value: o.ForceIDs})
+	}
 	update := bson.D{{Key: "$set", Value: set}}
 	if o.ReadingHours != nil {
 		update[0].Value = append(set, bson.E{Key: "readingHours", Value: o.ReadingHours})
@@ -278,6 +346,9 @@ func (s *Store) UpdateOrganisation(ctx context.Context, id string, p Organisatio
 	detail := map[string]string{"name": o.Name}
 	if p.ReadingHours.Set {
 		detail["readingHours"] = map[bool]string{true: "set", false: "cleared"}[o.ReadingHours != nil]
+	}
+	if p.ForceIDs != nil {
+		detail["forceIds"] = strings.Join(o.ForceIDs, ",")
 	}
 	s.record(ctx, audit.Entry{Action: "organisation.update", ObjectType: "organisation", ObjectID: o.ID,
 		Detail: detail})

@@ -25,6 +25,7 @@ const (
 	RightManageOrgs      Right = "organisations.manage"
 	RightResetAccounts   Right = "accounts.reset" // password and MFA resets
 	RightAnyOrganisation Right = "organisations.any"
+	RightReadFigures     Right = "figures.read" // aggregate, suppressed figures of a force
 )
 
 // Rights returns what role r grants. Unknown roles grant nothing.
@@ -33,16 +34,18 @@ func (r Role) Rights() []Right {
 	case RoleAdmin:
 		return []Right{RightReadCases, RightHandleCases, RightReceivePages, RightReadOnCall, RightManageOnCall,
 			RightReadOrgUsers, RightManageUsers, RightAuthorContent, RightReviewContent, RightSchoolContent,
-			RightManageOrgs, RightResetAccounts, RightAnyOrganisation}
+			RightManageOrgs, RightResetAccounts, RightAnyOrganisation, RightReadFigures}
 	case RoleSupervisor:
 		return []Right{RightReadCases, RightHandleCases, RightReceivePages, RightReadOnCall, RightManageOnCall,
-			RightReadOrgUsers}
+			RightReadOrgUsers, RightReadFigures}
 	case RoleOfficer:
 		return []Right{RightReadCases, RightHandleCases, RightReceivePages, RightReadOnCall}
 	case RoleSafeguardingLead:
 		return []Right{RightAuthorContent, RightReviewContent, RightSchoolContent, RightReadOrgUsers, RightManageUsers}
 	case RoleSchoolStaff:
 		return []Right{RightAuthorContent, RightSchoolContent}
+	case RoleCommissioner:
+		return []Right{RightReadFigures}
 	}
 	return nil
 }

@@ -51,7 +51,7 @@ func (u User) MFAEnrolled() bool { return u.TOTP != nil && u.TOTP.Confirmed }
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {
 	switch r {
-	case RoleAdmin, RoleSupervisor, RoleOfficer, RoleSafeguardingLead, RoleSchoolStaff:
+	case RoleAdmin, RoleSupervisor, RoleOfficer, RoleSafeguardingLead, RoleSchoolStaff, RoleCommissioner:
 		return true
 	}
 	return false
@@ -67,9 +67,14 @@ func (r Role) fits(k OrgKind) bool {
 		return k == OrgForce
 	case RoleSafeguardingLead, RoleSchoolStaff:
 		return k == OrgForce || k == OrgSchool
+	case RoleCommissioner:
+		return k == OrgOversight
 	}
 	return false
 }
+
+// roleChoices is the field error for an unknown role.
+const roleChoices = "must be admin, supervisor, officer, safeguarding_lead, school_staff or commissioner"
 
 // NormaliseEmail trims and lower-cases an address so that one person has
 // one account however they type it.
@@ -90,7 +95,7 @@ func (n NewUser) Validate() error {
 	v.Check(err != nil || addr.Address != n.Email || len(n.Email) > 254, "email", "must be a plain email address")
 	l := utf8.RuneCountInString(strings.TrimSpace(n.Name))
 	v.Check(l == 0 || l > 120, "name", "must be 1 to 120 characters")
-	v.Check(!n.Role.Valid(), "role", "must be admin, supervisor, officer, safeguarding_lead or school_staff")
+	v.Check(!n.Role.Valid(), "role", roleChoices)
 	v.Check(n.Role != RoleAdmin && n.OrgID == "", "orgId", "is required for this role")
 	return v.Err()
 }

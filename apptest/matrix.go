@@ -13,9 +13,12 @@ import (
 type World struct {
 	ForceA, ForceB   accounts.Organisation
 	SchoolA, SchoolB accounts.Organisation
-	Admin            StaffUser
+	// OversightA is a commissioner's office covering force A only.
+	OversightA accounts.Organisation
+	Admin      StaffUser
 	// Staff is keyed "<org>/<role>", org one of forceA, forceB, schoolA,
-	// schoolB; e.g. "forceA/officer", "schoolB/safeguarding_lead".
+	// schoolB, oversightA; e.g. "forceA/officer", "schoolB/safeguarding_lead",
+	// "oversightA/commissioner".
 	Staff map[string]StaffUser
 }
 
@@ -26,7 +29,9 @@ func (a *App) NewWorld(t testing.TB) *World {
 	w.ForceA, w.ForceB = a.CreateForce(t, ""), a.CreateForce(t, "")
 	w.SchoolA = a.CreateSchool(t, w.ForceA.ID, "School A")
 	w.SchoolB = a.CreateSchool(t, w.ForceB.ID, "School B")
+	w.OversightA = a.CreateOversight(t, "Commissioner A", w.ForceA.ID)
 	w.Admin = a.Staff(t, accounts.RoleAdmin, "")
+	w.Staff["oversightA/commissioner"] = a.Staff(t, accounts.RoleCommissioner, w.OversightA.ID)
 	forceRoles := []accounts.Role{accounts.RoleSupervisor, accounts.RoleOfficer, accounts.RoleSafeguardingLead, accounts.RoleSchoolStaff}
 	schoolRoles := []accounts.Role{accounts.RoleSafeguardingLead, accounts.RoleSchoolStaff}
 	for name, org := range map[string]accounts.Organisation{"forceA": w.ForceA, "forceB": w.ForceB} {

@@ -73,6 +73,20 @@ func (a *App) CreateSchool(t testing.TB, forceID, name string) accounts.Organisa
 	return o
 }
 
+// CreateOversight creates a commissioner's office named name covering the
+// forces forceIDs.
+func (a *App) CreateOversight(t testing.TB, name string, forceIDs ...string) accounts.Organisation {
+	t.Helper()
+	store, _ := a.accountsStore(t)
+	o, err := store.CreateOrganisation(asAdmin(), accounts.Organisation{
+		Kind: accounts.OrgOversight, Name: name, Code: "pcc-" + suffix(), ForceIDs: forceIDs,
+	})
+	if err != nil {
+		t.Fatalf("apptest: create oversight %q: %v", name, err)
+	}
+	return o
+}
+
 // Staff creates a user with role in organisation orgID (empty only for an
 // admin) and answers its id and a valid access token.
 func (a *App) Staff(t testing.TB, role accounts.Role, orgID string) StaffUser {

@@ -23,7 +23,7 @@ func NewMe(store *accounts.Store, auth *accounts.Auth, limits *Limits) *Me {
 
 // Routes registers the routes.
 func (h *Me) Routes(r *Router) {
-	all := Roles(allStaff()...)
+	all := Roles(signedIn()...)
 	r.Add(fiber.MethodGet, "/v1/me", all, h.get)
 	r.Add(fiber.MethodPost, "/v1/me/step-up", all, h.limits.PerClient("login", loginPerClient, authWindow), h.stepUp)
 	r.Add(fiber.MethodPost, "/v1/me/mfa/totp", all, h.enrol)

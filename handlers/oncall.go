@@ -29,6 +29,7 @@ func (h *OnCall) Routes(r *Router) {
 	r.Add(fiber.MethodGet, "/v1/oncall/policies", read, h.listPolicies)
 	r.Add(fiber.MethodPut, "/v1/oncall/policies/:id/default", manage, h.setDefault)
 	r.Add(fiber.MethodGet, "/v1/oncall/now", read, h.now)
+	h.manageRoutes(r, manage, read)
 }
 
 type rotationRequest struct {
@@ -115,6 +116,5 @@ func (h *OnCall) createOverride(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(overrideResponse{ID: o.ID, RotationID: o.RotationID, Mode: o.Mode,
-		UserID: o.UserID, ReplaceUserID: o.ReplaceUserID, Start: o.Start, End: o.End, CreatedAt: o.CreatedAt})
+	return c.Status(fiber.StatusCreated).JSON(toOverride(o))
 }

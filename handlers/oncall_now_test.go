@@ -11,6 +11,7 @@ import (
 
 type memberNow struct {
 	UserID      string
+	Name        string
 	DeviceState string
 	LiveDevices int
 	Gap         bool

@@ -50,11 +50,8 @@ func toPolicy(p notifications.Policy, isDefault bool) policyResponse {
 	return policyResponse{ID: p.ID, Name: p.Name, Tiers: tiers, Repeat: p.Repeat, IsDefault: isDefault, CreatedAt: p.CreatedAt}
 }
 
-func (h *OnCall) createPolicy(c *fiber.Ctx) error {
-	var req policyRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
+// policy is the policy the request describes.
+func (req policyRequest) policy() notifications.Policy {
 	p := notifications.Policy{Name: req.Name, Repeat: req.Repeat, Tiers: make([]notifications.Tier, len(req.Tiers))}
 	for i, t := range req.Tiers {
 		p.Tiers[i] = notifications.Tier{RotationID: t.RotationID, UserIDs: t.UserIDs, DelaySeconds: t.DelaySeconds}
@@ -62,7 +59,15 @@ func (h *OnCall) createPolicy(c *fiber.Ctx) error {
 			p.Tiers[i].Webhook = &notifications.Webhook{URL: t.Webhook.URL}
 		}
 	}
-	p, err := h.store.CreatePolicy(c.UserContext(), p)
+	return p
+}
+
+func (h *OnCall) createPolicy(c *fiber.Ctx) error {
+	var req policyRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	p, err := h.store.CreatePolicy(c.UserContext(), req.policy())
 	if err != nil {
 		return err
 	}
@@ -91,6 +96,7 @@ func (h *OnCall) setDefault(c *fiber.Ctx) error {
 
 type memberNowResponse struct {
 	UserID      string     `json:"userId"`
+	Name        string     `json:"name"`
 	DeviceState string     `json:"deviceState"`
 	LiveDevices int        `json:"liveDevices"`
 	LastSeen    *time.Time `json:"lastSeen,omitempty"`
@@ -148,7 +154,7 @@ func toTierNow(t notifications.TierNow) tierNowResponse {
 // toMemberNow says how one on-call member can be paged; a member with no
 // phone that can be paged is a gap, named before an alert needs them.
 func toMemberNow(m notifications.MemberNow) memberNowResponse {
-	out := memberNowResponse{UserID: m.UserID, DeviceState: m.Devices.State, LiveDevices: m.Devices.Pageable,
+	out := memberNowResponse{UserID: m.UserID, Name: m.Name, DeviceState: m.Devices.State, LiveDevices: m.Devices.Pageable,
 		Gap: m.Devices.Gap()}
 	if !m.Devices.LastSeen.IsZero() {
 		at := m.Devices.LastSeen

@@ -16,6 +16,10 @@ func allStaff() []accounts.Role {
 		accounts.RoleSafeguardingLead, accounts.RoleSchoolStaff}
 }
 
+// signedIn is every role, the commissioner's included: routes about the
+// caller's own account and organisation.
+func signedIn() []accounts.Role { return append(allStaff(), accounts.RoleCommissioner) }
+
 // Organisations serves police forces and schools.
 type Organisations struct {
 	store *accounts.Store
@@ -28,17 +32,19 @@ func NewOrganisations(store *accounts.Store) *Organisations { return &Organisati
 // everyone else sees only their own.
 func (h *Organisations) Routes(r *Router) {
 	r.Add(fiber.MethodPost, "/v1/organisations", Roles(accounts.RoleAdmin), h.create)
-	r.Add(fiber.MethodGet, "/v1/organisations", Roles(allStaff()...), h.list)
-	r.Add(fiber.MethodGet, "/v1/organisations/:id", Roles(allStaff()...), h.get)
+	r.Add(fiber.MethodGet, "/v1/organisations", Roles(signedIn()...), h.list)
+	r.Add(fiber.MethodGet, "/v1/organisations/:id", Roles(signedIn()...), h.get)
 	r.Add(fiber.MethodPatch, "/v1/organisations/:id", Roles(accounts.RoleAdmin), h.update)
 }
 
 type organisationResponse struct {
-	ID        string    `json:"id"`
-	Kind      string    `json:"kind"`
-	Name      string    `json:"name"`
-	Code      string    `json:"code"`
-	ForceID   string    `json:"forceId,omitempty"`
+	ID      string `json:"id"`
+	Kind    string `json:"kind"`
+	Name    string `json:"name"`
+	Code    string `json:"code"`
+	ForceID string `json:"forceId,omitempty"`
+	// ForceIDs are the forces an oversight organisation covers.
+	ForceIDs  []string  `json:"forceIds,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
 	// A force's public details.
@@ -48,7 +54,7 @@ type organisationResponse struct {
 }
 
 func toOrganisation(o accounts.Organisation) organisationResponse {
-	return organisationResponse{ID: o.ID, Kind: string(o.Kind), Name: o.Name, Code: o.Code, ForceID: o.ForceID,
+	return organisationResponse{ID: o.ID, Kind: string(o.Kind), Name: o.Name, Code: o.Code, ForceID: o.ForceID, ForceIDs: o.ForceIDs,
 		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Area: o.Area, NonEmergencyNumber: o.NonEmergency,
 		ReadingHours: toReadingHours(o.ReadingHours)}
 }
@@ -63,6 +69,8 @@ type createOrganisationRequest struct {
 	Name    string `json:"name"`
 	Code    string `json:"code"`
 	ForceID string `json:"forceId,omitempty"`
+	// ForceIDs are the forces a new oversight organisation covers.
+	ForceIDs []string `json:"forceIds,omitempty"`
 	// A force's public details.
 	Area               string            `json:"area,omitempty"`
 	NonEmergencyNumber string            `json:"nonEmergencyNumber,omitempty"`
@@ -75,7 +83,7 @@ func (h *Organisations) create(c *fiber.Ctx) error {
 		return err
 	}
 	o, err := h.store.CreateOrganisation(c.UserContext(), accounts.Organisation{
-		Kind: accounts.OrgKind(req.Kind), Name: req.Name, Code: req.Code, ForceID: req.ForceID,
+		Kind: accounts.OrgKind(req.Kind), Name: req.Name, Code: req.Code, ForceID: req.ForceID, ForceIDs: req.ForceIDs,
 		Area: req.Area, NonEmergency: req.NonEmergencyNumber, ReadingHours: req.ReadingHours.hours(),
 	})
 	if err != nil {
@@ -90,8 +98,10 @@ func (h *Organisations) list(c *fiber.Ctx) error {
 		return err
 	}
 	kind := c.Query("kind")
-	if kind != "" && kind != string(accounts.OrgForce) && kind != string(accounts.OrgSchool) {
-		return errkind.Invalid("kind", "must be force or school")
+	switch accounts.OrgKind(kind) {
+	case "", accounts.OrgForce, accounts.OrgSchool, accounts.OrgOversight:
+	default:
+		return errkind.Invalid("kind", "must be force, school or oversight")
 	}
 	cursor, err := pageCursor(c)
 	if err != nil {
@@ -126,6 +136,7 @@ type updateOrganisationRequest struct {
 	Area               *string              `json:"area,omitempty"`
 	NonEmergencyNumber *string              `json:"nonEmergencyNumber,omitempty"`
 	ReadingHours       optionalReadingHours `json:"readingHours"`
+	ForceIDs           *[]string            `json:"forceIds,omitempty"`
 }
 
 func (h *Organisations) update(c *fiber.Ctx) error {
@@ -134,7 +145,8 @@ func (h *Organisations) update(c *fiber.Ctx) error {
 		return err
 	}
 	o, err := h.store.UpdateOrganisation(c.UserContext(), c.Params("id"), accounts.OrganisationPatch{Name: req.Name,
-		Area: req.Area, NonEmergency: req.NonEmergencyNumber, ReadingHours: req.ReadingHours.patch()})
+		Area: req.Area, NonEmergency: req.NonEmergencyNumber, ReadingHours: req.ReadingHours.patch(),
+		ForceIDs: req.ForceIDs})
 	if err != nil {
 		return err
 	}

@@ -170,6 +170,9 @@ func (r *Router) guard(key string, p Policy) fiber.Handler {
 			if err != nil {
 				return authFailure(err)
 			}
+			if !p.Allows(caller.Role) && caller.Role.FiguresOnly() {
+				return fmt.Errorf("handlers: role %s: %w", caller.Role, errkind.NotFound)
+			}
 			if !p.Allows(caller.Role) {
 				return fmt.Errorf("handlers: role %s: %w", caller.Role, errkind.Forbidden)
 			}

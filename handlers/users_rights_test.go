@@ -45,7 +45,7 @@ func manages(caller, target string) bool {
 // other role of the same organisation kind.
 func pairedRole(r string) string {
 	return map[string]string{"supervisor": "officer", "officer": "supervisor",
-		"safeguarding_lead": "school_staff", "school_staff": "safeguarding_lead"}[r]
+		"safeguarding_lead": "school_staff", "school_staff": "safeguarding_lead", "commissioner": "commissioner"}[r]
 }
 
 // expected is the status caller must get for action on a fresh user of
@@ -81,9 +81,9 @@ func TestSecurity26RoleRoleActionMatrix(t *testing.T) {
 		callers = append(callers, k)
 	}
 	slices.Sort(callers)
-	orgs := map[string]string{"forceA": w.ForceA.ID, "schoolA": w.SchoolA.ID, "": ""}
+	orgs := map[string]string{"forceA": w.ForceA.ID, "schoolA": w.SchoolA.ID, "oversightA": w.OversightA.ID, "": ""}
 	targets := []string{"forceA/supervisor", "forceA/officer", "forceA/safeguarding_lead", "forceA/school_staff",
-		"schoolA/safeguarding_lead", "schoolA/school_staff", "admin"}
+		"schoolA/safeguarding_lead", "schoolA/school_staff", "oversightA/commissioner", "admin"}
 	fresh := func(t *testing.T, target string, active bool) string {
 		org, role, _ := strings.Cut(target, "/")
 		if target == "admin" {
@@ -138,6 +138,8 @@ func expectedCreate(caller, target string) int {
 	switch {
 	case caller == "admin":
 		return http.StatusCreated
+	case role == "commissioner": // figures only: no user route exists for it
+		return http.StatusNotFound
 	case role != "safeguarding_lead":
 		return http.StatusForbidden
 	case target != "admin" && torg != corg:
@@ -250,7 +252,7 @@ func TestRoleRightsMatchRoutes(t *testing.T) {
 	t.Parallel()
 	app := apptest.New(t, apptest.WithoutWorkers())
 	roles := []accounts.Role{accounts.RoleAdmin, accounts.RoleSupervisor, accounts.RoleOfficer,
-		accounts.RoleSafeguardingLead, accounts.RoleSchoolStaff}
+		accounts.RoleSafeguardingLead, accounts.RoleSchoolStaff, accounts.RoleCommissioner}
 	for route, p := range app.Router.Policies() {
 		for _, a := range roles {
 			// Admins are excepted from the rule: they manage everyone,

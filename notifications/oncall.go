@@ -17,9 +17,9 @@ import (
 )
 
 // OnCall stores rotations, overrides and escalation policies, and answers
-// who is on call. Rotations and policies are immutable once created, so
-// they are cached in memory by id; overrides and the default policy are read
-// fresh because any instance may change them.
+// who is on call. A policy's tiers never change (an edit is a new version),
+// so policies are cached in memory by id; rotations, overrides and the
+// default policy are read fresh because any instance may change them.
 type OnCall struct {
 	db       *mongo.Database
 	users    Users
@@ -30,15 +30,13 @@ type OnCall struct {
 	devices  *Devices
 	webhooks AllowedHosts
 
-	mu        sync.RWMutex
-	rotations map[string]Rotation
-	policies  map[string]Policy
+	mu       sync.RWMutex
+	policies map[string]Policy
 }
 
 // NewOnCall returns the on-call store. minDelay is ESCALATION_MIN_DELAY.
 func NewOnCall(db *mongo.Database, users Users, now func() time.Time, minDelay time.Duration) *OnCall {
-	return &OnCall{db: db, users: users, now: now, minDelay: minDelay,
-		rotations: map[string]Rotation{}, policies: map[string]Policy{}}
+	return &OnCall{db: db, users: users, now: now, minDelay: minDelay, policies: map[string]Policy{}}
 }
 
 // UseAuditor makes every rota, override and policy change audited; failures
@@ -99,36 +97,46 @@ func (s *OnCall) Rotations(ctx context.Context) ([]Rotation, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []Rotation
-	if err := s.find(ctx, colRotations, bson.D{{Key: "forceId", Value: c.ForceID}}, &out); err != nil {
+	var all []Rotation
+	if err := s.find(ctx, colRotations, bson.D{{Key: "forceId", Value: c.ForceID}}, &all); err != nil {
 		return nil, err
+	}
+	out := all[:0]
+	for _, r := range all {
+		if r.DeletedAt == nil {
+			out = append(out, r)
+		}
 	}
 	return out, nil
 }
 
-// Rotation returns rotation id if it belongs to forceID. It reads by _id
-// only (the one indexed filter on the embedded store) and checks the force
-// in code; another force's rotation is NotFound.
+// Rotation returns rotation id if it belongs to forceID, deleted or not
+// (an open alert may still name it). It reads by _id only (the one indexed
+// filter on the embedded store) and checks the force in code; another
+// force's rotation is NotFound.
 func (s *OnCall) Rotation(ctx context.Context, forceID, id string) (Rotation, error) {
-	s.mu.RLock()
-	r, ok := s.rotations[id]
-	s.mu.RUnlock()
-	if !ok {
-		err := s.db.Collection(colRotations).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r)
-		if database.IsNotFound(err) {
-			return Rotation{}, fmt.Errorf("notifications: rotation %s: %w", id, errkind.NotFound)
-		}
-		if err != nil {
-			return Rotation{}, fmt.Errorf("notifications: rotation %s: %w", id, err)
-		}
-		s.mu.Lock()
-		s.rotations[id] = r
-		s.mu.Unlock()
+	var r Rotation
+	err := s.db.Collection(colRotations).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r)
+	if database.IsNotFound(err) {
+		return Rotation{}, fmt.Errorf("notifications: rotation %s: %w", id, errkind.NotFound)
+	}
+	if err != nil {
+		return Rotation{}, fmt.Errorf("notifications: rotation %s: %w", id, err)
 	}
 	if r.ForceID != forceID {
 		return Rotation{}, fmt.Errorf("notifications: rotation %s: %w", id, errkind.NotFound)
 	}
 	return r, nil
+}
+
+// liveRotation is Rotation, with a deleted rotation NotFound: what new
+// overrides, policies and edits may name.
+func (s *OnCall) liveRotation(ctx context.Context, forceID, id string) (Rotation, error) {
+	r, err := s.Rotation(ctx, forceID, id)
+	if err == nil && r.DeletedAt != nil {
+		return Rotation{}, fmt.Errorf("notifications: rotation %s: deleted: %w", id, errkind.NotFound)
+	}
+	return r, err
 }
 
 // CreateOverride stores an override of one of the caller's rotations.
@@ -140,7 +148,7 @@ func (s *OnCall) CreateOverride(ctx context.Context, o Override) (Override, erro
 	if err := o.Validate(); err != nil {
 		return Override{}, err
 	}
-	if _, err := s.Rotation(ctx, c.ForceID, o.RotationID); err != nil {
+	if _, err := s.liveRotation(ctx, c.ForceID, o.RotationID); err != nil {
 		return Override{}, errkind.Invalid("rotationId", "is not a rotation of this force")
 	}
 	if err := s.checkMembers(ctx, c.ForceID, "userId", []string{o.UserID}); err != nil {

@@ -20,24 +20,7 @@ func (s *OnCall) CreatePolicy(ctx context.Context, p Policy) (Policy, error) {
 	if err != nil {
 		return Policy{}, err
 	}
-	v := &errkind.ValidationError{}
-	if err := p.Validate(s.minDelay); err != nil {
-		ve := asValidation(err)
-		if ve == nil {
-			return Policy{}, err
-		}
-		v.Fields = append(v.Fields, ve.Fields...)
-	}
-	for i, t := range p.Tiers {
-		if t.Webhook != nil {
-			v.Check(s.webhooks.CheckURL(t.Webhook.URL) != nil, fmt.Sprintf("tiers[%d].webhook.url", i),
-				"must be a public address: loopback, private, link-local and metadata addresses are refused")
-		}
-	}
-	if err := v.Err(); err != nil {
-		return Policy{}, err
-	}
-	if err := s.checkTierTargets(ctx, c.ForceID, p); err != nil {
+	if err := s.checkPolicy(ctx, c.ForceID, p); err != nil {
 		return Policy{}, err
 	}
 	p.ID, p.ForceID, p.CreatedBy, p.CreatedAt = newID(), c.ForceID, c.UserID, s.now().UTC()
@@ -49,13 +32,36 @@ func (s *OnCall) CreatePolicy(ctx context.Context, p Policy) (Policy, error) {
 	return p, nil
 }
 
+// checkPolicy reports every problem with p as a policy of forceID: its
+// fields, its webhooks' addresses, then its rotations and users.
+func (s *OnCall) checkPolicy(ctx context.Context, forceID string, p Policy) error {
+	v := &errkind.ValidationError{}
+	if err := p.Validate(s.minDelay); err != nil {
+		ve := asValidation(err)
+		if ve == nil {
+			return err
+		}
+		v.Fields = append(v.Fields, ve.Fields...)
+	}
+	for i, t := range p.Tiers {
+		if t.Webhook != nil {
+			v.Check(s.webhooks.CheckURL(t.Webhook.URL) != nil, fmt.Sprintf("tiers[%d].webhook.url", i),
+				"must be a public address: loopback, private, link-local and metadata addresses are refused")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	return s.checkTierTargets(ctx, forceID, p)
+}
+
 // checkTierTargets makes sure the rotations and users of p's tiers belong
 // to forceID, naming every one that does not.
 func (s *OnCall) checkTierTargets(ctx context.Context, forceID string, p Policy) error {
 	v := &errkind.ValidationError{}
 	for i, t := range p.Tiers {
 		if t.RotationID != "" {
-			_, err := s.Rotation(ctx, forceID, t.RotationID)
+			_, err := s.liveRotation(ctx, forceID, t.RotationID)
 			v.Check(err != nil, fmt.Sprintf("tiers[%d].rotationId", i), "is not a rotation of this force")
 		}
 		if len(t.UserIDs) > 0 {
@@ -77,9 +83,15 @@ func (s *OnCall) Policies(ctx context.Context) ([]Policy, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	var out []Policy
-	if err := s.find(ctx, colPolicies, bson.D{{Key: "forceId", Value: c.ForceID}}, &out); err != nil {
+	var all []Policy
+	if err := s.find(ctx, colPolicies, bson.D{{Key: "forceId", Value: c.ForceID}}, &all); err != nil {
 		return nil, "", err
+	}
+	out := all[:0]
+	for _, p := range all {
+		if p.Live() {
+			out = append(out, p)
+		}
 	}
 	def, err := s.defaultPolicyID(ctx, c.ForceID)
 	return out, def, err
@@ -123,7 +135,7 @@ func (s *OnCall) SetDefault(ctx context.Context, id string) (Policy, error) {
 	if err != nil {
 		return Policy{}, err
 	}
-	p, err := s.Policy(ctx, c.ForceID, id)
+	p, err := s.livePolicy(ctx, c.ForceID, id)
 	if err != nil {
 		return Policy{}, err
 	}
@@ -177,9 +189,11 @@ type TierNow struct {
 	GapReason string
 }
 
-// MemberNow is one member a tier reaches and how their phones can be paged.
+// MemberNow is one member a tier reaches, by name, and how their phones
+// can be paged.
 type MemberNow struct {
 	UserID  string
+	Name    string
 	Devices DeviceState
 }
 
@@ -247,16 +261,17 @@ func (s *OnCall) Now(ctx context.Context) (string, []TierNow, error) {
 	return id, out, nil
 }
 
-// membersNow adds each member's device state (none without a device store).
+// membersNow adds each member's name and device state (none without a
+// device store).
 func (s *OnCall) membersNow(ctx context.Context, ids []string, now time.Time) ([]MemberNow, error) {
 	out := make([]MemberNow, 0, len(ids))
 	for _, id := range ids {
-		m := MemberNow{UserID: id}
+		u, err := s.users.LookupUser(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("notifications: on-call member: %w", err)
+		}
+		m := MemberNow{UserID: id, Name: u.Name}
 		if s.devices != nil {
-			u, err := s.users.LookupUser(ctx, id)
-			if err != nil {
-				return nil, fmt.Errorf("notifications: on-call member: %w", err)
-			}
 			if m.Devices, err = s.devices.StateOf(ctx, u, now); err != nil {
 				return nil, err
 			}

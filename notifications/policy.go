@@ -26,8 +26,10 @@ type Webhook struct {
 }
 
 // Policy is an ordered list of tiers, walked 1+Repeat times until someone
-// acknowledges. Policies are immutable once created, so that an alert can
-// keep the id of the policy it started with.
+// acknowledges. A policy's tiers never change once created, so that an
+// alert can keep the id of the policy it started with: an edit stores a new
+// version under a new id (ReplacedBy points to it) and a deletion only
+// marks it (DeletedAt); both stop it being listed or made the default.
 type Policy struct {
 	ID        string    `bson:"_id"`
 	ForceID   string    `bson:"forceId"`
@@ -36,7 +38,15 @@ type Policy struct {
 	Repeat    int       `bson:"repeat"`
 	CreatedBy string    `bson:"createdBy"`
 	CreatedAt time.Time `bson:"createdAt"`
+	// Replaces is the policy this one is the new version of.
+	Replaces   string     `bson:"replaces,omitempty"`
+	ReplacedBy string     `bson:"replacedBy,omitempty"`
+	DeletedAt  *time.Time `bson:"deletedAt,omitempty"`
 }
+
+// Live reports whether the policy is listed and may be made the default:
+// neither replaced by a new version nor deleted.
+func (p Policy) Live() bool { return p.ReplacedBy == "" && p.DeletedAt == nil }
 
 // Limits of a policy.
 const (

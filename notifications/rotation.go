@@ -25,6 +25,10 @@ type Rotation struct {
 	TimeZone   string    `bson:"timeZone" json:"timeZone"`
 	StartDate  string    `bson:"startDate" json:"startDate"`
 	CreatedAt  time.Time `bson:"createdAt" json:"createdAt"`
+	UpdatedAt  time.Time `bson:"updatedAt,omitempty" json:"updatedAt"`
+	// DeletedAt is set when a supervisor deleted it: it is no longer
+	// listed or offered, but an alert whose policy still names it pages it.
+	DeletedAt *time.Time `bson:"deletedAt,omitempty" json:"-"`
 }
 
 var hhmm = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)

@@ -48,6 +48,7 @@ func Indexes() []database.Index {
 		{Collection: colRotations, Keys: bson.D{{Key: "forceId", Value: 1}}, Name: "rotations_force"},
 		{Collection: colOverrides, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "end", Value: 1}}, Name: "overrides_force_end"},
 		{Collection: colPolicies, Keys: bson.D{{Key: "forceId", Value: 1}}, Name: "policies_force"},
+		{Collection: colOverrides, Keys: bson.D{{Key: "end", Value: 1}}, Name: "overrides_end"},
 		{Collection: colAlerts, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "openedAt", Value: -1}}, Name: "alerts_force_opened"},
 		{Collection: colActive, Keys: bson.D{{Key: "dueAt", Value: 1}}, Name: "active_due"},
 		{Collection: colActive, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "openedAt", Value: 1}}, Name: "active_force_opened"},

@@ -21,8 +21,9 @@ const (
 )
 
 // productionMFARoles must use TOTP in production mode: every role that can
-// see reports or run the service.
-var productionMFARoles = []string{"admin", "supervisor", "officer"}
+// see reports or run the service, and the commissioner's office, whose
+// figures span forces.
+var productionMFARoles = []string{"admin", "supervisor", "officer", "commissioner"}
 
 // decideMode applies the rules: an explicit SPEAKSAFE_MODE wins; otherwise
 // MONGODB_URI (as before) or a listen address other machines can reach means

@@ -17,6 +17,7 @@ import (
 	"speaksafe/ratelimit"
 	"speaksafe/reminders"
 	"speaksafe/reports"
+	"speaksafe/stats"
 )
 
 // wiring holds what one domain's section builds and a later one needs.
@@ -34,7 +35,8 @@ type wiring struct {
 	Content *content.Store
 	// alerts section sets these.
 	Alerts *notifications.Dispatcher // reports: Alerter; call Alerts.UseCases(reportsStore)
-	// OnCall and Pusher serve reminders (wire_reminders.go).
+	// OnCall holds rotations, overrides and policies; with Pusher it
+	// serves reminders (wire_reminders.go).
 	OnCall *notifications.OnCall
 	Pusher *notifications.ReminderPusher
 	// reports section sets these.
@@ -44,6 +46,8 @@ type wiring struct {
 	AuditMonitor *audit.Monitor
 	// Reminders lists and pushes what waits in cases (wire_reminders.go).
 	Reminders *reminders.Service
+	// Stats computes the figures (wire_oversight.go).
+	Stats *stats.Service
 }
 
 // wire builds every domain: stores, indexes, seed data, routes, workers.
@@ -136,7 +140,7 @@ func (a *App) wire(ctx context.Context) error {
 		Webhooks: notifications.NewWebhookClient(notifications.WebhookTimeout, webhookHosts)},
 		notifications.EngineConfig{MinDelay: a.cfg.EscalationMinDelay, WebhookSecret: a.cfg.WebhookSecret,
 			UnackedRepage: a.cfg.UnackedRepage, PageRatePerForce: a.cfg.PageRatePerForce})
-	a.w.OnCall, a.w.Pusher = onCall, notifications.NewReminderPusher(devices, sender, a.logger)
+	a.w.Pusher = notifications.NewReminderPusher(devices, sender, a.logger)
 	a.AddSetup("alerts indexes", func(ctx context.Context) error {
 		return database.EnsureIndexes(ctx, a.db, notifications.Indexes())
 	})
@@ -146,12 +150,17 @@ func (a *App) wire(ctx context.Context) error {
 	}))
 	handlers.NewDevices(devices).Routes(a.Router)
 	handlers.NewOnCall(onCall).Routes(a.Router)
+	a.w.OnCall = onCall
+	a.AddWorker("override sweep", WorkerFunc(onCall.OverrideSweeper(time.Minute)))
 	handlers.NewAlerts(a.w.Alerts).Routes(a.Router)
 
 	// Reports.
 	if err := a.wireReports(); err != nil {
 		return err
 	}
+
+	// Oversight: figures, the audit log's reading.
+	a.wireOversight()
 	_ = ctx
 	return nil
 }

@@ -1,0 +1,35 @@
+package server
+
+import (
+	"context"
+
+	"speaksafe/audit"
+	"speaksafe/auditlog"
+	"speaksafe/database"
+	"speaksafe/handlers"
+	"speaksafe/notifications"
+	"speaksafe/reports"
+	"speaksafe/stats"
+)
+
+// wireOversight builds the figures for supervisors and commissioners and
+// the reading of the audit log by admins and supervisors. It
+// runs after the reports section. Referrals and reminders add themselves
+// with a.w.Stats.UseReferrals and UseReminders when they exist.
+func (a *App) wireOversight() {
+	a.w.Stats = stats.NewService(a.w.Reports, a.w.Alerts, a.w.Accounts)
+	a.AddSetup("figures indexes", func(ctx context.Context) error {
+		return database.EnsureIndexes(ctx, a.db, reports.FactIndexes())
+	})
+	handlers.NewStats(a.w.Stats, a.w.Accounts, a.clock).Routes(a.Router)
+
+	a.AddSetup("audit log indexes", func(ctx context.Context) error {
+		return database.EnsureIndexes(ctx, a.db, audit.Indexes())
+	})
+	reader := auditlog.NewReader(a.w.Audit, a.w.Accounts, a.w.Reports)
+	handlers.NewAuditLog(reader, a.w.AuditMonitor).Routes(a.Router)
+}
+
+// OnCall returns the on-call store, so that tests built without background
+// workers can run its override sweep on their clock.
+func (a *App) OnCall() *notifications.OnCall { return a.w.OnCall }
