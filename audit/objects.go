@@ -6,24 +6,14 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
-
-	"speaksafe/database"
 )
 
 // MaxObjectEntries bounds one page of ForObject.
 const MaxObjectEntries = 1000
 
-// ObjectIndexes are the MongoDB indexes ForObject needs: entries of one
-// object in chain order. The embedded store only indexes _id and answers
-// the query by reading the collection.
-func ObjectIndexes() []database.Index {
-	return []database.Index{
-		{Collection: colEntries, Name: "object", Keys: bson.D{{Key: "objectType", Value: 1}, {Key: "objectId", Value: 1}, {Key: "_id", Value: 1}}},
-	}
-}
-
 // ForObject returns up to limit entries about object id of any of types,
-// after sequence number after, in chain order (oldest first). These are the
+// after sequence number after, in chain order (oldest first); Indexes'
+// "object" index serves it on MongoDB. These are the
 // stored chain entries themselves, so a view built from them says what the
 // chain says; their hashes are verified by Verify and the Monitor.
 func (l *Log) ForObject(ctx context.Context, types []string, id string, after int64, limit int) ([]Record, error) {

@@ -89,6 +89,9 @@ func TestRemindersAppearAfterTheirThresholdAndDisappearWhenActedOn(t *testing.T)
 	if len(got) != 1 || got[0].Kind != "not_opened" || got[0].CaseID != id || got[0].Reference != ans.Reference {
 		t.Fatalf("after 4 hours: got %+v, want one not_opened of the case", got)
 	}
+	if got := outstandingOf(t, app, tok(sup)); got != "<5" {
+		t.Errorf("figures after 4 hours: reminders outstanding %v, want <5", got)
+	}
 	sweepReminders(t, app)
 	sweepReminders(t, app)
 	pushes := fake.DeliveredTo(supPhone)
@@ -101,6 +104,9 @@ func TestRemindersAppearAfterTheirThresholdAndDisappearWhenActedOn(t *testing.T)
 	app.Get(t, "/v1/cases/"+id, tok(officer))
 	if got := remindersOf(t, app, tok(sup)); len(got) != 0 {
 		t.Fatalf("after the case was opened: got %v", got)
+	}
+	if got := outstandingOf(t, app, tok(sup)); got != 0.0 {
+		t.Errorf("figures after the case was opened: reminders outstanding %v, want 0", got)
 	}
 
 	child := reporterToken(t, app, ans)
@@ -193,4 +199,17 @@ func TestReminderThresholdsArePerForce(t *testing.T) {
 	if !strings.Contains(auditActions(t, app), "reminders.settings_changed") {
 		t.Error("changing the thresholds was not audited")
 	}
+}
+
+// outstandingOf is the reminders-outstanding figure a supervisor reads in
+// GET /v1/stats: the same reminders as the list.
+func outstandingOf(t *testing.T, app *apptest.App, token string) any {
+	t.Helper()
+	res := app.Get(t, "/v1/stats", token)
+	if res.Status != http.StatusOK {
+		t.Fatalf("figures: got %d %s", res.Status, res.Body)
+	}
+	var f figuresBody
+	res.Decode(t, &f)
+	return f.RemindersOutstanding
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 
 	"speaksafe/audit"
-	"speaksafe/database"
 	"speaksafe/errkind"
 	"speaksafe/handlers"
 	"speaksafe/reports"
@@ -13,9 +12,6 @@ import (
 
 // wireCaseHistory serves case timelines out of the audit chain.
 func (a *App) wireCaseHistory() {
-	a.AddSetup("audit object index", func(ctx context.Context) error {
-		return database.EnsureIndexes(ctx, a.db, audit.ObjectIndexes())
-	})
 	h := handlers.NewCaseHistory(reports.NewHistory(a.w.Reports, auditObjects{a.w.Audit}))
 	h.UseNames(staffNames{a})
 	h.Routes(a.Router)

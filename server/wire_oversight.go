@@ -14,13 +14,13 @@ import (
 
 // wireOversight builds the figures for supervisors and commissioners and
 // the reading of the audit log by admins and supervisors. It
-// runs after the reports section. Referrals and reminders add themselves
-// with a.w.Stats.UseReferrals and UseReminders when they exist.
+// runs after the reports section, whose reminders it counts.
 func (a *App) wireOversight() {
 	a.w.Stats = stats.NewService(a.w.Reports, a.w.Alerts, a.w.Accounts)
 	a.AddSetup("figures indexes", func(ctx context.Context) error {
 		return database.EnsureIndexes(ctx, a.db, reports.FactIndexes())
 	})
+	a.w.Stats.UseReminders(a.w.Reminders)
 	handlers.NewStats(a.w.Stats, a.w.Accounts, a.clock).Routes(a.Router)
 
 	a.AddSetup("audit log indexes", func(ctx context.Context) error {
