@@ -51,6 +51,9 @@ type Config struct {
 	// ReceiptKeys is "kid:base64url(32 bytes)[,kid:…]", the HMAC keys
 	// receipts are hashed under; the first hashes new ones, all verify.
 	ReceiptKeys string
+	// ExportKeys is "kid:base64url(32-byte Ed25519 seed)[,kid:…]", the keys
+	// that sign case export bundles; empty derives them from AuditKeys.
+	ExportKeys string
 	// WebhookAllowedHosts (host or host:port) may receive webhooks even at
 	// loopback or private addresses: test receivers, on-premises control rooms.
 	WebhookAllowedHosts []string
@@ -154,6 +157,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		WebhookSecret:          secret("WEBHOOK_SECRET"),
 		AuditKeys:              secret("AUDIT_KEYS"),
 		ReceiptKeys:            secret("RECEIPT_KEYS"),
+		ExportKeys:             secret("EXPORT_KEYS"),
 		WebhookAllowedHosts:    list(env("WEBHOOK_ALLOWED_HOSTS", "")),
 		TrustedProxies:         list(env("TRUSTED_PROXIES", "")),
 		CORSOrigins:            list(env("CORS_ORIGINS", "")),
@@ -227,6 +231,11 @@ func (c Config) Validate() error {
 	}
 	if c.AuditKeys != "" {
 		if _, err := audit.ParseKeys(c.AuditKeys); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.ExportKeys != "" {
+		if _, err := reports.ParseExportKeys(c.ExportKeys, ""); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -145,6 +145,9 @@ func (a *App) wire(ctx context.Context) error {
 	if err := a.wireReports(); err != nil {
 		return err
 	}
+	if err := a.wireConcerns(); err != nil {
+		return err
+	}
 	_ = ctx
 	return nil
 }
