@@ -103,7 +103,7 @@ func (p Pupil) age(now time.Time) (int, error) {
 	}
 	now = now.UTC()
 	age := now.Year() - dob.Year()
-	if now.YearDay() < dob.YearDay() {
+	if now.Month() < dob.Month() || (now.Month() == dob.Month() && now.Day() < dob.Day()) {
 		age--
 	}
 	if age < minPupilAge || age > maxPupilAge {
