@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -47,6 +48,19 @@ func TestCaseExportCommandBesideARunningServer(t *testing.T) {
 	}
 	if code, out, errOut := runCLI(t, "", env, "case", "verify-export", file); code != 0 || !strings.Contains(out, "genuine export of case "+r.Reference) {
 		t.Errorf("verify-export of the bundle: exit %d\n%s%s", code, out, errOut)
+	}
+	// A records office holding only the audit keys can check it too.
+	var dev struct{ AuditKeys string }
+	devFile, _ := os.ReadFile(filepath.Join(dataDir, "dev-secrets.json"))
+	if err := json.Unmarshal(devFile, &dev); err != nil || dev.AuditKeys == "" {
+		t.Fatalf("dev-secrets.json: %v", err)
+	}
+	keysOnly := []string{"AUDIT_KEYS=" + dev.AuditKeys, "DATA_DIR=" + t.TempDir()}
+	if code, out, errOut := runCLI(t, "", keysOnly, "case", "verify-export", file); code != 0 || !strings.Contains(out, "public key audit-") {
+		t.Errorf("verify-export with AUDIT_KEYS only: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, _ := runCLI(t, "", []string{"AUDIT_KEYS=k9:" + randomKey(), "DATA_DIR=" + t.TempDir()}, "case", "verify-export", file); code != 1 {
+		t.Errorf("verify-export under another installation's keys: exit %d, want 1", code)
 	}
 	b, _ := os.ReadFile(file)
 	tampered := filepath.Join(t.TempDir(), "tampered.json")
