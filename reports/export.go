@@ -108,7 +108,7 @@ func (s *Store) bundle(ctx context.Context, d *caseDoc, actor string, history Ca
 		b.Messages = append(b.Messages, exportMessage{ID: m.ID, From: string(m.From), By: m.By, At: m.At, Body: m.Body})
 	}
 	for _, n := range detail.Notes {
-		b.Notes = append(b.Notes, exportNote{ID: n.ID, By: n.By, At: n.At, Body: n.Body})
+		b.Notes = append(b.Notes, exportNote(n))
 	}
 	if b.AlertState, err = s.exportAlert(ctx, d.ID); err != nil {
 		return nil, err
