@@ -142,6 +142,9 @@ func TestCommandsAgainstMongoDB(t *testing.T) {
 	if code, out, errOut := runCLI(t, "", env, "verify-keys"); code != 0 || !strings.Contains(out, `the first of DATA_KEYS`) {
 		t.Errorf("verify-keys: exit %d\n%s%s", code, out, errOut)
 	}
+	if code, _, errOut := runCLI(t, "", env, "case", "export", "SS-AAAA-AAAA"); code != 1 || !strings.Contains(errOut, "no case with reference") {
+		t.Errorf("case export of an unknown reference against MongoDB: exit %d %q, want 1", code, errOut)
+	}
 	if code, out, errOut := runCLI(t, "", env, "rekey"); code != 0 || !strings.Contains(errOut, "0 values rewritten") {
 		t.Errorf("rekey with nothing under an older key: exit %d\n%s%s", code, out, errOut)
 	}

@@ -50,6 +50,7 @@ func commands() []command {
 		createAdminCommand(), disableUserCommand(), resetMFACommand(),
 		auditVerifyCommand(), auditExportCommand(),
 		verifyKeysCommand(), rekeyCommand(),
+		caseExportCommand(), caseVerifyExportCommand(),
 	}
 }
 

@@ -82,6 +82,9 @@ func (s *snapshot) buildIndex() {
 	all := make([]entry, 0, len(s.live))
 	s.bySlug = make(map[string]*Summary, len(s.live))
 	for _, sum := range s.live {
+		if !sum.national() {
+			continue // a school's own item is seen only through its collection
+		}
 		all = append(all, entry{
 			key:    strings.ToLower(sum.Title) + "\x00" + sum.ItemID,
 			search: strings.ToLower(sum.Title + "\n" + sum.Summary),
@@ -228,7 +231,7 @@ func (s *snapshot) changesSince(since int64) ChangesPage {
 		last[s.log[j].ItemID] = j
 	}
 	for j := i; j < end; j++ {
-		if last[s.log[j].ItemID] == j {
+		if last[s.log[j].ItemID] == j && s.log[j].national() {
 			page.Changes = append(page.Changes, s.log[j])
 		}
 	}

@@ -199,7 +199,7 @@ func (s *Store) SetCollection(ctx context.Context, ifMatch int64, items []string
 	v.Check(len(items) > MaxCollection, "items", fmt.Sprintf("at most %d items", MaxCollection))
 	snap := s.current(ctx)
 	for i, id := range items {
-		v.Check(snap.live[id] == nil, fmt.Sprintf("items[%d]", i), "is not a published item")
+		v.Check(snap.live[id] == nil || !snap.live[id].mayCollect(c.OrgID), fmt.Sprintf("items[%d]", i), "is not a published item")
 		v.Check(slices.Index(items, id) != i, fmt.Sprintf("items[%d]", i), "is listed twice")
 	}
 	if err := v.Err(); err != nil {
@@ -267,7 +267,7 @@ func (s *Store) CollectionByCode(ctx context.Context, code string) (SharedCollec
 	snap := s.current(ctx)
 	out := SharedCollection{SchoolID: col.SchoolID, Items: []Summary{}, Version: col.Version, Seq: snap.seq}
 	for _, id := range col.Items {
-		if sum := snap.live[id]; sum != nil {
+		if sum := snap.live[id]; sum != nil && sum.mayCollect(col.SchoolID) {
 			out.Items = append(out.Items, *sum)
 		}
 	}

@@ -95,7 +95,10 @@ type Item struct {
 	// Revision is the number of the last published revision (0: never).
 	Revision int `bson:"revision"`
 	// Live says whether Revision is currently shown in the app.
-	Live      bool      `bson:"live"`
+	Live bool `bson:"live"`
+	// Promoted: a national reviewer (admin) made this school item visible
+	// beyond the school's collection (scope.go).
+	Promoted  bool      `bson:"promoted,omitempty"`
 	UpdatedBy string    `bson:"updatedBy"`
 	UpdatedAt time.Time `bson:"updatedAt"`
 	CreatedAt time.Time `bson:"createdAt"`
@@ -174,6 +177,8 @@ type Summary struct {
 	Revision       int       `bson:"revision"`
 	OrgID          string    `bson:"orgId"`
 	UpdatedAt      time.Time `bson:"updatedAt"`
+	// Promoted: a national reviewer made this school's item national.
+	Promoted bool `bson:"promoted,omitempty"`
 }
 
 // Revision is one published, immutable version of an item, rendered once

@@ -202,7 +202,8 @@ func TestSeedIsIdempotentAndKeepsStaffEdits(t *testing.T) {
 	}
 }
 
-// publishFlow creates, submits and publishes an item as two people of one school.
+// publishFlow creates, submits and publishes an item as two people of one
+// school, and promotes it to the national list.
 func publishFlow(t *testing.T, s *Store, slug string) Item {
 	t.Helper()
 	staff := as(accounts.RoleSchoolStaff, "staff1", "schoolA")
@@ -215,6 +216,11 @@ func publishFlow(t *testing.T, s *Store, slug string) Item {
 		t.Fatal(err)
 	}
 	if it, err = s.Publish(lead, it.ID, it.Version); err != nil {
+		t.Fatal(err)
+	}
+	// A school's item is national only once promoted (scope.go).
+	admin := accounts.WithCaller(context.Background(), accounts.Caller{UserID: "admin1", Role: accounts.RoleAdmin})
+	if it, err = s.Promote(admin, it.ID); err != nil {
 		t.Fatal(err)
 	}
 	return it
@@ -256,8 +262,8 @@ func TestPublishShowsInFeedAndWithdrawalIsATombstone(t *testing.T) {
 	if _, err := s.Published(ctx, "park-safety", "en"); !errors.Is(err, errkind.NotFound) {
 		t.Errorf("withdrawn item: got %v, want not found", err)
 	}
-	want := []string{"content.create", "content.submit", "content.publish", "content.withdraw"}
-	if got := aud.actions(); fmt.Sprint(got[len(got)-4:]) != fmt.Sprint(want) {
+	want := []string{"content.create", "content.submit", "content.publish", "content.promote", "content.withdraw"}
+	if got := aud.actions(); fmt.Sprint(got[len(got)-5:]) != fmt.Sprint(want) {
 		t.Errorf("audit actions = %v, want to end with %v", got, want)
 	}
 }

@@ -185,6 +185,10 @@ type Stats struct {
 	From, To   time.Time
 	Collection *ViewStats // nil for a caller who is not in a school
 	Items      []ItemStats
+	// CollectionItems are the reads of each item of the caller's school
+	// collection through that collection (library items included); nil
+	// for a caller who is not in a school.
+	CollectionItems []ItemStats
 }
 
 // Stats returns view counts by day for the caller's school collection and
@@ -207,6 +211,9 @@ func (s *Store) Stats(ctx context.Context, days int) (Stats, error) {
 			return Stats{}, err
 		}
 		out.Collection = &vs
+		if out.CollectionItems, err = s.collectionItemStats(ctx, c.OrgID, from, to); err != nil {
+			return Stats{}, err
+		}
 	}
 	items, err := s.ListOwn(ctx, "")
 	if err != nil {

@@ -28,6 +28,7 @@ const (
 	ActionPublish  = "publish"
 	ActionSendBack = "send_back"
 	ActionWithdraw = "withdraw"
+	ActionPromote  = "promote"
 	actionSeed     = "seed"
 )
 
@@ -205,7 +206,7 @@ func (s *Store) commit(ctx context.Context, next Item, action, actor string) err
 func (s *Store) apply(ctx context.Context, ev event) error {
 	it := ev.Item
 	switch ev.Action {
-	case ActionPublish, actionSeed:
+	case ActionPublish, actionSeed, ActionPromote:
 		rev := s.renderRevision(it, ev.Actor)
 		if _, err := s.db.Collection(colRevisions).InsertOne(ctx, rev); err != nil && !database.IsDuplicateKey(err) {
 			return fmt.Errorf("content: store revision %s: %w", rev.ID, err)
@@ -215,7 +216,7 @@ func (s *Store) apply(ctx context.Context, ev event) error {
 		}
 	case ActionWithdraw:
 		c := Change{Kind: ChangeWithdrawn, Summary: Summary{ItemID: it.ID, Slug: it.Slug, Locale: it.Locale,
-			Revision: it.Revision, OrgID: it.OrgID, UpdatedAt: it.UpdatedAt}}
+			Revision: it.Revision, OrgID: it.OrgID, UpdatedAt: it.UpdatedAt, Promoted: it.Promoted}}
 		if err := s.appendChange(ctx, c); err != nil {
 			return err
 		}
@@ -233,7 +234,7 @@ func (s *Store) renderRevision(it Item, publisher string) Revision {
 		ID: revisionID(it.ID, it.Revision),
 		Summary: Summary{ItemID: it.ID, Slug: it.Slug, Locale: it.Locale, Title: it.Title, Summary: it.Summary,
 			AgeBands: it.AgeBands, Topics: it.Topics, Helplines: it.Helplines, ReadingMinutes: ReadingMinutes(plain),
-			Revision: it.Revision, OrgID: it.OrgID, UpdatedAt: it.UpdatedAt},
+			Revision: it.Revision, OrgID: it.OrgID, UpdatedAt: it.UpdatedAt, Promoted: it.Promoted},
 		Body: it.Body, HTML: s.render.HTML(it.Body), Text: plain,
 		PublishedBy: publisher, Author: it.Author, ItemVersion: it.Version,
 	}

@@ -54,13 +54,17 @@ type caseSummaryResponse struct {
 	MeetingAt         *time.Time `json:"meetingAt,omitempty"`
 	AlertState        string     `json:"alertState,omitempty"`
 	Flood             string     `json:"flood,omitempty"`
+	Kind              string     `json:"kind"`
 }
 
 func toCaseSummary(s reports.CaseSummary) caseSummaryResponse {
 	out := caseSummaryResponse{ID: s.ID, Reference: s.Reference, Category: string(s.Category), Urgent: s.Urgent,
 		UrgentReasons: []string{}, Status: string(s.Status), CreatedAt: s.CreatedAt, AssignedTo: s.AssignedTo,
 		FirstReadAt: s.FirstReadAt, ReporterMessageAt: s.ReporterMessageAt, MeetingAt: s.MeetingAt, AlertState: string(s.AlertState),
-		Flood: string(s.Flood)}
+		Flood: string(s.Flood), Kind: string(s.Kind)}
+	if out.Kind == "" {
+		out.Kind = string(reports.KindReport)
+	}
 	for _, r := range s.UrgentReasons {
 		out.UrgentReasons = append(out.UrgentReasons, string(r))
 	}
@@ -153,6 +157,8 @@ type caseDetailResponse struct {
 	RelatedReference string `json:"relatedReference,omitempty"`
 	// RelatedCases are the cases naming the same handles (casehandles.go).
 	RelatedCases *handleMatchesResponse `json:"relatedCases,omitempty"`
+	// Concern is set on a school's concern (kind concern).
+	Concern *caseConcernResponse `json:"concern,omitempty"`
 }
 
 func toCaseDetail(d reports.CaseDetail) caseDetailResponse {
@@ -165,6 +171,7 @@ func toCaseDetail(d reports.CaseDetail) caseDetailResponse {
 		Disposition: string(d.Disposition), Outcome: d.Outcome, ClosedAt: d.ClosedAt, ClosedBy: d.ClosedBy,
 		Messages: make([]staffMessageResponse, 0, len(d.Messages)), Notes: make([]caseNoteResponse, 0, len(d.Notes)),
 	}
+	out.Concern = toCaseConcern(d.Concern)
 	for _, h := range a.Handles {
 		out.Answers.Handles = append(out.Answers.Handles, reportHandleBody{Platform: h.Platform, Handle: h.Handle})
 	}

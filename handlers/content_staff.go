@@ -34,6 +34,7 @@ func (h *ContentStaff) Routes(r *Router) {
 	r.Add(fiber.MethodPost, "/v1/staff/content/:id/publish", reviewers, h.publish)
 	r.Add(fiber.MethodPost, "/v1/staff/content/:id/send-back", reviewers, h.sendBack)
 	r.Add(fiber.MethodPost, "/v1/staff/content/:id/withdraw", reviewers, h.withdraw)
+	r.Add(fiber.MethodPost, "/v1/staff/content/:id/promote", Roles(accounts.RoleAdmin), h.promote)
 }
 
 type draftRequest struct {
@@ -72,6 +73,7 @@ type staffItem struct {
 	Live          bool      `json:"live"`
 	Author        string    `json:"author"`
 	ReviewComment string    `json:"reviewComment,omitempty"`
+	Promoted      bool      `json:"promoted,omitempty"`
 	UpdatedBy     string    `json:"updatedBy"`
 	UpdatedAt     time.Time `json:"updatedAt"`
 	CreatedAt     time.Time `json:"createdAt"`
@@ -84,7 +86,7 @@ type staffItemList struct {
 func toStaffItem(it content.Item) staffItem {
 	return staffItem{ID: it.ID, Slug: it.Slug, Locale: it.Locale, Title: it.Title, Summary: it.Summary, Body: it.Body,
 		AgeBands: nonNil(it.AgeBands), Topics: nonNil(it.Topics), Helplines: nonNil(it.Helplines), State: string(it.State),
-		Version: it.Version, Revision: it.Revision, Live: it.Live, Author: it.Author, ReviewComment: it.ReviewComment,
+		Version: it.Version, Revision: it.Revision, Live: it.Live, Author: it.Author, ReviewComment: it.ReviewComment, Promoted: it.Promoted,
 		UpdatedBy: it.UpdatedBy, UpdatedAt: it.UpdatedAt, CreatedAt: it.CreatedAt}
 }
 
@@ -199,4 +201,14 @@ func (h *ContentStaff) sendBack(c *fiber.Ctx) error {
 	return h.step(c, func(c *fiber.Ctx, id string, v int64) (content.Item, error) {
 		return h.store.SendBack(c.UserContext(), id, v, req.Comment)
 	})
+}
+
+// promote makes a school's live item national (admins, the national
+// reviewers); the item is no longer seen only through the school's collection.
+func (h *ContentStaff) promote(c *fiber.Ctx) error {
+	it, err := h.store.Promote(c.UserContext(), strings.Clone(c.Params("id")))
+	if err != nil {
+		return err
+	}
+	return h.answer(c, fiber.StatusOK, it)
 }

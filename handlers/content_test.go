@@ -171,21 +171,44 @@ func TestAuthoringWorkflowOverHTTP(t *testing.T) {
 		t.Fatalf("publish: status %d state %s revision %d: %s", res.Status, it.State, it.Revision, res.Body)
 	}
 
-	// The app sees it, sanitised, and the feed carries it.
-	var pub struct{ HTML, Title string }
-	got := app.Get(t, "/v1/content/walking-home", "")
-	got.Decode(t, &pub)
-	if got.Status != http.StatusOK || pub.Title != "Getting home safely" || strings.Contains(pub.HTML, "<script") || !strings.Contains(pub.HTML, `href="tel:08001111"`) {
-		t.Errorf("published item: status %d title %q html %q", got.Status, pub.Title, pub.HTML)
-	}
+	// A school's item stays in the school: not in the national list, the
+	// item route or the feed, until a national reviewer promotes it.
 	type changesJSON struct {
 		Changes []struct{ Kind, ID, Slug string }
 		Next    string
 	}
+	if res := app.Get(t, "/v1/content/walking-home", ""); res.Status != http.StatusNotFound {
+		t.Errorf("a school's item on the national item route: status %d, want 404", res.Status)
+	}
+	if l := app.Get(t, "/v1/content?locale=en&limit=50&q=home", ""); strings.Contains(string(l.Body), "walking-home") {
+		t.Error("a school's item is in the national list")
+	}
 	var ch changesJSON
 	app.Get(t, "/v1/content/changes?since="+url.QueryEscape(start.Next), "").Decode(t, &ch)
+	if len(ch.Changes) != 0 {
+		t.Errorf("the national feed carries a school's item: %+v", ch.Changes)
+	}
+	code := setCollection(t, app, staff.Token, []string{it.ID})
+	var pub struct{ HTML, Title string }
+	got := app.Get(t, "/v1/schools/"+code+"/collection/walking-home", "")
+	got.Decode(t, &pub)
+	if got.Status != http.StatusOK || pub.Title != "Getting home safely" || strings.Contains(pub.HTML, "<script") || !strings.Contains(pub.HTML, `href="tel:08001111"`) {
+		t.Errorf("the item through its school's collection: status %d title %q html %q", got.Status, pub.Title, pub.HTML)
+	}
+	if res, _ := staffDo(t, app, http.MethodPost, base+"/promote", leadA.Token, "", nil); res.Status != http.StatusForbidden {
+		t.Errorf("a school lead promoting: status %d, want 403", res.Status)
+	}
+	if res, _ := staffDo(t, app, http.MethodPost, base+"/promote", w.Admin.Token, "", nil); res.Status != http.StatusOK {
+		t.Fatalf("promote: status %d: %s", res.Status, res.Body)
+	}
+	got = app.Get(t, "/v1/content/walking-home", "")
+	got.Decode(t, &pub)
+	if got.Status != http.StatusOK || pub.Title != "Getting home safely" {
+		t.Errorf("promoted item on the national route: status %d title %q", got.Status, pub.Title)
+	}
+	app.Get(t, "/v1/content/changes?since="+url.QueryEscape(start.Next), "").Decode(t, &ch)
 	if len(ch.Changes) != 1 || ch.Changes[0].Kind != "published" || ch.Changes[0].Slug != "walking-home" {
-		t.Fatalf("feed after publish: %+v", ch.Changes)
+		t.Fatalf("feed after promotion: %+v", ch.Changes)
 	}
 	if res, _ := staffDo(t, app, http.MethodPost, base+"/withdraw", leadA.Token, "", nil); res.Status != http.StatusOK {
 		t.Fatalf("withdraw: status %d: %s", res.Status, res.Body)

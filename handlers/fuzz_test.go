@@ -87,6 +87,17 @@ var requestKinds = []struct {
 	{"content draft", decodeThen(func(r *draftRequest) error { return r.draft().Validate() })},
 	{"content send back", decodeThen(func(*sendBackRequest) error { return nil })},
 	{"school collection", decodeThen(func(*collectionRequest) error { return nil })},
+	{"concern", decodeThen(func(r *concernRequest) error {
+		now := time.Date(2031, 3, 10, 10, 0, 0, 0, time.UTC)
+		c := r.toConcern()
+		c.Normalize()
+		err := c.Validate(now)
+		if err == nil {
+			_, _ = reports.ConcernUrgency(&c, now)
+		}
+		return err
+	})},
+	{"legal hold", decodeThen(func(*legalHoldRequest) error { return nil })},
 }
 
 // decodeThen decodes body into a fresh T as the handlers do (strictly and

@@ -40,6 +40,8 @@ func NewSchools(store *content.Store, limits *Limits, dir ForceDirectory) *Schoo
 func (h *Schools) Routes(r *Router) {
 	r.Add(fiber.MethodGet, "/v1/schools/:code/collection", Public(),
 		h.limits.PerClient("school_join_code", joinCodeLookups, joinCodeWindow), h.shared)
+	r.Add(fiber.MethodGet, "/v1/schools/:code/collection/:slug", Public(),
+		h.limits.PerClient("school_join_code", joinCodeLookups, joinCodeWindow), h.sharedItem)
 	school := Roles(accounts.RoleSchoolStaff, accounts.RoleSafeguardingLead)
 	r.Add(fiber.MethodGet, "/v1/staff/collection", school, h.mine)
 	r.Add(fiber.MethodPut, "/v1/staff/collection", school, h.set)
@@ -86,6 +88,9 @@ type statsResponse struct {
 	MinimumShown int         `json:"minimumShown"`
 	Collection   *viewStats  `json:"collection,omitempty"`
 	Items        []viewStats `json:"items"`
+	// CollectionItems are reads of each collection item through the
+	// school's collection (library items included).
+	CollectionItems []viewStats `json:"collectionItems,omitempty"`
 }
 
 func (h *Schools) shared(c *fiber.Ctx) error {
@@ -196,6 +201,14 @@ func (h *Schools) stats(c *fiber.Ctx) error {
 		vs.Slug, vs.Locale, vs.Title = it.Slug, it.Locale, it.Title
 		out.Items = append(out.Items, vs)
 	}
+	if st.CollectionItems != nil {
+		out.CollectionItems = make([]viewStats, 0, len(st.CollectionItems))
+	}
+	for _, it := range st.CollectionItems {
+		vs := toViewStats(it.ViewStats)
+		vs.Slug, vs.Locale, vs.Title = it.Slug, it.Locale, it.Title
+		out.CollectionItems = append(out.CollectionItems, vs)
+	}
 	return c.JSON(out)
 }
 
@@ -205,4 +218,21 @@ func toViewStats(v content.ViewStats) viewStats {
 		out.Days[i] = dayCount{Day: d.Day, Count: d.Count}
 	}
 	return out
+}
+
+// sharedItem reads one item of a school's collection by its join code: the
+// only way to a school's own item that was not promoted. The read counts
+// for the school's collection.
+func (h *Schools) sharedItem(c *fiber.Ctx) error {
+	locale := c.Query("locale", content.LocaleEnglish)
+	if locale != content.LocaleEnglish && locale != content.LocaleWelsh {
+		return errkind.Invalid("locale", "must be en or cy")
+	}
+	rev, err := h.store.CollectionItem(c.UserContext(), strings.Clone(c.Params("code")), strings.Clone(c.Params("slug")), locale)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "private, max-age=60")
+	return c.JSON(contentItem{contentSummary: toSummary(rev.Summary), HTML: rev.HTML, Text: rev.Text,
+		Helplines: helplinesFor(rev.Locale, rev.Helplines)})
 }

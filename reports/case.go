@@ -124,6 +124,10 @@ type caseDoc struct {
 	// ThreadVersion is the version of the newest event that added a
 	// message or a note: a thread document older than it is behind.
 	ThreadVersion int64 `bson:"threadVersion,omitempty"`
+	// Kind is empty for a young person's report and KindConcern for a
+	// school's concern, whose own fields are in Concern (concern.go).
+	Kind    Kind        `bson:"kind,omitempty"`
+	Concern *concernDoc `bson:"concern,omitempty"`
 }
 
 // stateOf is everything a transition of case d may change, as one $set

@@ -26,6 +26,8 @@ type CaseDetail struct {
 	ClosedBy       string
 	Messages       []Message
 	Notes          []Note
+	// Concern holds a school concern's own fields; nil for a report.
+	Concern *ConcernDetail
 }
 
 // handlerFrom returns the caller when they may handle cases: an officer or
@@ -148,6 +150,9 @@ func (s *Store) detail(ctx context.Context, d *caseDoc) (CaseDetail, error) {
 		return CaseDetail{}, err
 	}
 	if err := s.openJSON(d.ID, fieldHandles, d.Handles, &out.Answers.Handles); err != nil {
+		return CaseDetail{}, err
+	}
+	if out.Concern, err = s.concernDetail(d); err != nil {
 		return CaseDetail{}, err
 	}
 	if d.Contact != "" {

@@ -70,6 +70,8 @@ type CaseSummary struct {
 	// Flood says which threshold an urgent report arrived beyond (it was
 	// paged in a digest with the rest of its flood); empty when none.
 	Flood FloodKind
+	// Kind is KindReport or KindConcern.
+	Kind Kind
 }
 
 // QueuePage is one page of the queue; NextCursor is empty on the last page.
@@ -116,7 +118,7 @@ func decodeCursor(s string) (cursor, error) {
 	if err != nil || len(b) > 256 {
 		return c, fmt.Errorf("reports: cursor: malformed")
 	}
-	if err := json.Unmarshal(b, &c); err != nil || c.ID == "" || (c.Kind != cursorOpen && c.Kind != cursorClosed) {
+	if err := json.Unmarshal(b, &c); err != nil || c.ID == "" || (c.Kind != cursorOpen && c.Kind != cursorClosed && c.Kind != cursorConcerns) {
 		return c, fmt.Errorf("reports: cursor: malformed")
 	}
 	return c, nil
@@ -128,6 +130,7 @@ var summaryProjection = bson.D{
 	{Key: "urgentReasons", Value: 1}, {Key: "status", Value: 1}, {Key: "createdAt", Value: 1},
 	{Key: "assignedTo", Value: 1}, {Key: "firstReadAt", Value: 1}, {Key: "reporterMessageAt", Value: 1},
 	{Key: "forceId", Value: 1}, {Key: "meetingAt", Value: 1}, {Key: "floodKind", Value: 1},
+	{Key: "kind", Value: 1},
 }
 
 // Queue returns the caller's force's cases. Open cases come in queue order
@@ -204,7 +207,7 @@ func summary(d *caseDoc) CaseSummary {
 		ID: d.ID, Reference: d.Reference, Category: d.Category, Urgent: d.Urgent,
 		UrgentReasons: d.UrgentReasons, Status: d.Status, CreatedAt: d.CreatedAt,
 		AssignedTo: d.AssignedTo, FirstReadAt: d.FirstReadAt, ReporterMessageAt: d.ReporterMessageAt, MeetingAt: d.MeetingAt,
-		Flood: d.FloodKind,
+		Flood: d.FloodKind, Kind: d.Kind.orReport(),
 	}
 }
 

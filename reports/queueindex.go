@@ -53,13 +53,14 @@ type queueEntry struct {
 	// urgent reports (paged as one digest with the rest of its group).
 	FloodGroup string    `bson:"floodGroup,omitempty"`
 	FloodKind  FloodKind `bson:"floodKind,omitempty"`
+	Kind       Kind      `bson:"kind,omitempty"`
 }
 
 func entryOf(d *caseDoc) queueEntry {
 	return queueEntry{ID: d.ID, ForceID: d.ForceID, Reference: d.Reference, Category: d.Category, Urgent: d.Urgent,
 		UrgentReasons: d.UrgentReasons, Status: d.Status, CreatedAt: d.CreatedAt.UTC().Truncate(time.Millisecond),
 		AssignedTo: d.AssignedTo, FirstReadAt: d.FirstReadAt, ReporterMessageAt: d.ReporterMessageAt, MeetingAt: d.MeetingAt,
-		FloodGroup: d.FloodGroup, FloodKind: d.FloodKind}
+		FloodGroup: d.FloodGroup, FloodKind: d.FloodKind, Kind: d.Kind}
 }
 
 // syncIndex writes d's queue entry, or removes it when d is closed.
@@ -141,7 +142,7 @@ func entrySummary(e *queueEntry, unacked bool) CaseSummary {
 	out := CaseSummary{ID: e.ID, Reference: e.Reference, Category: e.Category, Urgent: e.Urgent,
 		UrgentReasons: e.UrgentReasons, Status: e.Status, CreatedAt: e.CreatedAt, AssignedTo: e.AssignedTo,
 		FirstReadAt: e.FirstReadAt, ReporterMessageAt: e.ReporterMessageAt, MeetingAt: e.MeetingAt}
-	out.Flood = e.FloodKind
+	out.Flood, out.Kind = e.FloodKind, e.Kind.orReport()
 	if unacked {
 		out.AlertState = AlertUnacknowledged
 	}

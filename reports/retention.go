@@ -64,9 +64,11 @@ func (s *Store) Sweep(ctx context.Context, now time.Time, interval time.Duration
 }
 
 func (s *Store) sweepCases(ctx context.Context, now time.Time) (int, error) {
-	cutoff := now.Add(-s.cfg.ClosedCaseRetention)
-	cur, err := s.coll(collCases).Find(ctx,
-		bson.D{{Key: "status", Value: StatusClosed}, {Key: "closedAt", Value: bson.D{{Key: "$lt", Value: cutoff}}}},
+	filter, err := s.expiredFilter(ctx, now.Add(-s.cfg.ClosedCaseRetention))
+	if err != nil {
+		return 0, err
+	}
+	cur, err := s.coll(collCases).Find(ctx, filter,
 		options.Find().SetProjection(bson.D{{Key: "reference", Value: 1}, {Key: "closedAt", Value: 1}, {Key: "forceId", Value: 1}, {Key: "version", Value: 1}}).SetLimit(sweepBatch))
 	if err != nil {
 		return 0, dbErr("find expired cases", err)
@@ -75,7 +77,17 @@ func (s *Store) sweepCases(ctx context.Context, now time.Time) (int, error) {
 	if err := cur.All(ctx, &docs); err != nil {
 		return 0, dbErr("find expired cases", err)
 	}
+	deleted := 0
 	for _, d := range docs {
+		// A hold set since the query above still wins (legalhold.go).
+		hold, err := s.legalHold(ctx, d.ID)
+		if err != nil {
+			return deleted, err
+		}
+		if hold != nil {
+			continue
+		}
+		deleted++
 		// Audit first: a deletion that fails after it is retried by the next
 		// sweep (and recorded again), while one never recorded would be a
 		// silent gap in the log.
@@ -88,7 +100,7 @@ func (s *Store) sweepCases(ctx context.Context, now time.Time) (int, error) {
 		if err := s.dropIndexEntry(ctx, d.ForceID, d.ID); err != nil {
 			return 0, err
 		}
-		for _, step := range []struct{ coll, id string }{{collRefs, d.Reference}, {collThreads, d.ID}, {collCases, d.ID}} {
+		for _, step := range []struct{ coll, id string }{{collRefs, d.Reference}, {collThreads, d.ID}, {collSchoolConcerns, d.ID}, {collCases, d.ID}} {
 			if _, err := s.coll(step.coll).DeleteOne(ctx, bson.D{{Key: "_id", Value: step.id}}); err != nil {
 				return 0, dbErr("delete expired case", err)
 			}
@@ -103,10 +115,10 @@ func (s *Store) sweepCases(ctx context.Context, now time.Time) (int, error) {
 			return 0, err
 		}
 	}
-	if len(docs) > 0 {
-		s.log.InfoContext(ctx, "retention: deleted closed cases", "count", len(docs))
+	if deleted > 0 {
+		s.log.InfoContext(ctx, "retention: deleted closed cases", "count", deleted)
 	}
-	return len(docs), nil
+	return deleted, nil
 }
 
 // sweepExpired deletes documents of coll whose expiresAt has passed. Their

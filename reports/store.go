@@ -164,6 +164,10 @@ type Store struct {
 	alerter atomic.Pointer[alerterBox]
 	// handleKeys hash handles for matching (handlekeys.go).
 	handleKeys *HandleKeys
+	// referrer takes concerns the school asked to refer to the MASH (concernreferral.go).
+	referrer atomic.Pointer[referrerBox]
+	// export signs case exports (export.go).
+	export atomic.Pointer[exportDeps]
 }
 
 // NewStore returns a store over db. Keys, Forces, Audit, Limiter and
@@ -252,6 +256,8 @@ func Indexes() []database.Index {
 		{Collection: collCases, Name: "retention", Keys: bson.D{{Key: "status", Value: 1}, {Key: "closedAt", Value: 1}}},
 		{Collection: collSessions, Name: "expiry", Keys: bson.D{{Key: "expiresAt", Value: 1}}},
 		{Collection: collIdempotency, Name: "expiry", Keys: bson.D{{Key: "expiresAt", Value: 1}}},
+		{Collection: collSchoolConcerns, Name: "school", Keys: bson.D{{Key: "schoolId", Value: 1}, {Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}},
+		{Collection: collSchoolConcerns, Name: "raiser", Keys: bson.D{{Key: "schoolId", Value: 1}, {Key: "raisedBy", Value: 1}, {Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}},
 	}, handleIndexes()...)
 }
 

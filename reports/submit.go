@@ -178,48 +178,55 @@ func (s *Store) resume(ctx context.Context, a *answer, body string, r *Report) (
 // when urgent. Every step is an insert with a deterministic _id, so racing
 // retries and a retry after a crash all converge on one case and one alert.
 func (s *Store) complete(ctx context.Context, a *answer, r *Report) (Submission, error) {
-	exists, err := s.CaseExists(ctx, a.CaseID)
-	if err != nil {
+	if err := s.storeCase(ctx, a, r.Answers.Handles, func() (*caseDoc, error) { return s.newCaseDoc(r, a) }); err != nil {
 		return Submission{}, err
 	}
-	if exists {
-		return a.submission(), nil
+	return a.submission(), nil
+}
+
+// storeCase stores the case of answer a, built by build, unless it exists:
+// the alert (when urgent), the queue entry and the hashes of the handles it
+// names go in before the case.
+func (s *Store) storeCase(ctx context.Context, a *answer, handles []Handle, build func() (*caseDoc, error)) error {
+	exists, err := s.CaseExists(ctx, a.CaseID)
+	if err != nil || exists {
+		return err
 	}
 	var alerter Alerter
 	if a.Urgent {
 		if alerter, err = s.alerts(); err != nil {
-			return Submission{}, err
+			return err
 		}
 		if err := alerter.Open(ctx, a.CaseID, a.ForceID, a.CreatedAt); err != nil {
-			return Submission{}, fmt.Errorf("reports: open alert for case %s: %w", a.CaseID, err)
+			return fmt.Errorf("reports: open alert for case %s: %w", a.CaseID, err)
 		}
 	}
-	doc, err := s.newCaseDoc(r, a)
+	doc, err := build()
 	if err != nil {
-		return Submission{}, err
+		return err
 	}
 	// The queue entry, like the alert, goes in before the case, so a stored
 	// case is never missing from its force's queue.
 	if err := s.syncIndex(ctx, doc); err != nil {
-		return Submission{}, err
+		return err
 	}
-	hashes, err := s.indexHandles(ctx, doc, r.Answers.Handles)
+	hashes, err := s.indexHandles(ctx, doc, handles)
 	if err != nil {
-		return Submission{}, err
+		return err
 	}
 	if _, err := s.coll(collCases).InsertOne(ctx, doc); err != nil {
 		if !database.IsDuplicateKey(err) {
-			return Submission{}, dbErr("insert case", err)
+			return dbErr("insert case", err)
 		}
-		return a.submission(), nil // a racing retry stored it
+		return nil // a racing retry stored it
 	}
 	if a.Urgent {
 		alerter.Start(a.CaseID)
 	}
 	s.created(ctx, doc)
 	s.checkPatterns(ctx, doc, hashes)
-	s.log.InfoContext(ctx, "report received", "case_id", a.CaseID, "urgent", a.Urgent)
-	return a.submission(), nil
+	s.log.InfoContext(ctx, "report received", "case_id", a.CaseID, "urgent", a.Urgent, "kind", doc.Kind.orReport())
+	return nil
 }
 
 // newAnswer draws the case id, reference and receipt of a new report

@@ -61,6 +61,9 @@ type Config struct {
 	HandlePatternReports int
 	HandlePatternWindow  time.Duration
 	HandlePatternForces  int
+	// ExportKeys is "kid:base64url(32-byte Ed25519 seed)[,kid:…]", the keys
+	// that sign case export bundles; empty derives them from AuditKeys.
+	ExportKeys string
 	// WebhookAllowedHosts (host or host:port) may receive webhooks even at
 	// loopback or private addresses: test receivers, on-premises control rooms.
 	WebhookAllowedHosts []string
@@ -168,6 +171,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		HandlePatternReports:   number("HANDLE_PATTERN_REPORTS", reports.DefaultPatternReports),
 		HandlePatternWindow:    duration("HANDLE_PATTERN_WINDOW", reports.DefaultPatternWindow),
 		HandlePatternForces:    number("HANDLE_PATTERN_FORCES", reports.DefaultPatternForces),
+		ExportKeys:             secret("EXPORT_KEYS"),
 		WebhookAllowedHosts:    list(env("WEBHOOK_ALLOWED_HOSTS", "")),
 		TrustedProxies:         list(env("TRUSTED_PROXIES", "")),
 		CORSOrigins:            list(env("CORS_ORIGINS", "")),
@@ -241,6 +245,11 @@ func (c Config) Validate() error {
 	}
 	if c.AuditKeys != "" {
 		if _, err := audit.ParseKeys(c.AuditKeys); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.ExportKeys != "" {
+		if _, err := reports.ParseExportKeys(c.ExportKeys, ""); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 
 	"speaksafe/accounts"
 	"speaksafe/audit"
+	"speaksafe/content"
 	"speaksafe/fieldcrypt"
 	"speaksafe/reports"
 )
@@ -17,6 +18,8 @@ type Tools struct {
 	Auth     *accounts.Auth
 	Audit    *audit.Log
 	Reports  *reports.Store
+	// Content serves tests that flush view counts at once.
+	Content *content.Store
 	// DB and DataKeys serve the commands that scan sealed fields.
 	DB       *mongo.Database
 	DataKeys *fieldcrypt.Keys
@@ -24,5 +27,5 @@ type Tools struct {
 
 // Tools returns the app's stores for operator commands.
 func (a *App) Tools() Tools {
-	return Tools{Accounts: a.w.Accounts, Auth: a.w.Auth, Audit: a.w.Audit, Reports: a.w.Reports, DB: a.db, DataKeys: a.w.DataKeys}
+	return Tools{Accounts: a.w.Accounts, Auth: a.w.Auth, Audit: a.w.Audit, Reports: a.w.Reports, Content: a.w.Content, DB: a.db, DataKeys: a.w.DataKeys}
 }

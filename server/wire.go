@@ -161,6 +161,9 @@ func (a *App) wire(ctx context.Context) error {
 
 	// Oversight: figures, the audit log's reading.
 	a.wireOversight()
+	if err := a.wireConcerns(); err != nil {
+		return err
+	}
 	_ = ctx
 	return nil
 }

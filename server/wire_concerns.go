@@ -1,0 +1,49 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"speaksafe/audit"
+	"speaksafe/database"
+	"speaksafe/handlers"
+	"speaksafe/reports"
+)
+
+// wireConcerns adds school concerns, case export and legal holds to the
+// reports store the reports section built. The referrals domain, when
+// wired, passes itself to a.w.Reports.UseConcernReferrer.
+func (a *App) wireConcerns() error {
+	keys, err := reports.ParseExportKeys(a.cfg.ExportKeys, a.cfg.AuditKeys)
+	if err != nil {
+		return err
+	}
+	a.w.Reports.UseExport(keys, caseHistory{a.w.Audit})
+	a.AddSetup("audit object index", func(ctx context.Context) error {
+		return database.EnsureIndexes(ctx, a.db, audit.ObjectIndexes())
+	})
+	handlers.NewConcerns(a.w.Reports).Routes(a.Router)
+	handlers.NewCaseRecords(a.w.Reports).Routes(a.Router)
+	return nil
+}
+
+// caseHistory reads a case's audit records for its export.
+type caseHistory struct{ log *audit.Log }
+
+// CaseRecords returns the audit records of case caseID as JSON.
+func (h caseHistory) CaseRecords(ctx context.Context, caseID string) ([]json.RawMessage, error) {
+	recs, err := h.log.ObjectRecords(ctx, "case", caseID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]json.RawMessage, 0, len(recs))
+	for _, r := range recs {
+		b, err := json.Marshal(r)
+		if err != nil {
+			return nil, fmt.Errorf("server: encode audit record: %w", err)
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
