@@ -6,22 +6,14 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
-
-	"speaksafe/database"
 )
 
 // MaxObjectRecords bounds the entries ObjectRecords returns for one object.
 const MaxObjectRecords = 10000
 
-// ObjectIndexes are the indexes of reading the log by object: MongoDB
-// serves ObjectRecords from them; the embedded store scans.
-func ObjectIndexes() []database.Index {
-	return []database.Index{{Collection: colEntries, Name: "object",
-		Keys: bson.D{{Key: "objectType", Value: 1}, {Key: "objectId", Value: 1}, {Key: "_id", Value: 1}}}}
-}
-
 // ObjectRecords returns the entries about one object (a case's history,
-// say), oldest first, at most MaxObjectRecords.
+// say), oldest first, at most MaxObjectRecords; Indexes' "object" index
+// serves it on MongoDB.
 func (l *Log) ObjectRecords(ctx context.Context, objectType, objectID string) ([]Record, error) {
 	filter := bson.D{{Key: "objectType", Value: objectType}, {Key: "objectId", Value: objectID}}
 	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(MaxObjectRecords)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"speaksafe/audit"
-	"speaksafe/database"
 	"speaksafe/handlers"
 	"speaksafe/reports"
 )
@@ -20,9 +19,6 @@ func (a *App) wireConcerns() error {
 		return err
 	}
 	a.w.Reports.UseExport(keys, caseHistory{a.w.Audit})
-	a.AddSetup("audit object index", func(ctx context.Context) error {
-		return database.EnsureIndexes(ctx, a.db, audit.ObjectIndexes())
-	})
 	handlers.NewConcerns(a.w.Reports).Routes(a.Router)
 	handlers.NewCaseRecords(a.w.Reports).Routes(a.Router)
 	return nil
