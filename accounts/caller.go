@@ -14,6 +14,13 @@ const (
 	RoleOfficer          Role = "officer"
 	RoleSafeguardingLead Role = "safeguarding_lead"
 	RoleSchoolStaff      Role = "school_staff"
+	// RolePartnerPractitioner works in a partner agency (children's social
+	// care, health, ...): sees only referrals shared with the agency,
+	// acknowledges and decides them, and can be on the agency's on-call.
+	RolePartnerPractitioner Role = "partner_practitioner"
+	// RolePartnerLead is a practitioner who also manages the agency's
+	// users and on-call, and sees its overdue referrals.
+	RolePartnerLead Role = "partner_lead"
 )
 
 // OrgKind tells a police force from a school.
@@ -23,6 +30,9 @@ type OrgKind string
 const (
 	OrgForce  OrgKind = "force"
 	OrgSchool OrgKind = "school"
+	// OrgAgency is a safeguarding partner (children's social care, health,
+	// education, youth justice) linked to one or more forces' areas.
+	OrgAgency OrgKind = "agency"
 )
 
 // Caller is the signed-in member of staff making a request. Stores read it

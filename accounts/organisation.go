@@ -32,12 +32,17 @@ type Organisation struct {
 	// ReadingHours are when a force reads routine reports; nil when it
 	// stated none.
 	ReadingHours *ReadingHours `bson:"readingHours,omitempty"`
-	CreatedAt    time.Time     `bson:"createdAt"`
-	UpdatedAt    time.Time     `bson:"updatedAt"`
+	// AgencyType and ForceIDs describe an agency: what kind of partner it
+	// is and the forces whose areas it serves (one or more).
+	AgencyType AgencyType `bson:"agencyType,omitempty"`
+	ForceIDs   []string   `bson:"forceIds,omitempty"`
+	CreatedAt  time.Time  `bson:"createdAt"`
+	UpdatedAt  time.Time  `bson:"updatedAt"`
 }
 
 // ScopeForceID is the force whose area the organisation is in: itself for a
-// force, its force for a school.
+// force, its force for a school, none for an agency (which may serve
+// several; see ForceIDs).
 func (o Organisation) ScopeForceID() string {
 	if o.Kind == OrgForce {
 		return o.ID
@@ -58,7 +63,7 @@ func NormaliseCode(code string) string { return strings.ToLower(strings.TrimSpac
 // Validate reports every problem with a new organisation.
 func (o Organisation) Validate() error {
 	v := &errkind.ValidationError{}
-	v.Check(o.Kind != OrgForce && o.Kind != OrgSchool, "kind", "must be force or school")
+	v.Check(o.Kind != OrgForce && o.Kind != OrgSchool && o.Kind != OrgAgency, "kind", "must be force, school or agency")
 	n := utf8.RuneCountInString(strings.TrimSpace(o.Name))
 	v.Check(n == 0 || n > 120, "name", "must be 1 to 120 characters")
 	v.Check(!codePattern.MatchString(o.Code), "code", "must be 1 to 32 lower-case letters, digits or inner hyphens")
@@ -71,6 +76,7 @@ func (o Organisation) Validate() error {
 	if o.ReadingHours != nil {
 		o.ReadingHours.check(v)
 	}
+	o.checkAgency(v)
 	return v.Err()
 }
 
@@ -99,6 +105,9 @@ func (s *Store) CreateOrganisation(ctx context.Context, o Organisation) (Organis
 			return Organisation{}, errkind.Invalid("forceId", "no such force")
 		}
 	}
+	if err := s.checkAgencyForces(ctx, o); err != nil {
+		return Organisation{}, err
+	}
 	o.ID = newID()
 	o.CreatedAt = s.now().UTC().Truncate(time.Millisecond)
 	o.UpdatedAt = o.CreatedAt
@@ -113,7 +122,7 @@ func (s *Store) CreateOrganisation(ctx context.Context, o Organisation) (Organis
 		return Organisation{}, fmt.Errorf("accounts: insert organisation: %w", err)
 	}
 	s.record(ctx, audit.Entry{Action: "organisation.create", ObjectType: "organisation", ObjectID: o.ID,
-		Detail: map[string]string{"kind": string(o.Kind), "code": o.Code, "forceId": o.ForceID}})
+		Detail: orgDetail(o)})
 	return o, nil
 }
 
@@ -183,8 +192,8 @@ func (s *Store) Organisation(ctx context.Context, id string) (Organisation, erro
 
 // OrganisationQuery narrows a listing of organisations.
 type OrganisationQuery struct {
-	Kind    OrgKind // empty: both kinds
-	ForceID string  // schools of this force (and the force itself)
+	Kind    OrgKind // empty: every kind
+	ForceID string  // schools and agencies of this force (and the force itself)
 	After   string  // id of the last item of the previous page
 	Limit   int     // 1..100
 }
@@ -199,6 +208,7 @@ func (s *Store) ListOrganisations(ctx context.Context, q OrganisationQuery) ([]O
 	if q.ForceID != "" {
 		and = append(and, bson.D{{Key: "$or", Value: bson.A{
 			bson.D{{Key: "forceId", Value: q.ForceID}}, bson.D{{Key: "_id", Value: q.ForceID}},
+			bson.D{{Key: "forceIds", Value: q.ForceID}},
 		}}})
 	}
 	if q.After != "" {

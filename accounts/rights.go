@@ -25,6 +25,11 @@ const (
 	RightManageOrgs      Right = "organisations.manage"
 	RightResetAccounts   Right = "accounts.reset" // password and MFA resets
 	RightAnyOrganisation Right = "organisations.any"
+	// RightReceiveReferrals: read, acknowledge and decide the referrals
+	// shared with one's agency.
+	RightReceiveReferrals Right = "referrals.receive"
+	// RightOverseeReferrals: see the agency's overdue referrals.
+	RightOverseeReferrals Right = "referrals.oversee"
 )
 
 // Rights returns what role r grants. Unknown roles grant nothing.
@@ -33,7 +38,7 @@ func (r Role) Rights() []Right {
 	case RoleAdmin:
 		return []Right{RightReadCases, RightHandleCases, RightReceivePages, RightReadOnCall, RightManageOnCall,
 			RightReadOrgUsers, RightManageUsers, RightAuthorContent, RightReviewContent, RightSchoolContent,
-			RightManageOrgs, RightResetAccounts, RightAnyOrganisation}
+			RightManageOrgs, RightResetAccounts, RightAnyOrganisation, RightReceiveReferrals, RightOverseeReferrals}
 	case RoleSupervisor:
 		return []Right{RightReadCases, RightHandleCases, RightReceivePages, RightReadOnCall, RightManageOnCall,
 			RightReadOrgUsers}
@@ -43,6 +48,11 @@ func (r Role) Rights() []Right {
 		return []Right{RightAuthorContent, RightReviewContent, RightSchoolContent, RightReadOrgUsers, RightManageUsers}
 	case RoleSchoolStaff:
 		return []Right{RightAuthorContent, RightSchoolContent}
+	case RolePartnerPractitioner:
+		return []Right{RightReceiveReferrals, RightReceivePages, RightReadOnCall}
+	case RolePartnerLead:
+		return []Right{RightReceiveReferrals, RightOverseeReferrals, RightReceivePages, RightReadOnCall,
+			RightManageOnCall, RightReadOrgUsers, RightManageUsers}
 	}
 	return nil
 }

@@ -51,7 +51,8 @@ func (u User) MFAEnrolled() bool { return u.TOTP != nil && u.TOTP.Confirmed }
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {
 	switch r {
-	case RoleAdmin, RoleSupervisor, RoleOfficer, RoleSafeguardingLead, RoleSchoolStaff:
+	case RoleAdmin, RoleSupervisor, RoleOfficer, RoleSafeguardingLead, RoleSchoolStaff,
+		RolePartnerPractitioner, RolePartnerLead:
 		return true
 	}
 	return false
@@ -67,6 +68,8 @@ func (r Role) fits(k OrgKind) bool {
 		return k == OrgForce
 	case RoleSafeguardingLead, RoleSchoolStaff:
 		return k == OrgForce || k == OrgSchool
+	case RolePartnerPractitioner, RolePartnerLead:
+		return k == OrgAgency
 	}
 	return false
 }
@@ -90,7 +93,7 @@ func (n NewUser) Validate() error {
 	v.Check(err != nil || addr.Address != n.Email || len(n.Email) > 254, "email", "must be a plain email address")
 	l := utf8.RuneCountInString(strings.TrimSpace(n.Name))
 	v.Check(l == 0 || l > 120, "name", "must be 1 to 120 characters")
-	v.Check(!n.Role.Valid(), "role", "must be admin, supervisor, officer, safeguarding_lead or school_staff")
+	v.Check(!n.Role.Valid(), "role", "must be admin, supervisor, officer, safeguarding_lead, school_staff, partner_practitioner or partner_lead")
 	v.Check(n.Role != RoleAdmin && n.OrgID == "", "orgId", "is required for this role")
 	return v.Err()
 }

@@ -133,7 +133,7 @@ func applyPatch(c Caller, u *User, p UserPatch) (bson.D, bool, error) {
 		r := *p.Role
 		switch {
 		case !r.Valid():
-			v.Add("role", "must be admin, supervisor, officer, safeguarding_lead or school_staff")
+			v.Add("role", "must be admin, supervisor, officer, safeguarding_lead, school_staff, partner_practitioner or partner_lead")
 		case u.ID == c.UserID:
 			v.Add("role", "you cannot change your own role")
 		case !r.fits(u.OrgKind):

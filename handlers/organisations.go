@@ -13,10 +13,10 @@ import (
 // store (a caller sees only their own organisation's) admit them all.
 func allStaff() []accounts.Role {
 	return []accounts.Role{accounts.RoleAdmin, accounts.RoleSupervisor, accounts.RoleOfficer,
-		accounts.RoleSafeguardingLead, accounts.RoleSchoolStaff}
+		accounts.RoleSafeguardingLead, accounts.RoleSchoolStaff, accounts.RolePartnerPractitioner, accounts.RolePartnerLead}
 }
 
-// Organisations serves police forces and schools.
+// Organisations serves police forces, schools and agencies.
 type Organisations struct {
 	store *accounts.Store
 }
@@ -45,12 +45,15 @@ type organisationResponse struct {
 	Area               string            `json:"area,omitempty"`
 	NonEmergencyNumber string            `json:"nonEmergencyNumber,omitempty"`
 	ReadingHours       *readingHoursBody `json:"readingHours,omitempty"`
+	// An agency's type and the forces it serves.
+	AgencyType string   `json:"agencyType,omitempty"`
+	ForceIDs   []string `json:"forceIds,omitempty"`
 }
 
 func toOrganisation(o accounts.Organisation) organisationResponse {
 	return organisationResponse{ID: o.ID, Kind: string(o.Kind), Name: o.Name, Code: o.Code, ForceID: o.ForceID,
 		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Area: o.Area, NonEmergencyNumber: o.NonEmergency,
-		ReadingHours: toReadingHours(o.ReadingHours)}
+		ReadingHours: toReadingHours(o.ReadingHours), AgencyType: string(o.AgencyType), ForceIDs: o.ForceIDs}
 }
 
 type organisationList struct {
@@ -67,6 +70,9 @@ type createOrganisationRequest struct {
 	Area               string            `json:"area,omitempty"`
 	NonEmergencyNumber string            `json:"nonEmergencyNumber,omitempty"`
 	ReadingHours       *readingHoursBody `json:"readingHours,omitempty"`
+	// An agency's type and the forces it serves.
+	AgencyType string   `json:"agencyType,omitempty"`
+	ForceIDs   []string `json:"forceIds,omitempty"`
 }
 
 func (h *Organisations) create(c *fiber.Ctx) error {
@@ -77,6 +83,7 @@ func (h *Organisations) create(c *fiber.Ctx) error {
 	o, err := h.store.CreateOrganisation(c.UserContext(), accounts.Organisation{
 		Kind: accounts.OrgKind(req.Kind), Name: req.Name, Code: req.Code, ForceID: req.ForceID,
 		Area: req.Area, NonEmergency: req.NonEmergencyNumber, ReadingHours: req.ReadingHours.hours(),
+		AgencyType: accounts.AgencyType(req.AgencyType), ForceIDs: req.ForceIDs,
 	})
 	if err != nil {
 		return err
@@ -90,8 +97,8 @@ func (h *Organisations) list(c *fiber.Ctx) error {
 		return err
 	}
 	kind := c.Query("kind")
-	if kind != "" && kind != string(accounts.OrgForce) && kind != string(accounts.OrgSchool) {
-		return errkind.Invalid("kind", "must be force or school")
+	if kind != "" && kind != string(accounts.OrgForce) && kind != string(accounts.OrgSchool) && kind != string(accounts.OrgAgency) {
+		return errkind.Invalid("kind", "must be force, school or agency")
 	}
 	cursor, err := pageCursor(c)
 	if err != nil {

@@ -26,6 +26,9 @@ type Page struct {
 	// Text replaces AlertText for a digest page: a count and generic words,
 	// never anything of a report.
 	Text string
+	// ReferralID, when set, makes this a page about an overdue referral
+	// (its id instead of an alert id).
+	ReferralID string
 }
 
 // Result is what a push service said about an accepted page.

@@ -22,7 +22,7 @@ const (
 
 // productionMFARoles must use TOTP in production mode: every role that can
 // see reports or run the service.
-var productionMFARoles = []string{"admin", "supervisor", "officer"}
+var productionMFARoles = []string{"admin", "supervisor", "officer", "partner_practitioner", "partner_lead"}
 
 // decideMode applies the rules: an explicit SPEAKSAFE_MODE wins; otherwise
 // MONGODB_URI (as before) or a listen address other machines can reach means
