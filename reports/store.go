@@ -156,6 +156,8 @@ type Store struct {
 	// (or a message and a status change) from losing each other there.
 	locks   [64]sync.Mutex
 	alerter atomic.Pointer[alerterBox]
+	// referrals answers whether a case was referred (referralcheck.go).
+	referrals atomic.Pointer[referralsBox]
 }
 
 // NewStore returns a store over db. Keys, Forces, Audit, Limiter and
