@@ -15,6 +15,7 @@ import (
 	"speaksafe/handlers"
 	"speaksafe/notifications"
 	"speaksafe/ratelimit"
+	"speaksafe/referrals"
 	"speaksafe/reports"
 )
 
@@ -35,6 +36,11 @@ type wiring struct {
 	Alerts *notifications.Dispatcher // reports: Alerter; call Alerts.UseCases(reportsStore)
 	// reports section sets these.
 	Reports *reports.Store
+	// Pager pages an organisation's on-call outside the alert engine
+	// (alerts section; referrals use it for overdue referrals).
+	Pager *notifications.OwnerPager
+	// referrals section sets these (wire_referrals.go).
+	Referrals *referrals.Service
 
 	// AuditMonitor verifies and checkpoints the audit chain (wire_audit.go).
 	AuditMonitor *audit.Monitor
@@ -137,12 +143,16 @@ func (a *App) wire(ctx context.Context) error {
 		a.w.Alerts.Run(ctx)
 		closeEngineDB()
 	}))
+	a.w.Pager = notifications.NewOwnerPager(onCall, devices, sender, a.logger)
 	handlers.NewDevices(devices).Routes(a.Router)
 	handlers.NewOnCall(onCall).Routes(a.Router)
 	handlers.NewAlerts(a.w.Alerts).Routes(a.Router)
 
 	// Reports.
 	if err := a.wireReports(); err != nil {
+		return err
+	}
+	if err := a.wireReferrals(); err != nil {
 		return err
 	}
 	_ = ctx
