@@ -13,9 +13,12 @@ import (
 type World struct {
 	ForceA, ForceB   accounts.Organisation
 	SchoolA, SchoolB accounts.Organisation
+	// AgencyA serves force A's area, AgencyB force B's.
+	AgencyA, AgencyB accounts.Organisation
 	Admin            StaffUser
 	// Staff is keyed "<org>/<role>", org one of forceA, forceB, schoolA,
-	// schoolB; e.g. "forceA/officer", "schoolB/safeguarding_lead".
+	// schoolB, agencyA, agencyB; e.g. "forceA/officer",
+	// "schoolB/safeguarding_lead", "agencyA/partner_lead".
 	Staff map[string]StaffUser
 }
 
@@ -26,6 +29,8 @@ func (a *App) NewWorld(t testing.TB) *World {
 	w.ForceA, w.ForceB = a.CreateForce(t, ""), a.CreateForce(t, "")
 	w.SchoolA = a.CreateSchool(t, w.ForceA.ID, "School A")
 	w.SchoolB = a.CreateSchool(t, w.ForceB.ID, "School B")
+	w.AgencyA = a.CreateAgency(t, "Agency A", accounts.AgencyChildrensSocialCare, w.ForceA.ID)
+	w.AgencyB = a.CreateAgency(t, "Agency B", accounts.AgencyChildrensSocialCare, w.ForceB.ID)
 	w.Admin = a.Staff(t, accounts.RoleAdmin, "")
 	forceRoles := []accounts.Role{accounts.RoleSupervisor, accounts.RoleOfficer, accounts.RoleSafeguardingLead, accounts.RoleSchoolStaff}
 	schoolRoles := []accounts.Role{accounts.RoleSafeguardingLead, accounts.RoleSchoolStaff}
@@ -36,6 +41,11 @@ func (a *App) NewWorld(t testing.TB) *World {
 	}
 	for name, org := range map[string]accounts.Organisation{"schoolA": w.SchoolA, "schoolB": w.SchoolB} {
 		for _, r := range schoolRoles {
+			w.Staff[name+"/"+string(r)] = a.Staff(t, r, org.ID)
+		}
+	}
+	for name, org := range map[string]accounts.Organisation{"agencyA": w.AgencyA, "agencyB": w.AgencyB} {
+		for _, r := range []accounts.Role{accounts.RolePartnerPractitioner, accounts.RolePartnerLead} {
 			w.Staff[name+"/"+string(r)] = a.Staff(t, r, org.ID)
 		}
 	}

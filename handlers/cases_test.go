@@ -150,7 +150,8 @@ func TestCaseMatrix(t *testing.T) {
 			apptest.MatrixRow{Who: who, Request: assign, Want: http.StatusNoContent})
 	}
 	for _, who := range []string{"forceB/officer", "forceB/supervisor", "forceA/safeguarding_lead", "forceA/school_staff",
-		"schoolA/safeguarding_lead", "schoolA/school_staff", "schoolB/safeguarding_lead", "schoolB/school_staff", "admin"} {
+		"schoolA/safeguarding_lead", "schoolA/school_staff", "schoolB/safeguarding_lead", "schoolB/school_staff", "admin",
+		"agencyA/partner_practitioner", "agencyA/partner_lead", "agencyB/partner_lead"} {
 		for _, req := range []apptest.Request{get, note, status, assign} {
 			rows = append(rows, apptest.MatrixRow{Who: who, Request: req, Want: http.StatusNotFound})
 		}
