@@ -2,10 +2,13 @@ package handlers_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
+	"speaksafe/accounts"
 	"speaksafe/apptest"
+	"speaksafe/server"
 )
 
 // TestPartnerIsolationMatrix (SECURITY 6): a partner sees only what was
@@ -143,6 +146,30 @@ func TestAgencyOrganisations(t *testing.T) {
 		body := map[string]string{"email": "x-" + randomSuffix() + "@example.test", "name": "X", "role": c.role, "orgId": c.org}
 		if res := app.Post(t, "/v1/users", admin, body); res.Status != http.StatusBadRequest {
 			t.Errorf("a %s in %s: got %d, want 400", c.role, c.org, res.Status)
+		}
+	}
+}
+
+// Partners sign in with TOTP where production requires it: with the
+// production default of MFA_REQUIRED_ROLES, a partner lead and a
+// practitioner get only an enrolment token at first sign-in.
+func TestPartnersNeedMFAUnderTheProductionDefault(t *testing.T) {
+	t.Parallel()
+	prod, err := server.LoadConfig(func(k string) string { return map[string]string{"SPEAKSAFE_MODE": "production"}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The admin who creates the partners signs in without a factor here.
+	roles := slices.DeleteFunc(slices.Clone(prod.MFARequiredRoles), func(r string) bool { return r == "admin" })
+	app := apptest.New(t, apptest.WithConfig(withAdmin), apptest.WithConfig(func(c *server.Config) { c.MFARequiredRoles = roles }))
+	admin := login(t, app, adminEmail, adminPassword)
+	agency := app.CreateAgency(t, "MASH", accounts.AgencyChildrensSocialCare, app.CreateForce(t, "").ID)
+	for _, role := range []string{"partner_lead", "partner_practitioner"} {
+		email := strings.ReplaceAll(role, "_", "-") + "@mash.test"
+		invite(t, app, admin.AccessToken, email, role, agency.ID, "partner password 1")
+		s := login(t, app, email, "partner password 1")
+		if s.AccessToken != "" || !s.MFAEnrolmentRequired || s.EnrolmentToken == "" {
+			t.Errorf("%s first sign-in: got %+v, want only an enrolment token", role, s)
 		}
 	}
 }
