@@ -2,7 +2,9 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -99,5 +101,56 @@ func TestOverdueImmediateReferralIsListedAndPaged(t *testing.T) {
 	app.Get(t, "/v1/referrals/overdue", tokenOf("forceA/supervisor")).Decode(t, &list)
 	if len(list.Items) != 0 {
 		t.Errorf("a decided referral is still overdue: %+v", list.Items)
+	}
+}
+
+// Steps are claimed by _id, so racing partners on two instances decide a
+// referral once and ask numbered questions without losing one.
+func TestReferralStepsHappenOnceAcrossInstances(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t, apptest.WithoutWorkers())
+	w := app.NewWorld(t)
+	second := apptest.New(t, apptest.WithDatabase(app.DB), apptest.WithoutWorkers(), apptest.WithConfig(func(c *server.Config) {
+		c.JWTSigningKeys, c.DataKeys, c.AuditKeys = app.Cfg.JWTSigningKeys, app.Cfg.DataKeys, app.Cfg.AuditKeys
+		c.RateLimitSecret, c.WebhookSecret = app.Cfg.RateLimitSecret, app.Cfg.WebhookSecret
+	}))
+	caseID := routineCase(t, app, w.ForceA.Code, "racing")
+	r := refer(t, app, w.Who(t, "forceA/officer").Token, caseID, referralBody("standard", []string{w.AgencyA.ID}))
+	tokens := []string{w.Who(t, "agencyA/partner_practitioner").Token, w.Who(t, "agencyA/partner_lead").Token}
+	const n = 8
+	var ops []caseOp
+	for i := range n {
+		body := map[string]string{"decision": []string{"section_47", "early_help"}[i%2], "outcome": fmt.Sprintf("outcome %d", i)}
+		ops = append(ops, caseOp{app: []*apptest.App{app, second}[i%2], ok: []int{200, 409},
+			req: apptest.Request{Method: http.MethodPost, Path: "/v1/referrals/" + r.ID + "/decision", Token: tokens[i/2%2], Body: body}},
+			caseOp{app: []*apptest.App{second, app}[i%2], ok: []int{201},
+				req: apptest.Request{Method: http.MethodPost, Path: "/v1/referrals/" + r.ID + "/questions", Token: tokens[i%2],
+					Body: map[string]string{"text": fmt.Sprintf("question %d", i)}}})
+	}
+	statuses := runAtOnce(t, ops)
+	decided := 0
+	for i, st := range statuses {
+		if !slices.Contains(ops[i].ok, st) {
+			t.Errorf("%s: got %d, want one of %v", ops[i].req.Path, st, ops[i].ok)
+		}
+		if i%2 == 0 && st == http.StatusOK {
+			decided++
+		}
+	}
+	if decided != 1 {
+		t.Errorf("%d decisions accepted, want exactly 1", decided)
+	}
+	var got referralView
+	app.Get(t, "/v1/referrals/"+r.ID, tokens[0]).Decode(t, &got)
+	kinds := map[string]int{}
+	numbers := map[int]bool{}
+	for _, s := range got.Steps {
+		kinds[s.Kind]++
+		if s.Kind == "question" {
+			numbers[s.Number] = true
+		}
+	}
+	if kinds["decided"] != 1 || kinds["acknowledged"] != 1 || kinds["question"] != n || len(numbers) != n || got.Status != "decided" {
+		t.Errorf("steps: %v, question numbers %v, status %s; want one decision, one acknowledgement, %d questions", kinds, numbers, got.Status, n)
 	}
 }
