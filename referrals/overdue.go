@@ -66,13 +66,21 @@ func (s *Service) pageOverdue(ctx context.Context, d *refDoc, now time.Time) (bo
 	return won, s.set(ctx, d.ID, bson.D{{Key: "overduePagedAt", Value: now}})
 }
 
-// RunSweeper sweeps every interval until ctx ends.
+// RunSweeper sweeps for overdue referrals every interval, and for
+// referrals of deleted cases every RetentionInterval, until ctx ends.
 func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var lastRetention time.Time
 	for {
 		if _, err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
 			s.d.Log.ErrorContext(ctx, "overdue referral sweep failed", "error", err)
+		}
+		if now := s.now(); now.Sub(lastRetention) >= RetentionInterval {
+			lastRetention = now
+			if _, err := s.SweepDeletedCases(ctx); err != nil && ctx.Err() == nil {
+				s.d.Log.ErrorContext(ctx, "referral retention sweep failed", "error", err)
+			}
 		}
 		select {
 		case <-ctx.Done():
