@@ -110,7 +110,7 @@ require (
 	golang.org/x/oauth2 v0.37.0 // indirect
 	golang.org/x/sync v0.25.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
-	golang.org/x/text v0.44.0 // indirect
+	golang.org/x/text v0.44.0
 	golang.org/x/time v0.11.0 // indirect
 	google.golang.org/api v0.231.0
 	google.golang.org/appengine/v2 v2.0.6 // indirect

@@ -17,6 +17,8 @@ import (
 // 404 to anyone else — the same as for a case that does not exist.
 type Cases struct {
 	store *reports.Store
+	// names resolves other forces' names for handle matches (casehandles.go).
+	names ForceNames
 }
 
 // NewCases returns the case handlers.
@@ -68,9 +70,15 @@ func toCaseSummary(s reports.CaseSummary) caseSummaryResponse {
 type caseListResponse struct {
 	Items []caseSummaryResponse `json:"items"`
 	Next  string                `json:"next,omitempty"`
+	// OtherForces and Patterns answer a search by handle (casehandles.go).
+	OtherForces *otherForcesResponse `json:"otherForces,omitempty"`
+	Patterns    []string             `json:"patterns,omitempty"`
 }
 
 func (h *Cases) queue(c *fiber.Ctx) error {
+	if c.Query("handle") != "" || c.Query("platform") != "" {
+		return h.byHandle(c)
+	}
 	f := reports.QueueFilter{
 		Status:   reports.Status(strings.Clone(c.Query("status"))),
 		Category: reports.Category(strings.Clone(c.Query("category"))),
@@ -143,6 +151,8 @@ type caseDetailResponse struct {
 	Notes          []caseNoteResponse     `json:"notes"`
 	// RelatedReference is an earlier report the child pointed to.
 	RelatedReference string `json:"relatedReference,omitempty"`
+	// RelatedCases are the cases naming the same handles (casehandles.go).
+	RelatedCases *handleMatchesResponse `json:"relatedCases,omitempty"`
 }
 
 func toCaseDetail(d reports.CaseDetail) caseDetailResponse {
@@ -182,6 +192,9 @@ func (h *Cases) get(c *fiber.Ctx) error {
 	}
 	out := toCaseDetail(d)
 	if out.RelatedReference, err = h.store.RelatedReference(c.UserContext(), id); err != nil {
+		return err
+	}
+	if out.RelatedCases, err = h.related(c, id); err != nil {
 		return err
 	}
 	return c.JSON(out)

@@ -12,6 +12,7 @@ import (
 	"speaksafe/errkind"
 	"speaksafe/notifications"
 	"speaksafe/referrals"
+	"speaksafe/reminders"
 	"speaksafe/reports"
 )
 
@@ -42,6 +43,11 @@ var requestKinds = []struct {
 		return c.Validate()
 	})},
 	{"case assignment", decodeThen(func(*caseAssignmentRequest) error { return nil })},
+	{"reminder settings", decodeThen(func(r *reminderSettingsBody) error {
+		m := func(n int) time.Duration { return time.Duration(min(max(n, -1), maxSettingMinutes)) * time.Minute }
+		return reminders.Settings{NotOpened: m(r.NotOpenedMinutes), UnreadMessage: m(r.UnreadMessageMinutes),
+			NoActivity: m(r.NoActivityMinutes), EscalateAfter: m(r.EscalateAfterMinutes)}.Validate()
+	})},
 	{"policy", decodeThen(func(r *policyRequest) error {
 		p := notifications.Policy{Name: r.Name, Repeat: r.Repeat, Tiers: make([]notifications.Tier, len(r.Tiers))}
 		for i, t := range r.Tiers {

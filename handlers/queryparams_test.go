@@ -18,7 +18,7 @@ func TestUnknownQueryParametersAreRefused(t *testing.T) {
 	officer := app.Staff(t, accounts.RoleOfficer, force.ID)
 	admin := app.Staff(t, accounts.RoleAdmin, "")
 	for _, tc := range []struct{ path, token string }{
-		{"/v1/cases?handle=someone", officer.Token},
+		{"/v1/cases?offender=someone", officer.Token},
 		{"/v1/cases?Limit=5", officer.Token},
 		{"/v1/users?role=admin&bogus=1", admin.Token},
 		{"/v1/forces?area=north", ""},

@@ -148,7 +148,7 @@ func (d *Dispatcher) attempt(ctx context.Context, a Alert, s stepDoc, target str
 	}
 	if target != "webhook" {
 		d.record(ctx, "", "alert.page", a.ID, map[string]string{
-			"step": strconv.Itoa(s.Step), "device": target, "outcome": att.Outcome, "reason": att.Reason})
+			"step": strconv.Itoa(s.Step), "device": target, "user": s.userOf(target), "outcome": att.Outcome, "reason": att.Reason})
 	}
 	return time.Time{}, att.Outcome, nil
 }

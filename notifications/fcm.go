@@ -79,6 +79,9 @@ func (f *FCM) Send(ctx context.Context, p Page) (Result, error) {
 // only, delivered at the highest priority each platform allows, collapsed
 // per alert so that a repeat replaces rather than stacks.
 func Message(p Page) *messaging.Message {
+	if p.Reminder != nil {
+		return reminderMessage(p)
+	}
 	ttl := p.TTL
 	if ttl <= 0 {
 		ttl = time.Hour

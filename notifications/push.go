@@ -29,6 +29,9 @@ type Page struct {
 	// ReferralID, when set, makes this a page about an overdue referral
 	// (its id instead of an alert id).
 	ReferralID string
+	// Reminder, when set, makes this a routine reminder (reminderpush.go)
+	// instead of an alert page.
+	Reminder *ReminderRef
 }
 
 // Result is what a push service said about an accepted page.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -65,6 +66,16 @@ func (s stepDoc) targets() []string {
 		return out
 	}
 	return nil
+}
+
+// userOf names the member of staff whose device id the step pages.
+func (s stepDoc) userOf(device string) string {
+	for _, dv := range s.Devices {
+		if dv.ID == device {
+			return dv.UserID
+		}
+	}
+	return ""
 }
 
 // walk runs every step that is due and starts the deliveries that are
@@ -273,6 +284,9 @@ func (d *Dispatcher) stepClaimed(ctx context.Context, a Alert, s stepDoc, total 
 	detail := map[string]string{"step": strconv.Itoa(s.Step), "tier": strconv.Itoa(s.Tier), "kind": s.Kind}
 	if s.Gap != "" {
 		detail["gap"] = s.Gap
+	}
+	if len(s.Users) > 0 {
+		detail["users"] = strings.Join(s.Users, ",")
 	}
 	d.record(ctx, "", "alert.step", a.ID, detail)
 }

@@ -109,7 +109,14 @@ type caseDoc struct {
 	FloodGroup        string     `bson:"floodGroup,omitempty"`
 	FloodKind         FloodKind  `bson:"floodKind,omitempty"`
 	RelatedReference  string     `bson:"relatedReference,omitempty"`
-	Version           int64      `bson:"version"`
+	// StaffMessageAt is when an officer last wrote to the reporter;
+	// ReporterReadAt when the reporter last saw the messages, and
+	// StaffReadAt when an officer last opened the case after a message
+	// of the reporter (the history and the reminders read them).
+	StaffMessageAt *time.Time `bson:"staffMessageAt,omitempty"`
+	ReporterReadAt *time.Time `bson:"reporterReadAt,omitempty"`
+	StaffReadAt    *time.Time `bson:"staffReadAt,omitempty"`
+	Version        int64      `bson:"version"`
 	// MessageCount and NoteCount count the entries added to the thread by
 	// version claims; the caps are checked against them.
 	MessageCount int `bson:"messageCount,omitempty"`
@@ -133,6 +140,8 @@ func stateOf(d *caseDoc) bson.D {
 		{Key: "reporterMessageAt", Value: d.ReporterMessageAt},
 		{Key: "messageCount", Value: d.MessageCount}, {Key: "noteCount", Value: d.NoteCount},
 		{Key: "threadVersion", Value: d.ThreadVersion},
+		{Key: "staffMessageAt", Value: d.StaffMessageAt}, {Key: "reporterReadAt", Value: d.ReporterReadAt},
+		{Key: "staffReadAt", Value: d.StaffReadAt},
 	}
 }
 

@@ -88,7 +88,7 @@ func (s *Store) Case(ctx context.Context, id string) (CaseDetail, error) {
 	if err := s.audit(ctx, caller.UserID, "case.opened", d.ID, nil); err != nil {
 		return CaseDetail{}, err
 	}
-	if d.FirstReadAt == nil {
+	if d.FirstReadAt == nil || unreadByStaff(d) {
 		if d, err = s.markRead(ctx, caller, d.ID); err != nil {
 			return CaseDetail{}, err
 		}
@@ -96,19 +96,38 @@ func (s *Store) Case(ctx context.Context, id string) (CaseDetail, error) {
 	return s.detail(ctx, d)
 }
 
-// markRead records the first open of case id by userID; a case read
-// already is left alone.
+// markRead records the first open of case id by userID, and that the
+// reporter's messages so far were read (audited as case.messages_read); a
+// case read already with nothing unread is left alone.
 func (s *Store) markRead(ctx context.Context, caller accounts.Caller, id string) (*caseDoc, error) {
 	_, d, err := s.update(ctx, id, caseUpdate{action: "case.read", actor: caller.UserID, scope: inForce(caller),
 		apply: func(next *caseDoc) (bool, error) {
-			if next.FirstReadAt != nil {
+			if next.FirstReadAt != nil && !unreadByStaff(next) {
 				return false, nil
 			}
 			at := next.UpdatedAt
-			next.FirstReadAt, next.FirstReadBy = &at, caller.UserID
+			if next.FirstReadAt == nil {
+				next.FirstReadAt, next.FirstReadBy = &at, caller.UserID
+			}
+			if unreadByStaff(next) {
+				next.StaffReadAt = &at
+			}
 			return true, nil
+		},
+		audit: func(cur, _ *caseDoc) error {
+			if !unreadByStaff(cur) {
+				return nil
+			}
+			return s.audit(ctx, caller.UserID, "case.messages_read", cur.ID,
+				map[string]string{"through": cur.ReporterMessageAt.UTC().Format(time.RFC3339Nano)})
 		}})
 	return d, err
+}
+
+// unreadByStaff reports whether the reporter wrote since an officer last
+// opened case d.
+func unreadByStaff(d *caseDoc) bool {
+	return d.ReporterMessageAt != nil && (d.StaffReadAt == nil || d.StaffReadAt.Before(*d.ReporterMessageAt))
 }
 
 func (s *Store) detail(ctx context.Context, d *caseDoc) (CaseDetail, error) {
@@ -157,7 +176,11 @@ func (s *Store) AddStaffMessage(ctx context.Context, id, body string) (Message, 
 		return Message{}, err
 	}
 	_, _, err = s.update(ctx, id, caseUpdate{action: "case.message_sent", actor: caller.UserID, scope: inForce(caller),
-		list: listMessages, entry: &e, apply: changed,
+		list: listMessages, entry: &e,
+		apply: func(next *caseDoc) (bool, error) {
+			next.StaffMessageAt = &e.At
+			return true, nil
+		},
 		audit: func(cur, _ *caseDoc) error {
 			return s.audit(ctx, caller.UserID, "case.message_sent", cur.ID, map[string]string{"messageId": e.ID})
 		}})

@@ -55,6 +55,11 @@ func (s *Store) ReporterCase(ctx context.Context) (ReporterView, error) {
 	if err != nil {
 		return ReporterView{}, err
 	}
+	if unreadByReporter(d) {
+		if d, err = s.markReadByReporter(ctx, d.ID); err != nil {
+			return ReporterView{}, err
+		}
+	}
 	t, err := s.loadThread(ctx, d)
 	if err != nil {
 		return ReporterView{}, err
@@ -95,9 +100,41 @@ func (s *Store) AddReporterMessage(ctx context.Context, body string) (Message, e
 			}
 			next.ReporterMessageAt = &e.At
 			return true, nil
+		},
+		audit: func(cur, _ *caseDoc) error {
+			return s.audit(ctx, ReporterActor, "case.reporter_message", cur.ID, map[string]string{"messageId": e.ID})
 		}})
 	if err != nil {
 		return Message{}, err
 	}
 	return Message{ID: e.ID, From: AuthorReporter, At: e.At, Body: body}, nil
+}
+
+// ReporterActor is the actor of audit entries the young person caused: it
+// names nobody, so that the log identifies no reporter.
+const ReporterActor = "reporter"
+
+// unreadByReporter reports whether an officer wrote since the reporter
+// last saw case d.
+func unreadByReporter(d *caseDoc) bool {
+	return d.StaffMessageAt != nil && (d.ReporterReadAt == nil || d.ReporterReadAt.Before(*d.StaffMessageAt))
+}
+
+// markReadByReporter records that the reporter saw the officers' messages
+// of case id so far (audited as case.messages_read_by_reporter).
+func (s *Store) markReadByReporter(ctx context.Context, id string) (*caseDoc, error) {
+	_, d, err := s.update(ctx, id, caseUpdate{action: "case.reporter_read", actor: ReporterActor,
+		apply: func(next *caseDoc) (bool, error) {
+			if !unreadByReporter(next) {
+				return false, nil
+			}
+			at := next.UpdatedAt
+			next.ReporterReadAt = &at
+			return true, nil
+		},
+		audit: func(cur, _ *caseDoc) error {
+			return s.audit(ctx, ReporterActor, "case.messages_read_by_reporter", cur.ID,
+				map[string]string{"through": cur.StaffMessageAt.UTC().Format(time.RFC3339Nano)})
+		}})
+	return d, err
 }

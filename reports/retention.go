@@ -99,6 +99,9 @@ func (s *Store) sweepCases(ctx context.Context, now time.Time) (int, error) {
 		if err := s.deleteAlertState(ctx, d.ID); err != nil {
 			return 0, err
 		}
+		if err := s.deleteHandles(ctx, d.ID); err != nil {
+			return 0, err
+		}
 	}
 	if len(docs) > 0 {
 		s.log.InfoContext(ctx, "retention: deleted closed cases", "count", len(docs))

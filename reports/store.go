@@ -140,6 +140,12 @@ type Config struct {
 	// keys a random one is drawn: receipts then open cases only in this
 	// process.
 	ReceiptKeys *ReceiptKeys
+
+	// HandleKeys hash handles for matching (HANDLE_KEYS); without them the
+	// key is derived from the current receipt key. Patterns sets when a
+	// handle named again raises a signal to the force's supervisors.
+	HandleKeys *HandleKeys
+	Patterns   PatternLimits
 }
 
 // Store keeps reports, cases, reporter sessions and idempotency records.
@@ -158,6 +164,8 @@ type Store struct {
 	alerter atomic.Pointer[alerterBox]
 	// referrals answers whether a case was referred (referralcheck.go).
 	referrals atomic.Pointer[referralsBox]
+	// handleKeys hash handles for matching (handlekeys.go).
+	handleKeys *HandleKeys
 }
 
 // NewStore returns a store over db. Keys, Forces, Audit, Limiter and
@@ -200,6 +208,11 @@ func NewStore(db *mongo.Database, cfg Config) (*Store, error) {
 	if cfg.Alerter != nil {
 		st.alerter.Store(&alerterBox{cfg.Alerter})
 	}
+	st.handleKeys = cfg.HandleKeys
+	if st.handleKeys == nil {
+		st.handleKeys = handleKeysFrom(st.hasher.keys)
+	}
+	st.cfg.Patterns = cfg.Patterns.withDefaults()
 	return st, nil
 }
 
@@ -234,14 +247,14 @@ func isNilPointer(v any) bool {
 // ignores them (it only indexes _id); on MongoDB they serve the queue and
 // the retention sweeper.
 func Indexes() []database.Index {
-	return []database.Index{
+	return append([]database.Index{
 		{Collection: collCases, Name: "queue", Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "urgent", Value: -1}, {Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}},
 		{Collection: collQueue, Name: "force", Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "urgent", Value: -1}, {Key: "createdAt", Value: 1}}},
 		{Collection: collUnacked, Name: "force", Keys: bson.D{{Key: "forceId", Value: 1}}},
 		{Collection: collCases, Name: "retention", Keys: bson.D{{Key: "status", Value: 1}, {Key: "closedAt", Value: 1}}},
 		{Collection: collSessions, Name: "expiry", Keys: bson.D{{Key: "expiresAt", Value: 1}}},
 		{Collection: collIdempotency, Name: "expiry", Keys: bson.D{{Key: "expiresAt", Value: 1}}},
-	}
+	}, handleIndexes()...)
 }
 
 func (s *Store) lock(caseID string) func() {

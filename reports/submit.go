@@ -203,6 +203,10 @@ func (s *Store) complete(ctx context.Context, a *answer, r *Report) (Submission,
 	if err := s.syncIndex(ctx, doc); err != nil {
 		return Submission{}, err
 	}
+	hashes, err := s.indexHandles(ctx, doc, r.Answers.Handles)
+	if err != nil {
+		return Submission{}, err
+	}
 	if _, err := s.coll(collCases).InsertOne(ctx, doc); err != nil {
 		if !database.IsDuplicateKey(err) {
 			return Submission{}, dbErr("insert case", err)
@@ -212,6 +216,8 @@ func (s *Store) complete(ctx context.Context, a *answer, r *Report) (Submission,
 	if a.Urgent {
 		alerter.Start(a.CaseID)
 	}
+	s.created(ctx, doc)
+	s.checkPatterns(ctx, doc, hashes)
 	s.log.InfoContext(ctx, "report received", "case_id", a.CaseID, "urgent", a.Urgent)
 	return a.submission(), nil
 }

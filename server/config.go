@@ -51,6 +51,16 @@ type Config struct {
 	// ReceiptKeys is "kid:base64url(32 bytes)[,kid:…]", the HMAC keys
 	// receipts are hashed under; the first hashes new ones, all verify.
 	ReceiptKeys string
+	// HandleKeys is "kid:base64url(32 bytes)[,kid:…]", the HMAC key that
+	// offenders' handles are hashed under for matching; optional: without
+	// it the key is derived from the first RECEIPT_KEYS key.
+	HandleKeys string
+	// HandlePattern* set when a handle named again raises a signal to the
+	// force's supervisors: Reports reports of one force within Window, or
+	// reports in Forces forces.
+	HandlePatternReports int
+	HandlePatternWindow  time.Duration
+	HandlePatternForces  int
 	// WebhookAllowedHosts (host or host:port) may receive webhooks even at
 	// loopback or private addresses: test receivers, on-premises control rooms.
 	WebhookAllowedHosts []string
@@ -154,6 +164,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		WebhookSecret:          secret("WEBHOOK_SECRET"),
 		AuditKeys:              secret("AUDIT_KEYS"),
 		ReceiptKeys:            secret("RECEIPT_KEYS"),
+		HandleKeys:             secret("HANDLE_KEYS"),
+		HandlePatternReports:   number("HANDLE_PATTERN_REPORTS", reports.DefaultPatternReports),
+		HandlePatternWindow:    duration("HANDLE_PATTERN_WINDOW", reports.DefaultPatternWindow),
+		HandlePatternForces:    number("HANDLE_PATTERN_FORCES", reports.DefaultPatternForces),
 		WebhookAllowedHosts:    list(env("WEBHOOK_ALLOWED_HOSTS", "")),
 		TrustedProxies:         list(env("TRUSTED_PROXIES", "")),
 		CORSOrigins:            list(env("CORS_ORIGINS", "")),
@@ -235,6 +249,7 @@ func (c Config) Validate() error {
 			errs = append(errs, err)
 		}
 	}
+	errs = append(errs, c.handleErrors()...)
 	if c.BootstrapAdminEmail != "" && len(c.BootstrapAdminPassword) < 12 {
 		errs = append(errs, errors.New("BOOTSTRAP_ADMIN_PASSWORD: at least 12 characters are required with BOOTSTRAP_ADMIN_EMAIL"))
 	}

@@ -16,6 +16,7 @@ import (
 	"speaksafe/notifications"
 	"speaksafe/ratelimit"
 	"speaksafe/referrals"
+	"speaksafe/reminders"
 	"speaksafe/reports"
 )
 
@@ -34,6 +35,9 @@ type wiring struct {
 	Content *content.Store
 	// alerts section sets these.
 	Alerts *notifications.Dispatcher // reports: Alerter; call Alerts.UseCases(reportsStore)
+	// OnCall and Pusher serve reminders (wire_reminders.go).
+	OnCall *notifications.OnCall
+	Pusher *notifications.ReminderPusher
 	// reports section sets these.
 	Reports *reports.Store
 	// Pager pages an organisation's on-call outside the alert engine
@@ -44,6 +48,8 @@ type wiring struct {
 
 	// AuditMonitor verifies and checkpoints the audit chain (wire_audit.go).
 	AuditMonitor *audit.Monitor
+	// Reminders lists and pushes what waits in cases (wire_reminders.go).
+	Reminders *reminders.Service
 }
 
 // wire builds every domain: stores, indexes, seed data, routes, workers.
@@ -136,6 +142,7 @@ func (a *App) wire(ctx context.Context) error {
 		Webhooks: notifications.NewWebhookClient(notifications.WebhookTimeout, webhookHosts)},
 		notifications.EngineConfig{MinDelay: a.cfg.EscalationMinDelay, WebhookSecret: a.cfg.WebhookSecret,
 			UnackedRepage: a.cfg.UnackedRepage, PageRatePerForce: a.cfg.PageRatePerForce})
+	a.w.OnCall, a.w.Pusher = onCall, notifications.NewReminderPusher(devices, sender, a.logger)
 	a.AddSetup("alerts indexes", func(ctx context.Context) error {
 		return database.EnsureIndexes(ctx, a.db, notifications.Indexes())
 	})

@@ -26,9 +26,15 @@ func (a *App) wireReports() error {
 	if err != nil {
 		return err
 	}
+	handleKeys, err := a.cfg.handleKeys()
+	if err != nil {
+		return err
+	}
 	a.w.Reports, err = reports.NewStore(a.db, reports.Config{
 		Keys:                a.w.DataKeys,
 		ReceiptKeys:         receiptKeys,
+		HandleKeys:          handleKeys,
+		Patterns:            a.cfg.patternLimits(),
 		Argon2:              reports.Argon2Params(a.cfg.Argon2),
 		Forces:              reports.ForcesFunc(a.forceByCode),
 		Audit:               reports.AuditFunc(a.auditReports),
@@ -57,7 +63,11 @@ func (a *App) wireReports() error {
 	}))
 	handlers.NewReports(a.w.Reports, a.w.Limits).Routes(a.Router)
 	handlers.NewReporterCases(a.w.Reports, a.w.Limits).Routes(a.Router)
-	handlers.NewCases(a.w.Reports).Routes(a.Router)
+	cases := handlers.NewCases(a.w.Reports)
+	cases.Routes(a.Router)
+	a.wireCaseHistory()
+	a.wireHandles(cases)
+	a.wireReminders()
 	return nil
 }
 

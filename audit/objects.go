@@ -1,0 +1,48 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"speaksafe/database"
+)
+
+// MaxObjectEntries bounds one page of ForObject.
+const MaxObjectEntries = 1000
+
+// ObjectIndexes are the MongoDB indexes ForObject needs: entries of one
+// object in chain order. The embedded store only indexes _id and answers
+// the query by reading the collection.
+func ObjectIndexes() []database.Index {
+	return []database.Index{
+		{Collection: colEntries, Name: "object", Keys: bson.D{{Key: "objectType", Value: 1}, {Key: "objectId", Value: 1}, {Key: "_id", Value: 1}}},
+	}
+}
+
+// ForObject returns up to limit entries about object id of any of types,
+// after sequence number after, in chain order (oldest first). These are the
+// stored chain entries themselves, so a view built from them says what the
+// chain says; their hashes are verified by Verify and the Monitor.
+func (l *Log) ForObject(ctx context.Context, types []string, id string, after int64, limit int) ([]Record, error) {
+	if limit < 1 || limit > MaxObjectEntries {
+		limit = MaxObjectEntries
+	}
+	filter := bson.D{
+		{Key: "objectType", Value: bson.D{{Key: "$in", Value: types}}},
+		{Key: "objectId", Value: id},
+		{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}},
+	}
+	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit))
+	cur, err := l.db.Collection(colEntries).Find(ctx, filter, opts)
+	if err != nil {
+		return nil, fmt.Errorf("audit: entries of %s: %w", id, err)
+	}
+	out := []Record{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("audit: entries of %s: %w", id, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,164 @@
+package reports
+
+import (
+	"context"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"speaksafe/database"
+)
+
+// collHandles holds one document per handle a case names: its keyed hash
+// (handlekeys.go), the key id, the case, its force and when it was made,
+// _id "<kid>:<hash>:<caseID>" so that writing it again changes nothing.
+// The handle itself stays sealed in the case; this is what matching reads.
+const collHandles = "case_handles"
+
+// collHandleProgress remembers how far the backfill of one key id got.
+const collHandleProgress = "case_handles_progress"
+
+type handleDoc struct {
+	ID        string    `bson:"_id"`
+	Kid       string    `bson:"kid"`
+	Hash      string    `bson:"hash"`
+	CaseID    string    `bson:"caseId"`
+	ForceID   string    `bson:"forceId"`
+	CreatedAt time.Time `bson:"createdAt"`
+}
+
+// handleIndexes are the MongoDB indexes of handle matching: a handle's
+// cases, a case's handles and a force's signals, newest first.
+func handleIndexes() []database.Index {
+	return []database.Index{
+		{Collection: collHandles, Name: "hash", Keys: bson.D{{Key: "kid", Value: 1}, {Key: "hash", Value: 1}, {Key: "createdAt", Value: -1}}},
+		{Collection: collHandles, Name: "case", Keys: bson.D{{Key: "caseId", Value: 1}, {Key: "kid", Value: 1}}},
+		{Collection: collHandles, Name: "kid", Keys: bson.D{{Key: "kid", Value: 1}}},
+		{Collection: collSignals, Name: "force", Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "at", Value: -1}}},
+	}
+}
+
+// indexHandles records the hashes of the handles hs that case d names and
+// returns them. It runs before the case is stored, like the queue entry,
+// so a stored case is never missing from matching; an entry whose case
+// never got stored matches nothing (its case is not found).
+func (s *Store) indexHandles(ctx context.Context, d *caseDoc, hs []Handle) ([]string, error) {
+	hashes := s.handleKeys.hashes(hs)
+	for _, h := range hashes {
+		doc := handleDoc{ID: s.handleKeys.kid + ":" + h + ":" + d.ID, Kid: s.handleKeys.kid, Hash: h, CaseID: d.ID,
+			ForceID: d.ForceID, CreatedAt: d.CreatedAt}
+		if _, err := s.coll(collHandles).InsertOne(ctx, doc); err != nil && !database.IsDuplicateKey(err) {
+			return nil, dbErr("index handles", err)
+		}
+	}
+	return hashes, nil
+}
+
+// findHandles reads the handle entries of filter, under the current key.
+func (s *Store) findHandles(ctx context.Context, filter bson.D) ([]handleDoc, error) {
+	filter = append(bson.D{{Key: "kid", Value: s.handleKeys.kid}}, filter...)
+	cur, err := s.coll(collHandles).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}}).SetLimit(maxHandleMatches))
+	if err != nil {
+		return nil, dbErr("find handles", err)
+	}
+	var out []handleDoc
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, dbErr("find handles", err)
+	}
+	return out, nil
+}
+
+// maxHandleMatches bounds the entries one look-up reads.
+const maxHandleMatches = 1000
+
+// deleteHandles removes the handle entries of case caseID (retention).
+func (s *Store) deleteHandles(ctx context.Context, caseID string) error {
+	if _, err := s.coll(collHandles).DeleteMany(ctx, bson.D{{Key: "caseId", Value: caseID}}); err != nil {
+		return dbErr("delete handles", err)
+	}
+	return nil
+}
+
+// handleBatch is how many cases one round of the backfill reads.
+const handleBatch = 100
+
+type handleProgress struct {
+	ID    string `bson:"_id"`
+	After string `bson:"after"`
+	Done  bool   `bson:"done"`
+}
+
+// BackfillHandles indexes the handles of every stored case under the
+// current handle key: cases from before handle matching, and every case
+// after the key changed. It is resumable (progress is saved after each
+// batch of cases, in _id order) and safe beside live traffic and other
+// instances (entries are inserted by deterministic _id). When it is done,
+// entries under other keys are removed. It answers how many cases it read.
+func (s *Store) BackfillHandles(ctx context.Context) (int, error) {
+	kid := s.handleKeys.kid
+	var p handleProgress
+	err := s.coll(collHandleProgress).FindOne(ctx, bson.D{{Key: "_id", Value: kid}}).Decode(&p)
+	if err != nil && !database.IsNotFound(err) {
+		return 0, dbErr("read handle backfill", err)
+	}
+	if p.Done {
+		return 0, nil
+	}
+	read := 0
+	for {
+		n, last, err := s.backfillBatch(ctx, p.After)
+		read += n
+		if err != nil || n == 0 {
+			if err == nil {
+				err = s.finishBackfill(ctx, kid)
+			}
+			return read, err
+		}
+		p.After = last
+		_, err = s.coll(collHandleProgress).UpdateOne(ctx, bson.D{{Key: "_id", Value: kid}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "after", Value: last}}}}, options.UpdateOne().SetUpsert(true))
+		if err != nil {
+			return read, dbErr("save handle backfill", err)
+		}
+	}
+}
+
+func (s *Store) backfillBatch(ctx context.Context, after string) (int, string, error) {
+	cur, err := s.coll(collCases).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}},
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(handleBatch).
+			SetProjection(bson.D{{Key: "forceId", Value: 1}, {Key: "createdAt", Value: 1}, {Key: "handles", Value: 1}}))
+	if err != nil {
+		return 0, "", dbErr("backfill handles", err)
+	}
+	var docs []caseDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return 0, "", dbErr("backfill handles", err)
+	}
+	for i := range docs {
+		var hs []Handle
+		if err := s.openJSON(docs[i].ID, fieldHandles, docs[i].Handles, &hs); err != nil {
+			return 0, "", err
+		}
+		if _, err := s.indexHandles(ctx, &docs[i], hs); err != nil {
+			return 0, "", err
+		}
+	}
+	if len(docs) == 0 {
+		return 0, "", nil
+	}
+	return len(docs), docs[len(docs)-1].ID, nil
+}
+
+func (s *Store) finishBackfill(ctx context.Context, kid string) error {
+	if _, err := s.coll(collHandles).DeleteMany(ctx, bson.D{{Key: "kid", Value: bson.D{{Key: "$ne", Value: kid}}}}); err != nil {
+		return dbErr("drop handles under old keys", err)
+	}
+	_, err := s.coll(collHandleProgress).UpdateOne(ctx, bson.D{{Key: "_id", Value: kid}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "done", Value: true}}}}, options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return dbErr("finish handle backfill", err)
+	}
+	s.log.InfoContext(ctx, "handle backfill done", "kid", kid)
+	return nil
+}

@@ -1,0 +1,122 @@
+package reports
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"speaksafe/errkind"
+)
+
+// HistoryEntry is one step of a case's timeline: one entry of the audit
+// chain about the case or its alert (whose id is the case id), never any
+// text of the report, its messages or its notes.
+type HistoryEntry struct {
+	// Seq is the entry's place in the audit chain.
+	Seq        int64
+	At         time.Time
+	Actor      string
+	Action     string
+	ObjectType string
+	Detail     map[string]string
+}
+
+// AuditReader reads the audit chain's entries about one object, oldest
+// first (wired to audit.Log.ForObject).
+type AuditReader interface {
+	// ForObject returns up to limit entries about object id of any of
+	// types after sequence number after, in chain order.
+	ForObject(ctx context.Context, types []string, id string, after int64, limit int) ([]HistoryEntry, error)
+}
+
+// History pages a case's timeline out of the audit chain, so that the
+// timeline and the chain cannot disagree.
+type History struct {
+	cases *Store
+	log   AuditReader
+}
+
+// NewHistory returns the timelines of cases in store, read from log.
+func NewHistory(store *Store, log AuditReader) *History { return &History{cases: store, log: log} }
+
+// Page sizes of a case history.
+const (
+	DefaultHistoryLimit = 200
+	MaxHistoryLimit     = 500
+)
+
+// HistoryPage is one page of a timeline; Next is the Seq to page on from,
+// 0 on the last page.
+type HistoryPage struct {
+	Entries []HistoryEntry
+	Next    int64
+}
+
+// historyTypes are the audit object types whose entries about a case id
+// belong to its timeline: the case, and its alert (same id).
+var historyTypes = []string{"case", "alert"}
+
+// Case returns up to limit steps of case id after chain entry after, for
+// an officer or supervisor of the case's force (anyone else: NotFound).
+// Each acknowledgement of the alert carries secondsToAcknowledge, counted
+// from the report.
+func (h *History) Case(ctx context.Context, id string, after int64, limit int) (HistoryPage, error) {
+	if limit == 0 {
+		limit = DefaultHistoryLimit
+	}
+	if limit < 1 || limit > MaxHistoryLimit || after < 0 {
+		return HistoryPage{}, errkind.Invalid("limit", fmt.Sprintf("must be 1 to %d", MaxHistoryLimit))
+	}
+	_, d, err := h.cases.caseFor(ctx, id)
+	if err != nil {
+		return HistoryPage{}, err
+	}
+	entries, err := h.log.ForObject(ctx, historyTypes, d.ID, after, limit+1)
+	if err != nil {
+		return HistoryPage{}, fmt.Errorf("reports: history of %s: %w", d.ID, err)
+	}
+	page := HistoryPage{Entries: entries}
+	if len(entries) > limit {
+		page.Entries = entries[:limit]
+		page.Next = page.Entries[limit-1].Seq
+	}
+	for i := range page.Entries {
+		e := &page.Entries[i]
+		if e.Action == "alert.acknowledged" {
+			e.Detail = withDetail(e.Detail, "secondsToAcknowledge",
+				strconv.FormatInt(int64(e.At.Sub(d.CreatedAt)/time.Second), 10))
+		}
+	}
+	return page, nil
+}
+
+func withDetail(d map[string]string, k, v string) map[string]string {
+	out := make(map[string]string, len(d)+1)
+	for key, val := range d {
+		out[key] = val
+	}
+	out[k] = v
+	return out
+}
+
+// created writes the case.created entry of a newly stored case d: its
+// category and why it is urgent, never its text. The report is stored
+// already, so a failure is logged and does not fail the report.
+func (s *Store) created(ctx context.Context, d *caseDoc) {
+	detail := map[string]string{"category": string(d.Category), "urgent": strconv.FormatBool(d.Urgent)}
+	if len(d.UrgentReasons) > 0 {
+		reasons := make([]string, len(d.UrgentReasons))
+		for i, r := range d.UrgentReasons {
+			reasons[i] = string(r)
+		}
+		detail["reasons"] = strings.Join(reasons, ",")
+	}
+	if d.FloodKind != "" {
+		detail["flood"] = string(d.FloodKind)
+	}
+	if err := s.audit(context.WithoutCancel(ctx), ReporterActor, "case.created", d.ID, detail); err != nil {
+		s.log.ErrorContext(ctx, "case creation not audited", "case_id", d.ID, "error", err)
+	}
+}
