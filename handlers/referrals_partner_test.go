@@ -38,7 +38,7 @@ func TestPartnerIsolationMatrix(t *testing.T) {
 	}
 	hidden := []apptest.Request{
 		get("/v1/cases"), get("/v1/cases/" + routine), get("/v1/cases/" + urgent),
-		get("/v1/cases/" + routine + "/referrals"),
+		get("/v1/cases/" + routine + "/referrals"), get("/v1/cases/" + routine + "/history"),
 		post("/v1/cases/"+routine+"/referrals", referralBody("standard", []string{w.AgencyA.ID})),
 		post("/v1/cases/"+routine+"/notes", map[string]string{"body": "n"}),
 		get("/v1/alerts/" + urgent), post("/v1/alerts/"+urgent+"/ack", nil), post("/v1/alerts/"+urgent+"/received", nil),
