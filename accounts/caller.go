@@ -18,6 +18,13 @@ const (
 	// reads aggregate figures of the forces its oversight organisation
 	// covers, and never a case, an alert or a person.
 	RoleCommissioner Role = "commissioner"
+	// RolePartnerPractitioner works in a partner agency (children's social
+	// care, health, ...): sees only referrals shared with the agency,
+	// acknowledges and decides them, and can be on the agency's on-call.
+	RolePartnerPractitioner Role = "partner_practitioner"
+	// RolePartnerLead is a practitioner who also manages the agency's
+	// users and on-call, and sees its overdue referrals.
+	RolePartnerLead Role = "partner_lead"
 )
 
 // FiguresOnly reports whether role r sees no records at all, only
@@ -35,6 +42,9 @@ const (
 	// OrgOversight is a police and crime commissioner's office: it covers
 	// one or more forces (Organisation.ForceIDs) and handles no cases.
 	OrgOversight OrgKind = "oversight"
+	// OrgAgency is a safeguarding partner (children's social care, health,
+	// education, youth justice) linked to one or more forces' areas.
+	OrgAgency OrgKind = "agency"
 )
 
 // Caller is the signed-in member of staff making a request. Stores read it

@@ -26,9 +26,6 @@ type Organisation struct {
 	Name    string  `bson:"name"`
 	Code    string  `bson:"code"`
 	ForceID string  `bson:"forceId,omitempty"`
-	// ForceIDs are the forces an oversight organisation covers (a police
-	// and crime commissioner's office may cover several); empty otherwise.
-	ForceIDs []string `bson:"forceIds,omitempty"`
 	// Area and NonEmergency are a force's public details: the area it
 	// polices and its non-emergency number (101 in most of the UK).
 	Area         string `bson:"area,omitempty"`
@@ -36,12 +33,19 @@ type Organisation struct {
 	// ReadingHours are when a force reads routine reports; nil when it
 	// stated none.
 	ReadingHours *ReadingHours `bson:"readingHours,omitempty"`
-	CreatedAt    time.Time     `bson:"createdAt"`
-	UpdatedAt    time.Time     `bson:"updatedAt"`
+	// AgencyType and ForceIDs describe an agency: what kind of partner it
+	// is and the forces whose areas it serves (one or more). ForceIDs are
+	// also the forces an oversight organisation covers (a police and crime
+	// commissioner's office may cover several); empty for other kinds.
+	AgencyType AgencyType `bson:"agencyType,omitempty"`
+	ForceIDs   []string   `bson:"forceIds,omitempty"`
+	CreatedAt  time.Time  `bson:"createdAt"`
+	UpdatedAt  time.Time  `bson:"updatedAt"`
 }
 
 // ScopeForceID is the force whose area the organisation is in: itself for a
-// force, its force for a school.
+// force, its force for a school, none for an agency (which may serve
+// several; see ForceIDs).
 func (o Organisation) ScopeForceID() string {
 	if o.Kind == OrgForce {
 		return o.ID
@@ -78,7 +82,7 @@ func NormaliseCode(code string) string { return strings.ToLower(strings.TrimSpac
 // Validate reports every problem with a new organisation.
 func (o Organisation) Validate() error {
 	v := &errkind.ValidationError{}
-	v.Check(o.Kind != OrgForce && o.Kind != OrgSchool && o.Kind != OrgOversight, "kind", "must be force, school or oversight")
+	v.Check(!slices.Contains([]OrgKind{OrgForce, OrgSchool, OrgOversight, OrgAgency}, o.Kind), "kind", "must be force, school, oversight or agency")
 	n := utf8.RuneCountInString(strings.TrimSpace(o.Name))
 	v.Check(n == 0 || n > 120, "name", "must be 1 to 120 characters")
 	v.Check(!codePattern.MatchString(o.Code), "code", "must be 1 to 32 lower-case letters, digits or inner hyphens")
@@ -92,6 +96,7 @@ func (o Organisation) Validate() error {
 	if o.ReadingHours != nil {
 		o.ReadingHours.check(v)
 	}
+	o.checkAgency(v)
 	return v.Err()
 }
 
@@ -99,8 +104,7 @@ func (o Organisation) Validate() error {
 // forceIds on any other kind.
 func (o Organisation) checkOversight(v *errkind.ValidationError) {
 	if o.Kind != OrgOversight {
-		v.Check(len(o.ForceIDs) > 0, "forceIds", "only an oversight organisation covers forces")
-		return
+		return // agencies' forceIds: checkAgency; other kinds: checkAgency refuses them
 	}
 	v.Check(len(o.ForceIDs) == 0 || len(o.ForceIDs) > MaxCoveredForces, "forceIds", "must list 1 to 50 forces")
 	v.Check(o.ForceID != "", "forceId", "an oversight organisation lists its forces in forceIds")
@@ -168,8 +172,7 @@ func (s *Store) CreateOrganisation(ctx context.Context, o Organisation) (Organis
 		return Organisation{}, fmt.Errorf("accounts: insert organisation: %w", err)
 	}
 	s.record(ctx, audit.Entry{Action: "organisation.create", ObjectType: "organisation", ObjectID: o.ID,
-		Detail: map[string]string{"kind": string(o.Kind), "code": o.Code, "forceId": o.ForceID,
-			"forceIds": strings.Join(o.ForceIDs, ",")}})
+		Detail: orgDetail(o)})
 	return o, nil
 }
 
@@ -239,8 +242,8 @@ func (s *Store) Organisation(ctx context.Context, id string) (Organisation, erro
 
 // OrganisationQuery narrows a listing of organisations.
 type OrganisationQuery struct {
-	Kind    OrgKind // empty: both kinds
-	ForceID string  // schools of this force (and the force itself)
+	Kind    OrgKind // empty: every kind
+	ForceID string  // schools and agencies of this force (and the force itself)
 	After   string  // id of the last item of the previous page
 	Limit   int     // 1..100
 }
@@ -255,6 +258,7 @@ func (s *Store) ListOrganisations(ctx context.Context, q OrganisationQuery) ([]O
 	if q.ForceID != "" {
 		and = append(and, bson.D{{Key: "$or", Value: bson.A{
 			bson.D{{Key: "forceId", Value: q.ForceID}}, bson.D{{Key: "_id", Value: q.ForceID}},
+			bson.D{{Key: "forceIds", Value: q.ForceID}},
 		}}})
 	}
 	if q.After != "" {

@@ -26,6 +26,11 @@ const (
 	RightResetAccounts   Right = "accounts.reset" // password and MFA resets
 	RightAnyOrganisation Right = "organisations.any"
 	RightReadFigures     Right = "figures.read" // aggregate, suppressed figures of a force
+	// RightReceiveReferrals: read, acknowledge and decide the referrals
+	// shared with one's agency.
+	RightReceiveReferrals Right = "referrals.receive"
+	// RightOverseeReferrals: see the agency's overdue referrals.
+	RightOverseeReferrals Right = "referrals.oversee"
 )
 
 // Rights returns what role r grants. Unknown roles grant nothing.
@@ -34,7 +39,8 @@ func (r Role) Rights() []Right {
 	case RoleAdmin:
 		return []Right{RightReadCases, RightHandleCases, RightReceivePages, RightReadOnCall, RightManageOnCall,
 			RightReadOrgUsers, RightManageUsers, RightAuthorContent, RightReviewContent, RightSchoolContent,
-			RightManageOrgs, RightResetAccounts, RightAnyOrganisation, RightReadFigures}
+			RightManageOrgs, RightResetAccounts, RightAnyOrganisation, RightReadFigures, RightReceiveReferrals,
+			RightOverseeReferrals}
 	case RoleSupervisor:
 		return []Right{RightReadCases, RightHandleCases, RightReceivePages, RightReadOnCall, RightManageOnCall,
 			RightReadOrgUsers, RightReadFigures}
@@ -46,6 +52,11 @@ func (r Role) Rights() []Right {
 		return []Right{RightAuthorContent, RightSchoolContent}
 	case RoleCommissioner:
 		return []Right{RightReadFigures}
+	case RolePartnerPractitioner:
+		return []Right{RightReceiveReferrals, RightReceivePages, RightReadOnCall}
+	case RolePartnerLead:
+		return []Right{RightReceiveReferrals, RightOverseeReferrals, RightReceivePages, RightReadOnCall,
+			RightManageOnCall, RightReadOrgUsers, RightManageUsers}
 	}
 	return nil
 }

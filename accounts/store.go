@@ -71,6 +71,7 @@ func Indexes() []database.Index {
 		{Collection: colOrganisations, Keys: bson.D{{Key: "code", Value: 1}}, Unique: true, Name: "code_unique"},
 		{Collection: colOrganisations, Keys: bson.D{{Key: "forceId", Value: 1}}, Name: "force"},
 		{Collection: colOrganisations, Keys: bson.D{{Key: "kind", Value: 1}}, Name: "kind"},
+		{Collection: colOrganisations, Keys: bson.D{{Key: "forceIds", Value: 1}, {Key: "_id", Value: 1}}, Name: "agency_forces"},
 		{Collection: colUsers, Keys: bson.D{{Key: "email", Value: 1}}, Unique: true, Name: "email_unique"},
 		{Collection: colUsers, Keys: bson.D{{Key: "orgId", Value: 1}, {Key: "_id", Value: 1}}, Name: "org"},
 		{Collection: colUsers, Keys: bson.D{{Key: "role", Value: 1}}, Name: "role"},

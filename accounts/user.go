@@ -51,7 +51,8 @@ func (u User) MFAEnrolled() bool { return u.TOTP != nil && u.TOTP.Confirmed }
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {
 	switch r {
-	case RoleAdmin, RoleSupervisor, RoleOfficer, RoleSafeguardingLead, RoleSchoolStaff, RoleCommissioner:
+	case RoleAdmin, RoleSupervisor, RoleOfficer, RoleSafeguardingLead, RoleSchoolStaff, RoleCommissioner,
+		RolePartnerPractitioner, RolePartnerLead:
 		return true
 	}
 	return false
@@ -69,12 +70,14 @@ func (r Role) fits(k OrgKind) bool {
 		return k == OrgForce || k == OrgSchool
 	case RoleCommissioner:
 		return k == OrgOversight
+	case RolePartnerPractitioner, RolePartnerLead:
+		return k == OrgAgency
 	}
 	return false
 }
 
 // roleChoices is the field error for an unknown role.
-const roleChoices = "must be admin, supervisor, officer, safeguarding_lead, school_staff or commissioner"
+const roleChoices = "must be admin, supervisor, officer, safeguarding_lead, school_staff, commissioner, partner_practitioner or partner_lead"
 
 // NormaliseEmail trims and lower-cases an address so that one person has
 // one account however they type it.

@@ -15,10 +15,13 @@ type World struct {
 	SchoolA, SchoolB accounts.Organisation
 	// OversightA is a commissioner's office covering force A only.
 	OversightA accounts.Organisation
-	Admin      StaffUser
+	// AgencyA serves force A's area, AgencyB force B's.
+	AgencyA, AgencyB accounts.Organisation
+	Admin            StaffUser
 	// Staff is keyed "<org>/<role>", org one of forceA, forceB, schoolA,
-	// schoolB, oversightA; e.g. "forceA/officer", "schoolB/safeguarding_lead",
-	// "oversightA/commissioner".
+	// schoolB, oversightA, agencyA, agencyB; e.g. "forceA/officer",
+	// "schoolB/safeguarding_lead", "oversightA/commissioner",
+	// "agencyA/partner_lead".
 	Staff map[string]StaffUser
 }
 
@@ -30,6 +33,8 @@ func (a *App) NewWorld(t testing.TB) *World {
 	w.SchoolA = a.CreateSchool(t, w.ForceA.ID, "School A")
 	w.SchoolB = a.CreateSchool(t, w.ForceB.ID, "School B")
 	w.OversightA = a.CreateOversight(t, "Commissioner A", w.ForceA.ID)
+	w.AgencyA = a.CreateAgency(t, "Agency A", accounts.AgencyChildrensSocialCare, w.ForceA.ID)
+	w.AgencyB = a.CreateAgency(t, "Agency B", accounts.AgencyChildrensSocialCare, w.ForceB.ID)
 	w.Admin = a.Staff(t, accounts.RoleAdmin, "")
 	w.Staff["oversightA/commissioner"] = a.Staff(t, accounts.RoleCommissioner, w.OversightA.ID)
 	forceRoles := []accounts.Role{accounts.RoleSupervisor, accounts.RoleOfficer, accounts.RoleSafeguardingLead, accounts.RoleSchoolStaff}
@@ -41,6 +46,11 @@ func (a *App) NewWorld(t testing.TB) *World {
 	}
 	for name, org := range map[string]accounts.Organisation{"schoolA": w.SchoolA, "schoolB": w.SchoolB} {
 		for _, r := range schoolRoles {
+			w.Staff[name+"/"+string(r)] = a.Staff(t, r, org.ID)
+		}
+	}
+	for name, org := range map[string]accounts.Organisation{"agencyA": w.AgencyA, "agencyB": w.AgencyB} {
+		for _, r := range []accounts.Role{accounts.RolePartnerPractitioner, accounts.RolePartnerLead} {
 			w.Staff[name+"/"+string(r)] = a.Staff(t, r, org.ID)
 		}
 	}

@@ -87,6 +87,21 @@ func (a *App) CreateOversight(t testing.TB, name string, forceIDs ...string) acc
 	return o
 }
 
+// CreateAgency creates a partner agency of type typ named name, serving
+// the areas of forceIDs.
+func (a *App) CreateAgency(t testing.TB, name string, typ accounts.AgencyType, forceIDs ...string) accounts.Organisation {
+	t.Helper()
+	code := "agency-" + suffix()
+	store, _ := a.accountsStore(t)
+	o, err := store.CreateOrganisation(asAdmin(), accounts.Organisation{
+		Kind: accounts.OrgAgency, Name: name, Code: code, AgencyType: typ, ForceIDs: forceIDs,
+	})
+	if err != nil {
+		t.Fatalf("apptest: create agency %q: %v", name, err)
+	}
+	return o
+}
+
 // Staff creates a user with role in organisation orgID (empty only for an
 // admin) and answers its id and a valid access token.
 func (a *App) Staff(t testing.TB, role accounts.Role, orgID string) StaffUser {

@@ -9,7 +9,9 @@ import (
 	"strings"
 
 	"speaksafe/audit"
+	"speaksafe/database"
 	"speaksafe/errkind"
+	"speaksafe/referrals"
 )
 
 func verifyKeysCommand() command {
@@ -173,6 +175,28 @@ func rekeyRecords(ctx context.Context, s *session, c *keyCensus, pr *progress) (
 			return n, err
 		}
 		pr.update("%d values rewritten, case %d of %d", n, i+1, len(cases))
+	}
+	k, err := rekeyReferrals(ctx, s, c, pr, n)
+	return n + k, err
+}
+
+// rekeyReferrals reseals the referrals (and their steps) the census found
+// under older keys.
+func rekeyReferrals(ctx context.Context, s *session, c *keyCensus, pr *progress, before int) (int, error) {
+	ids := map[string]bool{}
+	for _, coll := range []string{"referrals", "referral_events"} {
+		for id := range c.stale[coll] {
+			ids[id] = true
+		}
+	}
+	n := 0
+	for i, id := range sortedKeys(ids) {
+		k, err := referrals.Reseal(ctx, s.tools.DB, s.tools.DataKeys, id)
+		n += k
+		if err != nil && !database.IsNotFound(err) {
+			return n, err
+		}
+		pr.update("%d values rewritten, referral %d of %d", before+n, i+1, len(ids))
 	}
 	return n, nil
 }

@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"speaksafe/fieldcrypt"
+	"speaksafe/referrals"
 )
 
 // sealedPlace is where sealed values are stored: a collection and a dotted
@@ -24,13 +25,17 @@ type sealedPlace struct {
 // sealedPlaces lists every field that fieldcrypt seals (reports: case.go,
 // status.go, thread.go, caseevents.go; accounts: totp.go).
 func sealedPlaces() []sealedPlace {
-	return []sealedPlace{
+	out := []sealedPlace{
 		{"users", "totp.secret", "_id"},
 		{"cases", "whatHappened", "_id"}, {"cases", "handles", "_id"},
 		{"cases", "contact", "_id"}, {"cases", "outcome", "_id"},
 		{"case_threads", "messages.[].body", "_id"}, {"case_threads", "notes.[].body", "_id"},
 		{"case_events", "state.outcome", "caseId"}, {"case_events", "entry.body", "caseId"},
 	}
+	for _, p := range referrals.SealedPlaces() {
+		out = append(out, sealedPlace{p[0], p[1], p[2]})
+	}
+	return out
 }
 
 // keyCensus is what a scan found: how many values each key id seals, per

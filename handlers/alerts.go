@@ -20,7 +20,9 @@ func NewAlerts(engine *notifications.Dispatcher) *Alerts { return &Alerts{engine
 
 // Routes registers the routes.
 func (h *Alerts) Routes(r *Router) {
-	force := Roles(accounts.RoleOfficer, accounts.RoleSupervisor)
+	// Partners are admitted so that the store answers 404 for every
+	// force's alert, as for one that does not exist.
+	force := Roles(accounts.RoleOfficer, accounts.RoleSupervisor, accounts.RolePartnerPractitioner, accounts.RolePartnerLead)
 	r.Add(fiber.MethodGet, "/v1/alerts", force, h.list)
 	r.Add(fiber.MethodGet, "/v1/alerts/:id", force, h.get)
 	r.Add(fiber.MethodPost, "/v1/alerts/:id/received", force, h.received)

@@ -87,7 +87,7 @@ func TestCaseHistoryListsEveryStepInOrder(t *testing.T) {
 		Body: map[string]string{"userId": officer.ID}}); res.Status != http.StatusNoContent {
 		t.Fatalf("assign: got %d; %s", res.Status, res.Body)
 	}
-	closing := map[string]string{"status": "closed", "disposition": "safeguarding_referral"}
+	closing := map[string]string{"status": "closed", "disposition": "advice_given"}
 	if res := app.Post(t, "/v1/cases/"+id+"/status", officer.Token, closing); res.Status != http.StatusOK {
 		t.Fatalf("close: got %d; %s", res.Status, res.Body)
 	}

@@ -26,7 +26,7 @@ func NewCases(store *reports.Store) *Cases { return &Cases{store: store} }
 
 func caseRoles() []accounts.Role {
 	return []accounts.Role{accounts.RoleAdmin, accounts.RoleSupervisor, accounts.RoleOfficer,
-		accounts.RoleSafeguardingLead, accounts.RoleSchoolStaff}
+		accounts.RoleSafeguardingLead, accounts.RoleSchoolStaff, accounts.RolePartnerPractitioner, accounts.RolePartnerLead}
 }
 
 // Routes registers the case routes.

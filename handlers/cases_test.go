@@ -95,7 +95,7 @@ func TestCaseJourney(t *testing.T) {
 		{"/v1/cases/" + id + "/messages", map[string]string{"body": "Thank you for telling us. Are you safe?"}, http.StatusCreated},
 		{"/v1/cases/" + id + "/notes", map[string]string{"body": "PRIVATE-NOTE checked with school"}, http.StatusCreated},
 		{"/v1/cases/" + id + "/status", map[string]string{"status": "closed"}, http.StatusBadRequest},
-		{"/v1/cases/" + id + "/status", map[string]string{"status": "closed", "disposition": "safeguarding_referral",
+		{"/v1/cases/" + id + "/status", map[string]string{"status": "closed", "disposition": "advice_given",
 			"outcome": "We have spoken to the people who can keep you safe."}, http.StatusOK},
 	} {
 		if res := app.Post(t, step.path, officer.Token, step.body); res.Status != step.want {
@@ -150,7 +150,8 @@ func TestCaseMatrix(t *testing.T) {
 			apptest.MatrixRow{Who: who, Request: assign, Want: http.StatusNoContent})
 	}
 	for _, who := range []string{"forceB/officer", "forceB/supervisor", "forceA/safeguarding_lead", "forceA/school_staff",
-		"schoolA/safeguarding_lead", "schoolA/school_staff", "schoolB/safeguarding_lead", "schoolB/school_staff", "admin"} {
+		"schoolA/safeguarding_lead", "schoolA/school_staff", "schoolB/safeguarding_lead", "schoolB/school_staff", "admin",
+		"agencyA/partner_practitioner", "agencyA/partner_lead", "agencyB/partner_lead"} {
 		for _, req := range []apptest.Request{get, note, status, assign} {
 			rows = append(rows, apptest.MatrixRow{Who: who, Request: req, Want: http.StatusNotFound})
 		}

@@ -20,7 +20,7 @@ func NewDevices(store *notifications.Devices) *Devices { return &Devices{store: 
 
 // Routes registers the routes.
 func (h *Devices) Routes(r *Router) {
-	force := Roles(accounts.RoleOfficer, accounts.RoleSupervisor)
+	force := Roles(accounts.RoleOfficer, accounts.RoleSupervisor, accounts.RolePartnerPractitioner, accounts.RolePartnerLead)
 	r.Add(fiber.MethodPost, "/v1/me/devices", force, h.register)
 	r.Add(fiber.MethodGet, "/v1/me/devices", force, h.list)
 	r.Add(fiber.MethodDelete, "/v1/me/devices/:id", force, h.delete)

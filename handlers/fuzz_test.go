@@ -11,6 +11,7 @@ import (
 	"speaksafe/accounts"
 	"speaksafe/errkind"
 	"speaksafe/notifications"
+	"speaksafe/referrals"
 	"speaksafe/reminders"
 	"speaksafe/reports"
 )
@@ -98,6 +99,19 @@ var requestKinds = []struct {
 		return err
 	})},
 	{"legal hold", decodeThen(func(*legalHoldRequest) error { return nil })},
+	{"referral", decodeThen(func(r *createReferralRequest) error {
+		in := referrals.Input{AgencyIDs: r.AgencyIDs, Summary: r.Summary, Reason: r.Reason, LawfulBasis: referrals.LawfulBasis(r.LawfulBasis),
+			LawfulBasisNote: r.LawfulBasisNote, Urgency: referrals.Urgency(r.Urgency), IdentityShared: r.IdentityShared}
+		for _, f := range r.Fields {
+			in.Fields = append(in.Fields, referrals.Field(f))
+		}
+		return in.Validate()
+	})},
+	{"referral decision", decodeThen(func(r *decisionRequest) error {
+		return referrals.DecisionInput{Decision: referrals.Decision(r.Decision), AgencyRef: r.AgencyReference, Outcome: r.Outcome}.Validate()
+	})},
+	{"referral question", decodeThen(func(*questionRequest) error { return nil })},
+	{"referral answer", decodeThen(func(*answerRequest) error { return nil })},
 }
 
 // decodeThen decodes body into a fresh T as the handlers do (strictly and

@@ -20,8 +20,9 @@ func NewOnCall(store *notifications.OnCall) *OnCall { return &OnCall{store: stor
 
 // Routes registers the routes.
 func (h *OnCall) Routes(r *Router) {
-	manage := Roles(accounts.RoleSupervisor)
-	read := Roles(accounts.RoleSupervisor, accounts.RoleOfficer)
+	// An agency's leads run its on-call as supervisors run a force's.
+	manage := Roles(accounts.RoleSupervisor, accounts.RolePartnerLead)
+	read := Roles(accounts.RoleSupervisor, accounts.RoleOfficer, accounts.RolePartnerPractitioner, accounts.RolePartnerLead)
 	r.Add(fiber.MethodPost, "/v1/oncall/rotations", manage, h.createRotation)
 	r.Add(fiber.MethodGet, "/v1/oncall/rotations", read, h.listRotations)
 	r.Add(fiber.MethodPost, "/v1/oncall/overrides", manage, h.createOverride)

@@ -13,14 +13,14 @@ import (
 // store (a caller sees only their own organisation's) admit them all.
 func allStaff() []accounts.Role {
 	return []accounts.Role{accounts.RoleAdmin, accounts.RoleSupervisor, accounts.RoleOfficer,
-		accounts.RoleSafeguardingLead, accounts.RoleSchoolStaff}
+		accounts.RoleSafeguardingLead, accounts.RoleSchoolStaff, accounts.RolePartnerPractitioner, accounts.RolePartnerLead}
 }
 
 // signedIn is every role, the commissioner's included: routes about the
 // caller's own account and organisation.
 func signedIn() []accounts.Role { return append(allStaff(), accounts.RoleCommissioner) }
 
-// Organisations serves police forces and schools.
+// Organisations serves police forces, schools, oversight offices and agencies.
 type Organisations struct {
 	store *accounts.Store
 }
@@ -38,25 +38,27 @@ func (h *Organisations) Routes(r *Router) {
 }
 
 type organisationResponse struct {
-	ID      string `json:"id"`
-	Kind    string `json:"kind"`
-	Name    string `json:"name"`
-	Code    string `json:"code"`
-	ForceID string `json:"forceId,omitempty"`
-	// ForceIDs are the forces an oversight organisation covers.
-	ForceIDs  []string  `json:"forceIds,omitempty"`
+	ID        string    `json:"id"`
+	Kind      string    `json:"kind"`
+	Name      string    `json:"name"`
+	Code      string    `json:"code"`
+	ForceID   string    `json:"forceId,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
 	// A force's public details.
 	Area               string            `json:"area,omitempty"`
 	NonEmergencyNumber string            `json:"nonEmergencyNumber,omitempty"`
 	ReadingHours       *readingHoursBody `json:"readingHours,omitempty"`
+	// An agency's type; the forces an agency serves or an oversight
+	// organisation covers.
+	AgencyType string   `json:"agencyType,omitempty"`
+	ForceIDs   []string `json:"forceIds,omitempty"`
 }
 
 func toOrganisation(o accounts.Organisation) organisationResponse {
-	return organisationResponse{ID: o.ID, Kind: string(o.Kind), Name: o.Name, Code: o.Code, ForceID: o.ForceID, ForceIDs: o.ForceIDs,
+	return organisationResponse{ID: o.ID, Kind: string(o.Kind), Name: o.Name, Code: o.Code, ForceID: o.ForceID,
 		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Area: o.Area, NonEmergencyNumber: o.NonEmergency,
-		ReadingHours: toReadingHours(o.ReadingHours)}
+		ReadingHours: toReadingHours(o.ReadingHours), AgencyType: string(o.AgencyType), ForceIDs: o.ForceIDs}
 }
 
 type organisationList struct {
@@ -69,12 +71,14 @@ type createOrganisationRequest struct {
 	Name    string `json:"name"`
 	Code    string `json:"code"`
 	ForceID string `json:"forceId,omitempty"`
-	// ForceIDs are the forces a new oversight organisation covers.
-	ForceIDs []string `json:"forceIds,omitempty"`
 	// A force's public details.
 	Area               string            `json:"area,omitempty"`
 	NonEmergencyNumber string            `json:"nonEmergencyNumber,omitempty"`
 	ReadingHours       *readingHoursBody `json:"readingHours,omitempty"`
+	// An agency's type; the forces an agency serves or an oversight
+	// organisation covers.
+	AgencyType string   `json:"agencyType,omitempty"`
+	ForceIDs   []string `json:"forceIds,omitempty"`
 }
 
 func (h *Organisations) create(c *fiber.Ctx) error {
@@ -83,8 +87,9 @@ func (h *Organisations) create(c *fiber.Ctx) error {
 		return err
 	}
 	o, err := h.store.CreateOrganisation(c.UserContext(), accounts.Organisation{
-		Kind: accounts.OrgKind(req.Kind), Name: req.Name, Code: req.Code, ForceID: req.ForceID, ForceIDs: req.ForceIDs,
+		Kind: accounts.OrgKind(req.Kind), Name: req.Name, Code: req.Code, ForceID: req.ForceID,
 		Area: req.Area, NonEmergency: req.NonEmergencyNumber, ReadingHours: req.ReadingHours.hours(),
+		AgencyType: accounts.AgencyType(req.AgencyType), ForceIDs: req.ForceIDs,
 	})
 	if err != nil {
 		return err
@@ -99,9 +104,9 @@ func (h *Organisations) list(c *fiber.Ctx) error {
 	}
 	kind := c.Query("kind")
 	switch accounts.OrgKind(kind) {
-	case "", accounts.OrgForce, accounts.OrgSchool, accounts.OrgOversight:
+	case "", accounts.OrgForce, accounts.OrgSchool, accounts.OrgOversight, accounts.OrgAgency:
 	default:
-		return errkind.Invalid("kind", "must be force, school or oversight")
+		return errkind.Invalid("kind", "must be force, school, oversight or agency")
 	}
 	cursor, err := pageCursor(c)
 	if err != nil {

@@ -22,9 +22,9 @@ func NewUsers(store *accounts.Store) *Users { return &Users{store: store} }
 
 // Routes registers the routes.
 func (h *Users) Routes(r *Router) {
-	managers := Roles(accounts.RoleAdmin, accounts.RoleSafeguardingLead)
+	managers := Roles(accounts.RoleAdmin, accounts.RoleSafeguardingLead, accounts.RolePartnerLead)
 	r.Add(fiber.MethodPost, "/v1/users", managers, h.create)
-	r.Add(fiber.MethodGet, "/v1/users", Roles(accounts.RoleAdmin, accounts.RoleSafeguardingLead, accounts.RoleSupervisor), h.list)
+	r.Add(fiber.MethodGet, "/v1/users", Roles(accounts.RoleAdmin, accounts.RoleSafeguardingLead, accounts.RoleSupervisor, accounts.RolePartnerLead), h.list)
 	r.Add(fiber.MethodGet, "/v1/users/:id", Roles(allStaff()...), h.get)
 	// Open to all staff so that a user one cannot see answers 404 whatever
 	// one's role; the store refuses everything else.

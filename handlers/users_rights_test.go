@@ -18,8 +18,11 @@ import (
 // Who may manage whom, written out by hand from the rule (SECURITY 26): an
 // admin everyone; a safeguarding lead the leads and school staff of their
 // own organisation (their role grants all that those roles grant, and not
-// what officers' and supervisors' roles grant); nobody else anyone.
+// what officers' and supervisors' roles grant); a partner lead the leads
+// and practitioners of their own agency; nobody else anyone.
 var managedBy = map[string][]string{
+	"agencyA/partner_lead":      {"agencyA/partner_lead", "agencyA/partner_practitioner"},
+	"agencyB/partner_lead":      {"agencyB/partner_lead", "agencyB/partner_practitioner"},
 	"forceA/safeguarding_lead":  {"forceA/safeguarding_lead", "forceA/school_staff"},
 	"forceB/safeguarding_lead":  {"forceB/safeguarding_lead", "forceB/school_staff"},
 	"schoolA/safeguarding_lead": {"schoolA/safeguarding_lead", "schoolA/school_staff"},
@@ -27,14 +30,15 @@ var managedBy = map[string][]string{
 }
 
 // sees reports whether caller may see a user of kind target (another
-// person): admins everyone, leads and supervisors their organisation.
+// person): admins everyone, leads, partner leads and supervisors their
+// organisation.
 func sees(caller, target string) bool {
 	if caller == "admin" {
 		return true
 	}
 	org, role, _ := strings.Cut(caller, "/")
 	torg, _, _ := strings.Cut(target, "/")
-	return (role == "safeguarding_lead" || role == "supervisor") && org == torg
+	return (role == "safeguarding_lead" || role == "supervisor" || role == "partner_lead") && org == torg
 }
 
 func manages(caller, target string) bool {
@@ -45,7 +49,8 @@ func manages(caller, target string) bool {
 // other role of the same organisation kind.
 func pairedRole(r string) string {
 	return map[string]string{"supervisor": "officer", "officer": "supervisor",
-		"safeguarding_lead": "school_staff", "school_staff": "safeguarding_lead", "commissioner": "commissioner"}[r]
+		"safeguarding_lead": "school_staff", "school_staff": "safeguarding_lead", "commissioner": "commissioner",
+		"partner_lead": "partner_practitioner", "partner_practitioner": "partner_lead"}[r]
 }
 
 // expected is the status caller must get for action on a fresh user of
@@ -81,9 +86,10 @@ func TestSecurity26RoleRoleActionMatrix(t *testing.T) {
 		callers = append(callers, k)
 	}
 	slices.Sort(callers)
-	orgs := map[string]string{"forceA": w.ForceA.ID, "schoolA": w.SchoolA.ID, "oversightA": w.OversightA.ID, "": ""}
+	orgs := map[string]string{"forceA": w.ForceA.ID, "schoolA": w.SchoolA.ID, "oversightA": w.OversightA.ID, "agencyA": w.AgencyA.ID, "": ""}
 	targets := []string{"forceA/supervisor", "forceA/officer", "forceA/safeguarding_lead", "forceA/school_staff",
-		"schoolA/safeguarding_lead", "schoolA/school_staff", "oversightA/commissioner", "admin"}
+		"schoolA/safeguarding_lead", "schoolA/school_staff", "oversightA/commissioner", "agencyA/partner_lead",
+		"agencyA/partner_practitioner", "admin"}
 	fresh := func(t *testing.T, target string, active bool) string {
 		org, role, _ := strings.Cut(target, "/")
 		if target == "admin" {
@@ -140,7 +146,7 @@ func expectedCreate(caller, target string) int {
 		return http.StatusCreated
 	case role == "commissioner": // figures only: no user route exists for it
 		return http.StatusNotFound
-	case role != "safeguarding_lead":
+	case role != "safeguarding_lead" && role != "partner_lead":
 		return http.StatusForbidden
 	case target != "admin" && torg != corg:
 		return http.StatusBadRequest
@@ -252,7 +258,8 @@ func TestRoleRightsMatchRoutes(t *testing.T) {
 	t.Parallel()
 	app := apptest.New(t, apptest.WithoutWorkers())
 	roles := []accounts.Role{accounts.RoleAdmin, accounts.RoleSupervisor, accounts.RoleOfficer,
-		accounts.RoleSafeguardingLead, accounts.RoleSchoolStaff, accounts.RoleCommissioner}
+		accounts.RoleSafeguardingLead, accounts.RoleSchoolStaff, accounts.RoleCommissioner,
+		accounts.RolePartnerPractitioner, accounts.RolePartnerLead}
 	for route, p := range app.Router.Policies() {
 		for _, a := range roles {
 			// Admins are excepted from the rule: they manage everyone,
@@ -266,6 +273,11 @@ func TestRoleRightsMatchRoutes(t *testing.T) {
 	}
 	if accounts.RoleSafeguardingLead.Covers(accounts.RoleOfficer) || accounts.RoleSafeguardingLead.Covers(accounts.RoleSupervisor) {
 		t.Errorf("a safeguarding lead covers officers or supervisors")
+	}
+	for _, r := range roles[1:5] {
+		if accounts.RolePartnerLead.Covers(r) {
+			t.Errorf("a partner lead covers %s", r)
+		}
 	}
 }
 

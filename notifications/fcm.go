@@ -90,13 +90,17 @@ func Message(p Page) *messaging.Message {
 	if p.Text != "" {
 		text = p.Text
 	}
+	data, collapse := map[string]string{"alertId": p.AlertID}, p.AlertID
+	if p.ReferralID != "" {
+		data, collapse = map[string]string{"referralId": p.ReferralID}, "referral-"+p.ReferralID
+	}
 	return &messaging.Message{
 		Token:        p.Token,
-		Data:         map[string]string{"alertId": p.AlertID},
+		Data:         data,
 		Notification: &messaging.Notification{Title: "SpeakSafe", Body: text},
 		Android: &messaging.AndroidConfig{
 			Priority:     "high",
-			CollapseKey:  p.AlertID,
+			CollapseKey:  collapse,
 			TTL:          &ttl,
 			Notification: &messaging.AndroidNotification{ChannelID: AndroidChannel, Priority: messaging.PriorityMax},
 		},
@@ -104,7 +108,7 @@ func Message(p Page) *messaging.Message {
 			Headers: map[string]string{
 				"apns-priority":    "10",
 				"apns-push-type":   "alert",
-				"apns-collapse-id": p.AlertID,
+				"apns-collapse-id": collapse,
 				"apns-expiration":  strconv.FormatInt(time.Now().Add(ttl).Unix(), 10),
 			},
 			Payload: &messaging.APNSPayload{Aps: &messaging.Aps{

@@ -26,6 +26,9 @@ type Page struct {
 	// Text replaces AlertText for a digest page: a count and generic words,
 	// never anything of a report.
 	Text string
+	// ReferralID, when set, makes this a page about an overdue referral
+	// (its id instead of an alert id).
+	ReferralID string
 	// Reminder, when set, makes this a routine reminder (reminderpush.go)
 	// instead of an alert page.
 	Reminder *ReminderRef

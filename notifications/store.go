@@ -104,6 +104,11 @@ func staffCaller(ctx context.Context) (accounts.Caller, error) {
 	if !ok {
 		return accounts.Caller{}, fmt.Errorf("notifications: no caller: %w", errkind.Unauthorized)
 	}
+	if c.OrgKind == accounts.OrgAgency {
+		// An agency owns its rotations, policies and devices as a force
+		// does: within this package ForceID names the owning organisation.
+		c.ForceID = c.OrgID
+	}
 	if c.ForceID == "" {
 		return accounts.Caller{}, fmt.Errorf("notifications: caller has no force: %w", errkind.NotFound)
 	}
@@ -123,10 +128,11 @@ func activeStaff(ctx context.Context, users Users, id, forceID string) (accounts
 	return u, !u.Disabled && forceOf(u) == forceID, nil
 }
 
-// forceOf is the force a user may be paged for: only members of the force
-// itself (school staff in its area are never on call).
+// forceOf is the organisation a user may be paged for: only members of
+// the force itself (school staff in its area are never on call), or of an
+// agency, which owns its on-call like a force.
 func forceOf(u accounts.User) string {
-	if u.OrgKind == accounts.OrgForce {
+	if u.OrgKind == accounts.OrgForce || u.OrgKind == accounts.OrgAgency {
 		return u.OrgID
 	}
 	return ""

@@ -198,7 +198,7 @@ func TestReporterSeesReadMessagesAndOutcome(t *testing.T) {
 	if _, err := e.store.AddNote(officerA(), sub.CaseID, "private: checked address"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.store.SetStatus(officerA(), sub.CaseID, StatusChange{Status: StatusClosed, Disposition: DispositionSafeguardingReferral, Outcome: "You are safe now. Thank you for telling us."}); err != nil {
+	if _, err := e.store.SetStatus(officerA(), sub.CaseID, StatusChange{Status: StatusClosed, Disposition: DispositionAdviceGiven, Outcome: "You are safe now. Thank you for telling us."}); err != nil {
 		t.Fatal(err)
 	}
 	v, err = e.store.ReporterCase(rctx)

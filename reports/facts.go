@@ -122,8 +122,9 @@ func FactIndexes() []database.Index {
 	}
 }
 
-// CaseForce returns the force of case id, for checking whose records an
-// audit entry about it is; NotFound when there is no such case.
+// CaseForce returns the force of case id, whoever asks: for other domains
+// that scope their own objects (audit entries, referrals) by the case's
+// force. NotFound when there is no such case.
 func (s *Store) CaseForce(ctx context.Context, id string) (string, error) {
 	var d struct {
 		ForceID string `bson:"forceId"`

@@ -57,7 +57,12 @@ func (s *Store) SetStatus(ctx context.Context, id string, c StatusChange) (CaseD
 		}
 	}
 	cur, d, err := s.update(ctx, id, caseUpdate{action: "case.status_changed", actor: caller.UserID, scope: inForce(caller),
-		apply: func(next *caseDoc) (bool, error) { return moveForward(next, c, caller.UserID, outcome) },
+		apply: func(next *caseDoc) (bool, error) {
+			if err := s.needsReferral(ctx, next, c); err != nil {
+				return false, err
+			}
+			return moveForward(next, c, caller.UserID, outcome)
+		},
 		audit: func(cur, next *caseDoc) error {
 			detail := map[string]string{"from": string(cur.Status), "to": string(next.Status)}
 			if c.Disposition != "" {

@@ -162,6 +162,8 @@ type Store struct {
 	// (or a message and a status change) from losing each other there.
 	locks   [64]sync.Mutex
 	alerter atomic.Pointer[alerterBox]
+	// referrals answers whether a case was referred (referralcheck.go).
+	referrals atomic.Pointer[referralsBox]
 	// handleKeys hash handles for matching (handlekeys.go).
 	handleKeys *HandleKeys
 	// referrer takes concerns the school asked to refer to the MASH (concernreferral.go).

@@ -34,7 +34,7 @@ func TestProductionRefusesMissingOrWeakSecrets(t *testing.T) {
 			t.Errorf("error does not name %s: %v", name, err)
 		}
 	}
-	if strings.Join(cfg.MFARequiredRoles, ",") != "admin,supervisor,officer,commissioner" {
+	if strings.Join(cfg.MFARequiredRoles, ",") != "admin,supervisor,officer,commissioner,partner_practitioner,partner_lead" {
 		t.Errorf("production MFA roles: got %v", cfg.MFARequiredRoles)
 	}
 }

@@ -21,9 +21,9 @@ const (
 )
 
 // productionMFARoles must use TOTP in production mode: every role that can
-// see reports or run the service, and the commissioner's office, whose
-// figures span forces.
-var productionMFARoles = []string{"admin", "supervisor", "officer", "commissioner"}
+// see reports or run the service, the commissioner's office, whose figures
+// span forces, and partner agencies' staff, who receive referrals.
+var productionMFARoles = []string{"admin", "supervisor", "officer", "commissioner", "partner_practitioner", "partner_lead"}
 
 // decideMode applies the rules: an explicit SPEAKSAFE_MODE wins; otherwise
 // MONGODB_URI (as before) or a listen address other machines can reach means

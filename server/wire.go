@@ -15,6 +15,7 @@ import (
 	"speaksafe/handlers"
 	"speaksafe/notifications"
 	"speaksafe/ratelimit"
+	"speaksafe/referrals"
 	"speaksafe/reminders"
 	"speaksafe/reports"
 	"speaksafe/stats"
@@ -41,6 +42,11 @@ type wiring struct {
 	Pusher *notifications.ReminderPusher
 	// reports section sets these.
 	Reports *reports.Store
+	// Pager pages an organisation's on-call outside the alert engine
+	// (alerts section; referrals use it for overdue referrals).
+	Pager *notifications.OwnerPager
+	// referrals section sets these (wire_referrals.go).
+	Referrals *referrals.Service
 
 	// AuditMonitor verifies and checkpoints the audit chain (wire_audit.go).
 	AuditMonitor *audit.Monitor
@@ -148,6 +154,7 @@ func (a *App) wire(ctx context.Context) error {
 		a.w.Alerts.Run(ctx)
 		closeEngineDB()
 	}))
+	a.w.Pager = notifications.NewOwnerPager(onCall, devices, sender, a.logger)
 	handlers.NewDevices(devices).Routes(a.Router)
 	handlers.NewOnCall(onCall).Routes(a.Router)
 	a.w.OnCall = onCall
@@ -158,12 +165,15 @@ func (a *App) wire(ctx context.Context) error {
 	if err := a.wireReports(); err != nil {
 		return err
 	}
-
-	// Oversight: figures, the audit log's reading.
-	a.wireOversight()
 	if err := a.wireConcerns(); err != nil {
 		return err
 	}
+	if err := a.wireReferrals(); err != nil {
+		return err
+	}
+
+	// Oversight: figures, the audit log's reading.
+	a.wireOversight()
 	_ = ctx
 	return nil
 }

@@ -1,0 +1,240 @@
+package referrals
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"speaksafe/database"
+	"speaksafe/errkind"
+)
+
+// Sealed field names: the additional data binding each ciphertext to its
+// record and field.
+const (
+	sealSummary   = "summary"
+	sealReason    = "reason"
+	sealBasisNote = "lawfulBasisNote"
+	sealShared    = "shared"
+	sealOutcome   = "outcome"
+	sealText      = "text"
+)
+
+// refDoc is a referral as stored. Every text is sealed with fieldcrypt.
+// DecidedAt is always present (null until decided) so that open referrals
+// can be found by {decidedAt: null}.
+type refDoc struct {
+	ID              string      `bson:"_id"`
+	CaseID          string      `bson:"caseId"`
+	ForceID         string      `bson:"forceId"`
+	AgencyID        string      `bson:"agencyId"`
+	CreatedBy       string      `bson:"createdBy"`
+	CreatedAt       time.Time   `bson:"createdAt"`
+	Urgency         Urgency     `bson:"urgency"`
+	DueAt           time.Time   `bson:"dueAt"`
+	Summary         string      `bson:"summary"`
+	Reason          string      `bson:"reason"`
+	LawfulBasis     LawfulBasis `bson:"lawfulBasis"`
+	LawfulBasisNote string      `bson:"lawfulBasisNote,omitempty"`
+	Fields          []Field     `bson:"fields"`
+	Shared          string      `bson:"shared,omitempty"`
+	IdentityShared  bool        `bson:"identityShared"`
+	Anonymous       bool        `bson:"anonymous"`
+	AcknowledgedAt  *time.Time  `bson:"acknowledgedAt"`
+	AcknowledgedBy  string      `bson:"acknowledgedBy,omitempty"`
+	DecidedAt       *time.Time  `bson:"decidedAt"`
+	DecidedBy       string      `bson:"decidedBy,omitempty"`
+	Decision        Decision    `bson:"decision,omitempty"`
+	AgencyRef       string      `bson:"agencyReference,omitempty"`
+	Outcome         string      `bson:"outcome,omitempty"`
+	Questions       int         `bson:"questions"`
+	OverduePagedAt  *time.Time  `bson:"overduePagedAt"`
+}
+
+// eventDoc is one step of a referral. Its _id is the claim.
+type eventDoc struct {
+	ID         string    `bson:"_id"`
+	ReferralID string    `bson:"referralId"`
+	Kind       string    `bson:"kind"`
+	Number     int       `bson:"number,omitempty"`
+	At         time.Time `bson:"at"`
+	By         string    `bson:"by,omitempty"`
+	ByAgency   bool      `bson:"byAgency"`
+	Text       string    `bson:"text,omitempty"`
+	Decision   Decision  `bson:"decision,omitempty"`
+}
+
+// Step kinds.
+const (
+	stepShared       = "shared"
+	stepAcknowledged = "acknowledged"
+	stepDecided      = "decided"
+	stepQuestion     = "question"
+	stepAnswer       = "answer"
+	stepOverduePaged = "overdue_paged"
+)
+
+func eventID(referralID, kind string, n int) string {
+	if n > 0 {
+		return fmt.Sprintf("%s:%s:%d", referralID, kind, n)
+	}
+	return referralID + ":" + kind
+}
+
+// claim inserts e; false when its _id exists (the step happened already).
+func (s *Service) claim(ctx context.Context, e eventDoc) (bool, error) {
+	_, err := s.d.DB.Collection(colEvents).InsertOne(ctx, e)
+	if database.IsDuplicateKey(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("referrals: claim %s: %w", e.ID, err)
+	}
+	return true, nil
+}
+
+// hasEvent reports whether step id happened (a lookup by _id).
+func (s *Service) hasEvent(ctx context.Context, id string) (bool, error) {
+	err := s.d.DB.Collection(colEvents).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Err()
+	if database.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("referrals: step %s: %w", id, err)
+	}
+	return true, nil
+}
+
+// load reads referral id by _id (the one filter the embedded store
+// indexes); callers check its force or agency against theirs.
+func (s *Service) load(ctx context.Context, id string) (*refDoc, error) {
+	var d refDoc
+	err := s.d.DB.Collection(colReferrals).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if database.IsNotFound(err) {
+		return nil, fmt.Errorf("referrals: referral %s: %w", id, errkind.NotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("referrals: referral %s: %w", id, err)
+	}
+	return &d, nil
+}
+
+func (s *Service) set(ctx context.Context, id string, set bson.D) error {
+	_, err := s.d.DB.Collection(colReferrals).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}})
+	if err != nil {
+		return fmt.Errorf("referrals: update %s: %w", id, err)
+	}
+	return nil
+}
+
+func (s *Service) find(ctx context.Context, filter bson.D, opts *options.FindOptionsBuilder) ([]refDoc, error) {
+	cur, err := s.d.DB.Collection(colReferrals).Find(ctx, filter, opts)
+	if err != nil {
+		return nil, fmt.Errorf("referrals: list: %w", err)
+	}
+	out := []refDoc{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("referrals: list: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Service) events(ctx context.Context, referralID string) ([]eventDoc, error) {
+	cur, err := s.d.DB.Collection(colEvents).Find(ctx, bson.D{{Key: "referralId", Value: referralID}},
+		options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(200))
+	if err != nil {
+		return nil, fmt.Errorf("referrals: steps: %w", err)
+	}
+	out := []eventDoc{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("referrals: steps: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Service) seal(id, field, text string) (string, error) {
+	if text == "" {
+		return "", nil
+	}
+	out, err := s.d.Keys.SealString(id, field, text)
+	if err != nil {
+		return "", fmt.Errorf("referrals: seal %s: %w", field, err)
+	}
+	return out, nil
+}
+
+func (s *Service) open(id, field, sealed string) (string, error) {
+	if sealed == "" {
+		return "", nil
+	}
+	out, err := s.d.Keys.OpenString(id, field, sealed)
+	if err != nil {
+		return "", fmt.Errorf("referrals: open %s of %s: %w", field, id, err)
+	}
+	return out, nil
+}
+
+// view decrypts d (and its steps when steps is true) for its reader at now.
+func (s *Service) view(ctx context.Context, d *refDoc, now time.Time, steps bool) (Referral, error) {
+	r := Referral{ID: d.ID, CaseID: d.CaseID, ForceID: d.ForceID, AgencyID: d.AgencyID, CreatedBy: d.CreatedBy,
+		CreatedAt: d.CreatedAt, Urgency: d.Urgency, DueAt: d.DueAt, LawfulBasis: d.LawfulBasis, Fields: d.Fields,
+		IdentityShared: d.IdentityShared, Anonymous: d.Anonymous, AcknowledgedAt: d.AcknowledgedAt,
+		AcknowledgedBy: d.AcknowledgedBy, DecidedAt: d.DecidedAt, DecidedBy: d.DecidedBy, Decision: d.Decision,
+		AgencyRef: d.AgencyRef, Status: statusOf(d), Overdue: d.DecidedAt == nil && !now.Before(d.DueAt)}
+	var err error
+	for _, f := range []struct {
+		dst          *string
+		name, sealed string
+	}{{&r.Summary, sealSummary, d.Summary}, {&r.Reason, sealReason, d.Reason},
+		{&r.LawfulBasisNote, sealBasisNote, d.LawfulBasisNote}, {&r.Outcome, sealOutcome, d.Outcome}} {
+		if *f.dst, err = s.open(d.ID, f.name, f.sealed); err != nil {
+			return Referral{}, err
+		}
+	}
+	shared, err := s.open(d.ID, sealShared, d.Shared)
+	if err != nil {
+		return Referral{}, err
+	}
+	r.Shared = map[Field]string{}
+	if shared != "" {
+		if err := json.Unmarshal([]byte(shared), &r.Shared); err != nil {
+			return Referral{}, fmt.Errorf("referrals: shared fields of %s: %w", d.ID, err)
+		}
+	}
+	if steps {
+		if r.Steps, err = s.stepsOf(ctx, d.ID); err != nil {
+			return Referral{}, err
+		}
+	}
+	return r, nil
+}
+
+func (s *Service) stepsOf(ctx context.Context, id string) ([]Step, error) {
+	evs, err := s.events(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Step, 0, len(evs))
+	for _, e := range evs {
+		text, err := s.open(e.ID, sealText, e.Text)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Step{Kind: e.Kind, Number: e.Number, At: e.At, By: e.By, ByAgency: e.ByAgency, Text: text, Decision: e.Decision})
+	}
+	return out, nil
+}
+
+func statusOf(d *refDoc) Status {
+	switch {
+	case d.DecidedAt != nil:
+		return StatusDecided
+	case d.AcknowledgedAt != nil:
+		return StatusAcknowledged
+	}
+	return StatusSent
+}

@@ -1,0 +1,96 @@
+package referrals
+
+import (
+	"context"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"speaksafe/fieldcrypt"
+)
+
+// SealedPlaces lists the collections and fields this package seals, with
+// the field naming the record each value belongs to, for the operator's
+// key census (verify-keys, rekey).
+func SealedPlaces() [][3]string {
+	return [][3]string{
+		{colReferrals, sealSummary, "_id"}, {colReferrals, sealReason, "_id"},
+		{colReferrals, sealBasisNote, "_id"}, {colReferrals, sealShared, "_id"},
+		{colReferrals, sealOutcome, "_id"}, {colEvents, sealText, "referralId"},
+	}
+}
+
+// Reseal re-encrypts every sealed value of referral id (and of its steps)
+// that is not under the current data key, and answers how many it
+// rewrote. Values written once are rewritten alone by _id; a run cut short
+// or racing a decision can simply run again (rekey says so).
+func Reseal(ctx context.Context, db *mongo.Database, keys *fieldcrypt.Keys, id string) (int, error) {
+	var d bson.M
+	if err := db.Collection(colReferrals).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+		return 0, fmt.Errorf("referrals: reseal %s: %w", id, err)
+	}
+	set := bson.D{}
+	for _, f := range []string{sealSummary, sealReason, sealBasisNote, sealShared, sealOutcome} {
+		v, changed, err := resealed(keys, id, f, d[f])
+		if err != nil {
+			return 0, err
+		}
+		if changed {
+			set = append(set, bson.E{Key: f, Value: v})
+		}
+	}
+	n := len(set)
+	if n > 0 {
+		if _, err := db.Collection(colReferrals).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}}); err != nil {
+			return 0, fmt.Errorf("referrals: reseal %s: %w", id, err)
+		}
+	}
+	k, err := resealEvents(ctx, db, keys, id)
+	return n + k, err
+}
+
+func resealEvents(ctx context.Context, db *mongo.Database, keys *fieldcrypt.Keys, id string) (int, error) {
+	cur, err := db.Collection(colEvents).Find(ctx, bson.D{{Key: "referralId", Value: id}})
+	if err != nil {
+		return 0, fmt.Errorf("referrals: reseal steps of %s: %w", id, err)
+	}
+	var evs []eventDoc
+	if err := cur.All(ctx, &evs); err != nil {
+		return 0, fmt.Errorf("referrals: reseal steps of %s: %w", id, err)
+	}
+	n := 0
+	for _, e := range evs {
+		v, changed, err := resealed(keys, e.ID, sealText, e.Text)
+		if err != nil || !changed {
+			if err != nil {
+				return n, err
+			}
+			continue
+		}
+		_, err = db.Collection(colEvents).UpdateOne(ctx, bson.D{{Key: "_id", Value: e.ID}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: sealText, Value: v}}}})
+		if err != nil {
+			return n, fmt.Errorf("referrals: reseal step %s: %w", e.ID, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+// resealed answers v under the current key, and whether it changed.
+func resealed(keys *fieldcrypt.Keys, recordID, field string, raw any) (string, bool, error) {
+	v, _ := raw.(string)
+	if v == "" || fieldcrypt.KeyID(v) == keys.CurrentKeyID() {
+		return v, false, nil
+	}
+	plain, err := keys.Open(recordID, field, v)
+	if err != nil {
+		return "", false, fmt.Errorf("referrals: open %s of %s: %w", field, recordID, err)
+	}
+	out, err := keys.Seal(recordID, field, plain)
+	if err != nil {
+		return "", false, fmt.Errorf("referrals: seal %s of %s: %w", field, recordID, err)
+	}
+	return out, true, nil
+}
