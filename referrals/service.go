@@ -116,6 +116,7 @@ func Indexes() []database.Index {
 		{Collection: colReferrals, Keys: bson.D{{Key: "agencyId", Value: 1}, {Key: "_id", Value: 1}}, Name: "referrals_agency"},
 		{Collection: colReferrals, Keys: bson.D{{Key: "decidedAt", Value: 1}, {Key: "dueAt", Value: 1}}, Name: "referrals_open_due"},
 		{Collection: colReferrals, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "decidedAt", Value: 1}, {Key: "dueAt", Value: 1}}, Name: "referrals_force_open"},
+		{Collection: colReferrals, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "createdAt", Value: 1}}, Name: "referrals_force_shared"},
 		{Collection: colEvents, Keys: bson.D{{Key: "referralId", Value: 1}, {Key: "at", Value: 1}}, Name: "referral_events_referral"},
 	}
 }

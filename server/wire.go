@@ -174,6 +174,7 @@ func (a *App) wire(ctx context.Context) error {
 
 	// Oversight: figures, the audit log's reading.
 	a.wireOversight()
+	a.linkReferrals()
 	_ = ctx
 	return nil
 }
