@@ -106,7 +106,10 @@ type emailClaim struct {
 // organisation whose role grants nothing theirs does not (an admin any).
 // An organisation the caller cannot see is "no such organisation".
 func (s *Store) CreateUser(ctx context.Context, n NewUser) (User, string, error) {
-	c, _ := CallerFrom(ctx)
+	c, err := RequireCaller(ctx)
+	if err != nil {
+		return User{}, "", err
+	}
 	if !c.Role.Has(RightManageUsers) {
 		return User{}, "", fmt.Errorf("accounts: create user: %w", errkind.Forbidden)
 	}
@@ -180,7 +183,7 @@ func userScope(ctx context.Context) bson.D {
 // GetUser returns user id if the caller may see it, otherwise NotFound.
 func (s *Store) GetUser(ctx context.Context, id string) (User, error) {
 	filter := bson.D{{Key: "$and", Value: bson.A{bson.D{{Key: "_id", Value: id}}, userScope(ctx)}}}
-	if c, _ := CallerFrom(ctx); c.Role.Has(RightAnyOrganisation) {
+	if c, ok := CallerFrom(ctx); ok && c.Role.Has(RightAnyOrganisation) {
 		filter = bson.D{{Key: "_id", Value: id}}
 	}
 	return s.findUser(ctx, filter, id)

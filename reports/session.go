@@ -153,7 +153,7 @@ func (s *Store) countWrongReceipt(ctx context.Context, client string) {
 	}
 	for _, k := range [][2]string{{bucketWrongReceipts, client}, {bucketWrongAll, "all"}} {
 		if _, _, err := s.cfg.Limiter.Allow(ctx, k[0], k[1], 1<<30, guessWindow); err != nil {
-			s.log.WarnContext(ctx, "could not count a wrong receipt", "err", err)
+			s.log.WarnContext(ctx, "could not count a wrong receipt", "error", err)
 		}
 	}
 }
