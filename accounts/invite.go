@@ -44,7 +44,7 @@ func (s *Store) spendInvite(ctx context.Context, secret string) (User, error) {
 		return User{}, errBadInvite
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("accounts: invite: %w", errkind.Unavailable)
+		return User{}, fmt.Errorf("accounts: invite: %w", err)
 	}
 	if !s.now().Before(inv.ExpiresAt) {
 		return User{}, errBadInvite

@@ -2,7 +2,6 @@ package accounts
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -203,7 +202,7 @@ func (s *Store) findUser(ctx context.Context, filter bson.D, id string) (User, e
 		return User{}, fmt.Errorf("accounts: user %s: %w", id, errkind.NotFound)
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("accounts: user %s: %w", id, errors.Join(errkind.Unavailable, err))
+		return User{}, fmt.Errorf("accounts: user %s: %w", id, err)
 	}
 	return u, nil
 }
@@ -217,7 +216,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 		return User{}, fmt.Errorf("accounts: user by email: %w", errkind.NotFound)
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("accounts: user by email: %w", errors.Join(errkind.Unavailable, err))
+		return User{}, fmt.Errorf("accounts: user by email: %w", err)
 	}
 	return s.LookupUser(ctx, claim.UserID)
 }

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"time"
 
@@ -184,7 +183,7 @@ func (s *Store) AuthenticateReporter(ctx context.Context, bearer string) (contex
 		return nil, fmt.Errorf("reports: session: %w", errkind.Unauthorized)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reports: session: %w", errors.Join(errkind.Unavailable, err))
+		return nil, fmt.Errorf("reports: session: %w", err)
 	}
 	if !s.now().Before(d.ExpiresAt) {
 		return nil, fmt.Errorf("reports: session expired: %w", errkind.Unauthorized)
