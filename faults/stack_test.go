@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"speaksafe/fcmfake"
+	"speaksafe/internal/testsupport"
 	"speaksafe/loadtest/harness"
 )
 
@@ -69,7 +70,7 @@ func newStack(t *testing.T, extraEnv ...string) *stack {
 	dir := t.TempDir()
 	s := &stack{t: t, dir: dir, storeDir: filepath.Join(dir, "store"), fcm: fcmfake.New()}
 	t.Cleanup(s.fcm.Close)
-	storeAddr, err := harness.FreeAddr()
+	storeAddr, err := testsupport.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +105,7 @@ func (s *stack) startStore(addr string) {
 func (s *stack) startServer() *harness.Proc {
 	s.t.Helper()
 	cfg := s.cfg
-	addr, err := harness.FreeAddr()
+	addr, err := testsupport.FreeAddr()
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -255,7 +256,7 @@ func retryFailed(t *testing.T, c *harness.Client, subs []*submission) {
 		if s.status == http.StatusCreated {
 			continue
 		}
-		err := harness.Eventually(ctx, bound, 100*time.Millisecond, func() (bool, error) {
+		err := testsupport.Eventually(ctx, bound, 100*time.Millisecond, func() (bool, error) {
 			s.status, s.rc, s.err = c.SubmitReport(ctx, s.body, s.key)
 			return s.status == http.StatusCreated, fmt.Errorf("status %d: %v", s.status, s.err)
 		})
