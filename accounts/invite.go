@@ -44,7 +44,7 @@ func (s *Store) spendInvite(ctx context.Context, secret string) (User, error) {
 		return User{}, errBadInvite
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("accounts: invite: %w", errkind.Unavailable)
+		return User{}, fmt.Errorf("accounts: invite: %w", err)
 	}
 	if !s.now().Before(inv.ExpiresAt) {
 		return User{}, errBadInvite
@@ -87,7 +87,10 @@ func (s *Store) setPassword(ctx context.Context, u User, hash string) error {
 // family and live access token dies, the user's push devices are
 // forgotten, and the reset is audited.
 func (s *Store) ReissueInvite(ctx context.Context, id string) (string, error) {
-	c, _ := CallerFrom(ctx)
+	c, err := RequireCaller(ctx)
+	if err != nil {
+		return "", err
+	}
 	u, err := s.GetUser(ctx, id)
 	if err != nil {
 		return "", err

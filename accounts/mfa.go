@@ -125,7 +125,10 @@ func (a *Auth) RegenerateRecoveryCodes(ctx context.Context, userID string) ([]st
 // (token version, refresh families) and their devices are forgotten: the
 // next sign-in starts over, with enrolment where the role requires it.
 func (s *Store) ResetMFA(ctx context.Context, id string) error {
-	c, _ := CallerFrom(ctx)
+	c, err := RequireCaller(ctx)
+	if err != nil {
+		return err
+	}
 	u, err := s.GetUser(ctx, id)
 	if err != nil {
 		return err

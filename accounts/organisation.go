@@ -139,7 +139,10 @@ type codeClaim struct {
 // code is claimed first (duplicate → Conflict) so that two racing creations
 // cannot both get it.
 func (s *Store) CreateOrganisation(ctx context.Context, o Organisation) (Organisation, error) {
-	c, _ := CallerFrom(ctx)
+	c, err := RequireCaller(ctx)
+	if err != nil {
+		return Organisation{}, err
+	}
 	if c.Role != RoleAdmin {
 		return Organisation{}, fmt.Errorf("accounts: create organisation: %w", errkind.Forbidden)
 	}
@@ -226,7 +229,7 @@ func orgScope(ctx context.Context) bson.D {
 // NotFound.
 func (s *Store) Organisation(ctx context.Context, id string) (Organisation, error) {
 	filter := bson.D{{Key: "$and", Value: bson.A{bson.D{{Key: "_id", Value: id}}, orgScope(ctx)}}}
-	if c, _ := CallerFrom(ctx); c.Role == RoleAdmin {
+	if c, ok := CallerFrom(ctx); ok && c.Role == RoleAdmin {
 		filter = bson.D{{Key: "_id", Value: id}} // exact _id: the indexed path
 	}
 	var o Organisation
@@ -299,7 +302,10 @@ type OptionalHours struct {
 
 // UpdateOrganisation applies p to organisation id. Only admins may.
 func (s *Store) UpdateOrganisation(ctx context.Context, id string, p OrganisationPatch) (Organisation, error) {
-	c, _ := CallerFrom(ctx)
+	c, err := RequireCaller(ctx)
+	if err != nil {
+		return Organisation{}, err
+	}
 	if c.Role != RoleAdmin {
 		if _, err := s.Organisation(ctx, id); err != nil {
 			return Organisation{}, err

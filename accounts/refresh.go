@@ -2,7 +2,6 @@ package accounts
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -105,7 +104,7 @@ func (s *Store) liveRefresh(ctx context.Context, secret string) (refreshToken, f
 		return rt, family{}, errBadRefresh
 	}
 	if err != nil {
-		return rt, family{}, fmt.Errorf("accounts: refresh token: %w", errkind.Unavailable)
+		return rt, family{}, fmt.Errorf("accounts: refresh token: %w", err)
 	}
 	var f family
 	err = s.db.Collection(colFamilies).FindOne(ctx, bson.D{{Key: "_id", Value: rt.FamilyID}}).Decode(&f)
@@ -113,7 +112,7 @@ func (s *Store) liveRefresh(ctx context.Context, secret string) (refreshToken, f
 		return rt, f, errBadRefresh
 	}
 	if err != nil {
-		return rt, f, fmt.Errorf("accounts: refresh family: %w", errkind.Unavailable)
+		return rt, f, fmt.Errorf("accounts: refresh family: %w", err)
 	}
 	now := s.now()
 	if f.Revoked || !now.Before(rt.ExpiresAt) || !now.Before(f.ExpiresAt) {
@@ -153,7 +152,7 @@ func (s *Store) familyLive(ctx context.Context, id, userID string) (bool, error)
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("accounts: refresh family: %w", errors.Join(errkind.Unavailable, err))
+		return false, fmt.Errorf("accounts: refresh family: %w", err)
 	}
 	return !f.Revoked && f.UserID == userID && s.now().Before(f.ExpiresAt), nil
 }

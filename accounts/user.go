@@ -2,7 +2,6 @@ package accounts
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -114,7 +113,10 @@ type emailClaim struct {
 // organisation whose role grants nothing theirs does not (an admin any).
 // An organisation the caller cannot see is "no such organisation".
 func (s *Store) CreateUser(ctx context.Context, n NewUser) (User, string, error) {
-	c, _ := CallerFrom(ctx)
+	c, err := RequireCaller(ctx)
+	if err != nil {
+		return User{}, "", err
+	}
 	if !c.Role.Has(RightManageUsers) {
 		return User{}, "", fmt.Errorf("accounts: create user: %w", errkind.Forbidden)
 	}
@@ -188,7 +190,7 @@ func userScope(ctx context.Context) bson.D {
 // GetUser returns user id if the caller may see it, otherwise NotFound.
 func (s *Store) GetUser(ctx context.Context, id string) (User, error) {
 	filter := bson.D{{Key: "$and", Value: bson.A{bson.D{{Key: "_id", Value: id}}, userScope(ctx)}}}
-	if c, _ := CallerFrom(ctx); c.Role.Has(RightAnyOrganisation) {
+	if c, ok := CallerFrom(ctx); ok && c.Role.Has(RightAnyOrganisation) {
 		filter = bson.D{{Key: "_id", Value: id}}
 	}
 	return s.findUser(ctx, filter, id)
@@ -208,7 +210,7 @@ func (s *Store) findUser(ctx context.Context, filter bson.D, id string) (User, e
 		return User{}, fmt.Errorf("accounts: user %s: %w", id, errkind.NotFound)
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("accounts: user %s: %w", id, errors.Join(errkind.Unavailable, err))
+		return User{}, fmt.Errorf("accounts: user %s: %w", id, err)
 	}
 	return u, nil
 }
@@ -222,7 +224,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 		return User{}, fmt.Errorf("accounts: user by email: %w", errkind.NotFound)
 	}
 	if err != nil {
-		return User{}, fmt.Errorf("accounts: user by email: %w", errors.Join(errkind.Unavailable, err))
+		return User{}, fmt.Errorf("accounts: user by email: %w", err)
 	}
 	return s.LookupUser(ctx, claim.UserID)
 }

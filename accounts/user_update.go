@@ -77,7 +77,10 @@ type UserPatch struct {
 // kills the user's live access tokens at once; disabling also revokes
 // their refresh families.
 func (s *Store) UpdateUser(ctx context.Context, id string, p UserPatch) (User, error) {
-	c, _ := CallerFrom(ctx)
+	c, err := RequireCaller(ctx)
+	if err != nil {
+		return User{}, err
+	}
 	u, err := s.GetUser(ctx, id)
 	if err != nil {
 		return User{}, err

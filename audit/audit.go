@@ -177,10 +177,11 @@ func (l *Log) append(ctx context.Context, e Entry) error {
 }
 
 func (l *Log) get(ctx context.Context, seq int64) (Record, error) {
-	var r Record
-	err := l.db.Collection(colEntries).FindOne(ctx, bson.D{{Key: "_id", Value: seq}}).Decode(&r)
-	return r, err
+	return database.FindByID[Record](ctx, l.db.Collection(colEntries), seq, errNoEntry)
 }
+
+// errNoEntry is get's answer for a position with no stored entry.
+var errNoEntry = errors.New("audit: no entry at this position")
 
 // exists reports whether the entry at seq is stored (seq 0, the genesis,
 // always is).
@@ -189,7 +190,7 @@ func (l *Log) exists(ctx context.Context, seq int64) (bool, error) {
 		return true, nil
 	}
 	_, err := l.get(ctx, seq)
-	if database.IsNotFound(err) {
+	if errors.Is(err, errNoEntry) {
 		return false, nil
 	}
 	return err == nil, err
@@ -197,11 +198,10 @@ func (l *Log) exists(ctx context.Context, seq int64) (bool, error) {
 
 // hint reads the stored head hint.
 func (l *Log) hint(ctx context.Context) (int64, error) {
-	var hint struct {
+	hint, err := database.FindByID[struct {
 		Seq int64 `bson:"seq"`
-	}
-	err := l.db.Collection(colHead).FindOne(ctx, bson.D{{Key: "_id", Value: headID}}).Decode(&hint)
-	if err != nil && !database.IsNotFound(err) {
+	}](ctx, l.db.Collection(colHead), headID, nil)
+	if err != nil {
 		return 0, fmt.Errorf("audit: head: %w", err)
 	}
 	return hint.Seq, nil
@@ -222,7 +222,7 @@ func (l *Log) Entries(ctx context.Context, after int64, limit int) ([]Record, er
 	out := []Record{}
 	for seq := after + 1; len(out) < limit; seq++ {
 		r, err := l.get(ctx, seq)
-		if database.IsNotFound(err) {
+		if errors.Is(err, errNoEntry) {
 			break
 		}
 		if err != nil {

@@ -38,6 +38,9 @@ type checkpointDoc struct {
 	Checkpoint `bson:",inline"`
 }
 
+// errNoCheckpoint is getCheckpoint's finding that checkpoint n is not stored.
+var errNoCheckpoint = errors.New("audit: no such checkpoint")
+
 func checkpointID(n int64) string { return "cp-" + strconv.FormatInt(n, 10) }
 
 func (c Checkpoint) signed() []byte {
@@ -52,9 +55,8 @@ func (l *Log) genuine(c Checkpoint) bool {
 }
 
 func (l *Log) getCheckpoint(ctx context.Context, n int64) (Checkpoint, bool, error) {
-	var d checkpointDoc
-	err := l.db.Collection(colCheckpoints).FindOne(ctx, bson.D{{Key: "_id", Value: checkpointID(n)}}).Decode(&d)
-	if database.IsNotFound(err) {
+	d, err := database.FindByID[checkpointDoc](ctx, l.db.Collection(colCheckpoints), checkpointID(n), errNoCheckpoint)
+	if errors.Is(err, errNoCheckpoint) {
 		return Checkpoint{}, false, nil
 	}
 	if err != nil {
@@ -66,11 +68,10 @@ func (l *Log) getCheckpoint(ctx context.Context, n int64) (Checkpoint, bool, err
 // latestCheckpoint returns the highest stored checkpoint (N 0: none),
 // probing by _id from the hint or from, whichever is further.
 func (l *Log) latestCheckpoint(ctx context.Context, from int64) (Checkpoint, error) {
-	var hint struct {
+	hint, err := database.FindByID[struct {
 		N int64 `bson:"n"`
-	}
-	err := l.db.Collection(colCheckpoints).FindOne(ctx, bson.D{{Key: "_id", Value: latestID}}).Decode(&hint)
-	if err != nil && !database.IsNotFound(err) {
+	}](ctx, l.db.Collection(colCheckpoints), latestID, nil)
+	if err != nil {
 		return Checkpoint{}, fmt.Errorf("audit: checkpoint: %w", err)
 	}
 	n := max(from, hint.N)

@@ -38,7 +38,7 @@ func (l *Log) ready(ctx context.Context) error {
 		if err == nil && r.Hash == l.head.Hash {
 			return nil
 		}
-		if err != nil && !database.IsNotFound(err) {
+		if err != nil && !errors.Is(err, errNoEntry) {
 			return fmt.Errorf("audit: head: %w", err)
 		}
 	}
@@ -135,7 +135,7 @@ func (l *Log) holds(ctx context.Context, h Record, a anchor) (bool, error) {
 		return a.Hash == genesis, nil
 	}
 	r, err := l.get(ctx, a.Seq)
-	if database.IsNotFound(err) {
+	if errors.Is(err, errNoEntry) {
 		return false, nil
 	}
 	if err != nil {
@@ -166,7 +166,7 @@ func (l *Log) findHead(ctx context.Context) (Record, error) {
 	head := Record{Hash: genesis}
 	if from > 0 {
 		head, err = l.get(ctx, from)
-		if database.IsNotFound(err) {
+		if errors.Is(err, errNoEntry) {
 			// Cut short: continue from the last entry still stored.
 			head = Record{Hash: genesis}
 			if from, err = l.lastStored(ctx, from); err == nil && from > 0 {
@@ -179,7 +179,7 @@ func (l *Log) findHead(ctx context.Context) (Record, error) {
 	}
 	for {
 		next, err := l.get(ctx, head.Seq+1)
-		if database.IsNotFound(err) {
+		if errors.Is(err, errNoEntry) {
 			return head, nil
 		}
 		if err != nil {

@@ -7,8 +7,6 @@ import (
 	"strconv"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-
-	"speaksafe/database"
 )
 
 // ErrBroken says the chain was altered: an entry is missing, edited or out
@@ -128,7 +126,7 @@ func (w *walker) acknowledge(through int64) {
 func (w *walker) walk(ctx context.Context, until int64) error {
 	for {
 		r, err := w.l.get(ctx, w.seq+1)
-		if database.IsNotFound(err) {
+		if errors.Is(err, errNoEntry) {
 			if r, err = w.afterGap(ctx, until); err != nil || r.Seq == 0 {
 				return err
 			}
@@ -153,7 +151,7 @@ func (w *walker) afterGap(ctx context.Context, until int64) (Record, error) {
 		if err == nil {
 			return r, nil
 		}
-		if !database.IsNotFound(err) {
+		if !errors.Is(err, errNoEntry) {
 			return Record{}, fmt.Errorf("audit: verify: %w", err)
 		}
 	}

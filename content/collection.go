@@ -158,7 +158,7 @@ func (s *Store) claimJoinCode(ctx context.Context, school string) (string, error
 func (s *Store) dropJoinCode(ctx context.Context, code string) {
 	if _, err := s.db.Collection(colJoinCodes).DeleteOne(ctx, bson.D{{Key: "_id", Value: code}}); err != nil {
 		// Harmless: lookups also check the collection's current code.
-		s.log.Warn("content: could not delete an old join code", "err", err)
+		s.log.Warn("content: could not delete an old join code", "error", err)
 	}
 }
 
@@ -282,7 +282,7 @@ func (s *Store) auditCollection(ctx context.Context, actor, action string, col C
 	err := s.audit.Record(ctx, auditEntry(actor, action, "content_collection", col.SchoolID,
 		map[string]string{"version": fmt.Sprint(col.Version), "items": fmt.Sprint(len(col.Items))}))
 	if err != nil {
-		s.log.Error("content: audit record failed", "action", action, "err", err)
+		s.log.Error("content: audit record failed", "action", action, "error", err)
 	}
 }
 

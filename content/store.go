@@ -121,7 +121,7 @@ func (s *Store) load(ctx context.Context) error {
 func (s *Store) current(ctx context.Context) *snapshot {
 	if s.now().UnixNano()-s.lastCheck.Load() >= int64(s.every) && s.refreshMu.TryLock() {
 		if err := s.catchUp(ctx); err != nil {
-			s.log.Warn("content: catalogue refresh failed", "err", err)
+			s.log.Warn("content: catalogue refresh failed", "error", err)
 		}
 		s.refreshMu.Unlock()
 	}

@@ -106,13 +106,13 @@ func (s *Store) RunViewFlusher(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 			if err := s.views.flush(fctx); err != nil {
-				s.log.Warn("content: final view flush failed", "err", err)
+				s.log.Warn("content: final view flush failed", "error", err)
 			}
 			cancel()
 			return
 		case <-t.C:
 			if err := s.views.flush(ctx); err != nil {
-				s.log.Warn("content: view flush failed", "err", err)
+				s.log.Warn("content: view flush failed", "error", err)
 			}
 		}
 	}

@@ -195,7 +195,7 @@ func (s *Store) commit(ctx context.Context, next Item, action, actor string) err
 		// loudly rather than reported as a failed change that happened.
 		if err := s.audit.Record(ctx, audit.Entry{Actor: actor, Action: "content." + action,
 			ObjectType: "content_item", ObjectID: next.ID, Detail: detail}); err != nil {
-			s.log.Error("content: audit record failed", "item", next.ID, "action", action, "err", err)
+			s.log.Error("content: audit record failed", "item", next.ID, "action", action, "error", err)
 		}
 	}
 	return nil

@@ -3,22 +3,21 @@ package database
 import (
 	"context"
 	"errors"
-	"net"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"speaksafe/internal/testsupport"
 )
 
 // A MongoDB that is not there is "unavailable" (a 503 the app may retry),
 // not an internal error.
 func TestUnreachableStoreIsUnavailable(t *testing.T) {
 	t.Parallel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := testsupport.FreeAddr() // nothing listens here
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := l.Addr().String()
-	l.Close() // nothing listens here now
 	c, err := Connect("mongodb://" + addr + "/?serverSelectionTimeoutMS=300")
 	if err != nil {
 		t.Fatal(err)

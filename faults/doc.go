@@ -6,8 +6,8 @@
 // report that got 201 is there for the officers exactly once, every urgent
 // one paged the on-call officer's phone, and the server serves again.
 //
-// The suite is slow (minutes) and starts processes, so it runs only when
-// asked:
+// The suite takes minutes (about 3½, a minute of it building) and starts
+// processes, so `go test ./...` skips it; .ci/run runs it as
 //
 //	SPEAKSAFE_FAULTS=1 go test -count=1 -v ./faults/
 package faults

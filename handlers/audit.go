@@ -59,7 +59,10 @@ func (h *Audit) acknowledge(c *fiber.Ctx) error {
 	if req.Through < 1 || req.Through > st.Entries {
 		return errkind.Invalid("through", "must be an entry of the chain, 1 to "+strconv.FormatInt(st.Entries, 10))
 	}
-	caller, _ := accounts.CallerFrom(c.UserContext())
+	caller, err := accounts.RequireCaller(c.UserContext())
+	if err != nil {
+		return err
+	}
 	if err := h.log.Acknowledge(c.UserContext(), caller.UserID, req.Through); err != nil {
 		return err
 	}

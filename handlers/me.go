@@ -39,7 +39,10 @@ type meResponse struct {
 }
 
 func (h *Me) get(c *fiber.Ctx) error {
-	caller, _ := accounts.CallerFrom(c.UserContext())
+	caller, err := accounts.RequireCaller(c.UserContext())
+	if err != nil {
+		return err
+	}
 	u, err := h.store.GetUser(c.UserContext(), caller.UserID)
 	if err != nil {
 		return err
@@ -63,7 +66,10 @@ func (h *Me) stepUp(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	caller, _ := accounts.CallerFrom(c.UserContext())
+	caller, err := accounts.RequireCaller(c.UserContext())
+	if err != nil {
+		return err
+	}
 	tok, err := h.auth.StepUp(c.UserContext(), caller.UserID, accounts.Credentials{Password: req.Password,
 		TOTPCode: req.TOTPCode, RecoveryCode: req.RecoveryCode, Client: h.limits.clientKey(c)})
 	if err != nil {
@@ -82,7 +88,10 @@ func (h *Me) steppedUp(c *fiber.Ctx, req any, token func() string) (string, erro
 	if err := decodeJSON(c, req); err != nil {
 		return "", err
 	}
-	caller, _ := accounts.CallerFrom(c.UserContext())
+	caller, err := accounts.RequireCaller(c.UserContext())
+	if err != nil {
+		return "", err
+	}
 	return caller.UserID, h.auth.RequireStepUp(c.UserContext(), caller.UserID, token())
 }
 

@@ -4,7 +4,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"speaksafe/accounts"
-	"speaksafe/database"
 	"speaksafe/errkind"
 )
 
@@ -186,13 +184,13 @@ func (r *Router) guard(key string, p Policy) fiber.Handler {
 	}
 }
 
-// authFailure keeps "the database is down" apart from "bad token": the first
-// is a 503 the client may retry, everything else is a plain 401.
+// authFailure keeps "bad token" apart from everything else: a credential
+// that is bad, expired or revoked is a plain 401; a store that is down (503),
+// a client that went away (499) or a fault of ours (500) keeps its own
+// answer, so that a failure on our side never tells the client to sign in
+// again.
 func authFailure(err error) error {
-	if errors.Is(err, errkind.Unavailable) || database.IsUnavailable(err) {
-		return err
-	}
-	return fmt.Errorf("handlers: authenticate: %w", errors.Join(errkind.Unauthorized, err))
+	return fmt.Errorf("handlers: authenticate: %w", err)
 }
 
 func bearer(c *fiber.Ctx) (string, error) {

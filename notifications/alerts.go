@@ -241,7 +241,7 @@ func (d *Dispatcher) withCase(ctx context.Context, a Alert) Alert {
 	in, err := d.cases.AlertInfo(ctx, a.ID)
 	if err != nil {
 		if !errors.Is(err, errkind.NotFound) {
-			d.log.ErrorContext(ctx, "alert shown without its case information", "alert_id", a.ID, "err", err)
+			d.log.ErrorContext(ctx, "alert shown without its case information", "alert_id", a.ID, "error", err)
 		}
 		return a
 	}
@@ -344,6 +344,6 @@ func (d *Dispatcher) record(ctx context.Context, actor, action, alertID string, 
 	}
 	e := audit.Entry{Actor: actor, Action: action, ObjectType: "alert", ObjectID: alertID, Detail: detail}
 	if err := d.audit.Record(ctx, e); err != nil {
-		d.log.ErrorContext(ctx, "audit record failed", "action", action, "alert_id", alertID, "err", err)
+		d.log.ErrorContext(ctx, "audit record failed", "action", action, "alert_id", alertID, "error", err)
 	}
 }

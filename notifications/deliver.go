@@ -125,7 +125,7 @@ func (d *Dispatcher) attempt(ctx context.Context, a Alert, s stepDoc, target str
 	case ReasonOf(err) == ReasonUnregistered:
 		att.Outcome, att.Reason = outcomeUnregistered, string(ReasonUnregistered)
 		if rerr := d.devices.Remove(ctx, target); rerr != nil {
-			d.log.ErrorContext(ctx, "dead device not removed", "alert_id", a.ID, "err", rerr)
+			d.log.ErrorContext(ctx, "dead device not removed", "alert_id", a.ID, "error", rerr)
 		}
 	case ReasonOf(err) == ReasonNoPush || att.N+1 >= d.cfg.MaxAttempts:
 		att.Outcome, att.Reason = outcomeFailed, string(ReasonOf(err))
@@ -227,7 +227,7 @@ func (d *Dispatcher) pageSent(ctx context.Context, a Alert) {
 		{Key: "$inc", Value: bson.D{{Key: "pagesSent", Value: 1}}},
 	})
 	if err != nil {
-		d.log.ErrorContext(ctx, "page count not recorded", "alert_id", a.ID, "err", err)
+		d.log.ErrorContext(ctx, "page count not recorded", "alert_id", a.ID, "error", err)
 	}
 }
 

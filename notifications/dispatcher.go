@@ -154,7 +154,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	defer t.Stop()
 	for {
 		if err := d.Sweep(ctx); err != nil && ctx.Err() == nil {
-			d.log.ErrorContext(ctx, "alert sweep failed", "err", err)
+			d.log.ErrorContext(ctx, "alert sweep failed", "error", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -224,7 +224,7 @@ func (d *Dispatcher) kick(alertID string, confirmed bool) <-chan struct{} {
 			r.again = false
 			d.mu.Unlock()
 			if err := d.process(d.base, alertID, confirmed); err != nil && d.base.Err() == nil {
-				d.log.Error("alert processing failed; the sweeper will retry", "alert_id", alertID, "err", err)
+				d.log.Error("alert processing failed; the sweeper will retry", "alert_id", alertID, "error", err)
 			}
 			d.mu.Lock()
 			if !r.again || d.base.Err() != nil {
@@ -404,7 +404,7 @@ func (d *Dispatcher) checkCaseGone(ctx context.Context, a Alert) error {
 	case errors.Is(err, errkind.NotFound):
 		return &caseGone{endCaseDeleted}
 	case err != nil:
-		d.log.WarnContext(ctx, "case of an unacknowledged alert unreadable; re-paging", "alert_id", a.ID, "err", err)
+		d.log.WarnContext(ctx, "case of an unacknowledged alert unreadable; re-paging", "alert_id", a.ID, "error", err)
 		return nil
 	case in.Closed:
 		return &caseGone{endCaseClosed}

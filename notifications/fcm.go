@@ -144,7 +144,9 @@ func classifyFCM(ctx context.Context, err error) error {
 	return se
 }
 
-// parseRetryAfter reads delta-seconds or an HTTP date.
+// parseRetryAfter reads delta-seconds or an HTTP date. Callers pass the
+// wall clock, not the engine's clock: an HTTP date (like APNs' expiry) is
+// the peer's wall time, which a test's injected clock is not.
 func parseRetryAfter(v string, now time.Time) time.Duration {
 	if v == "" {
 		return 0

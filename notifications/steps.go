@@ -274,11 +274,11 @@ func (d *Dispatcher) stepClaimed(ctx context.Context, a Alert, s stepDoc, total 
 		update = append(update, bson.E{Key: "$inc", Value: inc})
 	}
 	if _, err := d.updateAlert(ctx, a.ID, update); err != nil {
-		d.log.ErrorContext(ctx, "alert progress not recorded", "alert_id", a.ID, "err", err)
+		d.log.ErrorContext(ctx, "alert progress not recorded", "alert_id", a.ID, "error", err)
 	}
 	if d.cases != nil {
 		if err := d.cases.SetAlertState(ctx, a.ID, caseState, s.StartedAt); err != nil {
-			d.log.ErrorContext(ctx, "case alert state not recorded", "alert_id", a.ID, "err", err)
+			d.log.ErrorContext(ctx, "case alert state not recorded", "alert_id", a.ID, "error", err)
 		}
 	}
 	detail := map[string]string{"step": strconv.Itoa(s.Step), "tier": strconv.Itoa(s.Tier), "kind": s.Kind}

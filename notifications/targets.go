@@ -83,7 +83,7 @@ func (d *Dispatcher) deliverBeside(a Alert, s stepDoc, target string) {
 	wake, outcome, err := d.deliver(d.base, a, s, target)
 	if err != nil {
 		if d.base.Err() == nil {
-			d.log.Error("delivery failed; will retry", "alert_id", a.ID, "step", s.Step, "err", err)
+			d.log.Error("delivery failed; will retry", "alert_id", a.ID, "step", s.Step, "error", err)
 		}
 		wake, outcome = d.now().UTC().Add(d.cfg.SweepInterval), ""
 	}
@@ -128,14 +128,14 @@ func (d *Dispatcher) stepUndelivered(ctx context.Context, a Alert, s stepDoc) {
 		return
 	}
 	if err != nil {
-		d.log.ErrorContext(ctx, "undelivered step not recorded", "alert_id", a.ID, "err", err)
+		d.log.ErrorContext(ctx, "undelivered step not recorded", "alert_id", a.ID, "error", err)
 		return
 	}
 	d.metrics.gaps.Inc()
 	d.log.WarnContext(ctx, "escalation step could not be delivered; the next tier starts now",
 		"alert_id", a.ID, "step", s.Step, "tier", s.Tier, "kind", s.Kind)
 	if _, err := d.updateAlert(ctx, a.ID, bson.D{{Key: "$inc", Value: bson.D{{Key: "gaps", Value: 1}}}}); err != nil {
-		d.log.ErrorContext(ctx, "alert gap not recorded", "alert_id", a.ID, "err", err)
+		d.log.ErrorContext(ctx, "alert gap not recorded", "alert_id", a.ID, "error", err)
 	}
 	d.record(ctx, "", "alert.step", a.ID, map[string]string{"step": strconv.Itoa(s.Step),
 		"tier": strconv.Itoa(s.Tier), "kind": s.Kind, "gap": "not delivered"})

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-
 	"speaksafe/database"
 )
 
@@ -66,12 +64,15 @@ func (l *Limiter) sharedGroup(ctx context.Context, doc groupDoc) (string, error)
 	if !database.IsDuplicateKey(err) {
 		return "", fmt.Errorf("ratelimit: group: %w", err)
 	}
-	var got groupDoc
-	if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: doc.ID}}).Decode(&got); err != nil {
+	got, err := database.FindByID[groupDoc](ctx, coll, doc.ID, errGroupVanished)
+	if err != nil {
 		return "", fmt.Errorf("ratelimit: group: %w", err)
 	}
 	return got.Group, nil
 }
+
+// errGroupVanished: the group that won the claim was gone when read.
+var errGroupVanished = errors.New("ratelimit: group claimed but not found")
 
 func newGroupID() (string, error) {
 	b := make([]byte, 12)

@@ -214,9 +214,8 @@ func (l *Limiter) Exceeded(ctx context.Context, bucket, key string, max int, win
 		}
 		l.mu.Unlock()
 	} else {
-		var c counter
-		err := l.db.Collection(collection).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c)
-		if err != nil && !database.IsNotFound(err) {
+		c, err := database.FindByID[counter](ctx, l.db.Collection(collection), id, nil)
+		if err != nil {
 			return false, 0, fmt.Errorf("ratelimit: read count: %w", err)
 		}
 		n = c.N

@@ -74,7 +74,7 @@ func (s *Store) floodMark(ctx context.Context, client, forceID string) flood {
 	}
 	g, err := s.cfg.Limiter.Group(ctx, bucket, key, f.Window)
 	if err != nil {
-		s.log.WarnContext(ctx, "urgent flood group unavailable; the report is paged on its own", "err", err)
+		s.log.WarnContext(ctx, "urgent flood group unavailable; the report is paged on its own", "error", err)
 		return flood{}
 	}
 	out.Group = g
@@ -85,7 +85,7 @@ func (s *Store) floodMark(ctx context.Context, client, forceID string) flood {
 func (s *Store) over(ctx context.Context, bucket, key string, max int, window time.Duration) bool {
 	ok, _, err := s.cfg.Limiter.Allow(ctx, bucket, key, max, window)
 	if err != nil {
-		s.log.WarnContext(ctx, "urgent flood count unavailable", "bucket", bucket, "err", err)
+		s.log.WarnContext(ctx, "urgent flood count unavailable", "bucket", bucket, "error", err)
 		return false
 	}
 	return !ok
@@ -105,7 +105,7 @@ func (s *Store) limitRoutine(ctx context.Context, client string) error {
 	}
 	ok, retry, err := s.cfg.Limiter.Allow(ctx, bucketRoutine, client, s.cfg.RoutinePerClient, s.cfg.RoutineWindow)
 	if err != nil {
-		s.log.WarnContext(ctx, "routine report limit unavailable; taking the report", "err", err)
+		s.log.WarnContext(ctx, "routine report limit unavailable; taking the report", "error", err)
 		return nil
 	}
 	if !ok {

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"time"
 
@@ -153,7 +152,7 @@ func (s *Store) countWrongReceipt(ctx context.Context, client string) {
 	}
 	for _, k := range [][2]string{{bucketWrongReceipts, client}, {bucketWrongAll, "all"}} {
 		if _, _, err := s.cfg.Limiter.Allow(ctx, k[0], k[1], 1<<30, guessWindow); err != nil {
-			s.log.WarnContext(ctx, "could not count a wrong receipt", "err", err)
+			s.log.WarnContext(ctx, "could not count a wrong receipt", "error", err)
 		}
 	}
 }
@@ -184,7 +183,7 @@ func (s *Store) AuthenticateReporter(ctx context.Context, bearer string) (contex
 		return nil, fmt.Errorf("reports: session: %w", errkind.Unauthorized)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reports: session: %w", errors.Join(errkind.Unavailable, err))
+		return nil, fmt.Errorf("reports: session: %w", err)
 	}
 	if !s.now().Before(d.ExpiresAt) {
 		return nil, fmt.Errorf("reports: session expired: %w", errkind.Unauthorized)

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"speaksafe/internal/testsupport"
 	"speaksafe/loadtest/harness"
 )
 
@@ -48,7 +49,7 @@ type server struct {
 
 func startServer(t *testing.T, cfg harness.ServerConfig) *server {
 	t.Helper()
-	addr, err := harness.FreeAddr()
+	addr, err := testsupport.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"speaksafe/internal/testsupport"
 	"speaksafe/loadtest/harness"
 )
 
@@ -50,7 +51,7 @@ func has429(statuses []int) bool {
 func TestSecurity14RateLimitsAreSharedAcrossInstances(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	storeAddr, err := harness.FreeAddr()
+	storeAddr, err := testsupport.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +154,7 @@ func TestSecurity25StartupRefusesWeakSecrets(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = harness.Eventually(context.Background(), time.Minute, 50*time.Millisecond, func() (bool, error) { return p.Exited(), nil })
+		err = testsupport.Eventually(context.Background(), time.Minute, 50*time.Millisecond, func() (bool, error) { return p.Exited(), nil })
 		if err != nil {
 			p.Kill()
 			t.Errorf("started with a weak %s", name)

@@ -80,6 +80,13 @@ func TestSecurity13AnonymousRoutesStoreNoClientIdentifiers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	queued := map[string]bool{}
+	for _, c := range queue {
+		queued[c.Reference] = true
+	}
+	if !queued[rc.Reference] || !queued[urc.Reference] {
+		t.Fatalf("the officer's queue (%d cases) lacks the two marked reports: the decrypting paths would not run", len(queue))
+	}
 	for _, c := range queue {
 		must(t, do(t, s.c, harness.Request{Method: http.MethodGet, Path: "/v1/cases/" + c.ID, Token: s.force.Officer.Token}), http.StatusOK, "officer opens case")
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -70,7 +69,6 @@ type Config struct {
 
 	TrustedProxies []string
 	CORSOrigins    []string
-	PublicBaseURL  string
 
 	BootstrapAdminEmail    string
 	BootstrapAdminPassword string
@@ -135,9 +133,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		if v == "" {
 			return def
 		}
-		d, err := time.ParseDuration(v)
+		d, err := parseDuration(name, v, def)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			errs = append(errs, err)
 		}
 		return d
 	}
@@ -146,9 +144,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		if v == "" {
 			return def
 		}
-		n, err := strconv.Atoi(v)
+		n, err := parseNumber(name, v, def)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: not a number", name))
+			errs = append(errs, err)
 		}
 		return n
 	}
@@ -175,7 +173,6 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		WebhookAllowedHosts:    list(env("WEBHOOK_ALLOWED_HOSTS", "")),
 		TrustedProxies:         list(env("TRUSTED_PROXIES", "")),
 		CORSOrigins:            list(env("CORS_ORIGINS", "")),
-		PublicBaseURL:          env("PUBLIC_BASE_URL", ""),
 		BootstrapAdminEmail:    env("BOOTSTRAP_ADMIN_EMAIL", ""),
 		BootstrapAdminPassword: secret("BOOTSTRAP_ADMIN_PASSWORD"),
 		EscalationMinDelay:     duration("ESCALATION_MIN_DELAY", 60*time.Second),
@@ -229,18 +226,18 @@ func (c Config) Validate() error {
 	if c.MongoDatabase == "" || strings.ContainsAny(c.MongoDatabase, "/\\. \"$") {
 		errs = append(errs, errors.New("MONGODB_DATABASE: must be a plain database name"))
 	}
-	for name, v := range map[string]string{
-		"JWT_SIGNING_KEY": c.JWTSigningKeys, "DATA_KEYS": c.DataKeys,
-		"RATE_LIMIT_SECRET": c.RateLimitSecret, "WEBHOOK_SECRET": c.WebhookSecret,
-		"AUDIT_KEYS": c.AuditKeys, "RECEIPT_KEYS": c.ReceiptKeys,
+	for _, s := range []struct{ name, v string }{
+		{"JWT_SIGNING_KEY", c.JWTSigningKeys}, {"DATA_KEYS", c.DataKeys},
+		{"RATE_LIMIT_SECRET", c.RateLimitSecret}, {"WEBHOOK_SECRET", c.WebhookSecret},
+		{"AUDIT_KEYS", c.AuditKeys}, {"RECEIPT_KEYS", c.ReceiptKeys},
 	} {
-		if v == "" {
-			errs = append(errs, fmt.Errorf("%s: missing (set it or %s_FILE)", name, name))
+		if s.v == "" {
+			errs = append(errs, fmt.Errorf("%s: missing (set it or %s_FILE)", s.name, s.name))
 		}
 	}
-	for name, v := range map[string]string{"RATE_LIMIT_SECRET": c.RateLimitSecret, "WEBHOOK_SECRET": c.WebhookSecret} {
-		if v != "" && len(v) < 32 {
-			errs = append(errs, fmt.Errorf("%s: too weak, use at least 32 random characters", name))
+	for _, s := range []struct{ name, v string }{{"RATE_LIMIT_SECRET", c.RateLimitSecret}, {"WEBHOOK_SECRET", c.WebhookSecret}} {
+		if s.v != "" && len(s.v) < 32 {
+			errs = append(errs, fmt.Errorf("%s: too weak, use at least 32 random characters", s.name))
 		}
 	}
 	if c.AuditKeys != "" {
@@ -265,30 +262,7 @@ func (c Config) Validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, errors.New("LOG_FORMAT: must be text or json"))
 	}
-	if c.Argon2.Time < 1 || c.Argon2.MemoryKiB < 8*1024 || c.Argon2.Threads < 1 || c.Argon2.MaxConcurrent < 1 {
-		errs = append(errs, errors.New("ARGON2_*: time ≥ 1, memory ≥ 8192 KiB, threads ≥ 1, max concurrent ≥ 1"))
-	}
-	if c.UrgentFloodPerNetwork < 1 || c.UrgentFloodPerForce < 1 {
-		errs = append(errs, errors.New("URGENT_FLOOD_PER_NETWORK, URGENT_FLOOD_PER_FORCE: at least 1"))
-	}
-	if c.UrgentFloodWindow < time.Minute {
-		errs = append(errs, errors.New("URGENT_FLOOD_WINDOW: at least 1m"))
-	}
-	if c.BodyLimit < 1024 {
-		errs = append(errs, errors.New("BODY_LIMIT: at least 1024 bytes"))
-	}
-	if c.EscalationMinDelay <= 0 {
-		errs = append(errs, errors.New("ESCALATION_MIN_DELAY: must be positive"))
-	}
-	if c.UnackedRepage <= 0 {
-		errs = append(errs, errors.New("UNACKED_REPAGE: must be positive"))
-	}
-	if c.PageRatePerForce < 1 {
-		errs = append(errs, errors.New("PAGE_RATE_PER_FORCE: at least 1"))
-	}
-	if c.ClosedCaseRetention < 24*time.Hour {
-		errs = append(errs, errors.New("CLOSED_CASE_RETENTION: at least 24h"))
-	}
+	errs = append(errs, c.rangeErrors()...)
 	if _, err := notifications.ParseAllowedHosts(c.WebhookAllowedHosts); err != nil {
 		errs = append(errs, fmt.Errorf("WEBHOOK_ALLOWED_HOSTS: %w", err))
 	}

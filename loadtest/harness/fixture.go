@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"speaksafe/internal/testsupport"
 )
 
 // Staff is a signed-in member of staff.
@@ -200,22 +202,8 @@ func (c *Client) Queue(ctx context.Context, token, status string) ([]CaseSummary
 
 // Eventually polls cond every interval until it returns true or timeout
 // passes; for conditions in another process, which cannot signal us.
+//
+// It is testsupport.Eventually, kept for the load test; new code calls that.
 func Eventually(ctx context.Context, timeout, interval time.Duration, cond func() (bool, error)) error {
-	deadline := time.Now().Add(timeout)
-	var last error
-	for {
-		ok, err := cond()
-		if ok {
-			return nil
-		}
-		last = err
-		if time.Now().After(deadline) {
-			return fmt.Errorf("harness: condition not met within %s (last error: %v)", timeout, last)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(interval):
-		}
-	}
+	return testsupport.Eventually(ctx, timeout, interval, cond)
 }

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,6 +20,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"speaksafe/internal/testsupport"
 )
 
 // Binaries are the built programs.
@@ -151,14 +152,9 @@ func (p *Proc) Stop(timeout time.Duration) error {
 }
 
 // FreeAddr returns a loopback address with a port nothing listens on now.
-func FreeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
+//
+// It is testsupport.FreeAddr, kept for the load test; new code calls that.
+func FreeAddr() (string, error) { return testsupport.FreeAddr() }
 
 // StartStore runs cmd/devstore on addr with its files in dir and returns once
 // it accepts connections.
