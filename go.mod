@@ -16,6 +16,8 @@ require (
 	golang.org/x/crypto v0.59.0
 )
 
+require rsc.io/qr v0.2.0 // indirect
+
 require (
 	cel.dev/expr v0.23.1 // indirect
 	cloud.google.com/go v0.121.0 // indirect

@@ -9,6 +9,7 @@ import (
 
 	"speaksafe/accounts"
 	"speaksafe/audit"
+	"speaksafe/console"
 	"speaksafe/content"
 	"speaksafe/database"
 	"speaksafe/fieldcrypt"
@@ -35,6 +36,13 @@ type wiring struct {
 	Alerts *notifications.Dispatcher // reports: Alerter; call Alerts.UseCases(reportsStore)
 	// reports section sets these.
 	Reports *reports.Store
+
+	// OnCall and StaffAuth are the on-call store and the access-token
+	// check the API uses; the console uses them too.
+	OnCall    *notifications.OnCall
+	StaffAuth *accounts.Authenticator
+	// Console is the web console (wire_console.go).
+	Console *console.Console
 
 	// AuditMonitor verifies and checkpoints the audit chain (wire_audit.go).
 	AuditMonitor *audit.Monitor
@@ -75,7 +83,8 @@ func (a *App) wire(ctx context.Context) error {
 	auth := accounts.NewAuth(accounts.AuthDeps{Store: a.w.Accounts, Tokens: tokens, Hasher: hasher,
 		Limiter: a.w.Limiter, DataKeys: a.w.DataKeys, MFARoles: mfaRoles, Now: a.clock, Sleep: a.sleep})
 	a.w.Auth = auth
-	a.Router.UseStaffAuthenticator(accounts.NewAuthenticator(tokens, a.w.Accounts))
+	a.w.StaffAuth = accounts.NewAuthenticator(tokens, a.w.Accounts)
+	a.Router.UseStaffAuthenticator(a.w.StaffAuth)
 	a.AddSetup("accounts indexes", func(ctx context.Context) error {
 		return database.EnsureIndexes(ctx, a.db, append(accounts.Indexes(), ratelimit.Indexes()...))
 	})
@@ -104,6 +113,7 @@ func (a *App) wire(ctx context.Context) error {
 		return fmt.Errorf("WEBHOOK_ALLOWED_HOSTS: %w", err)
 	}
 	onCall := notifications.NewOnCall(a.db, a.w.Accounts, a.clock, a.cfg.EscalationMinDelay)
+	a.w.OnCall = onCall
 	devices := notifications.NewDevices(a.db, a.w.Accounts, a.logger, a.clock)
 	onCall.UseAuditor(a.w.Audit, a.logger)
 	onCall.UseDevices(devices)
@@ -143,6 +153,11 @@ func (a *App) wire(ctx context.Context) error {
 
 	// Reports.
 	if err := a.wireReports(); err != nil {
+		return err
+	}
+
+	// The web console, over the same stores.
+	if err := a.wireConsole(); err != nil {
 		return err
 	}
 	_ = ctx
