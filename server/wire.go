@@ -40,6 +40,7 @@ type wiring struct {
 	// OnCall and StaffAuth are the on-call store and the access-token
 	// check the API uses; the console uses them too.
 	OnCall    *notifications.OnCall
+	Devices   *notifications.Devices
 	StaffAuth *accounts.Authenticator
 	// Console is the web console (wire_console.go).
 	Console *console.Console
@@ -115,6 +116,7 @@ func (a *App) wire(ctx context.Context) error {
 	onCall := notifications.NewOnCall(a.db, a.w.Accounts, a.clock, a.cfg.EscalationMinDelay)
 	a.w.OnCall = onCall
 	devices := notifications.NewDevices(a.db, a.w.Accounts, a.logger, a.clock)
+	a.w.Devices = devices
 	onCall.UseAuditor(a.w.Audit, a.logger)
 	onCall.UseDevices(devices)
 	onCall.AllowWebhookHosts(webhookHosts)
