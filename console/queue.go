@@ -17,6 +17,7 @@ type queueView struct {
 	Status string
 	Cases  []reports.CaseSummary
 	Next   string
+	Names  map[string]string
 }
 
 // queue is the force's case queue in the order GET /v1/cases answers it:
@@ -28,5 +29,13 @@ func (c *Console) queue(ctx *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.render(ctx, "queue", "Case queue", queueView{Status: string(f.Status), Cases: page.Cases, Next: page.NextCursor})
+	people, err := c.d.Accounts.Directory(ctx.UserContext(), "", 100)
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for _, u := range people {
+		names[u.ID] = u.Name
+	}
+	return c.render(ctx, "queue", "Case queue", queueView{Status: string(f.Status), Cases: page.Cases, Next: page.NextCursor, Names: names})
 }
