@@ -195,6 +195,8 @@ func (a *App) demoReports(ctx context.Context, force string) error {
 			Contact: &reports.Contact{Name: "Jo", Phone: "07700 900123", SafeTimes: "after 4pm", MayContact: true}},
 		{Category: reports.CategoryAdultWantsToMeet, WhatHappened: "A man I met in a game wants to meet me after school on Friday.",
 			Answers: reports.Answers{MeetingPlanned: true, AgeBand: "11-13"}},
+		{Category: reports.CategoryThreatsToShareImages, WhatHappened: "Someone says they will post a photo of me unless I send more tonight.",
+			Answers: reports.Answers{InDangerNow: true, AgeBand: "14-17"}},
 	} {
 		r.ForceCode = force
 		if _, err := a.w.Reports.Submit(ctx, fmt.Sprintf("demo-report-000000-%d", i), r); err != nil {
