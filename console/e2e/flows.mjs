@@ -213,8 +213,45 @@ async function adminFlow(browser) {
   await page.goto(`${BASE}/console/organisations`);
   await check(page, "organisations");
   await page.goto(`${BASE}/console/users`);
+  await page.fill("#u-email", "pc.new@demo.test");
+  await page.fill("#u-name", "PC New Starter");
+  await page.selectOption("#u-role", "officer");
+  await page.selectOption("#u-org", { label: "Demo Police" });
+  await page.click("button:has-text('Invite')");
+  const invite = (await page.textContent("#invite-code")).trim();
   await check(page, "users");
   await page.context().close();
+
+  // The new officer sets a password, signs in and turns on two-step
+  // sign-in from their account page, then signs out everywhere.
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const np = await ctx.newPage();
+  await np.goto(`${BASE}/console/invite`);
+  await check(np, "invite");
+  await np.fill("#inviteToken", invite);
+  await np.fill("#new-password", "a new officer's password");
+  await np.click("button:has-text('Set password')");
+  await np.waitForSelector("text=Your password is set");
+  await np.goto(`${BASE}/console/signin`);
+  await np.fill("#email", "pc.new@demo.test");
+  await np.fill("#password", "a new officer's password");
+  await np.click("button[type=submit]:has-text('Sign in')");
+  await np.waitForURL(/\/console\/cases/);
+  await np.goto(`${BASE}/console/account`);
+  await np.fill("#password", "a new officer's password");
+  await np.click("button:has-text('Set up an authenticator app')");
+  const secret = (await np.textContent("#totp-secret")).trim();
+  await check(np, "enrol");
+  await np.fill("#code", await freshCode(secret));
+  await np.click("button:has-text('Turn on two-step sign-in')");
+  await np.waitForSelector(".codes li");
+  await check(np, "recovery-codes");
+  await np.goto(`${BASE}/console/account`);
+  await np.click("button:has-text('Sign out everywhere')");
+  await np.waitForURL(/\/console\/signin/);
+  await np.goto(`${BASE}/console/cases`);
+  assert.match(np.url(), /\/console\/signin/, "signed out everywhere");
+  await ctx.close();
 }
 
 async function signInScreen(browser) {
