@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -41,7 +40,6 @@ type Deps struct {
 	Content       *content.Store
 	Limits        *handlers.Limits
 	Logger        *slog.Logger
-	Now           func() time.Time
 }
 
 // Console serves the web console.
@@ -56,9 +54,6 @@ type Console struct {
 // New returns the console over d; it fails only when its embedded
 // templates do not parse.
 func New(d Deps) (*Console, error) {
-	if d.Now == nil {
-		d.Now = time.Now
-	}
 	p, err := parsePages()
 	if err != nil {
 		return nil, fmt.Errorf("console: %w", err)

@@ -28,6 +28,7 @@ func parsePages() (*pages, error) {
 		"when":  when,
 		"label": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
 		"join":  strings.Join,
+		"add1":  func(i int) int { return i + 1 },
 	}
 	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {

@@ -97,6 +97,10 @@ func TestForgedPostsAreRefused(t *testing.T) {
 			t.Errorf("%s: got %d, want 403", name, p.Status)
 		}
 	}
+	// The sign-in form is protected too (login CSRF): no token, no session.
+	if p := newBrowser(t, app).do(http.MethodPost, "/console/signin", url.Values{"email": {officer.Email}, "password": {password}}, nil); p.Status != http.StatusForbidden {
+		t.Errorf("sign-in without a token: %d, want 403", p.Status)
+	}
 	if page := b.get("/console/cases/" + caseID); strings.Contains(page.Body, "forged note") {
 		t.Fatal("a forged note was stored")
 	}

@@ -10,7 +10,7 @@ import (
 func (a *App) wireConsole() error {
 	c, err := console.New(console.Deps{Auth: a.w.Auth, Authenticator: a.w.StaffAuth, Accounts: a.w.Accounts,
 		Reports: a.w.Reports, Alerts: a.w.Alerts, OnCall: a.w.OnCall, Content: a.w.Content, Limits: a.w.Limits,
-		Logger: a.logger, Now: a.clock})
+		Logger: a.logger})
 	if err != nil {
 		return err
 	}
