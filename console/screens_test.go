@@ -217,3 +217,34 @@ func TestAdminScreens(t *testing.T) {
 	mustContain(t, "users after disabling", b.get("/console/users"), "disabled", "Enable")
 	mustContain(t, "account", b.get("/console/account"), "Sign out everywhere", "Turn on two-step sign-in")
 }
+
+// Bad input gets a clear 4xx page in the console's words and changes
+// nothing; nothing answers 500.
+func TestBadInputGetsAClearPage(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	force := app.CreateForce(t, "")
+	officer := person(t, app, accounts.RoleOfficer, force.ID)
+	report(t, app, force.Code, false, "gifts again")
+	b := signIn(t, app, officer, "")
+	caseID := find(t, `href="/console/cases/([^"]+)"`, b.get("/console/cases").Body)
+	for name, tc := range map[string]struct {
+		p    page
+		want int
+	}{
+		"garbage cursor":   {b.get("/console/cases?cursor=%7B%22%24ne%22%3A1%7D"), http.StatusBadRequest},
+		"unknown status":   {b.get("/console/cases?status=deleted"), http.StatusBadRequest},
+		"unknown case":     {b.get("/console/cases/no-such-case"), http.StatusNotFound},
+		"empty note":       {b.post("/console/cases", "/console/cases/"+caseID+"/notes", url.Values{"body": {"  "}}), http.StatusBadRequest},
+		"huge note":        {b.post("/console/cases", "/console/cases/"+caseID+"/notes", url.Values{"body": {strings.Repeat("x", 9000)}}), http.StatusBadRequest},
+		"invalid UTF-8":    {b.post("/console/cases", "/console/cases/"+caseID+"/messages", url.Values{"body": {"bad \xff\xfe"}}), http.StatusBadRequest},
+		"unknown assignee": {b.post("/console/cases", "/console/cases/"+caseID+"/assignment", url.Values{"userId": {"nobody"}}), http.StatusBadRequest},
+	} {
+		if tc.p.Status != tc.want || !strings.Contains(tc.p.Body, `class="problem"`) {
+			t.Errorf("%s: got %d, want %d with a problem page", name, tc.p.Status, tc.want)
+		}
+	}
+	if c := b.get("/console/cases/" + caseID); strings.Contains(c.Body, "xxxxxxxx") || !strings.Contains(c.Body, "No notes.") {
+		t.Error("a refused note was stored")
+	}
+}
