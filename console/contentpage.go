@@ -67,7 +67,7 @@ func (c *Console) itemView(ctx *fiber.Ctx, it content.Item) itemView {
 // renderMarkdown renders as the app's content is rendered: goldmark, then
 // bluemonday's sanitising policy (content.Renderer).
 func (c *Console) renderMarkdown(body string) template.HTML {
-	return template.HTML(c.md.HTML(body)) //nolint:gosec // sanitised by content.Renderer
+	return template.HTML(c.md.HTML(body)) // sanitised by content.Renderer
 }
 
 func (c *Console) contentNew(ctx *fiber.Ctx) error {

@@ -38,10 +38,6 @@ func (c *Console) errorPages(ctx *fiber.Ctx) error {
 		c.d.Logger.ErrorContext(ctx.UserContext(), "console request failed", "route", ctx.Route().Path,
 			"method", ctx.Method(), "request_id", handlers.RequestID(ctx), "error", err)
 	}
-	var fe *fiber.Error
-	if errors.As(err, &fe) && p.Status == 0 {
-		p.Status = fe.Code
-	}
 	msg := p.Detail
 	if errors.Is(err, errkind.Forbidden) && ctx.Method() != fiber.MethodGet {
 		msg = "This form has expired or did not come from this console. Reload the page and try again."
