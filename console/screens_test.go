@@ -248,3 +248,22 @@ func TestBadInputGetsAClearPage(t *testing.T) {
 		t.Error("a refused note was stored")
 	}
 }
+
+// The stylesheet and script are served from the binary with their types;
+// nothing else is.
+func TestAssetsAreEmbedded(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t)
+	b := newBrowser(t, app)
+	for path, ctype := range map[string]string{"/console/static/console.css": "text/css", "/console/static/console.js": "text/javascript"} {
+		p := b.get(path)
+		if p.Status != http.StatusOK || !strings.HasPrefix(p.Header.Get("Content-Type"), ctype) || len(p.Body) < 100 {
+			t.Errorf("%s: %d %q", path, p.Status, p.Header.Get("Content-Type"))
+		}
+	}
+	for _, path := range []string{"/console/static/nothing.js", "/console/static/..%2fassets.go"} {
+		if p := b.get(path); p.Status != http.StatusNotFound {
+			t.Errorf("%s: %d, want 404", path, p.Status)
+		}
+	}
+}
