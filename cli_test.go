@@ -185,10 +185,17 @@ func TestCommandLineHelpAndUsage(t *testing.T) {
 		{[]string{"verify-keys", "--help"}, 0, "never a value"},
 		{[]string{"rekey", "--help"}, 0, "docs/rekey.md"},
 		{[]string{"rekey", "now"}, 2, "wants 0 argument"},
+		{[]string{"demo", "--help"}, 0, "refuses\nto run in production mode"},
 	} {
 		code, out, errOut := runCLI(t, "", []string{"DATA_DIR=" + t.TempDir()}, tc.args...)
 		if code != tc.code || !strings.Contains(out+errOut, tc.want) {
 			t.Errorf("speaksafe %s: exit %d, want %d and %q in:\n%s%s", strings.Join(tc.args, " "), code, tc.code, tc.want, out, errOut)
 		}
+	}
+	// The demo prints passwords and second-factor secrets: never in
+	// production mode.
+	code, out, errOut := runCLI(t, "", []string{"DATA_DIR=" + t.TempDir(), "SPEAKSAFE_MODE=production"}, "demo")
+	if code != 1 || !strings.Contains(out+errOut, "only in development mode") || strings.Contains(out, "demo password") {
+		t.Errorf("speaksafe demo in production mode: exit %d:\n%s%s", code, out, errOut)
 	}
 }

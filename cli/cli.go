@@ -45,7 +45,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		serveCommand(), healthcheckCommand(),
+		serveCommand(), healthcheckCommand(), demoCommand(),
 		backupCommand(), restoreCommand(),
 		createAdminCommand(), disableUserCommand(), resetMFACommand(),
 		auditVerifyCommand(), auditExportCommand(),

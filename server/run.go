@@ -20,6 +20,16 @@ import (
 // in-flight requests (bounded), stop workers, close MongoDB and the embedded
 // server. spec is mobile-api.yaml, embedded in the binary.
 func Run(ctx context.Context, spec []byte, stdout io.Writer) error {
+	return run(ctx, spec, stdout, false)
+}
+
+// RunDemo is Run with a demonstration force seeded at start (see
+// SeedDemo); it refuses to run in production mode.
+func RunDemo(ctx context.Context, spec []byte, stdout io.Writer) error {
+	return run(ctx, spec, stdout, true)
+}
+
+func run(ctx context.Context, spec []byte, stdout io.Writer, demo bool) error {
 	ctx, cancel := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 
@@ -40,6 +50,9 @@ func Run(ctx context.Context, spec []byte, stdout io.Writer) error {
 			return err
 		}
 		defer lock.Release()
+	}
+	if demo && cfg.Mode != ModeDevelopment {
+		return errors.New("server: demo data only in development mode (it prints passwords and second-factor secrets)")
 	}
 	if err := PrepareConfig(&cfg, logger); err != nil {
 		return err
@@ -85,6 +98,9 @@ func Run(ctx context.Context, spec []byte, stdout io.Writer) error {
 			}
 			return nil
 		})
+	}
+	if demo {
+		app.AddSetup("demo data", func(ctx context.Context) error { return app.SeedDemo(ctx, stdout) })
 	}
 	if cfg.Mode == ModeDevelopment && !cfg.Loopback {
 		ticker := time.NewTicker(time.Minute)

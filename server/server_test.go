@@ -132,6 +132,7 @@ func TestEveryRouteHasAPolicyAndIsInTheContract(t *testing.T) {
 	t.Parallel()
 	app := apptest.New(t)
 	policies := app.Router.Policies()
+	consolePolicies := app.ConsolePolicies()
 	doc := apptest.Document(t)
 	registered := map[string]bool{}
 	for _, r := range app.Fiber.GetRoutes(true) {
@@ -139,6 +140,15 @@ func TestEveryRouteHasAPolicyAndIsInTheContract(t *testing.T) {
 			continue
 		}
 		key := handlers.RouteKey(r.Method, r.Path)
+		if strings.HasPrefix(r.Path, "/console/") {
+			// The web console serves HTML to browsers, not the apps'
+			// JSON API, so it is not in mobile-api.yaml on purpose; its
+			// routes still each declare a policy (console.Console.add).
+			if _, ok := consolePolicies[key]; !ok {
+				t.Errorf("console route %s has no policy", key)
+			}
+			continue
+		}
 		registered[key] = true
 		if _, ok := policies[key]; !ok {
 			t.Errorf("route %s has no policy", key)

@@ -9,6 +9,7 @@ import (
 
 	"speaksafe/accounts"
 	"speaksafe/audit"
+	"speaksafe/console"
 	"speaksafe/content"
 	"speaksafe/database"
 	"speaksafe/fieldcrypt"
@@ -47,6 +48,13 @@ type wiring struct {
 	Pager *notifications.OwnerPager
 	// referrals section sets these (wire_referrals.go).
 	Referrals *referrals.Service
+
+	// Devices and StaffAuth are the device store and the access-token
+	// check the API uses; the console uses them too.
+	Devices   *notifications.Devices
+	StaffAuth *accounts.Authenticator
+	// Console is the web console (wire_console.go).
+	Console *console.Console
 
 	// AuditMonitor verifies and checkpoints the audit chain (wire_audit.go).
 	AuditMonitor *audit.Monitor
@@ -91,7 +99,8 @@ func (a *App) wire(ctx context.Context) error {
 	auth := accounts.NewAuth(accounts.AuthDeps{Store: a.w.Accounts, Tokens: tokens, Hasher: hasher,
 		Limiter: a.w.Limiter, DataKeys: a.w.DataKeys, MFARoles: mfaRoles, Now: a.clock, Sleep: a.sleep})
 	a.w.Auth = auth
-	a.Router.UseStaffAuthenticator(accounts.NewAuthenticator(tokens, a.w.Accounts))
+	a.w.StaffAuth = accounts.NewAuthenticator(tokens, a.w.Accounts)
+	a.Router.UseStaffAuthenticator(a.w.StaffAuth)
 	a.AddSetup("accounts indexes", func(ctx context.Context) error {
 		return database.EnsureIndexes(ctx, a.db, append(accounts.Indexes(), ratelimit.Indexes()...))
 	})
@@ -120,7 +129,9 @@ func (a *App) wire(ctx context.Context) error {
 		return fmt.Errorf("WEBHOOK_ALLOWED_HOSTS: %w", err)
 	}
 	onCall := notifications.NewOnCall(a.db, a.w.Accounts, a.clock, a.cfg.EscalationMinDelay)
+	a.w.OnCall = onCall
 	devices := notifications.NewDevices(a.db, a.w.Accounts, a.logger, a.clock)
+	a.w.Devices = devices
 	onCall.UseAuditor(a.w.Audit, a.logger)
 	onCall.UseDevices(devices)
 	onCall.AllowWebhookHosts(webhookHosts)
@@ -157,7 +168,6 @@ func (a *App) wire(ctx context.Context) error {
 	a.w.Pager = notifications.NewOwnerPager(onCall, devices, sender, a.logger)
 	handlers.NewDevices(devices).Routes(a.Router)
 	handlers.NewOnCall(onCall).Routes(a.Router)
-	a.w.OnCall = onCall
 	a.AddWorker("override sweep", WorkerFunc(onCall.OverrideSweeper(time.Minute)))
 	handlers.NewAlerts(a.w.Alerts).Routes(a.Router)
 
@@ -175,6 +185,11 @@ func (a *App) wire(ctx context.Context) error {
 	// Oversight: figures, the audit log's reading.
 	a.wireOversight()
 	a.linkReferrals()
+
+	// The web console, over the same stores.
+	if err := a.wireConsole(); err != nil {
+		return err
+	}
 	_ = ctx
 	return nil
 }
