@@ -16,6 +16,7 @@ import (
 	"speaksafe/database"
 	"speaksafe/errkind"
 	"speaksafe/fieldcrypt"
+	"speaksafe/hashbudget"
 )
 
 // Collections of the reports domain.
@@ -140,6 +141,9 @@ type Config struct {
 	// keys a random one is drawn: receipts then open cases only in this
 	// process.
 	ReceiptKeys *ReceiptKeys
+	// HashBudget is the memory budget Argon2 hashes share with every other
+	// Argon2 user of the process (accounts' passwords); nil: one of its own.
+	HashBudget *hashbudget.Budget
 }
 
 // Store keeps reports, cases, reporter sessions and idempotency records.
@@ -194,7 +198,7 @@ func NewStore(db *mongo.Database, cfg Config) (*Store, error) {
 	if cfg.RoutineWindow <= 0 {
 		cfg.RoutineWindow = 10 * time.Minute
 	}
-	st := &Store{db: db, cfg: cfg, keys: cfg.Keys, hasher: newReceipts(cfg.ReceiptKeys, cfg.Argon2), now: cfg.Now, log: cfg.Logger}
+	st := &Store{db: db, cfg: cfg, keys: cfg.Keys, hasher: newReceipts(cfg.ReceiptKeys, cfg.Argon2, cfg.HashBudget), now: cfg.Now, log: cfg.Logger}
 	if cfg.Alerter != nil {
 		st.alerter.Store(&alerterBox{cfg.Alerter})
 	}

@@ -64,6 +64,10 @@ type Config struct {
 	MFARequiredRoles       []string
 
 	Argon2 Argon2Params
+	// Argon2BudgetMiB is the memory every Argon2 hash of the process shares
+	// (ARGON2_MEMORY_BUDGET_MIB); 0: a quarter of GOMEMLIMIT when that is
+	// set, else ARGON2_MAX_CONCURRENT hashes' worth.
+	Argon2BudgetMiB int
 
 	EscalationMinDelay  time.Duration
 	ClosedCaseRetention time.Duration
@@ -171,6 +175,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		UrgentFloodWindow:      duration("URGENT_FLOOD_WINDOW", reports.DefaultFloodWindow),
 		LogFormat:              env("LOG_FORMAT", "text"),
 		LogLevel:               env("LOG_LEVEL", "info"),
+		Argon2BudgetMiB:        number("ARGON2_MEMORY_BUDGET_MIB", 0),
 		Argon2: Argon2Params{
 			// 19 MiB, t=2, p=1 is OWASP's Argon2id baseline; MaxConcurrent
 			// of 8 caps hashing memory at about 152 MiB under any flood.
@@ -243,6 +248,9 @@ func (c Config) Validate() error {
 	}
 	if c.Argon2.Time < 1 || c.Argon2.MemoryKiB < 8*1024 || c.Argon2.Threads < 1 || c.Argon2.MaxConcurrent < 1 {
 		errs = append(errs, errors.New("ARGON2_*: time ≥ 1, memory ≥ 8192 KiB, threads ≥ 1, max concurrent ≥ 1"))
+	}
+	if b := c.Argon2BudgetMiB; b != 0 && (b < 8 || b > 65536 || int64(b)*1024 < int64(c.Argon2.MemoryKiB)) {
+		errs = append(errs, errors.New("ARGON2_MEMORY_BUDGET_MIB: 0 (automatic) or 8 to 65536, and at least ARGON2_MEMORY_KIB"))
 	}
 	if c.UrgentFloodPerNetwork < 1 || c.UrgentFloodPerForce < 1 {
 		errs = append(errs, errors.New("URGENT_FLOOD_PER_NETWORK, URGENT_FLOOD_PER_FORCE: at least 1"))

@@ -30,6 +30,7 @@ func (a *App) wireReports() error {
 		Keys:                a.w.DataKeys,
 		ReceiptKeys:         receiptKeys,
 		Argon2:              reports.Argon2Params(a.cfg.Argon2),
+		HashBudget:          a.w.HashBudget,
 		Forces:              reports.ForcesFunc(a.forceByCode),
 		Audit:               reports.AuditFunc(a.auditReports),
 		Limiter:             a.w.Limiter,
