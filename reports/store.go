@@ -243,6 +243,7 @@ func Indexes() []database.Index {
 		{Collection: collCases, Name: "retention", Keys: bson.D{{Key: "status", Value: 1}, {Key: "closedAt", Value: 1}}},
 		{Collection: collSessions, Name: "expiry", Keys: bson.D{{Key: "expiresAt", Value: 1}}},
 		{Collection: collIdempotency, Name: "expiry", Keys: bson.D{{Key: "expiresAt", Value: 1}}},
+		{Collection: collLeases, Name: "at", Keys: bson.D{{Key: "at", Value: 1}}},
 	}
 }
 
