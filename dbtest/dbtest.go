@@ -66,6 +66,15 @@ func start(t testing.TB) {
 	}
 }
 
+// ExternalURI returns TEST_MONGODB_URI and true when the tests run against
+// a store in another process: the production configuration path, where an
+// app under test must not take the shortcuts of the in-process store (rate
+// limits counted in memory, one connection pool).
+func ExternalURI() (string, bool) {
+	uri := os.Getenv("TEST_MONGODB_URI")
+	return uri, uri != ""
+}
+
 var unsafeChars = regexp.MustCompile(`[^a-zA-Z0-9]+`)
 
 // NewName returns a fresh database name for t without creating anything.

@@ -163,6 +163,9 @@ func run(ctx context.Context, o options, w io.Writer) error {
 			}
 		}
 	}
+	if o.wants("logins") {
+		add(e.loginFlood(ctx, st.adminEmail, st.adminPassword, 400))
+	}
 	printTable(w, "Rows", rows)
 	if st.pid > 0 {
 		fmt.Fprintf(w, "\nserver VmHWM (peak RSS over its whole life so far): %s MiB\n", mib(readStatusKB(st.pid, "VmHWM")))
