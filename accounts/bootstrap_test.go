@@ -14,7 +14,7 @@ func testAuth(t testing.TB, store *Store) *Auth {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := NewHasher(Argon2Params{Time: 1, MemoryKiB: 8 * 1024, Threads: 1, MaxConcurrent: 4})
+	h, err := NewHasher(Argon2Params{Time: 1, MemoryKiB: 8 * 1024, Threads: 1, MaxConcurrent: 4}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func BenchmarkLoginWrongPassword(b *testing.B) {
 	db := dbtest.New(b)
 	store := NewStore(db, nil, nil)
 	keys, _ := ParseSigningKeys("k1:" + randomSeed())
-	h, err := NewHasher(Argon2Params{Time: 2, MemoryKiB: 19 * 1024, Threads: 1, MaxConcurrent: 8})
+	h, err := NewHasher(Argon2Params{Time: 2, MemoryKiB: 19 * 1024, Threads: 1, MaxConcurrent: 8}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

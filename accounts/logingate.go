@@ -10,7 +10,7 @@ import (
 // gate bounds the sign-ins doing store work and hashing at once, so that
 // a flood of guesses answers 429 quickly instead of queueing on the
 // store's connections until other users' requests time out (503). Its
-// size is twice the hashing slots: enough to keep the hasher busy while
+// size is twice the hashes the budget holds at once: enough to keep the hasher busy while
 // others read and write the store.
 type gate chan struct{}
 
@@ -21,7 +21,7 @@ const gateWait = 2 * time.Second
 func newGate(h *Hasher) gate {
 	n := 4
 	if h != nil {
-		n = max(n, 2*cap(h.slots))
+		n = max(n, 2*h.slots())
 	}
 	return make(gate, n)
 }

@@ -74,7 +74,7 @@ func Indexes() []database.Index {
 		{Collection: colOrganisations, Keys: bson.D{{Key: "forceIds", Value: 1}, {Key: "_id", Value: 1}}, Name: "agency_forces"},
 		{Collection: colUsers, Keys: bson.D{{Key: "email", Value: 1}}, Unique: true, Name: "email_unique"},
 		{Collection: colUsers, Keys: bson.D{{Key: "orgId", Value: 1}, {Key: "_id", Value: 1}}, Name: "org"},
-		{Collection: colUsers, Keys: bson.D{{Key: "role", Value: 1}}, Name: "role"},
+		{Collection: colUsers, Keys: bson.D{{Key: "role", Value: 1}, {Key: "_id", Value: 1}}, Name: "role_id"},
 		{Collection: colRefresh, Keys: bson.D{{Key: "familyId", Value: 1}}, Name: "family"},
 		{Collection: colRefresh, Keys: bson.D{{Key: "expiresAt", Value: 1}}, Name: "expires"},
 		{Collection: colUses, Keys: bson.D{{Key: "expiresAt", Value: 1}}, Name: "expires"},

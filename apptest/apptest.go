@@ -74,6 +74,11 @@ func Config(t testing.TB) server.Config {
 	cfg.AuditKeys = "test1:" + random(32)
 	cfg.ReceiptKeys = "test1:" + random(32)
 	cfg.EscalationMinDelay = time.Second
+	if uri, ok := dbtest.ExternalURI(); ok {
+		// As in production: rate limits shared through the store, the alert
+		// engine on its own connection pool.
+		cfg.MongoURI, cfg.Embedded = uri, false
+	}
 	// Cheap hashing keeps the suite fast; production parameters are the
 	// defaults in server.LoadConfig.
 	cfg.Argon2.Time = 1

@@ -15,8 +15,9 @@ import (
 
 // Connect opens a client for uri. It does not wait for the server: readiness
 // is reported by Ping, so that the process starts (and says it is not ready)
-// while MongoDB is down.
-func Connect(uri string) (*mongo.Client, error) {
+// while MongoDB is down. Options in extra (a test's command monitor) apply
+// after the defaults and the URI.
+func Connect(uri string, extra ...*options.ClientOptions) (*mongo.Client, error) {
 	// Defaults first: anything the URI itself says wins.
 	opts := options.Client().
 		SetServerSelectionTimeout(5 * time.Second).
@@ -24,7 +25,7 @@ func Connect(uri string) (*mongo.Client, error) {
 		SetRetryWrites(true).
 		SetAppName("speaksafe").
 		ApplyURI(uri)
-	c, err := mongo.Connect(opts)
+	c, err := mongo.Connect(append([]*options.ClientOptions{opts}, extra...)...)
 	if err != nil {
 		return nil, fmt.Errorf("database: connect: %w", err)
 	}

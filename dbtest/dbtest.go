@@ -1,6 +1,9 @@
 // Package dbtest gives each test its own MongoDB database: on the server named
 // by TEST_MONGODB_URI, or on one embedded MongoDB-wire server started once per
-// test binary.
+// test binary. It records the shape of every query the code under test sends
+// to that database and fails the test on a shape not listed in
+// queryshapes.txt, whose every line a test checks against the declared
+// indexes.
 package dbtest
 
 import (
@@ -16,6 +19,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"speaksafe/database"
 )
@@ -24,6 +28,7 @@ var shared struct {
 	once   sync.Once
 	uri    string
 	client *mongo.Client
+	shapes *recorder
 	err    error
 }
 
@@ -53,11 +58,21 @@ func start(t testing.TB) {
 			}
 			shared.uri = e.URI()
 		}
-		shared.client, shared.err = database.Connect(shared.uri)
+		shared.shapes = newRecorder()
+		shared.client, shared.err = database.Connect(shared.uri, options.Client().SetMonitor(shared.shapes.monitor()))
 	})
 	if shared.err != nil {
 		t.Fatalf("dbtest: %v", shared.err)
 	}
+}
+
+// ExternalURI returns TEST_MONGODB_URI and true when the tests run against
+// a store in another process: the production configuration path, where an
+// app under test must not take the shortcuts of the in-process store (rate
+// limits counted in memory, one connection pool).
+func ExternalURI() (string, bool) {
+	uri := os.Getenv("TEST_MONGODB_URI")
+	return uri, uri != ""
 }
 
 var unsafeChars = regexp.MustCompile(`[^a-zA-Z0-9]+`)
@@ -79,6 +94,7 @@ func New(t testing.TB) *mongo.Database {
 	start(t)
 	db := shared.client.Database(NewName(t))
 	t.Cleanup(func() { _ = db.Drop(context.Background()) })
+	shared.shapes.watch(t, db.Name())
 	return db
 }
 
@@ -89,6 +105,7 @@ func Named(t testing.TB, name string) *mongo.Database {
 	start(t)
 	db := shared.client.Database(name)
 	t.Cleanup(func() { _ = db.Drop(context.Background()) })
+	shared.shapes.watch(t, db.Name())
 	return db
 }
 

@@ -77,7 +77,7 @@ func main() {
 	flag.DurationVar(&o.growthDur, "growth-duration", 10*time.Second, "length of each row at each growth step")
 	flag.StringVar(&o.out, "out", "", "also write the tables to this file")
 	flag.StringVar(&o.keep, "workdir", "", "keep binaries and store files here (default: a temporary directory, removed)")
-	flag.StringVar(&o.only, "only", "", "comma-separated rows to run: refs,content,intake,reporter,queue,urgent,growth (default all)")
+	flag.StringVar(&o.only, "only", "", "comma-separated rows to run: refs,content,intake,reporter,queue,urgent,logins,growth (default all)")
 	flag.DurationVar(&o.soak, "soak", 0, "instead of the tables, run a steady mixed load for this long (e.g. 30m)")
 	flag.IntVar(&o.soakRate, "soak-rate", 20, "requests per second during -soak")
 	serverEnv := flag.String("server-env", "", "comma-separated NAME=value settings added to the server's environment (e.g. flood thresholds)")

@@ -163,6 +163,9 @@ func run(ctx context.Context, o options, w io.Writer) error {
 			}
 		}
 	}
+	if o.wants("logins") {
+		add(e.loginFlood(ctx, st.adminEmail, st.adminPassword, 400))
+	}
 	printTable(w, "Rows", rows)
 	if st.pid > 0 {
 		fmt.Fprintf(w, "\nserver VmHWM (peak RSS over its whole life so far): %s MiB\n", mib(readStatusKB(st.pid, "VmHWM")))
@@ -205,6 +208,7 @@ func growthRows(ctx context.Context, o options, st *stack, e *env, f harness.For
 	ge := *e
 	ge.dur = o.growthDur
 	var rows []result
+	var steps []growthStep
 	for _, n := range o.growth {
 		took, err := sd.fill(ctx, db, n, 8)
 		if err != nil {
@@ -224,15 +228,28 @@ func growthRows(ctx context.Context, o options, st *stack, e *env, f harness.For
 			}
 			return r
 		}
-		for _, r := range []result{ge.intake(ctx, f.Code), ge.reporterCase(ctx, f.Code, 8), ge.officerQueue(ctx, tok, o.growthDur)} {
+		step := growthStep{cases: have}
+		for _, measure := range []func() result{
+			func() result { return ge.intake(ctx, f.Code) },
+			func() result { return ge.reporterCase(ctx, f.Code, 8) },
+			func() result { return ge.sessionOpen(ctx, f.Code, 8) },
+			func() result { return ge.officerQueue(ctx, tok, o.growthDur) },
+			func() result { return ge.officerCase(ctx, tok) },
+			func() result { return ge.alertList(ctx, tok) },
+			func() result { return ge.contentList(ctx) },
+		} {
+			r := measure()
+			step.rows = append(step.rows, r)
 			rows = append(rows, label(r))
 			printTable(os.Stderr, "growth row done", rows[len(rows)-1:])
 		}
+		steps = append(steps, step)
 		if errors.Is(ctx.Err(), context.Canceled) {
 			break
 		}
 	}
 	printTable(w, "Growth with stored reports", rows)
+	printGrowthRatios(w, steps)
 	return nil
 }
 

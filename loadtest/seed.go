@@ -10,6 +10,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"speaksafe/accounts"
 	"speaksafe/fieldcrypt"
 	"speaksafe/loadtest/harness"
 	"speaksafe/reports"
@@ -19,10 +20,21 @@ import (
 // code the server runs, in this process, on the same database with the same
 // data keys), which is much faster than the API because it can use cheap
 // receipt hashing: the seeded receipts are never used to sign in.
+//
+// The stored cases have issue 14's shape: half in the measured force, half
+// in another one (a force only the seeder knows: its cases make the
+// collections larger, which is what the measured force's reads must not
+// feel), and one in ten open; the others are closed through
+// reports.Store.SetStatus by a seeding officer of their force.
 type seeder struct {
-	store *reports.Store
-	code  string
+	store   *reports.Store
+	code    string
+	forceID string
+	n       atomic.Int64
 }
+
+// otherForce is the code and id of the force that holds the other half.
+const otherForce = "lt-growth-other"
 
 type allowAll struct{}
 
@@ -45,19 +57,23 @@ func newSeeder(db *mongo.Database, dataKeys, forceID, forceCode string) (*seeder
 		Keys:   keys,
 		Argon2: reports.Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1, MaxConcurrent: 8},
 		Forces: reports.ForcesFunc(func(_ context.Context, code string) (string, error) {
-			if !strings.EqualFold(code, forceCode) {
-				return "", fmt.Errorf("seed: unknown force %q", code)
+			switch {
+			case strings.EqualFold(code, forceCode):
+				return forceID, nil
+			case strings.EqualFold(code, otherForce):
+				return otherForce, nil
 			}
-			return forceID, nil
+			return "", fmt.Errorf("seed: unknown force %q", code)
 		}),
-		Audit:    reports.AuditFunc(func(context.Context, reports.AuditEvent) error { return nil }),
-		Limiter:  allowAll{},
-		Handlers: reports.HandlersFunc(func(context.Context, string, string) (bool, error) { return false, nil }),
+		Audit:   reports.AuditFunc(func(context.Context, reports.AuditEvent) error { return nil }),
+		Limiter: allowAll{},
+		// Only the seeding officer closes cases, and only here.
+		Handlers: reports.HandlersFunc(func(_ context.Context, _, userID string) (bool, error) { return userID == seedOfficer, nil }),
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &seeder{store: st, code: forceCode}, nil
+	return &seeder{store: st, code: forceCode, forceID: forceID}, nil
 }
 
 // fill adds non-urgent reports until the cases collection holds target.
@@ -79,9 +95,7 @@ func (s *seeder) fill(ctx context.Context, db *mongo.Database, target int64, con
 		go func() {
 			defer wg.Done()
 			for next.Add(1) <= todo && ctx.Err() == nil {
-				r := reports.Report{ForceCode: s.code, Category: "worried_about_friend",
-					WhatHappened: "Seeded report for growth measurement; my friend is being messaged by an adult."}
-				if _, err := s.store.Submit(ctx, "seed-"+harness.RandomHex(16), r); err != nil {
+				if err := s.one(ctx); err != nil {
 					firstErr.CompareAndSwap(nil, err)
 					return
 				}
@@ -93,4 +107,31 @@ func (s *seeder) fill(ctx context.Context, db *mongo.Database, target int64, con
 		return time.Since(begin), e
 	}
 	return time.Since(begin), nil
+}
+
+// seedOfficer is the user id the seeder closes cases as.
+const seedOfficer = "lt-growth-seeder"
+
+// one stores the seeder's next report: even ones in the measured force, odd
+// ones in the other; nine in ten are then closed.
+func (s *seeder) one(ctx context.Context) error {
+	i := s.n.Add(1)
+	code, forceID := s.code, s.forceID
+	if i%2 == 1 {
+		code, forceID = otherForce, otherForce
+	}
+	r := reports.Report{ForceCode: code, Category: "worried_about_friend",
+		WhatHappened: "Seeded report for growth measurement; my friend is being messaged by an adult."}
+	sub, err := s.store.Submit(ctx, "seed-"+harness.RandomHex(16), r)
+	if err != nil {
+		return err
+	}
+	if (i/2)%10 == 0 {
+		return nil // one in ten of each force stays open
+	}
+	officer := accounts.WithCaller(ctx, accounts.Caller{UserID: seedOfficer, Role: accounts.RoleOfficer,
+		OrgID: forceID, OrgKind: accounts.OrgForce, ForceID: forceID})
+	_, err = s.store.SetStatus(officer, sub.CaseID, reports.StatusChange{Status: reports.StatusClosed,
+		Disposition: reports.DispositionSafeguardingReferral})
+	return err
 }

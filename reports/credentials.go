@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/argon2"
+
+	"speaksafe/hashbudget"
 )
 
 // alphabet is what references and receipts are written in: upper-case
@@ -142,26 +144,28 @@ type receiptHash struct {
 	Threads   uint8  `bson:"p,omitempty"`
 }
 
-// hasher verifies Argon2id receipt hashes with a concurrency limit.
+// hasher verifies Argon2id receipt hashes, each first taking its memory
+// from a budget shared with every other Argon2 user of the process.
 type hasher struct {
-	params Argon2Params
-	sem    chan struct{}
+	budget *hashbudget.Budget
 }
 
-func newHasher(p Argon2Params) *hasher {
-	if p.MaxConcurrent <= 0 {
-		p.MaxConcurrent = 4
+// newHasher uses budget, or without one a budget of its own of
+// MaxConcurrent (at least 4) hashes of p's memory (at least 19 MiB).
+func newHasher(p Argon2Params, budget *hashbudget.Budget) *hasher {
+	if budget == nil {
+		n := int64(max(p.MaxConcurrent, 4)) * int64(max(p.MemoryKiB, 19*1024))
+		budget, _ = hashbudget.New(n) // n > 0
 	}
-	return &hasher{params: p, sem: make(chan struct{}, p.MaxConcurrent)}
+	return &hasher{budget: budget}
 }
 
 func (h *hasher) compute(ctx context.Context, receipt string, salt []byte, t, m uint32, p uint8) ([]byte, error) {
-	select {
-	case h.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("reports: receipt hash: %w", ctx.Err())
+	release, err := h.budget.Acquire(ctx, m)
+	if err != nil {
+		return nil, fmt.Errorf("reports: receipt hash: %w", err)
 	}
-	defer func() { <-h.sem }()
+	defer release()
 	return argon2.IDKey([]byte(canonical(receipt)), salt, t, m, p, 32), nil
 }
 

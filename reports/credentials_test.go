@@ -79,7 +79,7 @@ func TestReceiptHashVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := newReceipts(keys, Argon2Params{})
+	r := newReceipts(keys, Argon2Params{}, nil)
 	ctx := context.Background()
 	const ref = "SS-7KQ2-MX9D"
 	rc, _ := newReceipt()

@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"speaksafe/fieldcrypt"
+	"speaksafe/hashbudget"
 )
 
 // receiptKeyLen is the length of a receipt key: 32 bytes, HMAC-SHA256's
@@ -77,11 +78,11 @@ type receipts struct {
 	dummy []byte
 }
 
-func newReceipts(keys *ReceiptKeys, legacy Argon2Params) *receipts {
+func newReceipts(keys *ReceiptKeys, legacy Argon2Params, budget *hashbudget.Budget) *receipts {
 	if keys == nil {
 		keys = ephemeralReceiptKeys()
 	}
-	return &receipts{keys: keys, legacy: newHasher(legacy), dummy: randomKey()}
+	return &receipts{keys: keys, legacy: newHasher(legacy, budget), dummy: randomKey()}
 }
 
 // hash returns the stored form of receipt for reference.

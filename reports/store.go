@@ -16,6 +16,7 @@ import (
 	"speaksafe/database"
 	"speaksafe/errkind"
 	"speaksafe/fieldcrypt"
+	"speaksafe/hashbudget"
 )
 
 // Collections of the reports domain.
@@ -146,6 +147,9 @@ type Config struct {
 	// handle named again raises a signal to the force's supervisors.
 	HandleKeys *HandleKeys
 	Patterns   PatternLimits
+	// HashBudget is the memory budget Argon2 hashes share with every other
+	// Argon2 user of the process (accounts' passwords); nil: one of its own.
+	HashBudget *hashbudget.Budget
 }
 
 // Store keeps reports, cases, reporter sessions and idempotency records.
@@ -208,7 +212,7 @@ func NewStore(db *mongo.Database, cfg Config) (*Store, error) {
 	if cfg.RoutineWindow <= 0 {
 		cfg.RoutineWindow = 10 * time.Minute
 	}
-	st := &Store{db: db, cfg: cfg, keys: cfg.Keys, hasher: newReceipts(cfg.ReceiptKeys, cfg.Argon2), now: cfg.Now, log: cfg.Logger}
+	st := &Store{db: db, cfg: cfg, keys: cfg.Keys, hasher: newReceipts(cfg.ReceiptKeys, cfg.Argon2, cfg.HashBudget), now: cfg.Now, log: cfg.Logger}
 	if cfg.Alerter != nil {
 		st.alerter.Store(&alerterBox{cfg.Alerter})
 	}
@@ -260,6 +264,7 @@ func Indexes() []database.Index {
 		{Collection: collIdempotency, Name: "expiry", Keys: bson.D{{Key: "expiresAt", Value: 1}}},
 		{Collection: collSchoolConcerns, Name: "school", Keys: bson.D{{Key: "schoolId", Value: 1}, {Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}},
 		{Collection: collSchoolConcerns, Name: "raiser", Keys: bson.D{{Key: "schoolId", Value: 1}, {Key: "raisedBy", Value: 1}, {Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}},
+		{Collection: collLeases, Name: "at", Keys: bson.D{{Key: "at", Value: 1}}},
 	}, handleIndexes()...)
 }
 

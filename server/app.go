@@ -71,6 +71,9 @@ type Options struct {
 	// Sleep waits d or until ctx ends (sign-in delays); a real timer when
 	// nil. Tests pass one that moves their clock instead.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// AccessLog receives the one line per request; logger when nil. Run
+	// gives it a writer that batches lines (see logSink).
+	AccessLog *slog.Logger
 }
 
 // New builds the app on db: indexes, seed data, routes and workers. It does
@@ -102,7 +105,11 @@ func New(ctx context.Context, cfg Config, db *mongo.Database, logger *slog.Logge
 	httpMetrics := handlers.NewHTTPMetrics(reg)
 	app.Use(fiberrecover.New())
 	app.Use(handlers.RequestIDs())
-	app.Use(httpMetrics.Observe(logger))
+	accessLog := opts.AccessLog
+	if accessLog == nil {
+		accessLog = logger
+	}
+	app.Use(httpMetrics.Observe(accessLog))
 	app.Use(handlers.SecurityHeaders())
 	if len(cfg.CORSOrigins) > 0 {
 		app.Use(cors.New(cors.Config{

@@ -75,6 +75,10 @@ type Config struct {
 	MFARequiredRoles       []string
 
 	Argon2 Argon2Params
+	// Argon2BudgetMiB is the memory every Argon2 hash of the process shares
+	// (ARGON2_MEMORY_BUDGET_MIB); 0: a quarter of GOMEMLIMIT when that is
+	// set, else ARGON2_MAX_CONCURRENT hashes' worth.
+	Argon2BudgetMiB int
 
 	EscalationMinDelay  time.Duration
 	ClosedCaseRetention time.Duration
@@ -186,6 +190,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		UrgentFloodWindow:      duration("URGENT_FLOOD_WINDOW", reports.DefaultFloodWindow),
 		LogFormat:              env("LOG_FORMAT", "text"),
 		LogLevel:               env("LOG_LEVEL", "info"),
+		Argon2BudgetMiB:        number("ARGON2_MEMORY_BUDGET_MIB", 0),
 		Argon2: Argon2Params{
 			// 19 MiB, t=2, p=1 is OWASP's Argon2id baseline; MaxConcurrent
 			// of 8 caps hashing memory at about 152 MiB under any flood.
@@ -263,6 +268,9 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("LOG_FORMAT: must be text or json"))
 	}
 	errs = append(errs, c.rangeErrors()...)
+	if b := c.Argon2BudgetMiB; b != 0 && (b < 8 || b > 65536 || int64(b)*1024 < int64(c.Argon2.MemoryKiB)) {
+		errs = append(errs, errors.New("ARGON2_MEMORY_BUDGET_MIB: 0 (automatic) or 8 to 65536, and at least ARGON2_MEMORY_KIB"))
+	}
 	if _, err := notifications.ParseAllowedHosts(c.WebhookAllowedHosts); err != nil {
 		errs = append(errs, fmt.Errorf("WEBHOOK_ALLOWED_HOSTS: %w", err))
 	}

@@ -37,10 +37,18 @@ func run(ctx context.Context, spec []byte, stdout io.Writer, demo bool) error {
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
-	logger, err := NewLogger(stdout, cfg.LogFormat, cfg.LogLevel)
+	sink := newLogSink(stdout)
+	logger, err := NewLogger(sink.Immediate(), cfg.LogFormat, cfg.LogLevel)
 	if err != nil {
 		return err
 	}
+	accessLogger, _ := NewLogger(sink.Batched(), cfg.LogFormat, cfg.LogLevel) // same settings: no error
+	flushTicker := time.NewTicker(accessFlushEvery)
+	defer flushTicker.Stop()
+	flushCtx, stopFlushing := context.WithCancel(context.Background())
+	flushed := make(chan struct{})
+	go func() { sink.flushEvery(flushCtx, flushTicker.C); close(flushed) }()
+	defer func() { stopFlushing(); <-flushed }()
 	var lock *database.DirLock
 	if cfg.Embedded {
 		// Held before anything is written to DATA_DIR (development keys
@@ -85,7 +93,7 @@ func run(ctx context.Context, spec []byte, stdout io.Writer, demo bool) error {
 		defer done()
 		_ = client.Disconnect(closeCtx)
 	}()
-	app, err := New(ctx, cfg, client.Database(cfg.MongoDatabase), logger, spec, Options{})
+	app, err := New(ctx, cfg, client.Database(cfg.MongoDatabase), logger, spec, Options{AccessLog: accessLogger})
 	if err != nil {
 		return err
 	}

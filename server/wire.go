@@ -14,6 +14,7 @@ import (
 	"speaksafe/database"
 	"speaksafe/fieldcrypt"
 	"speaksafe/handlers"
+	"speaksafe/hashbudget"
 	"speaksafe/notifications"
 	"speaksafe/ratelimit"
 	"speaksafe/referrals"
@@ -27,6 +28,8 @@ import (
 type wiring struct {
 	// DataKeys are DATA_KEYS, parsed once for every domain that seals fields.
 	DataKeys *fieldcrypt.Keys
+	// HashBudget is the memory every Argon2 hash of the process shares.
+	HashBudget *hashbudget.Budget
 	// accounts section sets these.
 	Accounts *accounts.Store
 	Auth     *accounts.Auth
@@ -75,7 +78,12 @@ func (a *App) wire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	hasher, err := accounts.NewHasher(accounts.Argon2Params(a.cfg.Argon2))
+	a.w.HashBudget, err = hashbudget.New(hashbudget.Size(a.cfg.Argon2BudgetMiB,
+		int64(a.cfg.Argon2.MaxConcurrent)*int64(a.cfg.Argon2.MemoryKiB)))
+	if err != nil {
+		return err
+	}
+	hasher, err := accounts.NewHasher(accounts.Argon2Params(a.cfg.Argon2), a.w.HashBudget)
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,7 @@ func (a *App) wireReports() error {
 		HandleKeys:          handleKeys,
 		Patterns:            a.cfg.patternLimits(),
 		Argon2:              reports.Argon2Params(a.cfg.Argon2),
+		HashBudget:          a.w.HashBudget,
 		Forces:              reports.ForcesFunc(a.forceByCode),
 		Audit:               reports.AuditFunc(a.auditReports),
 		Limiter:             a.w.Limiter,
