@@ -34,9 +34,19 @@ func (a *Auth) auditFailure(ctx context.Context, email, userID string, n int) {
 	if userID == "" || n > loginFailuresAudited {
 		return
 	}
-	if n > 0 {
+	if a.limiter != nil {
 		id, end := a.failureID(email)
-		if !a.store.claimAudit(ctx, id+"|audit|"+strconv.Itoa(n), end) {
+		slots := []int{n}
+		if n == 0 { // the count itself failed (a racing first upsert): take any free slot
+			slots = auditSlots()
+		}
+		claimed := false
+		for _, k := range slots {
+			if claimed = a.store.claimAudit(ctx, id+"|audit|"+strconv.Itoa(k), end); claimed {
+				break
+			}
+		}
+		if !claimed {
 			return // a racer was counted as the same n: its entry stands for both
 		}
 	}
@@ -111,4 +121,14 @@ func (s *Store) summariseExpiredFailures(ctx context.Context) error {
 		s.summariseFailures(ctx, f)
 	}
 	return nil
+}
+
+// auditSlots are the numbers 1 to loginFailuresAudited: the slots a failure
+// whose count is unknown may claim, so the cap holds either way.
+func auditSlots() []int {
+	out := make([]int, loginFailuresAudited)
+	for i := range out {
+		out[i] = i + 1
+	}
+	return out
 }

@@ -67,11 +67,11 @@ func TestOfficerScreens(t *testing.T) {
 		t.Errorf("closing without a disposition: %d, want 400 naming disposition", p.Status)
 	}
 	p = b.post("/console/cases/"+caseID, "/console/cases/"+caseID+"/status",
-		url.Values{"status": {"closed"}, "disposition": {"safeguarding_referral"}, "outcome": {"We spoke to your school."}})
+		url.Values{"status": {"closed"}, "disposition": {"advice_given"}, "outcome": {"We spoke to your school."}})
 	if p.Status != http.StatusSeeOther {
 		t.Fatalf("close: %d %.400s", p.Status, p.Body)
 	}
-	mustContain(t, "closed case", b.get("/console/cases/"+caseID), "Closed", "safeguarding referral")
+	mustContain(t, "closed case", b.get("/console/cases/"+caseID), "Closed", "advice given")
 	mustContain(t, "on call", b.get("/console/oncall"), "On call now", "Rotations", "Supervisors add overrides")
 }
 

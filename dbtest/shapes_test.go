@@ -9,11 +9,14 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"speaksafe/accounts"
+	"speaksafe/audit"
 	"speaksafe/content"
 	"speaksafe/database"
 	"speaksafe/dbtest"
 	"speaksafe/notifications"
 	"speaksafe/ratelimit"
+	"speaksafe/referrals"
+	"speaksafe/reminders"
 	"speaksafe/reports"
 )
 
@@ -23,7 +26,8 @@ import (
 func declared() []database.Index {
 	var all []database.Index
 	for _, ix := range [][]database.Index{accounts.Indexes(), ratelimit.Indexes(), content.Indexes(),
-		notifications.Indexes(), reports.Indexes()} {
+		notifications.Indexes(), reports.Indexes(), reports.FactIndexes(), audit.Indexes(), referrals.Indexes(),
+		reminders.Indexes()} {
 		all = append(all, ix...)
 	}
 	return all

@@ -137,7 +137,7 @@ func TestSchoolConcernReachesTheForceAndTheSchoolSeesOnlyItsStatus(t *testing.T)
 		{"/status", map[string]string{"status": "acknowledged"}, "acknowledged"},
 		{"/notes", map[string]string{"body": "PRIVATE-NOTE spoke to the DSL"}, "acknowledged"},
 		{"/messages", map[string]string{"body": "PRIVATE-NOTE message"}, "acknowledged"},
-		{"/status", map[string]string{"status": "closed", "disposition": "safeguarding_referral",
+		{"/status", map[string]string{"status": "closed", "disposition": "advice_given",
 			"outcome": "Officers visited the family; children's social care is involved."}, "closed"},
 	}
 	for _, st := range steps {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"speaksafe/audit"
 	"speaksafe/database"
@@ -282,8 +283,12 @@ func (s *OnCall) DeleteOverride(ctx context.Context, id string) error {
 func (s *OnCall) SweepOverrides(ctx context.Context) (int, error) {
 	var ended []Override
 	f := bson.D{{Key: "end", Value: bson.D{{Key: "$lte", Value: s.now().UTC()}}}}
-	if err := s.find(ctx, colOverrides, f, &ended); err != nil {
-		return 0, err
+	cur, err := s.db.Collection(colOverrides).Find(ctx, f, options.Find().SetSort(bson.D{{Key: "end", Value: 1}}).SetLimit(500))
+	if err != nil {
+		return 0, fmt.Errorf("notifications: sweep overrides: %w", err)
+	}
+	if err := cur.All(ctx, &ended); err != nil {
+		return 0, fmt.Errorf("notifications: sweep overrides: %w", err)
 	}
 	for _, o := range ended {
 		if _, err := s.db.Collection(colOverrides).DeleteOne(ctx, bson.D{{Key: "_id", Value: o.ID}}); err != nil {

@@ -45,7 +45,7 @@ func Indexes() []database.Index {
 		{Collection: colDevices, Keys: bson.D{{Key: "userId", Value: 1}, {Key: "_id", Value: 1}}, Name: "devices_user_id"},
 		{Collection: colMoves, Keys: bson.D{{Key: "userId", Value: 1}, {Key: "movedAt", Value: -1}}, Name: "device_moves_user"},
 		{Collection: colDevices, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "_id", Value: 1}}, Name: "devices_force_id"},
-		{Collection: colRotations, Keys: bson.D{{Key: "forceId", Value: 1}}, Name: "rotations_force"},
+		{Collection: colRotations, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "createdAt", Value: 1}}, Name: "rotations_force_created"},
 		{Collection: colOverrides, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "createdAt", Value: 1}, {Key: "end", Value: 1}}, Name: "overrides_force_created_end"},
 		{Collection: colPolicies, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "createdAt", Value: 1}}, Name: "policies_force_created"},
 		{Collection: colOverrides, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "end", Value: 1}}, Name: "overrides_force_end"},

@@ -33,9 +33,9 @@ type handleDoc struct {
 func handleIndexes() []database.Index {
 	return []database.Index{
 		{Collection: collHandles, Name: "hash", Keys: bson.D{{Key: "kid", Value: 1}, {Key: "hash", Value: 1}, {Key: "createdAt", Value: -1}}},
-		{Collection: collHandles, Name: "case", Keys: bson.D{{Key: "caseId", Value: 1}, {Key: "kid", Value: 1}}},
+		{Collection: collHandles, Name: "case_kid_created", Keys: bson.D{{Key: "caseId", Value: 1}, {Key: "kid", Value: 1}, {Key: "createdAt", Value: -1}}},
 		{Collection: collHandles, Name: "kid", Keys: bson.D{{Key: "kid", Value: 1}}},
-		{Collection: collSignals, Name: "force", Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "at", Value: -1}}},
+		{Collection: collSignals, Name: "force_at_id", Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "at", Value: -1}, {Key: "_id", Value: 1}}},
 	}
 }
 

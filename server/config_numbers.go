@@ -22,6 +22,9 @@ func numberRanges() map[string]numberRange {
 		"PAGE_RATE_PER_FORCE":      {1, 10_000},
 		"URGENT_FLOOD_PER_NETWORK": {1, 100_000},
 		"URGENT_FLOOD_PER_FORCE":   {1, 100_000},
+		"ARGON2_MEMORY_BUDGET_MIB": {0, 65536}, // 0: automatic; Validate refuses 1 to 7
+		"HANDLE_PATTERN_REPORTS":   {2, 100},
+		"HANDLE_PATTERN_FORCES":    {2, 50},
 	}
 }
 
@@ -36,6 +39,7 @@ func durationRanges() map[string]durationRange {
 		"CLOSED_CASE_RETENTION": {24 * time.Hour, 10 * 365 * 24 * time.Hour},
 		"SHUTDOWN_TIMEOUT":      {time.Second, time.Hour},
 		"URGENT_FLOOD_WINDOW":   {time.Minute, 24 * time.Hour},
+		"HANDLE_PATTERN_WINDOW": {24 * time.Hour, 8784 * time.Hour},
 	}
 }
 

@@ -43,7 +43,7 @@ func TestDemoSeedsOnceAndOnlyInDevelopment(t *testing.T) {
 
 	prod := apptest.New(t, apptest.WithConfig(func(c *server.Config) {
 		c.Mode = server.ModeProduction
-		c.MFARequiredRoles = []string{"admin", "supervisor", "officer"}
+		c.MFARequiredRoles = []string{"admin", "supervisor", "officer", "commissioner", "partner_practitioner", "partner_lead"}
 		c.FCMEndpoint = "http://127.0.0.1:1/v1"
 	}))
 	if err := prod.SeedDemo(context.Background(), &bytes.Buffer{}); err == nil {
