@@ -344,3 +344,45 @@ func TestConcernReferToMashReachesTheReferralsHook(t *testing.T) {
 		t.Errorf("after the decision: school sees %+v, want decision_recorded early_help", got)
 	}
 }
+
+// A concern its school asks to refer reaches the area's MASH (agency A:
+// children's social care serving force A) through the referrals domain,
+// once although the school retries; agency B sees nothing; the school
+// follows it to the agency's decision.
+func TestConcernReferredToTheMASHReachesTheAgency(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t, apptest.WithClock(apptest.NewClock(concernClockStart)))
+	w := app.NewWorld(t)
+	lead := w.Who(t, "schoolA/safeguarding_lead")
+	partner := w.Who(t, "agencyA/partner_practitioner").Token
+	body := concernBody("Bilal", false)
+	body["referToMash"] = true
+	key := freshKey()
+	var raised concernRaised
+	raiseConcern(t, app, lead.Token, key, body).Decode(t, &raised)
+	if res := raiseConcern(t, app, lead.Token, key, body); res.Status != http.StatusCreated && res.Status != http.StatusOK {
+		t.Fatalf("retry: got %d %s", res.Status, res.Body)
+	}
+	var inbox referralListView
+	app.Get(t, "/v1/referrals", partner).Decode(t, &inbox)
+	if len(inbox.Items) != 1 || inbox.Items[0].Status != "sent" {
+		t.Fatalf("agency A's inbox: got %+v, want the concern's one referral", inbox.Items)
+	}
+	var other referralListView
+	app.Get(t, "/v1/referrals", w.Who(t, "agencyB/partner_practitioner").Token).Decode(t, &other)
+	if len(other.Items) != 0 {
+		t.Errorf("agency B's inbox: got %d referrals, want none", len(other.Items))
+	}
+	if got := concernStatusOf(t, app, lead.Token, raised.ID); got.Status != "referred" {
+		t.Errorf("after the referral: school sees %q, want referred", got.Status)
+	}
+	res := app.Post(t, "/v1/referrals/"+inbox.Items[0].ID+"/decision", partner,
+		map[string]string{"decision": "early_help", "outcome": "Early help offered to the family."})
+	if res.Status != http.StatusOK {
+		t.Fatalf("decision: got %d %s", res.Status, res.Body)
+	}
+	got := concernStatusOf(t, app, lead.Token, raised.ID)
+	if got.Status != "decision_recorded" || got.Referral == nil || got.Referral.Decision != "early_help" {
+		t.Errorf("after the decision: school sees %+v, want decision_recorded early_help", got)
+	}
+}

@@ -53,6 +53,8 @@ type Cases interface {
 // Organisations looks organisations up whoever asks (accounts.Store).
 type Organisations interface {
 	GetOrganisation(ctx context.Context, id string) (accounts.Organisation, error)
+	// AgenciesOf lists the agencies serving force forceID's area.
+	AgenciesOf(ctx context.Context, forceID string) ([]accounts.Organisation, error)
 }
 
 // Auditor appends to the audit log (audit.Log).

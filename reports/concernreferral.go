@@ -2,7 +2,10 @@ package reports
 
 import (
 	"context"
+	"fmt"
 	"time"
+
+	"speaksafe/errkind"
 )
 
 // ConcernReferral is a concern that its school asked to refer to the
@@ -74,4 +77,19 @@ func (s *Store) referralProgress(ctx context.Context, caseID string) (ReferralPr
 		return ReferralProgress{}, nil
 	}
 	return ref.ConcernProgress(ctx, caseID)
+}
+
+// ConcernForReferral returns case id, a concern its school asked to refer
+// to the MASH, for the referrals domain to share on the school's request.
+// Unlike Case it marks nothing read: no officer has opened the case. The
+// share itself is audited by the referrals domain.
+func (s *Store) ConcernForReferral(ctx context.Context, id string) (CaseDetail, error) {
+	d, err := s.loadCase(ctx, id)
+	if err != nil {
+		return CaseDetail{}, err
+	}
+	if d.Kind != KindConcern {
+		return CaseDetail{}, fmt.Errorf("reports: case %s is not a concern: %w", id, errkind.NotFound)
+	}
+	return s.detail(ctx, d)
 }

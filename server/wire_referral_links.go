@@ -6,15 +6,18 @@ import (
 
 	"speaksafe/referrals"
 	"speaksafe/reminders"
+	"speaksafe/reports"
 	"speaksafe/stats"
 )
 
-// linkReferrals lets reminders list overdue referrals and the figures
-// count referrals by agency. It runs after the referrals, reminders and
+// linkReferrals lets reminders list overdue referrals, the figures count
+// referrals by agency and a school's concern reach the MASH when the
+// school asks. It runs after the referrals, reminders and
 // oversight sections.
 func (a *App) linkReferrals() {
 	a.w.Reminders.UseReferrals(referralReminders{a.w.Referrals})
 	a.w.Stats.UseReferrals(referralFacts{a})
+	a.w.Reports.UseConcernReferrer(concernReferrer{a})
 }
 
 // referralReminders gives reminders a force's overdue referrals.
@@ -55,4 +58,30 @@ func (r referralFacts) ReferralFacts(ctx context.Context, forces []string, from,
 		out[i] = stats.ReferralFact{Agency: name, SharedAt: f.SharedAt, DecidedAt: f.DecidedAt, Overdue: f.Overdue}
 	}
 	return out, nil
+}
+
+// concernReferrer refers a school's concern to the area's MASH when the
+// school asked for it, and tells the school how far that has got.
+type concernReferrer struct{ a *App }
+
+func (c concernReferrer) ReferConcern(ctx context.Context, r reports.ConcernReferral) error {
+	d, err := c.a.w.Reports.ConcernForReferral(ctx, r.CaseID)
+	if err != nil {
+		return err
+	}
+	facts, err := shareFacts(d, r.ForceID)
+	if err != nil {
+		return err
+	}
+	_, err = c.a.w.Referrals.FromConcern(ctx, referrals.ConcernRequest{CaseID: r.CaseID, Reference: r.Reference,
+		ForceID: r.ForceID, Urgent: r.Urgent, Facts: facts})
+	return err
+}
+
+func (c concernReferrer) ConcernProgress(ctx context.Context, caseID string) (reports.ReferralProgress, error) {
+	p, err := c.a.w.Referrals.ConcernProgressOf(ctx, caseID)
+	if err != nil {
+		return reports.ReferralProgress{}, err
+	}
+	return reports.ReferralProgress{ReferredAt: p.ReferredAt, DecidedAt: p.DecidedAt, Decision: string(p.Decision)}, nil
 }

@@ -51,7 +51,12 @@ func (s caseSharing) ShareView(ctx context.Context, caller accounts.Caller, case
 	if err != nil {
 		return referrals.CaseFacts{}, err
 	}
-	f := referrals.CaseFacts{ID: d.ID, ForceID: caller.ForceID, Identified: d.Identified, Values: map[referrals.Field]string{
+	return shareFacts(d, caller.ForceID)
+}
+
+// shareFacts gives each shareable field of case d as text.
+func shareFacts(d reports.CaseDetail, forceID string) (referrals.CaseFacts, error) {
+	f := referrals.CaseFacts{ID: d.ID, ForceID: forceID, Identified: d.Identified, Values: map[referrals.Field]string{
 		referrals.FieldCategory: string(d.Category), referrals.FieldWhatHappened: d.WhatHappened}}
 	answers := struct {
 		InDangerNow     bool `json:"inDangerNow"`
