@@ -28,7 +28,7 @@ func sealedPlaces() []sealedPlace {
 	out := []sealedPlace{
 		{"users", "totp.secret", "_id"},
 		{"cases", "whatHappened", "_id"}, {"cases", "handles", "_id"},
-		{"cases", "contact", "_id"}, {"cases", "outcome", "_id"},
+		{"cases", "contact", "_id"}, {"cases", "outcome", "_id"}, {"cases", "concern.pupil", "_id"},
 		{"case_threads", "messages.[].body", "_id"}, {"case_threads", "notes.[].body", "_id"},
 		{"case_events", "state.outcome", "caseId"}, {"case_events", "entry.body", "caseId"},
 	}

@@ -199,6 +199,15 @@ func (s *Store) intakeReseals(d *caseDoc) (bson.D, error) {
 			set = append(set, bson.E{Key: f.name, Value: v})
 		}
 	}
+	if d.Concern != nil { // a school's concern: the pupil, sealed under its own field name
+		v, changed, err := s.resealed(d.ID, fieldPupil, d.Concern.Pupil)
+		if err != nil {
+			return nil, err
+		}
+		if changed {
+			set = append(set, bson.E{Key: "concern." + fieldPupil, Value: v})
+		}
+	}
 	return set, nil
 }
 
