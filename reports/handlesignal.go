@@ -79,7 +79,6 @@ func (s *Store) signalID(kind, forceID, hash string) string {
 // checkPatterns raises the signals newly stored case d crosses with its
 // handle hashes. The report is stored already: failures are logged.
 func (s *Store) checkPatterns(ctx context.Context, d *caseDoc, hashes []string) {
-	ctx = context.WithoutCancel(ctx)
 	for _, h := range hashes {
 		if err := s.checkPattern(ctx, d, h); err != nil {
 			s.log.ErrorContext(ctx, "pattern signal not checked", "case_id", d.ID, "error", err)

@@ -116,7 +116,7 @@ func (s *Store) created(ctx context.Context, d *caseDoc) {
 	if d.FloodKind != "" {
 		detail["flood"] = string(d.FloodKind)
 	}
-	if err := s.audit(context.WithoutCancel(ctx), ReporterActor, "case.created", d.ID, detail); err != nil {
+	if err := s.audit(ctx, ReporterActor, "case.created", d.ID, detail); err != nil {
 		s.log.ErrorContext(ctx, "case creation not audited", "case_id", d.ID, "error", err)
 	}
 }

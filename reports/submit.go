@@ -184,6 +184,10 @@ func (s *Store) complete(ctx context.Context, a *answer, r *Report) (Submission,
 	return a.submission(), nil
 }
 
+// afterStoreBudget bounds the best-effort steps after a case is stored:
+// the creation's audit entry and the handle pattern check.
+const afterStoreBudget = 3 * time.Second
+
 // storeCase stores the case of answer a, built by build, unless it exists:
 // the alert (when urgent), the queue entry and the hashes of the handles it
 // names go in before the case.
@@ -223,8 +227,13 @@ func (s *Store) storeCase(ctx context.Context, a *answer, handles []Handle, buil
 	if a.Urgent {
 		alerter.Start(a.CaseID)
 	}
-	s.created(ctx, doc)
-	s.checkPatterns(ctx, doc, hashes)
+	// What follows is best effort, on a bounded budget of its own: a store
+	// that went away just after the insert must leave the child a quick 503
+	// to retry (the retry finds the case), never a request held open.
+	after, cancel := context.WithTimeout(context.WithoutCancel(ctx), afterStoreBudget)
+	defer cancel()
+	s.created(after, doc)
+	s.checkPatterns(after, doc, hashes)
 	s.log.InfoContext(ctx, "report received", "case_id", a.CaseID, "urgent", a.Urgent, "kind", doc.Kind.orReport())
 	return nil
 }
