@@ -139,7 +139,7 @@ async function officerFlow(browser) {
   assert.ok(JSON.stringify(mine.json).includes("An officer is on the way to help."), "the reporter sees the message");
 
   await page.selectOption("#new-status", "closed");
-  await page.selectOption("#disposition", "safeguarding_referral");
+  await page.selectOption("#disposition", "advice_given");
   await page.fill("#outcome", "We made sure you are safe and spoke to your school.");
   await page.click("button:has-text('Update status')");
   await page.waitForSelector("text=Closed");
