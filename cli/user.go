@@ -109,8 +109,25 @@ func readErr(err error) string {
 }
 
 func runDisableUser(ctx context.Context, e Env, args []string) error {
-	email := accounts.NormaliseEmail(args[0])
-	s, err := openSession(ctx, e, "user disable")
+	return withUser(ctx, e, "user disable", args[0], func(ctx context.Context, st *accounts.Store, u accounts.User) error {
+		if u.Disabled {
+			fmt.Fprintf(e.Stdout, "%s was already disabled\n", u.Email)
+			return nil
+		}
+		disabled := true
+		if _, err := st.UpdateUser(ctx, u.ID, accounts.UserPatch{Disabled: &disabled}); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Stdout, "disabled %s (id %s, %s); their sessions end now\n", u.Email, u.ID, u.Role)
+		return nil
+	})
+}
+
+// withUser opens the store for command name, finds the account with email
+// and runs fn on it as the operator (an admin caller).
+func withUser(ctx context.Context, e Env, name, email string, fn func(context.Context, *accounts.Store, accounts.User) error) error {
+	email = accounts.NormaliseEmail(email)
+	s, err := openSession(ctx, e, name)
 	if err != nil {
 		return err
 	}
@@ -120,16 +137,8 @@ func runDisableUser(ctx context.Context, e Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if u.Disabled {
-		fmt.Fprintf(e.Stdout, "%s was already disabled\n", email)
-		return nil
-	}
-	disabled := true
-	if _, err := s.tools.Accounts.UpdateUser(ctx, u.ID, accounts.UserPatch{Disabled: &disabled}); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.Stdout, "disabled %s (id %s, %s); their sessions end now\n", email, u.ID, u.Role)
-	return nil
+	u.Email = email
+	return fn(ctx, s.tools.Accounts, u)
 }
 
 var errNoSuchUser = errors.New("no user has that email address")
@@ -162,20 +171,11 @@ against DATA_DIR's embedded store (beside a running server) or MONGODB_URI.`,
 }
 
 func runResetMFA(ctx context.Context, e Env, args []string) error {
-	email := accounts.NormaliseEmail(args[0])
-	s, err := openSession(ctx, e, "user reset-mfa")
-	if err != nil {
-		return err
-	}
-	defer s.close()
-	ctx = adminCaller(ctx)
-	u, err := userByEmail(ctx, s.tools.Accounts, email)
-	if err != nil {
-		return err
-	}
-	if err := s.tools.Accounts.ResetMFA(ctx, u.ID); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.Stdout, "reset MFA of %s (id %s, %s); their sessions end now and they enrol again at next sign-in\n", email, u.ID, u.Role)
-	return nil
+	return withUser(ctx, e, "user reset-mfa", args[0], func(ctx context.Context, st *accounts.Store, u accounts.User) error {
+		if err := st.ResetMFA(ctx, u.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Stdout, "reset MFA of %s (id %s, %s); their sessions end now and they enrol again at next sign-in\n", u.Email, u.ID, u.Role)
+		return nil
+	})
 }
