@@ -44,7 +44,6 @@ func (s *Service) FromConcern(ctx context.Context, r ConcernRequest) (int, error
 		return 0, err
 	}
 	caller := accounts.Caller{UserID: ConcernActor, ForceID: r.ForceID}
-	facts := r.Facts
 	in := Input{Summary: "A school raised this concern about a pupil and asked for it to be referred to the MASH (reference " +
 		r.Reference + "). The force's officers hold the pupil's details; ask them through a question.",
 		Reason:      "The school's designated safeguarding lead or staff member asked for a MASH referral when raising the concern.",
@@ -53,16 +52,8 @@ func (s *Service) FromConcern(ctx context.Context, r ConcernRequest) (int, error
 		in.Urgency = UrgencyImmediate
 	}
 	now := s.now()
-	due := now.Add(ImmediateWithin)
-	if in.Urgency == UrgencyStandard {
-		due = s.d.Calendar.EndOfNextWorkingDay(now)
-	}
-	shared := map[Field]string{}
-	for _, f := range in.Fields {
-		if v := facts.Values[f]; v != "" {
-			shared[f] = v
-		}
-	}
+	due := s.dueAt(in.Urgency, now)
+	shared := r.Facts.pick(in.Fields)
 	n := 0
 	for _, a := range agencies {
 		if a.AgencyType != accounts.AgencyChildrensSocialCare {
@@ -74,7 +65,7 @@ func (s *Service) FromConcern(ctx context.Context, r ConcernRequest) (int, error
 		}
 		d := &refDoc{ID: id, CaseID: r.CaseID, ForceID: r.ForceID, AgencyID: a.ID, CreatedBy: ConcernActor,
 			CreatedAt: now, Urgency: in.Urgency, DueAt: due, LawfulBasis: in.LawfulBasis, Fields: sharedFields(shared),
-			Anonymous: !facts.Identified}
+			Anonymous: !r.Facts.Identified}
 		if err := s.store(ctx, caller, d, in, shared); err != nil {
 			if database.IsDuplicateKey(err) {
 				continue // a racing retry referred it

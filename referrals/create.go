@@ -32,17 +32,9 @@ func (s *Service) Create(ctx context.Context, caller accounts.Caller, caseID str
 	if err := s.checkAgencies(ctx, facts.ForceID, in.AgencyIDs); err != nil {
 		return nil, err
 	}
-	shared := map[Field]string{}
-	for _, f := range in.Fields {
-		if v, ok := facts.Values[f]; ok && v != "" {
-			shared[f] = v
-		}
-	}
+	shared := facts.pick(in.Fields)
 	now := s.now()
-	due := now.Add(ImmediateWithin)
-	if in.Urgency == UrgencyStandard {
-		due = s.d.Calendar.EndOfNextWorkingDay(now)
-	}
+	due := s.dueAt(in.Urgency, now)
 	out := make([]Referral, 0, len(in.AgencyIDs))
 	for _, agency := range in.AgencyIDs {
 		d := &refDoc{ID: newID(), CaseID: facts.ID, ForceID: facts.ForceID, AgencyID: agency, CreatedBy: caller.UserID,
@@ -71,6 +63,26 @@ func (s *Service) checkAgencies(ctx context.Context, forceID string, ids []strin
 		v.Check(err != nil || !o.Serves(forceID), fmt.Sprintf("agencyIds[%d]", i), "is not an agency serving this force's area")
 	}
 	return v.Err()
+}
+
+// pick returns the chosen fields the case has, as text.
+func (f CaseFacts) pick(fields []Field) map[Field]string {
+	out := map[Field]string{}
+	for _, x := range fields {
+		if v := f.Values[x]; v != "" {
+			out[x] = v
+		}
+	}
+	return out
+}
+
+// dueAt is when a referral of urgency u shared at now needs its decision:
+// within ImmediateWithin, or by the end of the next working day.
+func (s *Service) dueAt(u Urgency, now time.Time) time.Time {
+	if u == UrgencyStandard {
+		return s.d.Calendar.EndOfNextWorkingDay(now)
+	}
+	return now.Add(ImmediateWithin)
 }
 
 // sharedFields lists the fields actually shared, in the listed order.
