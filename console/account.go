@@ -26,6 +26,8 @@ func (c *Console) home(ctx *fiber.Ctx) error {
 		return redirect(ctx, "/cases")
 	case accounts.RoleAdmin:
 		return redirect(ctx, "/organisations")
+	case accounts.RolePartnerPractitioner, accounts.RolePartnerLead:
+		return redirect(ctx, "/referrals")
 	}
 	return redirect(ctx, "/content")
 }

@@ -17,6 +17,7 @@ import (
 	"speaksafe/content"
 	"speaksafe/handlers"
 	"speaksafe/notifications"
+	"speaksafe/referrals"
 	"speaksafe/reports"
 )
 
@@ -38,6 +39,7 @@ type Deps struct {
 	Alerts        *notifications.Dispatcher
 	OnCall        *notifications.OnCall
 	Content       *content.Store
+	Referrals     *referrals.Service
 	Limits        *handlers.Limits
 	Logger        *slog.Logger
 }
@@ -75,6 +77,9 @@ func (c *Console) Routes(app *fiber.App) {
 	c.collectionRoutes()
 	c.organisationRoutes()
 	c.userRoutes()
+	c.referralRoutes()
+	c.inboxRoutes()
+	c.concernRoutes()
 }
 
 // Policies returns the policy of every console route, keyed by
@@ -112,5 +117,13 @@ func authorRoles() []accounts.Role {
 
 func allRoles() []accounts.Role {
 	return []accounts.Role{accounts.RoleAdmin, accounts.RoleSupervisor, accounts.RoleOfficer,
-		accounts.RoleSafeguardingLead, accounts.RoleSchoolStaff}
+		accounts.RoleSafeguardingLead, accounts.RoleSchoolStaff, accounts.RolePartnerPractitioner, accounts.RolePartnerLead}
+}
+
+func partnerRoles() []accounts.Role {
+	return []accounts.Role{accounts.RolePartnerPractitioner, accounts.RolePartnerLead}
+}
+
+func schoolRoles() []accounts.Role {
+	return []accounts.Role{accounts.RoleSafeguardingLead, accounts.RoleSchoolStaff}
 }

@@ -124,11 +124,18 @@ func navFor(who accounts.Caller, current string) []navLink {
 	case accounts.RoleSchoolStaff:
 		add("/content", "Content")
 		add("/collection", "School collection")
+		add("/concerns", "Concerns")
 	case accounts.RoleSafeguardingLead:
 		add("/content", "Content")
 		if who.OrgKind == accounts.OrgSchool {
 			add("/collection", "School collection")
+			add("/concerns", "Concerns")
 		}
+		add("/users", "Users")
+	case accounts.RolePartnerPractitioner:
+		add("/referrals", "Referrals")
+	case accounts.RolePartnerLead:
+		add("/referrals", "Referrals")
 		add("/users", "Users")
 	case accounts.RoleAdmin:
 		add("/organisations", "Organisations")

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -119,6 +120,11 @@ func (c *Console) guard(p handlers.Policy) fiber.Handler {
 		}
 		if err != nil {
 			return err
+		}
+		if !p.Allows(who.Role) && slices.Contains(partnerRoles(), who.Role) {
+			// As in the API, a partner agency learns nothing of the
+			// force's or a school's screens: not even that they exist.
+			return fmt.Errorf("console: role %s: %w", who.Role, errkind.NotFound)
 		}
 		if !p.Allows(who.Role) {
 			return fmt.Errorf("console: role %s: %w", who.Role, errkind.Forbidden)

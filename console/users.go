@@ -10,7 +10,7 @@ import (
 )
 
 func (c *Console) userRoutes() {
-	managers := handlers.Roles(accounts.RoleAdmin, accounts.RoleSafeguardingLead, accounts.RoleSupervisor)
+	managers := handlers.Roles(accounts.RoleAdmin, accounts.RoleSafeguardingLead, accounts.RoleSupervisor, accounts.RolePartnerLead)
 	c.add(fiber.MethodGet, "/users", managers, c.users)
 	c.add(fiber.MethodPost, "/users", managers, c.inviteUser)
 	c.add(fiber.MethodPost, "/users/:id/invite", managers, c.reinvite)

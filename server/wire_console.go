@@ -9,7 +9,7 @@ import (
 // and token checks the API's handlers use.
 func (a *App) wireConsole() error {
 	c, err := console.New(console.Deps{Auth: a.w.Auth, Authenticator: a.w.StaffAuth, Accounts: a.w.Accounts,
-		Reports: a.w.Reports, Alerts: a.w.Alerts, OnCall: a.w.OnCall, Content: a.w.Content, Limits: a.w.Limits,
+		Reports: a.w.Reports, Alerts: a.w.Alerts, OnCall: a.w.OnCall, Content: a.w.Content, Referrals: a.w.Referrals, Limits: a.w.Limits,
 		Logger: a.logger})
 	if err != nil {
 		return err
