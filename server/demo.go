@@ -36,10 +36,10 @@ type DemoData struct {
 	Users     []DemoUser `json:"users"`
 }
 
-// SeedDemo makes, once, a demonstration force with a school, users of every
-// role (officers, supervisor and admin with TOTP), a rota with a default
-// escalation policy, and a few reports of each kind; then prints how to
-// sign in. It refuses outside development mode. Later starts only print.
+// SeedDemo makes, once, a demonstration force with a school and a MASH,
+// users of every role (officers, supervisor, admin and the MASH's partners
+// with TOTP), a rota with a default escalation policy, a few reports of
+// each kind, a referral and a school concern; then prints how to sign in. It refuses outside development mode. Later starts only print.
 func (a *App) SeedDemo(ctx context.Context, w io.Writer) error {
 	if a.cfg.Mode != ModeDevelopment {
 		return errors.New("server: demo data only in development mode")
@@ -104,6 +104,10 @@ func (a *App) seedDemo(ctx context.Context) (DemoData, error) {
 	if err != nil {
 		return DemoData{}, err
 	}
+	agency, err := a.demoAgency(force.ID)
+	if err != nil {
+		return DemoData{}, err
+	}
 	data := DemoData{ForceCode: force.Code}
 	ids := map[string]accounts.User{}
 	for _, p := range []struct {
@@ -117,6 +121,8 @@ func (a *App) seedDemo(ctx context.Context) (DemoData, error) {
 		{"sergeant@demo.test", "Sgt Sam Supervisor", accounts.RoleSupervisor, force.ID, true},
 		{"lead@demo.test", "Lee Lead", accounts.RoleSafeguardingLead, school.ID, false},
 		{"teacher@demo.test", "Tess Teacher", accounts.RoleSchoolStaff, school.ID, false},
+		{"mash@demo.test", "Priya Practitioner", accounts.RolePartnerPractitioner, agency.ID, true},
+		{"mash-lead@demo.test", "Max MASH Lead", accounts.RolePartnerLead, agency.ID, true},
 	} {
 		u, du, err := a.demoUser(ctx, p.email, p.name, p.role, p.org, p.mfa)
 		if err != nil {
@@ -128,7 +134,10 @@ func (a *App) seedDemo(ctx context.Context) (DemoData, error) {
 	if err := a.demoRota(ids["officer@demo.test"], ids["sergeant@demo.test"]); err != nil {
 		return DemoData{}, err
 	}
-	return data, a.demoReports(ctx, force.Code)
+	if err := a.demoReports(ctx, force.Code); err != nil {
+		return DemoData{}, err
+	}
+	return data, a.demoSharing(ctx, force.Code, ids["officer@demo.test"], ids["teacher@demo.test"], agency.ID)
 }
 
 // demoUser invites a user, accepts the invite with a printed password and,

@@ -23,7 +23,7 @@ func TestDemoSeedsOnceAndOnlyInDevelopment(t *testing.T) {
 	if err := app.SeedDemo(context.Background(), &out); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"/console/", "officer@demo.test", "demo password officer", "lead@demo.test"} {
+	for _, want := range []string{"/console/", "officer@demo.test", "demo password officer", "lead@demo.test", "mash@demo.test"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
 		}
@@ -35,6 +35,10 @@ func TestDemoSeedsOnceAndOnlyInDevelopment(t *testing.T) {
 	res = app.Post(t, "/v1/auth/login", "", map[string]string{"email": "officer@demo.test", "password": "demo password officer"})
 	if res.Status != http.StatusBadRequest || !strings.Contains(string(res.Body), "totpCode") {
 		t.Errorf("officer sign-in without a code: %d %s, want 400 asking for the TOTP code", res.Status, res.Body)
+	}
+	res = app.Post(t, "/v1/auth/login", "", map[string]string{"email": "mash@demo.test", "password": "demo password partner_practitioner"})
+	if res.Status != http.StatusBadRequest || !strings.Contains(string(res.Body), "totpCode") {
+		t.Errorf("MASH practitioner sign-in without a code: %d %s, want 400 asking for the TOTP code", res.Status, res.Body)
 	}
 	var again bytes.Buffer
 	if err := app.SeedDemo(context.Background(), &again); err != nil || again.String() != out.String() {
