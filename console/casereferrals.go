@@ -31,6 +31,8 @@ type caseReferralsView struct {
 	Names     map[string]string
 	Bases     []referrals.LawfulBasis
 	Fields    []referrals.Field
+	FieldName map[referrals.Field]string
+	BasisName map[referrals.LawfulBasis]string
 	Made      int
 }
 
@@ -55,7 +57,8 @@ func (c *Console) caseReferrals(ctx *fiber.Ctx) error {
 		return err
 	}
 	v := caseReferralsView{Case: d, Referrals: withOpenQuestions(list), Agencies: agencies, Agency: map[string]string{},
-		Names: map[string]string{}, Bases: referrals.LawfulBases(), Fields: shareable(d)}
+		Names: map[string]string{}, Bases: referrals.LawfulBases(), Fields: shareable(d),
+		FieldName: fieldNames(), BasisName: basisNames()}
 	for _, a := range agencies {
 		v.Agency[a.ID] = a.Name
 	}
@@ -153,4 +156,29 @@ func (c *Console) answerQuestion(ctx *fiber.Ctx) error {
 		id = r.CaseID
 	}
 	return redirect(ctx, "/cases/"+id+"/referrals#referral-"+ref)
+}
+
+// fieldNames are the shareable fields in an officer's words.
+func fieldNames() map[referrals.Field]string {
+	return map[referrals.Field]string{
+		referrals.FieldCategory:     "category",
+		referrals.FieldWhatHappened: "what happened (the child's own words)",
+		referrals.FieldAnswers:      "answers (in danger now, happening now, meeting planned, knows where the child lives)",
+		referrals.FieldHandles:      "online handles of the person",
+		referrals.FieldAgeBand:      "age band",
+		referrals.FieldContact:      "contact details (identify the child)",
+	}
+}
+
+// basisNames are the lawful bases as the law names them.
+func basisNames() map[referrals.LawfulBasis]string {
+	return map[referrals.LawfulBasis]string{
+		referrals.BasisSafeguardingChildren: "DPA 2018 Sch. 1 para 18: safeguarding of children",
+		referrals.BasisChildrenAct47:        "Children Act 1989 s47",
+		referrals.BasisChildrenAct17:        "Children Act 1989 s17",
+		referrals.BasisChildrenAct2004S11:   "Children Act 2004 s11",
+		referrals.BasisCrimeDisorderS115:    "Crime and Disorder Act 1998 s115",
+		referrals.BasisVitalInterests:       "vital interests",
+		referrals.BasisConsent:              "consent",
+	}
 }

@@ -49,6 +49,8 @@ type referralView struct {
 	Referral  referrals.Referral
 	Force     string
 	Decisions []referrals.Decision
+	FieldName map[referrals.Field]string
+	BasisName map[referrals.LawfulBasis]string
 }
 
 // referral shows one referral with what the force shared and every step;
@@ -58,7 +60,7 @@ func (c *Console) referral(ctx *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := referralView{Referral: r, Decisions: referrals.Decisions()}
+	v := referralView{Referral: r, Decisions: referrals.Decisions(), FieldName: fieldNames(), BasisName: basisNames()}
 	if f, err := c.d.Accounts.GetOrganisation(ctx.UserContext(), r.ForceID); err == nil {
 		v.Force = f.Name
 	}

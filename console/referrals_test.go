@@ -77,7 +77,7 @@ func TestOfficerRefersAndPartnerDecides(t *testing.T) {
 	if p.Status != http.StatusSeeOther || !strings.Contains(p.Header.Get("Location"), "made=1") {
 		t.Fatalf("refer: %d %s %.600s", p.Status, p.Header.Get("Location"), p.Body)
 	}
-	mustContain(t, "after referring", officer.get(refs+"?made=1"), "Referred to 1 agency", "Immediate", "sent", "category, whatHappened")
+	mustContain(t, "after referring", officer.get(refs+"?made=1"), "Referred to 1 agency", "Immediate", "sent", "category, what happened")
 
 	partner := signIn(t, w.app, w.partner, "")
 	inbox := partner.get("/console/referrals")
@@ -88,7 +88,7 @@ func TestOfficerRefersAndPartnerDecides(t *testing.T) {
 	}
 	refID := find(t, `href="/console/referrals/([^"]+)"`, inbox.Body)
 	detail := partner.get("/console/referrals/" + refID)
-	mustContain(t, "referral", detail, "Child plans to meet an adult", "he wants to meet me today", "dpa2018 safeguarding children", "Acknowledge")
+	mustContain(t, "referral", detail, "Child plans to meet an adult", "he wants to meet me today", "DPA 2018 Sch. 1 para 18", "Acknowledge")
 	noStore(t, "referral", detail)
 	if strings.Contains(detail.Body, w.reference) || strings.Contains(detail.Body, w.caseID) {
 		t.Error("the partner sees the police case's reference or id")
