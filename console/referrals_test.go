@@ -231,3 +231,22 @@ func TestReferralAndConcernFormsNeedCSRF(t *testing.T) {
 	}
 	mustContain(t, "concerns", staff.get("/console/concerns"), "No concerns raised yet")
 }
+
+// A partner lead manages their own agency's people from the console (as
+// /v1/users allows), and nobody else's.
+func TestPartnerLeadSeesOnlyTheAgencysUsers(t *testing.T) {
+	t.Parallel()
+	w := newMashWorld(t)
+	lead := person(t, w.app, accounts.RolePartnerLead, w.mash.ID)
+	b := signIn(t, w.app, lead, "")
+	users := b.get("/console/users")
+	mustContain(t, "users", users, w.partner.Email, "Invite someone", `value="partner_practitioner"`)
+	for _, hidden := range []string{w.officer.Email, w.other.Email, w.staff.Email, `value="officer"`} {
+		if strings.Contains(users.Body, hidden) {
+			t.Errorf("a partner lead's users screen shows %q", hidden)
+		}
+	}
+	if p := b.get("/console/"); p.Status != http.StatusSeeOther || !strings.HasSuffix(p.Header.Get("Location"), "/console/referrals") {
+		t.Errorf("a partner's home: %d %s, want the referrals inbox", p.Status, p.Header.Get("Location"))
+	}
+}
