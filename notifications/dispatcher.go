@@ -16,6 +16,7 @@ import (
 
 	"speaksafe/database"
 	"speaksafe/errkind"
+	"speaksafe/outbound"
 	"speaksafe/reports"
 )
 
@@ -131,7 +132,7 @@ func NewDispatcher(deps Deps, cfg EngineConfig) *Dispatcher {
 		deps.Metrics = NewMetrics(nil)
 	}
 	if deps.Webhooks == nil {
-		deps.Webhooks = NewWebhookClient(cfg.SendTimeout, AllowedHosts{})
+		deps.Webhooks = outbound.NewWebhookClient(cfg.SendTimeout, outbound.AllowedHosts{})
 	}
 	if deps.Now == nil {
 		deps.Now = time.Now

@@ -17,6 +17,7 @@ import (
 	"speaksafe/dbtest"
 	"speaksafe/errkind"
 	"speaksafe/fcmfake"
+	"speaksafe/outbound"
 	"speaksafe/reports"
 )
 
@@ -184,7 +185,11 @@ func newHarnessTB(t testing.TB, clock *fakeClock, now func() time.Time) *harness
 	}))
 	t.Cleanup(h.hook.Close)
 	h.oncall = NewOnCall(h.db, h.users, h.now, time.Minute)
-	h.oncall.AllowWebhookHosts(AllowedHosts{hosts: map[string]bool{"127.0.0.1": true}}) // the local test receiver
+	local, err := outbound.ParseAllowedHosts([]string{"127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.oncall.AllowWebhookHosts(local) // the local test receiver
 	h.devs = NewDevices(h.db, h.users, h.log, h.now)
 	h.addUser("sup", accounts.RoleSupervisor)
 	return h

@@ -14,6 +14,7 @@ import (
 	"speaksafe/audit"
 	"speaksafe/database"
 	"speaksafe/errkind"
+	"speaksafe/outbound"
 )
 
 // OnCall stores rotations, overrides and escalation policies, and answers
@@ -28,7 +29,7 @@ type OnCall struct {
 
 	rec      recorder
 	devices  *Devices
-	webhooks AllowedHosts
+	webhooks outbound.AllowedHosts
 
 	mu       sync.RWMutex
 	policies map[string]Policy
@@ -48,7 +49,7 @@ func (s *OnCall) UseDevices(d *Devices) { s.devices = d }
 
 // AllowWebhookHosts exempts hosts (WEBHOOK_ALLOWED_HOSTS) from the rule that
 // a policy's webhook must point to a public address.
-func (s *OnCall) AllowWebhookHosts(a AllowedHosts) { s.webhooks = a }
+func (s *OnCall) AllowWebhookHosts(a outbound.AllowedHosts) { s.webhooks = a }
 
 // MinDelay is the smallest tier delay allowed.
 func (s *OnCall) MinDelay() time.Duration { return s.minDelay }

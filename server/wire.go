@@ -16,6 +16,7 @@ import (
 	"speaksafe/handlers"
 	"speaksafe/hashbudget"
 	"speaksafe/notifications"
+	"speaksafe/outbound"
 	"speaksafe/ratelimit"
 	"speaksafe/referrals"
 	"speaksafe/reminders"
@@ -132,7 +133,7 @@ func (a *App) wire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	webhookHosts, err := notifications.ParseAllowedHosts(a.cfg.WebhookAllowedHosts)
+	webhookHosts, err := outbound.ParseAllowedHosts(a.cfg.WebhookAllowedHosts)
 	if err != nil {
 		return fmt.Errorf("WEBHOOK_ALLOWED_HOSTS: %w", err)
 	}
@@ -162,7 +163,7 @@ func (a *App) wire(ctx context.Context) error {
 	}
 	a.w.Alerts = notifications.NewDispatcher(notifications.Deps{DB: engineDB, OnCall: engineOnCall, Devices: engineDevices,
 		Sender: sender, Audit: a.w.Audit, Metrics: notifications.NewMetrics(a.Metrics), Log: a.logger, Now: a.clock,
-		Webhooks: notifications.NewWebhookClient(notifications.WebhookTimeout, webhookHosts)},
+		Webhooks: outbound.NewWebhookClient(outbound.WebhookTimeout, webhookHosts)},
 		notifications.EngineConfig{MinDelay: a.cfg.EscalationMinDelay, WebhookSecret: a.cfg.WebhookSecret,
 			UnackedRepage: a.cfg.UnackedRepage, PageRatePerForce: a.cfg.PageRatePerForce})
 	a.w.Pusher = notifications.NewReminderPusher(devices, sender, a.logger)

@@ -1,4 +1,4 @@
-package notifications
+package outbound
 
 import (
 	"errors"
@@ -14,7 +14,7 @@ import (
 // ErrBlockedAddress is returned when a webhook would reach an address that
 // is not on the public internet (loopback, private, link-local, metadata…)
 // and its host is not in WEBHOOK_ALLOWED_HOSTS.
-var ErrBlockedAddress = errors.New("notifications: webhook address is not public")
+var ErrBlockedAddress = errors.New("outbound: webhook address is not public")
 
 // AllowedHosts are the webhook hosts exempt from the public-address rule
 // (WEBHOOK_ALLOWED_HOSTS): test receivers and on-premises control rooms.
