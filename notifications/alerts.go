@@ -13,6 +13,7 @@ import (
 	"speaksafe/audit"
 	"speaksafe/database"
 	"speaksafe/errkind"
+	"speaksafe/internal/staff"
 	"speaksafe/reports"
 )
 
@@ -276,7 +277,7 @@ func (d *Dispatcher) Received(ctx context.Context, alertID string) (Alert, error
 
 // callerAlert loads alertID for an officer or supervisor of its force.
 func (d *Dispatcher) callerAlert(ctx context.Context, alertID string) (accounts.Caller, Alert, error) {
-	c, err := staffCaller(ctx)
+	c, err := staff.Caller(ctx)
 	if err != nil {
 		return c, Alert{}, err
 	}
@@ -307,7 +308,7 @@ func (d *Dispatcher) alert(ctx context.Context, id string) (Alert, error) {
 
 // List returns the caller's force's alerts, newest first (at most limit).
 func (d *Dispatcher) List(ctx context.Context, limit int) ([]Alert, error) {
-	c, err := staffCaller(ctx)
+	c, err := staff.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}

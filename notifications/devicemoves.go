@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"speaksafe/errkind"
+	"speaksafe/internal/staff"
 )
 
 // colMoves holds one note per device that moved from an officer to a
@@ -62,7 +63,7 @@ func (s *Devices) dismissMove(ctx context.Context, userID, id string) error {
 
 // MovedFromMe returns the caller's devices that moved to a colleague.
 func (s *Devices) MovedFromMe(ctx context.Context) ([]MovedDevice, error) {
-	c, err := staffCaller(ctx)
+	c, err := staff.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"speaksafe/audit"
 	"speaksafe/database"
 	"speaksafe/errkind"
+	"speaksafe/internal/staff"
 )
 
 // Device platforms.
@@ -79,7 +80,7 @@ type Devices struct {
 	users Users
 	log   *slog.Logger
 	now   func() time.Time
-	rec   recorder
+	rec   staff.Recorder
 }
 
 // NewDevices returns the device store.
@@ -88,7 +89,7 @@ func NewDevices(db *mongo.Database, users Users, log *slog.Logger, now func() ti
 }
 
 // UseAuditor makes every registration, move and removal audited.
-func (s *Devices) UseAuditor(a Auditor) { s.rec = recorder{audit: a, log: s.log} }
+func (s *Devices) UseAuditor(a Auditor) { s.rec = staff.Recorder{Audit: a, Log: s.log} }
 
 // Register records the caller's device, or refreshes it when the caller
 // already has it. A token held by another account moves only within one
@@ -96,7 +97,7 @@ func (s *Devices) UseAuditor(a Auditor) { s.rec = recorder{audit: a, log: s.log}
 // token held by a live account of another force is refused (ErrDeviceTaken);
 // one whose holder can no longer be paged is taken over.
 func (s *Devices) Register(ctx context.Context, in DeviceInput) (Device, error) {
-	c, err := staffCaller(ctx)
+	c, err := staff.Caller(ctx)
 	if err != nil {
 		return Device{}, err
 	}
@@ -149,7 +150,7 @@ func (s *Devices) refuseForeign(ctx context.Context, userID string, prev Device)
 	if !live {
 		return nil
 	}
-	s.rec.record(ctx, audit.Entry{Actor: userID, Action: "device.register_refused", ObjectType: "device", ObjectID: prev.ID})
+	s.rec.Record(ctx, audit.Entry{Actor: userID, Action: "device.register_refused", ObjectType: "device", ObjectID: prev.ID})
 	return ErrDeviceTaken
 }
 
@@ -192,10 +193,10 @@ func (s *Devices) afterRegister(ctx context.Context, userID, id, platform string
 	switch {
 	case moving:
 		s.noteMove(ctx, prev)
-		s.rec.record(ctx, audit.Entry{Actor: userID, Action: "device.moved", ObjectType: "device", ObjectID: id,
+		s.rec.Record(ctx, audit.Entry{Actor: userID, Action: "device.moved", ObjectType: "device", ObjectID: id,
 			Detail: map[string]string{"fromUserId": prev.UserID, "toUserId": userID}})
 	case !held:
-		s.rec.record(ctx, audit.Entry{Actor: userID, Action: "device.registered", ObjectType: "device", ObjectID: id,
+		s.rec.Record(ctx, audit.Entry{Actor: userID, Action: "device.registered", ObjectType: "device", ObjectID: id,
 			Detail: map[string]string{"platform": platform}})
 	}
 	if !held || moving {
@@ -219,7 +220,7 @@ func (s *Devices) Get(ctx context.Context, id string) (Device, error) {
 // Delete removes one of the caller's devices, or dismisses the note of one
 // that moved to a colleague; anyone else's is NotFound.
 func (s *Devices) Delete(ctx context.Context, id string) error {
-	c, err := staffCaller(ctx)
+	c, err := staff.Caller(ctx)
 	if err != nil {
 		return err
 	}
@@ -231,7 +232,7 @@ func (s *Devices) Delete(ctx context.Context, id string) error {
 		if err := s.remove(ctx, id); err != nil {
 			return err
 		}
-		s.rec.record(ctx, audit.Entry{Actor: c.UserID, Action: "device.removed", ObjectType: "device", ObjectID: id,
+		s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "device.removed", ObjectType: "device", ObjectID: id,
 			Detail: map[string]string{"userId": c.UserID}})
 		return nil
 	}
@@ -244,7 +245,7 @@ func (s *Devices) Remove(ctx context.Context, id string) error {
 	if err := s.remove(ctx, id); err != nil {
 		return err
 	}
-	s.rec.record(ctx, audit.Entry{Actor: "system", Action: "device.removed", ObjectType: "device", ObjectID: id})
+	s.rec.Record(ctx, audit.Entry{Actor: "system", Action: "device.removed", ObjectType: "device", ObjectID: id})
 	return nil
 }
 
@@ -271,7 +272,7 @@ func (s *Devices) ForUser(ctx context.Context, userID string) ([]Device, error) 
 
 // Mine returns the caller's devices.
 func (s *Devices) Mine(ctx context.Context) ([]Device, error) {
-	c, err := staffCaller(ctx)
+	c, err := staff.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -281,7 +282,7 @@ func (s *Devices) Mine(ctx context.Context) ([]Device, error) {
 // Pageable reports whether d may still be paged: its owner is an active
 // member of its force and has not logged out everywhere since registering.
 func (s *Devices) Pageable(ctx context.Context, d Device) (bool, error) {
-	u, ok, err := activeStaff(ctx, s.users, d.UserID, d.ForceID)
+	u, ok, err := staff.Active(ctx, s.users, d.UserID, d.ForceID)
 	if err != nil {
 		return false, err
 	}

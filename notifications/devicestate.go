@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"speaksafe/accounts"
+	"speaksafe/internal/staff"
 )
 
 // Device states of an on-call member, from best to worst.
@@ -46,7 +47,7 @@ func (s *Devices) StateOf(ctx context.Context, u accounts.User, now time.Time) (
 	}
 	st := DeviceState{State: DeviceNone}
 	for _, d := range devs {
-		if d.TokenVersion != u.TokenVersion || d.ForceID != forceOf(u) {
+		if d.TokenVersion != u.TokenVersion || d.ForceID != staff.OrgOf(u) {
 			continue
 		}
 		st.Pageable++

@@ -14,6 +14,7 @@ import (
 	"speaksafe/audit"
 	"speaksafe/database"
 	"speaksafe/errkind"
+	"speaksafe/internal/staff"
 	"speaksafe/outbound"
 )
 
@@ -27,7 +28,7 @@ type OnCall struct {
 	now      func() time.Time
 	minDelay time.Duration
 
-	rec      recorder
+	rec      staff.Recorder
 	devices  *Devices
 	webhooks outbound.AllowedHosts
 
@@ -42,7 +43,7 @@ func NewOnCall(db *mongo.Database, users Users, now func() time.Time, minDelay t
 
 // UseAuditor makes every rota, override and policy change audited; failures
 // to append are logged to log.
-func (s *OnCall) UseAuditor(a Auditor, log *slog.Logger) { s.rec = recorder{audit: a, log: log} }
+func (s *OnCall) UseAuditor(a Auditor, log *slog.Logger) { s.rec = staff.Recorder{Audit: a, Log: log} }
 
 // UseDevices lets Now show each on-call member's device state.
 func (s *OnCall) UseDevices(d *Devices) { s.devices = d }
@@ -56,7 +57,7 @@ func (s *OnCall) MinDelay() time.Duration { return s.minDelay }
 
 // CreateRotation stores a rotation of the caller's force.
 func (s *OnCall) CreateRotation(ctx context.Context, r Rotation) (Rotation, error) {
-	c, err := staffCaller(ctx)
+	c, err := staff.Caller(ctx)
 	if err != nil {
 		return Rotation{}, err
 	}
@@ -73,7 +74,7 @@ func (s *OnCall) CreateRotation(ctx context.Context, r Rotation) (Rotation, erro
 	if _, err := s.db.Collection(colRotations).InsertOne(ctx, r); err != nil {
 		return Rotation{}, fmt.Errorf("notifications: create rotation: %w", err)
 	}
-	s.rec.record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.rotation_created", ObjectType: "rotation",
+	s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.rotation_created", ObjectType: "rotation",
 		ObjectID: r.ID, Detail: map[string]string{"forceId": r.ForceID}})
 	return r, nil
 }
@@ -83,7 +84,7 @@ func (s *OnCall) CreateRotation(ctx context.Context, r Rotation) (Rotation, erro
 func (s *OnCall) checkMembers(ctx context.Context, forceID, field string, ids []string) error {
 	v := &errkind.ValidationError{}
 	for i, id := range ids {
-		_, ok, err := activeStaff(ctx, s.users, id, forceID)
+		_, ok, err := staff.Active(ctx, s.users, id, forceID)
 		if err != nil {
 			return fmt.Errorf("notifications: check %s: %w", field, err)
 		}
@@ -94,7 +95,7 @@ func (s *OnCall) checkMembers(ctx context.Context, forceID, field string, ids []
 
 // Rotations lists the caller's force's rotations.
 func (s *OnCall) Rotations(ctx context.Context) ([]Rotation, error) {
-	c, err := staffCaller(ctx)
+	c, err := staff.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +143,7 @@ func (s *OnCall) liveRotation(ctx context.Context, forceID, id string) (Rotation
 
 // CreateOverride stores an override of one of the caller's rotations.
 func (s *OnCall) CreateOverride(ctx context.Context, o Override) (Override, error) {
-	c, err := staffCaller(ctx)
+	c, err := staff.Caller(ctx)
 	if err != nil {
 		return Override{}, err
 	}
@@ -164,7 +165,7 @@ func (s *OnCall) CreateOverride(ctx context.Context, o Override) (Override, erro
 	if o.ReplaceUserID != "" {
 		detail["replaceUserId"] = o.ReplaceUserID
 	}
-	s.rec.record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.override_created", ObjectType: "override",
+	s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.override_created", ObjectType: "override",
 		ObjectID: o.ID, Detail: detail})
 	return o, nil
 }

@@ -15,6 +15,7 @@ import (
 	"speaksafe/audit"
 	"speaksafe/database"
 	"speaksafe/errkind"
+	"speaksafe/internal/staff"
 )
 
 // onCallConflict is a 409 that says what to do instead.
@@ -65,7 +66,7 @@ func assign[T any](dst *T, v *T) bool {
 // UpdateRotation changes rotation id of the caller's force. The change
 // applies to the next page at once: rotations are resolved when paging.
 func (s *OnCall) UpdateRotation(ctx context.Context, id string, p RotationPatch) (Rotation, error) {
-	c, err := staffCaller(ctx)
+	c, err := staff.Caller(ctx)
 	if err != nil {
 		return Rotation{}, err
 	}
@@ -86,7 +87,7 @@ func (s *OnCall) UpdateRotation(ctx context.Context, id string, p RotationPatch)
 	if _, err := s.db.Collection(colRotations).ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, r); err != nil {
 		return Rotation{}, fmt.Errorf("notifications: update rotation: %w", err)
 	}
-	s.rec.record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.rotation_updated", ObjectType: "rotation",
+	s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.rotation_updated", ObjectType: "rotation",
 		ObjectID: id, Detail: map[string]string{"forceId": r.ForceID, "changed": strings.Join(changed, ",")}})
 	return r, nil
 }
@@ -95,7 +96,7 @@ func (s *OnCall) UpdateRotation(ctx context.Context, id string, p RotationPatch)
 // policy pages it (409: change the policy first). Alerts already open whose
 // policy names it still page it.
 func (s *OnCall) DeleteRotation(ctx context.Context, id string) error {
-	c, err := staffCaller(ctx)
+	c, err := staff.Caller(ctx)
 	if err != nil {
 		return err
 	}
@@ -118,7 +119,7 @@ func (s *OnCall) DeleteRotation(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("notifications: delete rotation: %w", err)
 	}
-	s.rec.record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.rotation_deleted", ObjectType: "rotation",
+	s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.rotation_deleted", ObjectType: "rotation",
 		ObjectID: id, Detail: map[string]string{"forceId": r.ForceID}})
 	return nil
 }
@@ -159,7 +160,7 @@ func nextVersionID(id string) string {
 // under its new id. Alerts already open keep the version they started
 // with; if id was the force's default, the new version becomes it.
 func (s *OnCall) ReplacePolicy(ctx context.Context, id string, p Policy) (Policy, error) {
-	c, err := staffCaller(ctx)
+	c, err := staff.Caller(ctx)
 	if err != nil {
 		return Policy{}, err
 	}
@@ -183,7 +184,7 @@ func (s *OnCall) ReplacePolicy(ctx context.Context, id string, p Policy) (Policy
 		return Policy{}, fmt.Errorf("notifications: replace policy: %w", err)
 	}
 	s.forget(old.ID)
-	s.rec.record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.policy_replaced", ObjectType: "policy",
+	s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.policy_replaced", ObjectType: "policy",
 		ObjectID: p.ID, Detail: map[string]string{"forceId": p.ForceID, "previousVersionId": old.ID}})
 	def, err := s.defaultPolicyID(ctx, c.ForceID)
 	if err != nil {
@@ -201,7 +202,7 @@ func (s *OnCall) ReplacePolicy(ctx context.Context, id string, p Policy) (Policy
 // cannot be deleted while it is the default (409): new urgent reports
 // would have nobody to page. Alerts already open keep it.
 func (s *OnCall) DeletePolicy(ctx context.Context, id string) error {
-	c, err := staffCaller(ctx)
+	c, err := staff.Caller(ctx)
 	if err != nil {
 		return err
 	}
@@ -221,7 +222,7 @@ func (s *OnCall) DeletePolicy(ctx context.Context, id string) error {
 		return fmt.Errorf("notifications: delete policy: %w", err)
 	}
 	s.forget(id)
-	s.rec.record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.policy_deleted", ObjectType: "policy",
+	s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.policy_deleted", ObjectType: "policy",
 		ObjectID: id, Detail: map[string]string{"forceId": c.ForceID}})
 	return nil
 }
@@ -237,7 +238,7 @@ func (s *OnCall) forget(id string) {
 // Overrides lists the caller's force's overrides that have not ended, by
 // start time; rotationID, when set, narrows them to one rotation.
 func (s *OnCall) Overrides(ctx context.Context, rotationID string) ([]Override, error) {
-	c, err := staffCaller(ctx)
+	c, err := staff.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +259,7 @@ func (s *OnCall) Overrides(ctx context.Context, rotationID string) ([]Override, 
 // DeleteOverride deletes override id of the caller's force at once: the
 // next page resolves the rotation without it.
 func (s *OnCall) DeleteOverride(ctx context.Context, id string) error {
-	c, err := staffCaller(ctx)
+	c, err := staff.Caller(ctx)
 	if err != nil {
 		return err
 	}
@@ -273,7 +274,7 @@ func (s *OnCall) DeleteOverride(ctx context.Context, id string) error {
 	if _, err := s.db.Collection(colOverrides).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
 		return fmt.Errorf("notifications: delete override: %w", err)
 	}
-	s.rec.record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.override_deleted", ObjectType: "override",
+	s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.override_deleted", ObjectType: "override",
 		ObjectID: id, Detail: map[string]string{"forceId": o.ForceID, "rotationId": o.RotationID}})
 	return nil
 }
@@ -294,7 +295,7 @@ func (s *OnCall) SweepOverrides(ctx context.Context) (int, error) {
 		if _, err := s.db.Collection(colOverrides).DeleteOne(ctx, bson.D{{Key: "_id", Value: o.ID}}); err != nil {
 			return 0, fmt.Errorf("notifications: sweep overrides: %w", err)
 		}
-		s.rec.record(ctx, audit.Entry{Actor: "system", Action: "oncall.override_expired", ObjectType: "override",
+		s.rec.Record(ctx, audit.Entry{Actor: "system", Action: "oncall.override_expired", ObjectType: "override",
 			ObjectID: o.ID, Detail: map[string]string{"forceId": o.ForceID, "rotationId": o.RotationID}})
 	}
 	return len(ended), nil
@@ -312,7 +313,7 @@ func (s *OnCall) OverrideSweeper(interval time.Duration) func(ctx context.Contex
 			case <-t.C:
 			}
 			if _, err := s.SweepOverrides(ctx); err != nil && ctx.Err() == nil {
-				s.rec.log.WarnContext(ctx, "override sweep failed", "error", err)
+				s.rec.Log.WarnContext(ctx, "override sweep failed", "error", err)
 			}
 		}
 	}

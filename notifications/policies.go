@@ -11,12 +11,13 @@ import (
 	"speaksafe/audit"
 	"speaksafe/database"
 	"speaksafe/errkind"
+	"speaksafe/internal/staff"
 )
 
 // CreatePolicy stores an escalation policy of the caller's force. Rotations
 // and users it names must belong to that force.
 func (s *OnCall) CreatePolicy(ctx context.Context, p Policy) (Policy, error) {
-	c, err := staffCaller(ctx)
+	c, err := staff.Caller(ctx)
 	if err != nil {
 		return Policy{}, err
 	}
@@ -27,7 +28,7 @@ func (s *OnCall) CreatePolicy(ctx context.Context, p Policy) (Policy, error) {
 	if _, err := s.db.Collection(colPolicies).InsertOne(ctx, p); err != nil {
 		return Policy{}, fmt.Errorf("notifications: create policy: %w", err)
 	}
-	s.rec.record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.policy_created", ObjectType: "policy",
+	s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.policy_created", ObjectType: "policy",
 		ObjectID: p.ID, Detail: map[string]string{"forceId": p.ForceID}})
 	return p, nil
 }
@@ -79,7 +80,7 @@ func (s *OnCall) checkTierTargets(ctx context.Context, forceID string, p Policy)
 
 // Policies lists the caller's force's policies and says which is default.
 func (s *OnCall) Policies(ctx context.Context) ([]Policy, string, error) {
-	c, err := staffCaller(ctx)
+	c, err := staff.Caller(ctx)
 	if err != nil {
 		return nil, "", err
 	}
@@ -131,7 +132,7 @@ type defaultDoc struct {
 // SetDefault makes policy id the one urgent reports of the caller's force
 // use. Alerts already open keep the policy they started with.
 func (s *OnCall) SetDefault(ctx context.Context, id string) (Policy, error) {
-	c, err := staffCaller(ctx)
+	c, err := staff.Caller(ctx)
 	if err != nil {
 		return Policy{}, err
 	}
@@ -153,7 +154,7 @@ func (s *OnCall) SetDefault(ctx context.Context, id string) (Policy, error) {
 	if previous != "" {
 		detail["previousPolicyId"] = previous
 	}
-	s.rec.record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.default_policy_set", ObjectType: "policy",
+	s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.default_policy_set", ObjectType: "policy",
 		ObjectID: id, Detail: detail})
 	return p, nil
 }
@@ -217,7 +218,7 @@ func (s *OnCall) ResolveTier(ctx context.Context, forceID string, t Tier, at tim
 	}
 	out := ids[:0:0]
 	for _, id := range ids {
-		_, ok, err := activeStaff(ctx, s.users, id, forceID)
+		_, ok, err := staff.Active(ctx, s.users, id, forceID)
 		if err != nil {
 			return nil, err
 		}
@@ -231,7 +232,7 @@ func (s *OnCall) ResolveTier(ctx context.Context, forceID string, t Tier, at tim
 // Now says who each tier of the caller's force's default policy reaches
 // now. The policy id is empty when the force has no default policy.
 func (s *OnCall) Now(ctx context.Context) (string, []TierNow, error) {
-	c, err := staffCaller(ctx)
+	c, err := staff.Caller(ctx)
 	if err != nil {
 		return "", nil, err
 	}

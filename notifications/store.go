@@ -5,16 +5,12 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
-	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
-	"speaksafe/accounts"
-	"speaksafe/audit"
 	"speaksafe/database"
-	"speaksafe/errkind"
+	"speaksafe/internal/staff"
 	"speaksafe/reports"
 )
 
@@ -56,18 +52,11 @@ func Indexes() []database.Index {
 	}
 }
 
-// Users is what this package needs from accounts: whether a member of staff
-// exists, belongs to a force and is still allowed to be paged. The
-// accounts.Store satisfies it (LookupUser ignores the caller, for work that
-// runs without one).
-type Users interface {
-	LookupUser(ctx context.Context, id string) (accounts.User, error)
-}
+// Users is what this package needs from accounts (see staff.Users).
+type Users = staff.Users
 
 // Auditor appends to the audit log (audit.Log satisfies it).
-type Auditor interface {
-	Record(ctx context.Context, e audit.Entry) error
-}
+type Auditor = staff.Auditor
 
 // Cases is what the alert engine needs from reports (reports.Store
 // implements it).
@@ -97,44 +86,4 @@ func newID() string {
 func TokenID(token string) string {
 	sum := sha256.Sum256([]byte("speaksafe-device:" + token))
 	return hex.EncodeToString(sum[:16])
-}
-
-// staffCaller returns the caller, requiring a force member.
-func staffCaller(ctx context.Context) (accounts.Caller, error) {
-	c, ok := accounts.CallerFrom(ctx)
-	if !ok {
-		return accounts.Caller{}, fmt.Errorf("notifications: no caller: %w", errkind.Unauthorized)
-	}
-	if c.OrgKind == accounts.OrgAgency {
-		// An agency owns its rotations, policies and devices as a force
-		// does: within this package ForceID names the owning organisation.
-		c.ForceID = c.OrgID
-	}
-	if c.ForceID == "" {
-		return accounts.Caller{}, fmt.Errorf("notifications: caller has no force: %w", errkind.NotFound)
-	}
-	return c, nil
-}
-
-// activeStaff reports whether user id belongs to force and may be paged.
-// Unknown users are simply not active.
-func activeStaff(ctx context.Context, users Users, id, forceID string) (accounts.User, bool, error) {
-	u, err := users.LookupUser(ctx, id)
-	if errors.Is(err, errkind.NotFound) {
-		return accounts.User{}, false, nil
-	}
-	if err != nil {
-		return accounts.User{}, false, err
-	}
-	return u, !u.Disabled && forceOf(u) == forceID, nil
-}
-
-// forceOf is the organisation a user may be paged for: only members of
-// the force itself (school staff in its area are never on call), or of an
-// agency, which owns its on-call like a force.
-func forceOf(u accounts.User) string {
-	if u.OrgKind == accounts.OrgForce || u.OrgKind == accounts.OrgAgency {
-		return u.OrgID
-	}
-	return ""
 }

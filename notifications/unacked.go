@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"speaksafe/accounts"
+	"speaksafe/internal/staff"
 )
 
 // maxSupervisorDevices bounds one re-page (a force's supervisors' phones).
@@ -68,7 +69,7 @@ func (d *Dispatcher) supervisorDevices(ctx context.Context, forceID string) ([]s
 	for _, r := range rows {
 		sup, known := ok[r.UserID]
 		if !known {
-			u, active, err := activeStaff(ctx, d.oncall.users, r.UserID, forceID)
+			u, active, err := staff.Active(ctx, d.oncall.users, r.UserID, forceID)
 			if err != nil {
 				return nil, err
 			}
