@@ -13,6 +13,7 @@ import (
 	"speaksafe/content"
 	"speaksafe/database"
 	"speaksafe/dbtest"
+	"speaksafe/devices"
 	"speaksafe/notifications"
 	"speaksafe/ratelimit"
 	"speaksafe/referrals"
@@ -26,7 +27,7 @@ import (
 func declared() []database.Index {
 	var all []database.Index
 	for _, ix := range [][]database.Index{accounts.Indexes(), ratelimit.Indexes(), content.Indexes(),
-		notifications.Indexes(), reports.Indexes(), reports.FactIndexes(), audit.Indexes(), referrals.Indexes(),
+		devices.Indexes(), notifications.Indexes(), reports.Indexes(), reports.FactIndexes(), audit.Indexes(), referrals.Indexes(),
 		reminders.Indexes()} {
 		all = append(all, ix...)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"speaksafe/accounts"
+	"speaksafe/devices"
 	"speaksafe/errkind"
 	"speaksafe/notifications"
 	"speaksafe/referrals"
@@ -67,7 +68,7 @@ var requestKinds = []struct {
 			ReplaceUserID: r.ReplaceUserID, Start: r.Start, End: r.End}.Validate()
 	})},
 	{"device", decodeThen(func(r *registerDeviceRequest) error {
-		return notifications.DeviceInput{Token: r.Token, Platform: r.Platform, AppVersion: r.AppVersion}.Validate()
+		return devices.DeviceInput{Token: r.Token, Platform: r.Platform, AppVersion: r.AppVersion}.Validate()
 	})},
 	{"create organisation", decodeThen(func(r *createOrganisationRequest) error {
 		return accounts.Organisation{Kind: accounts.OrgKind(r.Kind), Name: r.Name, Code: r.Code, ForceID: r.ForceID}.Validate()

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"speaksafe/devices"
 	"speaksafe/notifications"
 )
 
@@ -161,9 +162,9 @@ func toMemberNow(m notifications.MemberNow) memberNowResponse {
 		out.LastSeen = &at
 	}
 	switch m.Devices.State {
-	case notifications.DeviceNone:
+	case devices.DeviceNone:
 		out.GapReason = "no-device"
-	case notifications.DeviceSignedOut:
+	case devices.DeviceSignedOut:
 		out.GapReason = "signed-out"
 	}
 	return out

@@ -9,6 +9,7 @@ import (
 
 	"speaksafe/accounts"
 	"speaksafe/audit"
+	"speaksafe/devices"
 	"speaksafe/errkind"
 )
 
@@ -48,11 +49,11 @@ func TestDeviceTokenMovesOnlyWithinAForce(t *testing.T) {
 	h.devs.UseAuditor(log)
 	const token = "token-of-a-shared-phone-0001"
 	h.officer("owner", token)
-	id := TokenID(token)
+	id := devices.TokenID(token)
 	h.foreignOfficer("stranger")
 
-	_, err := h.devs.Register(h.as("stranger"), DeviceInput{Token: token, Platform: PlatformAndroid})
-	if !errors.Is(err, ErrDeviceTaken) || !errors.Is(err, errkind.Conflict) {
+	_, err := h.devs.Register(h.as("stranger"), devices.DeviceInput{Token: token, Platform: devices.PlatformAndroid})
+	if !errors.Is(err, devices.ErrDeviceTaken) || !errors.Is(err, errkind.Conflict) {
 		t.Fatalf("another force registering a live token: got %v, want ErrDeviceTaken (conflict)", err)
 	}
 	if d, _ := h.devs.Get(context.Background(), id); d.UserID != "owner" {
@@ -64,7 +65,7 @@ func TestDeviceTokenMovesOnlyWithinAForce(t *testing.T) {
 
 	h.addUser("colleague", accounts.RoleOfficer)
 	h.clock.Advance(time.Hour)
-	if _, err := h.devs.Register(h.as("colleague"), DeviceInput{Token: token, Platform: PlatformIOS}); err != nil {
+	if _, err := h.devs.Register(h.as("colleague"), devices.DeviceInput{Token: token, Platform: devices.PlatformIOS}); err != nil {
 		t.Fatalf("a colleague registering the phone: %v", err)
 	}
 	if d, _ := h.devs.Get(context.Background(), id); d.UserID != "colleague" || !d.CreatedAt.Equal(h.now().UTC()) {
@@ -97,10 +98,10 @@ func TestDeviceOfAnAccountThatCannotBePagedIsTakenOver(t *testing.T) {
 	h.officer("leaver", token)
 	h.users.update("leaver", func(u *accounts.User) { u.Disabled = true })
 	h.foreignOfficer("newcomer")
-	if _, err := h.devs.Register(h.as("newcomer"), DeviceInput{Token: token, Platform: PlatformAndroid}); err != nil {
+	if _, err := h.devs.Register(h.as("newcomer"), devices.DeviceInput{Token: token, Platform: devices.PlatformAndroid}); err != nil {
 		t.Fatalf("registering a disabled account's phone in another force: %v", err)
 	}
-	if d, _ := h.devs.Get(context.Background(), TokenID(token)); d.UserID != "newcomer" || d.ForceID != "force-2" {
+	if d, _ := h.devs.Get(context.Background(), devices.TokenID(token)); d.UserID != "newcomer" || d.ForceID != "force-2" {
 		t.Errorf("got device of %q in %q, want newcomer in force-2", d.UserID, d.ForceID)
 	}
 }
@@ -112,7 +113,7 @@ func TestDeviceStateOfAMember(t *testing.T) {
 	h.officer("ready", "token-of-ready-officer-01")
 	h.officer("gone", "token-of-signed-out-one-1")
 	h.users.update("gone", func(u *accounts.User) { u.TokenVersion++ })
-	state := func(id string) DeviceState {
+	state := func(id string) devices.DeviceState {
 		u, _ := h.users.LookupUser(context.Background(), id)
 		st, err := h.devs.StateOf(context.Background(), u, h.now())
 		if err != nil {
@@ -120,13 +121,13 @@ func TestDeviceStateOfAMember(t *testing.T) {
 		}
 		return st
 	}
-	for id, want := range map[string]string{"bare": DeviceNone, "ready": DeviceLive, "gone": DeviceSignedOut} {
-		if got := state(id); got.State != want || got.Gap() != (want != DeviceLive) {
+	for id, want := range map[string]string{"bare": devices.DeviceNone, "ready": devices.DeviceLive, "gone": devices.DeviceSignedOut} {
+		if got := state(id); got.State != want || got.Gap() != (want != devices.DeviceLive) {
 			t.Errorf("%s: got %+v (gap %v), want %s", id, got, got.Gap(), want)
 		}
 	}
-	h.clock.Advance(DeviceStaleAfter + time.Hour)
-	if got := state("ready"); got.State != DeviceStale || got.Gap() {
+	h.clock.Advance(devices.DeviceStaleAfter + time.Hour)
+	if got := state("ready"); got.State != devices.DeviceStale || got.Gap() {
 		t.Errorf("a month unseen: got %+v (gap %v), want stale, still paged", got, got.Gap())
 	}
 }

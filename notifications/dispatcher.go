@@ -15,6 +15,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"speaksafe/database"
+	"speaksafe/devices"
 	"speaksafe/errkind"
 	"speaksafe/outbound"
 	"speaksafe/reports"
@@ -79,7 +80,7 @@ func (c EngineConfig) withDefaults() EngineConfig {
 type Deps struct {
 	DB      *mongo.Database
 	OnCall  *OnCall
-	Devices *Devices
+	Devices *devices.Devices
 	Sender  Sender
 	// Cases is the reports store; nil only in tests that never void or ack.
 	Cases   Cases
@@ -98,7 +99,7 @@ type Deps struct {
 type Dispatcher struct {
 	db       *mongo.Database
 	oncall   *OnCall
-	devices  *Devices
+	devices  *devices.Devices
 	sender   Sender
 	cases    Cases
 	audit    Auditor

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"speaksafe/accounts"
+	"speaksafe/devices"
 )
 
 func TestUrgentAlertPagesOnCallDeviceWithoutContent(t *testing.T) {
@@ -292,7 +293,7 @@ func TestUnregisteredTokenIsRemoved(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.officer("off1", "token-officer-one-000")
-	if _, err := h.devs.Register(h.as("off1"), DeviceInput{Token: "token-officer-one-old", Platform: PlatformIOS}); err != nil {
+	if _, err := h.devs.Register(h.as("off1"), devices.DeviceInput{Token: "token-officer-one-old", Platform: devices.PlatformIOS}); err != nil {
 		t.Fatal(err)
 	}
 	h.officer("off2", "token-officer-two-000")

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"speaksafe/devices"
 	"speaksafe/fcmfake"
 	"speaksafe/reports"
 )
@@ -127,7 +128,7 @@ func TestUnacknowledgedAlertRepagesSupervisorsUntilAcknowledged(t *testing.T) {
 	h := newHarness(t)
 	h.officer("off1", "token-officer-one-000")
 	h.officer("off2", "token-officer-two-000")
-	if _, err := h.devs.Register(h.as("sup"), DeviceInput{Token: "token-supervisor-0000", Platform: PlatformIOS}); err != nil {
+	if _, err := h.devs.Register(h.as("sup"), devices.DeviceInput{Token: "token-supervisor-0000", Platform: devices.PlatformIOS}); err != nil {
 		t.Fatal(err)
 	}
 	h.standardPolicy("off1", "off2", 0)

@@ -15,6 +15,7 @@ import (
 
 	"speaksafe/accounts"
 	"speaksafe/dbtest"
+	"speaksafe/devices"
 	"speaksafe/errkind"
 	"speaksafe/fcmfake"
 	"speaksafe/outbound"
@@ -144,7 +145,7 @@ type harness struct {
 	users  *fakeUsers
 	cases  *fakeCases
 	oncall *OnCall
-	devs   *Devices
+	devs   *devices.Devices
 	hook   *httptest.Server
 	hooks  chan hookRequest
 	log    *slog.Logger
@@ -190,7 +191,7 @@ func newHarnessTB(t testing.TB, clock *fakeClock, now func() time.Time) *harness
 		t.Fatal(err)
 	}
 	h.oncall.AllowWebhookHosts(local) // the local test receiver
-	h.devs = NewDevices(h.db, h.users, h.log, h.now)
+	h.devs = devices.NewDevices(h.db, h.users, h.log, h.now)
 	h.addUser("sup", accounts.RoleSupervisor)
 	return h
 }
@@ -226,7 +227,7 @@ func (h *harness) as(userID string) context.Context {
 func (h *harness) officer(id, token string) {
 	h.t.Helper()
 	h.addUser(id, accounts.RoleOfficer)
-	if _, err := h.devs.Register(h.as(id), DeviceInput{Token: token, Platform: PlatformAndroid, AppVersion: "1.0"}); err != nil {
+	if _, err := h.devs.Register(h.as(id), devices.DeviceInput{Token: token, Platform: devices.PlatformAndroid, AppVersion: "1.0"}); err != nil {
 		h.t.Fatalf("register device: %v", err)
 	}
 }

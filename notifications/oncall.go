@@ -13,6 +13,7 @@ import (
 
 	"speaksafe/audit"
 	"speaksafe/database"
+	"speaksafe/devices"
 	"speaksafe/errkind"
 	"speaksafe/internal/staff"
 	"speaksafe/outbound"
@@ -29,7 +30,7 @@ type OnCall struct {
 	minDelay time.Duration
 
 	rec      staff.Recorder
-	devices  *Devices
+	devices  *devices.Devices
 	webhooks outbound.AllowedHosts
 
 	mu       sync.RWMutex
@@ -46,7 +47,7 @@ func NewOnCall(db *mongo.Database, users Users, now func() time.Time, minDelay t
 func (s *OnCall) UseAuditor(a Auditor, log *slog.Logger) { s.rec = staff.Recorder{Audit: a, Log: log} }
 
 // UseDevices lets Now show each on-call member's device state.
-func (s *OnCall) UseDevices(d *Devices) { s.devices = d }
+func (s *OnCall) UseDevices(d *devices.Devices) { s.devices = d }
 
 // AllowWebhookHosts exempts hosts (WEBHOOK_ALLOWED_HOSTS) from the rule that
 // a policy's webhook must point to a public address.

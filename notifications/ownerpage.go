@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"speaksafe/devices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -17,14 +18,14 @@ const ReferralText = "Safeguarding referral overdue — open SpeakSafe"
 // overdue referral, which have no escalation of their own.
 type OwnerPager struct {
 	oncall  *OnCall
-	devices *Devices
+	devices *devices.Devices
 	sender  Sender
 	log     *slog.Logger
 }
 
 // NewOwnerPager returns a pager over the on-call store, devices and sender.
-func NewOwnerPager(oncall *OnCall, devices *Devices, sender Sender, log *slog.Logger) *OwnerPager {
-	return &OwnerPager{oncall: oncall, devices: devices, sender: sender, log: log}
+func NewOwnerPager(oncall *OnCall, devs *devices.Devices, sender Sender, log *slog.Logger) *OwnerPager {
+	return &OwnerPager{oncall: oncall, devices: devs, sender: sender, log: log}
 }
 
 // OnCallNow returns the active members owner has on call at at: those the

@@ -10,6 +10,7 @@ import (
 
 	"speaksafe/audit"
 	"speaksafe/database"
+	"speaksafe/devices"
 	"speaksafe/errkind"
 	"speaksafe/internal/staff"
 )
@@ -195,7 +196,7 @@ type TierNow struct {
 type MemberNow struct {
 	UserID  string
 	Name    string
-	Devices DeviceState
+	Devices devices.DeviceState
 }
 
 // ResolveTier returns the active members of forceID that tier t reaches at

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"speaksafe/devices"
 	"strconv"
 	"time"
 
@@ -47,17 +48,17 @@ func reminderMessage(p Page) *messaging.Message {
 // outside the paging path: one attempt per device, no escalation (the
 // reminder stays in the list until it is acted on).
 type ReminderPusher struct {
-	devices *Devices
+	devices *devices.Devices
 	sender  Sender
 	log     *slog.Logger
 }
 
 // NewReminderPusher returns a pusher over devices and sender.
-func NewReminderPusher(devices *Devices, sender Sender, log *slog.Logger) *ReminderPusher {
+func NewReminderPusher(devs *devices.Devices, sender Sender, log *slog.Logger) *ReminderPusher {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &ReminderPusher{devices: devices, sender: sender, log: log}
+	return &ReminderPusher{devices: devs, sender: sender, log: log}
 }
 
 // Push sends reminder ref to every device of user userID that may still

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"speaksafe/devices"
 	"speaksafe/reports"
 )
 
@@ -45,7 +46,7 @@ func repageHarness(t *testing.T) (*harness, *Dispatcher, *fakeAudit) {
 	h := newHarness(t)
 	h.officer("off1", "token-officer-one-000")
 	h.officer("off2", "token-officer-two-000")
-	if _, err := h.devs.Register(h.as("sup"), DeviceInput{Token: "token-supervisor-0000", Platform: PlatformIOS}); err != nil {
+	if _, err := h.devs.Register(h.as("sup"), devices.DeviceInput{Token: "token-supervisor-0000", Platform: devices.PlatformIOS}); err != nil {
 		t.Fatal(err)
 	}
 	h.standardPolicy("off1", "off2", 0)

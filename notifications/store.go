@@ -3,7 +3,6 @@ package notifications
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"time"
 
@@ -17,7 +16,6 @@ import (
 // Collections of this package. alerts_active stays small (only alerts still
 // being dispatched) because the sweeper reads all of it.
 const (
-	colDevices   = "devices"
 	colRotations = "oncall_rotations"
 	colOverrides = "oncall_overrides"
 	colPolicies  = "oncall_policies"
@@ -38,9 +36,6 @@ const (
 // embedded store only indexes _id and keeps these collections small).
 func Indexes() []database.Index {
 	return []database.Index{
-		{Collection: colDevices, Keys: bson.D{{Key: "userId", Value: 1}, {Key: "_id", Value: 1}}, Name: "devices_user_id"},
-		{Collection: colMoves, Keys: bson.D{{Key: "userId", Value: 1}, {Key: "movedAt", Value: -1}}, Name: "device_moves_user"},
-		{Collection: colDevices, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "_id", Value: 1}}, Name: "devices_force_id"},
 		{Collection: colRotations, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "createdAt", Value: 1}}, Name: "rotations_force_created"},
 		{Collection: colOverrides, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "createdAt", Value: 1}, {Key: "end", Value: 1}}, Name: "overrides_force_created_end"},
 		{Collection: colPolicies, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "createdAt", Value: 1}}, Name: "policies_force_created"},
@@ -79,11 +74,4 @@ func newID() string {
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// TokenID is the device id of an FCM token: a hash, so that a token seen
-// again finds its device by _id and ids in URLs reveal nothing.
-func TokenID(token string) string {
-	sum := sha256.Sum256([]byte("speaksafe-device:" + token))
-	return hex.EncodeToString(sum[:16])
 }

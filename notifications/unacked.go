@@ -2,14 +2,7 @@ package notifications
 
 import (
 	"context"
-	"fmt"
 	"time"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
-
-	"speaksafe/accounts"
-	"speaksafe/internal/staff"
 )
 
 // maxSupervisorDevices bounds one re-page (a force's supervisors' phones).
@@ -47,38 +40,14 @@ func (d *Dispatcher) runRepage(ctx context.Context, a Alert, p Policy, k int, no
 }
 
 // supervisorDevices lists the devices of the active supervisors of force.
-// Devices carry their owner's force, so one query finds the candidates;
-// each owner is then checked (role, force, not disabled) as any tier's
-// members are.
 func (d *Dispatcher) supervisorDevices(ctx context.Context, forceID string) ([]stepDevice, error) {
-	cur, err := d.db.Collection(colDevices).Find(ctx, bson.D{{Key: "forceId", Value: forceID}},
-		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "userId", Value: 1}}).
-			SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(5000))
+	devs, err := d.devices.OfSupervisors(ctx, forceID, maxSupervisorDevices)
 	if err != nil {
-		return nil, fmt.Errorf("notifications: supervisors' devices: %w", err)
+		return nil, err
 	}
-	var rows []struct {
-		ID     string `bson:"_id"`
-		UserID string `bson:"userId"`
-	}
-	if err := cur.All(ctx, &rows); err != nil {
-		return nil, fmt.Errorf("notifications: supervisors' devices: %w", err)
-	}
-	ok := map[string]bool{}
-	var out []stepDevice
-	for _, r := range rows {
-		sup, known := ok[r.UserID]
-		if !known {
-			u, active, err := staff.Active(ctx, d.oncall.users, r.UserID, forceID)
-			if err != nil {
-				return nil, err
-			}
-			sup = active && u.Role == accounts.RoleSupervisor
-			ok[r.UserID] = sup
-		}
-		if sup && len(out) < maxSupervisorDevices {
-			out = append(out, stepDevice{ID: r.ID, UserID: r.UserID})
-		}
+	out := make([]stepDevice, 0, len(devs))
+	for _, dv := range devs {
+		out = append(out, stepDevice{ID: dv.ID, UserID: dv.UserID})
 	}
 	return out, nil
 }

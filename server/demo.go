@@ -12,6 +12,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"speaksafe/accounts"
+	"speaksafe/devices"
 	"speaksafe/errkind"
 	"speaksafe/notifications"
 	"speaksafe/reports"
@@ -164,7 +165,7 @@ func (a *App) demoUser(ctx context.Context, email, name string, role accounts.Ro
 // to the sergeant and then a control-room webhook, as the default policy.
 func (a *App) demoRota(officer, sergeant accounts.User) error {
 	asOfficer := accounts.WithCaller(context.Background(), officer.Caller())
-	if _, err := a.w.Devices.Register(asOfficer, notifications.DeviceInput{Token: "demo-officer-phone", Platform: "android"}); err != nil {
+	if _, err := a.w.Devices.Register(asOfficer, devices.DeviceInput{Token: "demo-officer-phone", Platform: "android"}); err != nil {
 		return err
 	}
 	asSergeant := accounts.WithCaller(context.Background(), sergeant.Caller())

@@ -12,6 +12,7 @@ import (
 	"speaksafe/console"
 	"speaksafe/content"
 	"speaksafe/database"
+	"speaksafe/devices"
 	"speaksafe/fieldcrypt"
 	"speaksafe/handlers"
 	"speaksafe/hashbudget"
@@ -55,7 +56,7 @@ type wiring struct {
 
 	// Devices and StaffAuth are the device store and the access-token
 	// check the API uses; the console uses them too.
-	Devices   *notifications.Devices
+	Devices   *devices.Devices
 	StaffAuth *accounts.Authenticator
 	// Console is the web console (wire_console.go).
 	Console *console.Console
@@ -139,23 +140,23 @@ func (a *App) wire(ctx context.Context) error {
 	}
 	onCall := notifications.NewOnCall(a.db, a.w.Accounts, a.clock, a.cfg.EscalationMinDelay)
 	a.w.OnCall = onCall
-	devices := notifications.NewDevices(a.db, a.w.Accounts, a.logger, a.clock)
-	a.w.Devices = devices
+	devs := devices.NewDevices(a.db, a.w.Accounts, a.logger, a.clock)
+	a.w.Devices = devs
 	onCall.UseAuditor(a.w.Audit, a.logger)
-	onCall.UseDevices(devices)
+	onCall.UseDevices(devs)
 	onCall.AllowWebhookHosts(webhookHosts)
-	devices.UseAuditor(a.w.Audit)
-	a.w.Accounts.UseDeviceRevoker(devices) // account resets forget the user's phones
+	devs.UseAuditor(a.w.Audit)
+	a.w.Accounts.UseDeviceRevoker(devs) // account resets forget the user's phones
 	engineDB, closeEngineDB, err := a.alertEngineDB()
 	if err != nil {
 		return err
 	}
 	// The engine reads rotas and devices through its own pool (when it has
 	// one); its device changes (UNREGISTERED tokens) are audited too.
-	engineOnCall, engineDevices := onCall, devices
+	engineOnCall, engineDevices := onCall, devs
 	if engineDB != a.db {
 		engineOnCall = notifications.NewOnCall(engineDB, a.w.Accounts, a.clock, a.cfg.EscalationMinDelay)
-		engineDevices = notifications.NewDevices(engineDB, a.w.Accounts, a.logger, a.clock)
+		engineDevices = devices.NewDevices(engineDB, a.w.Accounts, a.logger, a.clock)
 		engineOnCall.UseAuditor(a.w.Audit, a.logger)
 		engineOnCall.UseDevices(engineDevices)
 		engineOnCall.AllowWebhookHosts(webhookHosts)
@@ -166,16 +167,16 @@ func (a *App) wire(ctx context.Context) error {
 		Webhooks: outbound.NewWebhookClient(outbound.WebhookTimeout, webhookHosts)},
 		notifications.EngineConfig{MinDelay: a.cfg.EscalationMinDelay, WebhookSecret: a.cfg.WebhookSecret,
 			UnackedRepage: a.cfg.UnackedRepage, PageRatePerForce: a.cfg.PageRatePerForce})
-	a.w.Pusher = notifications.NewReminderPusher(devices, sender, a.logger)
+	a.w.Pusher = notifications.NewReminderPusher(devs, sender, a.logger)
 	a.AddSetup("alerts indexes", func(ctx context.Context) error {
-		return database.EnsureIndexes(ctx, a.db, notifications.Indexes())
+		return database.EnsureIndexes(ctx, a.db, append(devices.Indexes(), notifications.Indexes()...))
 	})
 	a.AddWorker("alerts dispatcher", WorkerFunc(func(ctx context.Context) {
 		a.w.Alerts.Run(ctx)
 		closeEngineDB()
 	}))
-	a.w.Pager = notifications.NewOwnerPager(onCall, devices, sender, a.logger)
-	handlers.NewDevices(devices).Routes(a.Router)
+	a.w.Pager = notifications.NewOwnerPager(onCall, devs, sender, a.logger)
+	handlers.NewDevices(devs).Routes(a.Router)
 	handlers.NewOnCall(onCall).Routes(a.Router)
 	a.AddWorker("override sweep", WorkerFunc(onCall.OverrideSweeper(time.Minute)))
 	handlers.NewAlerts(a.w.Alerts).Routes(a.Router)

@@ -1,4 +1,4 @@
-package notifications
+package devices
 
 import (
 	"context"
@@ -53,10 +53,10 @@ func (s *Devices) forgetMove(ctx context.Context, userID, id string) {
 func (s *Devices) dismissMove(ctx context.Context, userID, id string) error {
 	res, err := s.db.Collection(colMoves).DeleteOne(ctx, bson.D{{Key: "_id", Value: moveID(userID, id)}})
 	if err != nil {
-		return fmt.Errorf("notifications: dismiss moved device %s: %w", id, err)
+		return fmt.Errorf("devices: dismiss moved device %s: %w", id, err)
 	}
 	if res.DeletedCount == 0 {
-		return fmt.Errorf("notifications: device %s: %w", id, errkind.NotFound)
+		return fmt.Errorf("devices: device %s: %w", id, errkind.NotFound)
 	}
 	return nil
 }
@@ -70,11 +70,11 @@ func (s *Devices) MovedFromMe(ctx context.Context) ([]MovedDevice, error) {
 	cur, err := s.db.Collection(colMoves).Find(ctx, bson.D{{Key: "userId", Value: c.UserID}},
 		options.Find().SetSort(bson.D{{Key: "movedAt", Value: -1}}).SetLimit(100))
 	if err != nil {
-		return nil, fmt.Errorf("notifications: moved devices: %w", err)
+		return nil, fmt.Errorf("devices: moved devices: %w", err)
 	}
 	var out []MovedDevice
 	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("notifications: moved devices: %w", err)
+		return nil, fmt.Errorf("devices: moved devices: %w", err)
 	}
 	return out, nil
 }

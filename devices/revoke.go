@@ -1,4 +1,4 @@
-package notifications
+package devices
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 // is paged again (an account reset: the phones may be someone else's).
 func (s *Devices) RevokeDevices(ctx context.Context, userID string) error {
 	if _, err := s.db.Collection(colDevices).DeleteMany(ctx, bson.D{{Key: "userId", Value: userID}}); err != nil {
-		return fmt.Errorf("notifications: revoke devices of %s: %w", userID, err)
+		return fmt.Errorf("devices: revoke devices of %s: %w", userID, err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package notifications
+package devices
 
 import (
 	"context"
@@ -66,7 +66,7 @@ var ErrDeviceTaken error = deviceTaken{}
 
 type deviceTaken struct{}
 
-func (deviceTaken) Error() string { return "notifications: device registered to another account" }
+func (deviceTaken) Error() string { return "devices: device registered to another account" }
 func (deviceTaken) Unwrap() error { return errkind.Conflict }
 
 // ConflictDetail is the client-safe explanation of the conflict.
@@ -106,7 +106,7 @@ func (s *Devices) Register(ctx context.Context, in DeviceInput) (Device, error) 
 	}
 	u, err := s.users.LookupUser(ctx, c.UserID)
 	if err != nil {
-		return Device{}, fmt.Errorf("notifications: device owner: %w", err)
+		return Device{}, fmt.Errorf("devices: device owner: %w", err)
 	}
 	id := TokenID(in.Token)
 	prev, held, err := s.holder(ctx, id)
@@ -160,7 +160,7 @@ func (s *Devices) checkRoom(ctx context.Context, userID string) error {
 		return err
 	}
 	if len(mine) >= MaxDevicesPerUser {
-		return fmt.Errorf("notifications: %d devices registered: %w", len(mine), errkind.Conflict)
+		return fmt.Errorf("devices: %d devices registered: %w", len(mine), errkind.Conflict)
 	}
 	return nil
 }
@@ -181,7 +181,7 @@ func (s *Devices) upsert(ctx context.Context, c accounts.Caller, tokenVersion in
 	_, err := s.db.Collection(colDevices).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update,
 		options.UpdateOne().SetUpsert(true))
 	if err != nil {
-		return fmt.Errorf("notifications: register device: %w", err)
+		return fmt.Errorf("devices: register device: %w", err)
 	}
 	return nil
 }
@@ -209,10 +209,10 @@ func (s *Devices) Get(ctx context.Context, id string) (Device, error) {
 	var d Device
 	err := s.db.Collection(colDevices).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
 	if database.IsNotFound(err) {
-		return Device{}, fmt.Errorf("notifications: device %s: %w", id, errkind.NotFound)
+		return Device{}, fmt.Errorf("devices: device %s: %w", id, errkind.NotFound)
 	}
 	if err != nil {
-		return Device{}, fmt.Errorf("notifications: device %s: %w", id, err)
+		return Device{}, fmt.Errorf("devices: device %s: %w", id, err)
 	}
 	return d, nil
 }
@@ -251,7 +251,7 @@ func (s *Devices) Remove(ctx context.Context, id string) error {
 
 func (s *Devices) remove(ctx context.Context, id string) error {
 	if _, err := s.db.Collection(colDevices).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
-		return fmt.Errorf("notifications: remove device %s: %w", id, err)
+		return fmt.Errorf("devices: remove device %s: %w", id, err)
 	}
 	return nil
 }
@@ -261,11 +261,11 @@ func (s *Devices) ForUser(ctx context.Context, userID string) ([]Device, error) 
 	cur, err := s.db.Collection(colDevices).Find(ctx, bson.D{{Key: "userId", Value: userID}},
 		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
 	if err != nil {
-		return nil, fmt.Errorf("notifications: devices of %s: %w", userID, err)
+		return nil, fmt.Errorf("devices: devices of %s: %w", userID, err)
 	}
 	var out []Device
 	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("notifications: devices of %s: %w", userID, err)
+		return nil, fmt.Errorf("devices: devices of %s: %w", userID, err)
 	}
 	return out, nil
 }
