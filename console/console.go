@@ -17,6 +17,7 @@ import (
 	"speaksafe/content"
 	"speaksafe/handlers"
 	"speaksafe/notifications"
+	"speaksafe/oncall"
 	"speaksafe/reports"
 )
 
@@ -36,7 +37,7 @@ type Deps struct {
 	Accounts      *accounts.Store
 	Reports       *reports.Store
 	Alerts        *notifications.Dispatcher
-	OnCall        *notifications.OnCall
+	OnCall        *oncall.OnCall
 	Content       *content.Store
 	Limits        *handlers.Limits
 	Logger        *slog.Logger

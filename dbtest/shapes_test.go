@@ -15,6 +15,7 @@ import (
 	"speaksafe/dbtest"
 	"speaksafe/devices"
 	"speaksafe/notifications"
+	"speaksafe/oncall"
 	"speaksafe/ratelimit"
 	"speaksafe/referrals"
 	"speaksafe/reminders"
@@ -27,7 +28,7 @@ import (
 func declared() []database.Index {
 	var all []database.Index
 	for _, ix := range [][]database.Index{accounts.Indexes(), ratelimit.Indexes(), content.Indexes(),
-		devices.Indexes(), notifications.Indexes(), reports.Indexes(), reports.FactIndexes(), audit.Indexes(), referrals.Indexes(),
+		devices.Indexes(), oncall.Indexes(), notifications.Indexes(), reports.Indexes(), reports.FactIndexes(), audit.Indexes(), referrals.Indexes(),
 		reminders.Indexes()} {
 		all = append(all, ix...)
 	}

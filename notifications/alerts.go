@@ -27,7 +27,7 @@ const (
 	StateEnded          = "ended"          // unacknowledged, then its case was closed or deleted: paging stopped
 )
 
-// Alert is one urgent case's alert. Its id is the case id. Step, Tier and
+// Alert is one urgent case's alert. Its id is the case id. Step, oncall.Tier and
 // Round say how far escalation got; the counters are for display (the
 // claim documents are the truth).
 type Alert struct {
@@ -85,7 +85,7 @@ func (d *Dispatcher) Open(ctx context.Context, caseID, forceID string, at time.T
 	if _, err := d.db.Collection(colActive).InsertOne(ctx, act); err != nil && !database.IsDuplicateKey(err) {
 		return fmt.Errorf("notifications: open alert %s: %w", caseID, err)
 	}
-	policyID, err := d.oncall.defaultPolicyID(ctx, forceID)
+	policyID, err := d.oncall.DefaultPolicyID(ctx, forceID)
 	if err != nil {
 		return fmt.Errorf("notifications: open alert %s: %w", caseID, err)
 	}

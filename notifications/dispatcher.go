@@ -17,6 +17,7 @@ import (
 	"speaksafe/database"
 	"speaksafe/devices"
 	"speaksafe/errkind"
+	"speaksafe/oncall"
 	"speaksafe/outbound"
 	"speaksafe/reports"
 )
@@ -79,7 +80,7 @@ func (c EngineConfig) withDefaults() EngineConfig {
 // Deps are the dispatcher's collaborators.
 type Deps struct {
 	DB      *mongo.Database
-	OnCall  *OnCall
+	OnCall  *oncall.OnCall
 	Devices *devices.Devices
 	Sender  Sender
 	// Cases is the reports store; nil only in tests that never void or ack.
@@ -98,7 +99,7 @@ type Deps struct {
 // claimed by inserting a document with a deterministic _id.
 type Dispatcher struct {
 	db       *mongo.Database
-	oncall   *OnCall
+	oncall   *oncall.OnCall
 	devices  *devices.Devices
 	sender   Sender
 	cases    Cases
@@ -374,7 +375,7 @@ func (d *Dispatcher) confirmCase(ctx context.Context, a Alert, started bool, now
 // unrouted keeps an alert of a force without a default policy alive and
 // adopts a default as soon as a supervisor sets one.
 func (d *Dispatcher) unrouted(ctx context.Context, a Alert, now time.Time) error {
-	id, err := d.oncall.defaultPolicyID(ctx, a.ForceID)
+	id, err := d.oncall.DefaultPolicyID(ctx, a.ForceID)
 	if err != nil || id == "" {
 		return d.setDue(ctx, a.ID, now.Add(5*d.cfg.SweepInterval), err)
 	}

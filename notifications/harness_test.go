@@ -18,6 +18,7 @@ import (
 	"speaksafe/devices"
 	"speaksafe/errkind"
 	"speaksafe/fcmfake"
+	"speaksafe/oncall"
 	"speaksafe/outbound"
 	"speaksafe/reports"
 )
@@ -144,7 +145,7 @@ type harness struct {
 	clock  *fakeClock
 	users  *fakeUsers
 	cases  *fakeCases
-	oncall *OnCall
+	oncall *oncall.OnCall
 	devs   *devices.Devices
 	hook   *httptest.Server
 	hooks  chan hookRequest
@@ -185,7 +186,7 @@ func newHarnessTB(t testing.TB, clock *fakeClock, now func() time.Time) *harness
 		h.hooks <- hookRequest{r.Header.Get(HeaderTimestamp), r.Header.Get(HeaderSignature), b}
 	}))
 	t.Cleanup(h.hook.Close)
-	h.oncall = NewOnCall(h.db, h.users, h.now, time.Minute)
+	h.oncall = oncall.NewOnCall(h.db, h.users, h.now, time.Minute)
 	local, err := outbound.ParseAllowedHosts([]string{"127.0.0.1"})
 	if err != nil {
 		t.Fatal(err)
@@ -234,18 +235,18 @@ func (h *harness) officer(id, token string) {
 
 // standardPolicy makes rotation [first] tier 0, users [second] tier 1, the
 // webhook tier 2, a minute each, and sets it as the force default.
-func (h *harness) standardPolicy(first, second string, repeat int) Policy {
+func (h *harness) standardPolicy(first, second string, repeat int) oncall.Policy {
 	h.t.Helper()
 	ctx := h.as("sup")
-	rot, err := h.oncall.CreateRotation(ctx, Rotation{Name: "Duty", Members: []string{first}, ShiftHours: 24,
+	rot, err := h.oncall.CreateRotation(ctx, oncall.Rotation{Name: "Duty", Members: []string{first}, ShiftHours: 24,
 		Handover: "08:00", StartDate: "2025-01-01"})
 	if err != nil {
 		h.t.Fatalf("create rotation: %v", err)
 	}
-	p, err := h.oncall.CreatePolicy(ctx, Policy{Name: "Urgent", Repeat: repeat, Tiers: []Tier{
+	p, err := h.oncall.CreatePolicy(ctx, oncall.Policy{Name: "Urgent", Repeat: repeat, Tiers: []oncall.Tier{
 		{RotationID: rot.ID, DelaySeconds: 60},
 		{UserIDs: []string{second}, DelaySeconds: 60},
-		{Webhook: &Webhook{URL: h.hook.URL + "/hook"}, DelaySeconds: 60},
+		{Webhook: &oncall.Webhook{URL: h.hook.URL + "/hook"}, DelaySeconds: 60},
 	}})
 	if err != nil {
 		h.t.Fatalf("create policy: %v", err)

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"speaksafe/devices"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
+	"speaksafe/devices"
+	"speaksafe/oncall"
 )
 
 // ReferralText is the only text of a page about an overdue referral.
@@ -17,56 +17,21 @@ const ReferralText = "Safeguarding referral overdue — open SpeakSafe"
 // call now, once, outside the alert engine: for reminders such as an
 // overdue referral, which have no escalation of their own.
 type OwnerPager struct {
-	oncall  *OnCall
+	oncall  *oncall.OnCall
 	devices *devices.Devices
 	sender  Sender
 	log     *slog.Logger
 }
 
 // NewOwnerPager returns a pager over the on-call store, devices and sender.
-func NewOwnerPager(oncall *OnCall, devs *devices.Devices, sender Sender, log *slog.Logger) *OwnerPager {
-	return &OwnerPager{oncall: oncall, devices: devs, sender: sender, log: log}
+func NewOwnerPager(oc *oncall.OnCall, devs *devices.Devices, sender Sender, log *slog.Logger) *OwnerPager {
+	return &OwnerPager{oncall: oc, devices: devs, sender: sender, log: log}
 }
 
-// OnCallNow returns the active members owner has on call at at: those the
-// first user tier of its default policy reaches, or, without a default
-// policy, whoever is on call in each of its rotations.
+// OnCallNow returns the active members owner has on call at at (see
+// oncall.OnCall.OnCallNow).
 func (p *OwnerPager) OnCallNow(ctx context.Context, owner string, at time.Time) ([]string, error) {
-	id, err := p.oncall.defaultPolicyID(ctx, owner)
-	if err != nil {
-		return nil, err
-	}
-	var tiers []Tier
-	if id != "" {
-		pol, err := p.oncall.Policy(ctx, owner, id)
-		if err != nil {
-			return nil, err
-		}
-		tiers = pol.Tiers
-	} else {
-		var rs []Rotation
-		if err := p.oncall.find(ctx, colRotations, bson.D{{Key: "forceId", Value: owner}}, &rs); err != nil {
-			return nil, err
-		}
-		for _, r := range rs {
-			tiers = append(tiers, Tier{RotationID: r.ID})
-		}
-	}
-	var out []string
-	for _, t := range tiers {
-		if t.Webhook != nil {
-			continue
-		}
-		ids, err := p.oncall.ResolveTier(ctx, owner, t, at)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ids...)
-		if id != "" && len(out) > 0 {
-			break // a policy's first tier that reaches someone
-		}
-	}
-	return dedupe(out), nil
+	return p.oncall.OnCallNow(ctx, owner, at)
 }
 
 // PageReferral pushes one page about referral referralID to every pageable

@@ -4,9 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"speaksafe/devices"
 	"strconv"
 	"time"
+
+	"speaksafe/devices"
 
 	"firebase.google.com/go/v4/messaging"
 )
@@ -90,22 +91,4 @@ func (p *ReminderPusher) Push(ctx context.Context, userID string, ref ReminderRe
 		sent++
 	}
 	return sent, nil
-}
-
-// UrgentWindow returns how long the default escalation policy of force
-// forceID runs through its tiers once; false when the force has none.
-func (s *OnCall) UrgentWindow(ctx context.Context, forceID string) (time.Duration, bool, error) {
-	id, err := s.defaultPolicyID(ctx, forceID)
-	if err != nil || id == "" {
-		return 0, false, err
-	}
-	p, err := s.Policy(ctx, forceID, id)
-	if err != nil {
-		return 0, false, err
-	}
-	total := 0
-	for _, t := range p.Tiers {
-		total += t.DelaySeconds
-	}
-	return time.Duration(total) * time.Second, true, nil
 }

@@ -10,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"speaksafe/database"
+	"speaksafe/oncall"
 	"speaksafe/reports"
 )
 
@@ -84,7 +85,7 @@ func (s stepDoc) userOf(device string) string {
 // the alert is unacknowledged and every further step re-pages the force's
 // supervisors, UnackedRepage apart, until someone acknowledges or the case
 // is closed or deleted (then walk returns a *caseGone).
-func (d *Dispatcher) walk(ctx context.Context, a Alert, p Policy, now time.Time) (time.Time, error) {
+func (d *Dispatcher) walk(ctx context.Context, a Alert, p oncall.Policy, now time.Time) (time.Time, error) {
 	var wake time.Time
 	due := a.OpenedAt
 	// Progress is recorded after paging, in step order: the page is what is
@@ -176,7 +177,7 @@ func (d *Dispatcher) cacheStep(s stepDoc) {
 
 // runStep resolves tier k's recipients and claims the step. When another
 // worker claimed it first, its version wins.
-func (d *Dispatcher) runStep(ctx context.Context, a Alert, p Policy, k int, now time.Time) (stepDoc, bool, error) {
+func (d *Dispatcher) runStep(ctx context.Context, a Alert, p oncall.Policy, k int, now time.Time) (stepDoc, bool, error) {
 	tier, index, round := p.TierAt(k)
 	delay := max(time.Duration(tier.DelaySeconds)*time.Second, d.cfg.MinDelay)
 	s := stepDoc{ID: stepID(a.ID, k), AlertID: a.ID, Step: k, Tier: index, Round: round, StartedAt: now,
@@ -218,7 +219,7 @@ func (d *Dispatcher) claimStep(ctx context.Context, a Alert, s stepDoc) (stepDoc
 
 // resolve fills s with the devices of everyone tier reaches now, or marks
 // the step as a gap.
-func (d *Dispatcher) resolve(ctx context.Context, forceID string, tier Tier, now time.Time, s *stepDoc) error {
+func (d *Dispatcher) resolve(ctx context.Context, forceID string, tier oncall.Tier, now time.Time, s *stepDoc) error {
 	users, err := d.oncall.ResolveTier(ctx, forceID, tier, now)
 	if err != nil {
 		return err

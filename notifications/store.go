@@ -16,10 +16,6 @@ import (
 // Collections of this package. alerts_active stays small (only alerts still
 // being dispatched) because the sweeper reads all of it.
 const (
-	colRotations = "oncall_rotations"
-	colOverrides = "oncall_overrides"
-	colPolicies  = "oncall_policies"
-	colDefaults  = "oncall_defaults"
 	colAlerts    = "alerts"
 	colActive    = "alerts_active"
 	colSteps     = "alert_steps"
@@ -36,11 +32,6 @@ const (
 // embedded store only indexes _id and keeps these collections small).
 func Indexes() []database.Index {
 	return []database.Index{
-		{Collection: colRotations, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "createdAt", Value: 1}}, Name: "rotations_force_created"},
-		{Collection: colOverrides, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "createdAt", Value: 1}, {Key: "end", Value: 1}}, Name: "overrides_force_created_end"},
-		{Collection: colPolicies, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "createdAt", Value: 1}}, Name: "policies_force_created"},
-		{Collection: colOverrides, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "end", Value: 1}}, Name: "overrides_force_end"},
-		{Collection: colOverrides, Keys: bson.D{{Key: "end", Value: 1}}, Name: "overrides_end"},
 		{Collection: colAlerts, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "openedAt", Value: -1}}, Name: "alerts_force_opened"},
 		{Collection: colActive, Keys: bson.D{{Key: "dueAt", Value: 1}}, Name: "active_due"},
 		{Collection: colActive, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "openedAt", Value: 1}}, Name: "active_force_opened"},

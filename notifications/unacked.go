@@ -3,6 +3,8 @@ package notifications
 import (
 	"context"
 	"time"
+
+	"speaksafe/oncall"
 )
 
 // maxSupervisorDevices bounds one re-page (a force's supervisors' phones).
@@ -12,7 +14,7 @@ const maxSupervisorDevices = 200
 // ran out without an acknowledgement: a page to every active supervisor of
 // the force with a registered device. The next one is due UnackedRepage
 // later, whether or not this one reached anybody.
-func (d *Dispatcher) runRepage(ctx context.Context, a Alert, p Policy, k int, now time.Time) (stepDoc, bool, error) {
+func (d *Dispatcher) runRepage(ctx context.Context, a Alert, p oncall.Policy, k int, now time.Time) (stepDoc, bool, error) {
 	s := stepDoc{ID: stepID(a.ID, k), AlertID: a.ID, Step: k, Tier: -1, Round: k - p.Steps(), StartedAt: now,
 		NextDueAt: now.Add(d.cfg.UnackedRepage), TTL: int64(d.cfg.UnackedRepage / time.Second), By: d.cfg.Instance,
 		Kind: stepPage}

@@ -11,12 +11,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"speaksafe/outbound"
 	"strconv"
 	"time"
+
+	"speaksafe/outbound"
 )
 
-// Webhook request headers. The signature is
+// oncall.Webhook request headers. The signature is
 // "v1=" + hex(HMAC-SHA256(secret, timestamp + "." + body)), so a receiver
 // can reject replays by the timestamp and forgeries by the signature.
 const (

@@ -71,7 +71,7 @@ type Cases interface {
 }
 
 // Policies says how long a force's escalation policy runs
-// (notifications.OnCall).
+// (oncall.OnCall).
 type Policies interface {
 	UrgentWindow(ctx context.Context, forceID string) (time.Duration, bool, error)
 }

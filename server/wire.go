@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -17,6 +18,7 @@ import (
 	"speaksafe/handlers"
 	"speaksafe/hashbudget"
 	"speaksafe/notifications"
+	"speaksafe/oncall"
 	"speaksafe/outbound"
 	"speaksafe/ratelimit"
 	"speaksafe/referrals"
@@ -44,7 +46,7 @@ type wiring struct {
 	Alerts *notifications.Dispatcher // reports: Alerter; call Alerts.UseCases(reportsStore)
 	// OnCall holds rotations, overrides and policies; with Pusher it
 	// serves reminders (wire_reminders.go).
-	OnCall *notifications.OnCall
+	OnCall *oncall.OnCall
 	Pusher *notifications.ReminderPusher
 	// reports section sets these.
 	Reports *reports.Store
@@ -138,7 +140,7 @@ func (a *App) wire(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("WEBHOOK_ALLOWED_HOSTS: %w", err)
 	}
-	onCall := notifications.NewOnCall(a.db, a.w.Accounts, a.clock, a.cfg.EscalationMinDelay)
+	onCall := oncall.NewOnCall(a.db, a.w.Accounts, a.clock, a.cfg.EscalationMinDelay)
 	a.w.OnCall = onCall
 	devs := devices.NewDevices(a.db, a.w.Accounts, a.logger, a.clock)
 	a.w.Devices = devs
@@ -155,7 +157,7 @@ func (a *App) wire(ctx context.Context) error {
 	// one); its device changes (UNREGISTERED tokens) are audited too.
 	engineOnCall, engineDevices := onCall, devs
 	if engineDB != a.db {
-		engineOnCall = notifications.NewOnCall(engineDB, a.w.Accounts, a.clock, a.cfg.EscalationMinDelay)
+		engineOnCall = oncall.NewOnCall(engineDB, a.w.Accounts, a.clock, a.cfg.EscalationMinDelay)
 		engineDevices = devices.NewDevices(engineDB, a.w.Accounts, a.logger, a.clock)
 		engineOnCall.UseAuditor(a.w.Audit, a.logger)
 		engineOnCall.UseDevices(engineDevices)
@@ -169,7 +171,7 @@ func (a *App) wire(ctx context.Context) error {
 			UnackedRepage: a.cfg.UnackedRepage, PageRatePerForce: a.cfg.PageRatePerForce})
 	a.w.Pusher = notifications.NewReminderPusher(devs, sender, a.logger)
 	a.AddSetup("alerts indexes", func(ctx context.Context) error {
-		return database.EnsureIndexes(ctx, a.db, append(devices.Indexes(), notifications.Indexes()...))
+		return database.EnsureIndexes(ctx, a.db, slices.Concat(devices.Indexes(), oncall.Indexes(), notifications.Indexes()))
 	})
 	a.AddWorker("alerts dispatcher", WorkerFunc(func(ctx context.Context) {
 		a.w.Alerts.Run(ctx)

@@ -1,4 +1,4 @@
-package notifications
+package oncall
 
 import (
 	"context"
@@ -21,7 +21,7 @@ import (
 // onCallConflict is a 409 that says what to do instead.
 type onCallConflict struct{ detail string }
 
-func (c *onCallConflict) Error() string          { return "notifications: " + c.detail }
+func (c *onCallConflict) Error() string          { return "oncall: " + c.detail }
 func (c *onCallConflict) Unwrap() error          { return errkind.Conflict }
 func (c *onCallConflict) ConflictDetail() string { return c.detail }
 
@@ -85,7 +85,7 @@ func (s *OnCall) UpdateRotation(ctx context.Context, id string, p RotationPatch)
 	}
 	r.UpdatedAt = s.now().UTC()
 	if _, err := s.db.Collection(colRotations).ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, r); err != nil {
-		return Rotation{}, fmt.Errorf("notifications: update rotation: %w", err)
+		return Rotation{}, fmt.Errorf("oncall: update rotation: %w", err)
 	}
 	s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.rotation_updated", ObjectType: "rotation",
 		ObjectID: id, Detail: map[string]string{"forceId": r.ForceID, "changed": strings.Join(changed, ",")}})
@@ -117,7 +117,7 @@ func (s *OnCall) DeleteRotation(ctx context.Context, id string) error {
 	_, err = s.db.Collection(colRotations).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "deletedAt", Value: now}, {Key: "updatedAt", Value: now}}}})
 	if err != nil {
-		return fmt.Errorf("notifications: delete rotation: %w", err)
+		return fmt.Errorf("oncall: delete rotation: %w", err)
 	}
 	s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.rotation_deleted", ObjectType: "rotation",
 		ObjectID: id, Detail: map[string]string{"forceId": r.ForceID}})
@@ -130,10 +130,10 @@ func (s *OnCall) freshPolicy(ctx context.Context, forceID, id string) (Policy, e
 	var p Policy
 	err := s.db.Collection(colPolicies).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&p)
 	if database.IsNotFound(err) || (err == nil && p.ForceID != forceID) {
-		return Policy{}, fmt.Errorf("notifications: policy %s: %w", id, errkind.NotFound)
+		return Policy{}, fmt.Errorf("oncall: policy %s: %w", id, errkind.NotFound)
 	}
 	if err != nil {
-		return Policy{}, fmt.Errorf("notifications: policy %s: %w", id, err)
+		return Policy{}, fmt.Errorf("oncall: policy %s: %w", id, err)
 	}
 	return p, nil
 }
@@ -143,7 +143,7 @@ func (s *OnCall) freshPolicy(ctx context.Context, forceID, id string) (Policy, e
 func (s *OnCall) livePolicy(ctx context.Context, forceID, id string) (Policy, error) {
 	p, err := s.freshPolicy(ctx, forceID, id)
 	if err == nil && !p.Live() {
-		return Policy{}, fmt.Errorf("notifications: policy %s is replaced or deleted: %w", id, errkind.NotFound)
+		return Policy{}, fmt.Errorf("oncall: policy %s is replaced or deleted: %w", id, errkind.NotFound)
 	}
 	return p, err
 }
@@ -176,17 +176,17 @@ func (s *OnCall) ReplacePolicy(ctx context.Context, id string, p Policy) (Policy
 		if database.IsDuplicateKey(err) {
 			return Policy{}, &onCallConflict{detail: "this policy was changed by someone else; reload it"}
 		}
-		return Policy{}, fmt.Errorf("notifications: replace policy: %w", err)
+		return Policy{}, fmt.Errorf("oncall: replace policy: %w", err)
 	}
 	_, err = s.db.Collection(colPolicies).UpdateOne(ctx, bson.D{{Key: "_id", Value: old.ID}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "replacedBy", Value: p.ID}}}})
 	if err != nil {
-		return Policy{}, fmt.Errorf("notifications: replace policy: %w", err)
+		return Policy{}, fmt.Errorf("oncall: replace policy: %w", err)
 	}
 	s.forget(old.ID)
 	s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.policy_replaced", ObjectType: "policy",
 		ObjectID: p.ID, Detail: map[string]string{"forceId": p.ForceID, "previousVersionId": old.ID}})
-	def, err := s.defaultPolicyID(ctx, c.ForceID)
+	def, err := s.DefaultPolicyID(ctx, c.ForceID)
 	if err != nil {
 		return Policy{}, err
 	}
@@ -209,7 +209,7 @@ func (s *OnCall) DeletePolicy(ctx context.Context, id string) error {
 	if _, err := s.livePolicy(ctx, c.ForceID, id); err != nil {
 		return err
 	}
-	if def, err := s.defaultPolicyID(ctx, c.ForceID); err != nil || def == id {
+	if def, err := s.DefaultPolicyID(ctx, c.ForceID); err != nil || def == id {
 		if err != nil {
 			return err
 		}
@@ -219,7 +219,7 @@ func (s *OnCall) DeletePolicy(ctx context.Context, id string) error {
 	_, err = s.db.Collection(colPolicies).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "deletedAt", Value: now}}}})
 	if err != nil {
-		return fmt.Errorf("notifications: delete policy: %w", err)
+		return fmt.Errorf("oncall: delete policy: %w", err)
 	}
 	s.forget(id)
 	s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.policy_deleted", ObjectType: "policy",
@@ -266,13 +266,13 @@ func (s *OnCall) DeleteOverride(ctx context.Context, id string) error {
 	var o Override
 	err = s.db.Collection(colOverrides).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&o)
 	if database.IsNotFound(err) || (err == nil && o.ForceID != c.ForceID) {
-		return fmt.Errorf("notifications: override %s: %w", id, errkind.NotFound)
+		return fmt.Errorf("oncall: override %s: %w", id, errkind.NotFound)
 	}
 	if err != nil {
-		return fmt.Errorf("notifications: override %s: %w", id, err)
+		return fmt.Errorf("oncall: override %s: %w", id, err)
 	}
 	if _, err := s.db.Collection(colOverrides).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
-		return fmt.Errorf("notifications: delete override: %w", err)
+		return fmt.Errorf("oncall: delete override: %w", err)
 	}
 	s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.override_deleted", ObjectType: "override",
 		ObjectID: id, Detail: map[string]string{"forceId": o.ForceID, "rotationId": o.RotationID}})
@@ -286,14 +286,14 @@ func (s *OnCall) SweepOverrides(ctx context.Context) (int, error) {
 	f := bson.D{{Key: "end", Value: bson.D{{Key: "$lte", Value: s.now().UTC()}}}}
 	cur, err := s.db.Collection(colOverrides).Find(ctx, f, options.Find().SetSort(bson.D{{Key: "end", Value: 1}}).SetLimit(500))
 	if err != nil {
-		return 0, fmt.Errorf("notifications: sweep overrides: %w", err)
+		return 0, fmt.Errorf("oncall: sweep overrides: %w", err)
 	}
 	if err := cur.All(ctx, &ended); err != nil {
-		return 0, fmt.Errorf("notifications: sweep overrides: %w", err)
+		return 0, fmt.Errorf("oncall: sweep overrides: %w", err)
 	}
 	for _, o := range ended {
 		if _, err := s.db.Collection(colOverrides).DeleteOne(ctx, bson.D{{Key: "_id", Value: o.ID}}); err != nil {
-			return 0, fmt.Errorf("notifications: sweep overrides: %w", err)
+			return 0, fmt.Errorf("oncall: sweep overrides: %w", err)
 		}
 		s.rec.Record(ctx, audit.Entry{Actor: "system", Action: "oncall.override_expired", ObjectType: "override",
 			ObjectID: o.ID, Detail: map[string]string{"forceId": o.ForceID, "rotationId": o.RotationID}})

@@ -1,4 +1,4 @@
-package notifications
+package oncall
 
 import (
 	"context"
@@ -73,7 +73,7 @@ func (s *OnCall) CreateRotation(ctx context.Context, r Rotation) (Rotation, erro
 	}
 	r.ID, r.ForceID, r.CreatedAt = newID(), c.ForceID, s.now().UTC()
 	if _, err := s.db.Collection(colRotations).InsertOne(ctx, r); err != nil {
-		return Rotation{}, fmt.Errorf("notifications: create rotation: %w", err)
+		return Rotation{}, fmt.Errorf("oncall: create rotation: %w", err)
 	}
 	s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.rotation_created", ObjectType: "rotation",
 		ObjectID: r.ID, Detail: map[string]string{"forceId": r.ForceID}})
@@ -87,7 +87,7 @@ func (s *OnCall) checkMembers(ctx context.Context, forceID, field string, ids []
 	for i, id := range ids {
 		_, ok, err := staff.Active(ctx, s.users, id, forceID)
 		if err != nil {
-			return fmt.Errorf("notifications: check %s: %w", field, err)
+			return fmt.Errorf("oncall: check %s: %w", field, err)
 		}
 		v.Check(!ok, fmt.Sprintf("%s[%d]", field, i), "is not an active member of this force")
 	}
@@ -121,13 +121,13 @@ func (s *OnCall) Rotation(ctx context.Context, forceID, id string) (Rotation, er
 	var r Rotation
 	err := s.db.Collection(colRotations).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r)
 	if database.IsNotFound(err) {
-		return Rotation{}, fmt.Errorf("notifications: rotation %s: %w", id, errkind.NotFound)
+		return Rotation{}, fmt.Errorf("oncall: rotation %s: %w", id, errkind.NotFound)
 	}
 	if err != nil {
-		return Rotation{}, fmt.Errorf("notifications: rotation %s: %w", id, err)
+		return Rotation{}, fmt.Errorf("oncall: rotation %s: %w", id, err)
 	}
 	if r.ForceID != forceID {
-		return Rotation{}, fmt.Errorf("notifications: rotation %s: %w", id, errkind.NotFound)
+		return Rotation{}, fmt.Errorf("oncall: rotation %s: %w", id, errkind.NotFound)
 	}
 	return r, nil
 }
@@ -137,7 +137,7 @@ func (s *OnCall) Rotation(ctx context.Context, forceID, id string) (Rotation, er
 func (s *OnCall) liveRotation(ctx context.Context, forceID, id string) (Rotation, error) {
 	r, err := s.Rotation(ctx, forceID, id)
 	if err == nil && r.DeletedAt != nil {
-		return Rotation{}, fmt.Errorf("notifications: rotation %s: deleted: %w", id, errkind.NotFound)
+		return Rotation{}, fmt.Errorf("oncall: rotation %s: deleted: %w", id, errkind.NotFound)
 	}
 	return r, err
 }
@@ -160,7 +160,7 @@ func (s *OnCall) CreateOverride(ctx context.Context, o Override) (Override, erro
 	o.ID, o.ForceID, o.CreatedBy, o.CreatedAt = newID(), c.ForceID, c.UserID, s.now().UTC()
 	o.Start, o.End = o.Start.UTC(), o.End.UTC()
 	if _, err := s.db.Collection(colOverrides).InsertOne(ctx, o); err != nil {
-		return Override{}, fmt.Errorf("notifications: create override: %w", err)
+		return Override{}, fmt.Errorf("oncall: create override: %w", err)
 	}
 	detail := map[string]string{"forceId": o.ForceID, "rotationId": o.RotationID, "mode": o.Mode, "userId": o.UserID}
 	if o.ReplaceUserID != "" {
@@ -184,10 +184,10 @@ func (s *OnCall) overrides(ctx context.Context, forceID string, at time.Time) ([
 func (s *OnCall) find(ctx context.Context, col string, filter bson.D, out any) error {
 	cur, err := s.db.Collection(col).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}}).SetLimit(500))
 	if err != nil {
-		return fmt.Errorf("notifications: list %s: %w", col, err)
+		return fmt.Errorf("oncall: list %s: %w", col, err)
 	}
 	if err := cur.All(ctx, out); err != nil {
-		return fmt.Errorf("notifications: list %s: %w", col, err)
+		return fmt.Errorf("oncall: list %s: %w", col, err)
 	}
 	return nil
 }

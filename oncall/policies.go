@@ -1,4 +1,4 @@
-package notifications
+package oncall
 
 import (
 	"context"
@@ -27,7 +27,7 @@ func (s *OnCall) CreatePolicy(ctx context.Context, p Policy) (Policy, error) {
 	}
 	p.ID, p.ForceID, p.CreatedBy, p.CreatedAt = newID(), c.ForceID, c.UserID, s.now().UTC()
 	if _, err := s.db.Collection(colPolicies).InsertOne(ctx, p); err != nil {
-		return Policy{}, fmt.Errorf("notifications: create policy: %w", err)
+		return Policy{}, fmt.Errorf("oncall: create policy: %w", err)
 	}
 	s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.policy_created", ObjectType: "policy",
 		ObjectID: p.ID, Detail: map[string]string{"forceId": p.ForceID}})
@@ -95,7 +95,7 @@ func (s *OnCall) Policies(ctx context.Context) ([]Policy, string, error) {
 			out = append(out, p)
 		}
 	}
-	def, err := s.defaultPolicyID(ctx, c.ForceID)
+	def, err := s.DefaultPolicyID(ctx, c.ForceID)
 	return out, def, err
 }
 
@@ -108,17 +108,17 @@ func (s *OnCall) Policy(ctx context.Context, forceID, id string) (Policy, error)
 	if !ok {
 		err := s.db.Collection(colPolicies).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&p)
 		if database.IsNotFound(err) {
-			return Policy{}, fmt.Errorf("notifications: policy %s: %w", id, errkind.NotFound)
+			return Policy{}, fmt.Errorf("oncall: policy %s: %w", id, errkind.NotFound)
 		}
 		if err != nil {
-			return Policy{}, fmt.Errorf("notifications: policy %s: %w", id, err)
+			return Policy{}, fmt.Errorf("oncall: policy %s: %w", id, err)
 		}
 		s.mu.Lock()
 		s.policies[id] = p
 		s.mu.Unlock()
 	}
 	if p.ForceID != forceID {
-		return Policy{}, fmt.Errorf("notifications: policy %s: %w", id, errkind.NotFound)
+		return Policy{}, fmt.Errorf("oncall: policy %s: %w", id, errkind.NotFound)
 	}
 	return p, nil
 }
@@ -141,7 +141,7 @@ func (s *OnCall) SetDefault(ctx context.Context, id string) (Policy, error) {
 	if err != nil {
 		return Policy{}, err
 	}
-	previous, err := s.defaultPolicyID(ctx, c.ForceID)
+	previous, err := s.DefaultPolicyID(ctx, c.ForceID)
 	if err != nil {
 		return Policy{}, err
 	}
@@ -149,7 +149,7 @@ func (s *OnCall) SetDefault(ctx context.Context, id string) (Policy, error) {
 	_, err = s.db.Collection(colDefaults).ReplaceOne(ctx, bson.D{{Key: "_id", Value: c.ForceID}}, d,
 		options.Replace().SetUpsert(true))
 	if err != nil {
-		return Policy{}, fmt.Errorf("notifications: set default policy: %w", err)
+		return Policy{}, fmt.Errorf("oncall: set default policy: %w", err)
 	}
 	detail := map[string]string{"forceId": c.ForceID}
 	if previous != "" {
@@ -160,14 +160,17 @@ func (s *OnCall) SetDefault(ctx context.Context, id string) (Policy, error) {
 	return p, nil
 }
 
-func (s *OnCall) defaultPolicyID(ctx context.Context, forceID string) (string, error) {
+// DefaultPolicyID returns the id of the default escalation policy of
+// force forceID, "" when it has none. It reads without a caller, for the
+// alert engine and the pagers.
+func (s *OnCall) DefaultPolicyID(ctx context.Context, forceID string) (string, error) {
 	var d defaultDoc
 	err := s.db.Collection(colDefaults).FindOne(ctx, bson.D{{Key: "_id", Value: forceID}}).Decode(&d)
 	if database.IsNotFound(err) {
 		return "", nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("notifications: default policy of %s: %w", forceID, err)
+		return "", fmt.Errorf("oncall: default policy of %s: %w", forceID, err)
 	}
 	return d.PolicyID, nil
 }
@@ -237,7 +240,7 @@ func (s *OnCall) Now(ctx context.Context) (string, []TierNow, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	id, err := s.defaultPolicyID(ctx, c.ForceID)
+	id, err := s.DefaultPolicyID(ctx, c.ForceID)
 	if err != nil || id == "" {
 		return "", nil, err
 	}
@@ -270,7 +273,7 @@ func (s *OnCall) membersNow(ctx context.Context, ids []string, now time.Time) ([
 	for _, id := range ids {
 		u, err := s.users.LookupUser(ctx, id)
 		if err != nil {
-			return nil, fmt.Errorf("notifications: on-call member: %w", err)
+			return nil, fmt.Errorf("oncall: on-call member: %w", err)
 		}
 		m := MemberNow{UserID: id, Name: u.Name}
 		if s.devices != nil {
