@@ -14,9 +14,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"speaksafe/accounts"
+	"speaksafe/alerts"
 	"speaksafe/content"
 	"speaksafe/handlers"
-	"speaksafe/notifications"
 	"speaksafe/oncall"
 	"speaksafe/reports"
 )
@@ -36,7 +36,7 @@ type Deps struct {
 	Authenticator StaffAuthenticator
 	Accounts      *accounts.Store
 	Reports       *reports.Store
-	Alerts        *notifications.Dispatcher
+	Alerts        *alerts.Dispatcher
 	OnCall        *oncall.OnCall
 	Content       *content.Store
 	Limits        *handlers.Limits

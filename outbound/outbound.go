@@ -85,7 +85,7 @@ func (a AllowedHosts) Allows(host, port string) bool {
 func (a AllowedHosts) CheckURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("notifications: webhook url: %w", err)
+		return fmt.Errorf("outbound: webhook url: %w", err)
 	}
 	host, port := u.Hostname(), u.Port()
 	if port == "" {

@@ -14,7 +14,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
-	"speaksafe/notifications"
+	"speaksafe/alerts"
 	"speaksafe/reports"
 )
 
@@ -77,9 +77,9 @@ type Policies interface {
 }
 
 // Pusher pushes a reminder to one member of staff's phones
-// (notifications.ReminderPusher).
+// (alerts.ReminderPusher).
 type Pusher interface {
-	Push(ctx context.Context, userID string, ref notifications.ReminderRef) (int, error)
+	Push(ctx context.Context, userID string, ref alerts.ReminderRef) (int, error)
 }
 
 // Staff names a force's active supervisors.

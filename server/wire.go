@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"speaksafe/accounts"
+	"speaksafe/alerts"
 	"speaksafe/audit"
 	"speaksafe/console"
 	"speaksafe/content"
@@ -17,7 +18,6 @@ import (
 	"speaksafe/fieldcrypt"
 	"speaksafe/handlers"
 	"speaksafe/hashbudget"
-	"speaksafe/notifications"
 	"speaksafe/oncall"
 	"speaksafe/outbound"
 	"speaksafe/ratelimit"
@@ -43,16 +43,16 @@ type wiring struct {
 	// content section sets these.
 	Content *content.Store
 	// alerts section sets these.
-	Alerts *notifications.Dispatcher // reports: Alerter; call Alerts.UseCases(reportsStore)
+	Alerts *alerts.Dispatcher // reports: Alerter; call Alerts.UseCases(reportsStore)
 	// OnCall holds rotations, overrides and policies; with Pusher it
 	// serves reminders (wire_reminders.go).
 	OnCall *oncall.OnCall
-	Pusher *notifications.ReminderPusher
+	Pusher *alerts.ReminderPusher
 	// reports section sets these.
 	Reports *reports.Store
 	// Pager pages an organisation's on-call outside the alert engine
 	// (alerts section; referrals use it for overdue referrals).
-	Pager *notifications.OwnerPager
+	Pager *alerts.OwnerPager
 	// referrals section sets these (wire_referrals.go).
 	Referrals *referrals.Service
 
@@ -131,7 +131,7 @@ func (a *App) wire(ctx context.Context) error {
 	}
 
 	// Alerts: devices, on-call, alerts, push.
-	sender, err := notifications.NewSender(ctx, notifications.FCMConfig{ProjectID: a.cfg.FirebaseProjectID,
+	sender, err := alerts.NewSender(ctx, alerts.FCMConfig{ProjectID: a.cfg.FirebaseProjectID,
 		CredentialsFile: a.cfg.GoogleCredentials, Endpoint: a.cfg.FCMEndpoint}, a.logger)
 	if err != nil {
 		return err
@@ -164,20 +164,20 @@ func (a *App) wire(ctx context.Context) error {
 		engineOnCall.AllowWebhookHosts(webhookHosts)
 		engineDevices.UseAuditor(a.w.Audit)
 	}
-	a.w.Alerts = notifications.NewDispatcher(notifications.Deps{DB: engineDB, OnCall: engineOnCall, Devices: engineDevices,
-		Sender: sender, Audit: a.w.Audit, Metrics: notifications.NewMetrics(a.Metrics), Log: a.logger, Now: a.clock,
+	a.w.Alerts = alerts.NewDispatcher(alerts.Deps{DB: engineDB, OnCall: engineOnCall, Devices: engineDevices,
+		Sender: sender, Audit: a.w.Audit, Metrics: alerts.NewMetrics(a.Metrics), Log: a.logger, Now: a.clock,
 		Webhooks: outbound.NewWebhookClient(outbound.WebhookTimeout, webhookHosts)},
-		notifications.EngineConfig{MinDelay: a.cfg.EscalationMinDelay, WebhookSecret: a.cfg.WebhookSecret,
+		alerts.EngineConfig{MinDelay: a.cfg.EscalationMinDelay, WebhookSecret: a.cfg.WebhookSecret,
 			UnackedRepage: a.cfg.UnackedRepage, PageRatePerForce: a.cfg.PageRatePerForce})
-	a.w.Pusher = notifications.NewReminderPusher(devs, sender, a.logger)
+	a.w.Pusher = alerts.NewReminderPusher(devs, sender, a.logger)
 	a.AddSetup("alerts indexes", func(ctx context.Context) error {
-		return database.EnsureIndexes(ctx, a.db, slices.Concat(devices.Indexes(), oncall.Indexes(), notifications.Indexes()))
+		return database.EnsureIndexes(ctx, a.db, slices.Concat(devices.Indexes(), oncall.Indexes(), alerts.Indexes()))
 	})
 	a.AddWorker("alerts dispatcher", WorkerFunc(func(ctx context.Context) {
 		a.w.Alerts.Run(ctx)
 		closeEngineDB()
 	}))
-	a.w.Pager = notifications.NewOwnerPager(onCall, devs, sender, a.logger)
+	a.w.Pager = alerts.NewOwnerPager(onCall, devs, sender, a.logger)
 	handlers.NewDevices(devs).Routes(a.Router)
 	handlers.NewOnCall(onCall).Routes(a.Router)
 	a.AddWorker("override sweep", WorkerFunc(onCall.OverrideSweeper(time.Minute)))
@@ -208,7 +208,7 @@ func (a *App) wire(ctx context.Context) error {
 
 // AlertEngine returns the alert dispatcher, so that tests built without
 // background workers can drive its sweeps with an injected clock.
-func (a *App) AlertEngine() *notifications.Dispatcher { return a.w.Alerts }
+func (a *App) AlertEngine() *alerts.Dispatcher { return a.w.Alerts }
 
 // alertEngineDB gives the alert engine its own MongoDB connection pool when
 // there is a MONGODB_URI, so that a page never waits for a connection

@@ -1,4 +1,4 @@
-package notifications
+package alerts
 
 import "github.com/prometheus/client_golang/prometheus"
 

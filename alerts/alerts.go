@@ -1,4 +1,4 @@
-package notifications
+package alerts
 
 import (
 	"context"
@@ -27,7 +27,7 @@ const (
 	StateEnded          = "ended"          // unacknowledged, then its case was closed or deleted: paging stopped
 )
 
-// Alert is one urgent case's alert. Its id is the case id. Step, oncall.Tier and
+// Alert is one urgent case's alert. Its id is the case id. Step, Tier and
 // Round say how far escalation got; the counters are for display (the
 // claim documents are the truth).
 type Alert struct {
@@ -75,7 +75,7 @@ type ackDoc struct {
 // the same way.
 func (d *Dispatcher) Open(ctx context.Context, caseID, forceID string, at time.Time) error {
 	if caseID == "" || forceID == "" {
-		return fmt.Errorf("notifications: open alert: %w", errkind.Invalid("caseId", "is required"))
+		return fmt.Errorf("alerts: open alert: %w", errkind.Invalid("caseId", "is required"))
 	}
 	at = at.UTC()
 	// The active entry goes first: if the process dies before the alert
@@ -83,11 +83,11 @@ func (d *Dispatcher) Open(ctx context.Context, caseID, forceID string, at time.T
 	// grace period; the other order could leave an alert nobody sweeps.
 	act := activeDoc{ID: caseID, ForceID: forceID, OpenedAt: at, DueAt: at}
 	if _, err := d.db.Collection(colActive).InsertOne(ctx, act); err != nil && !database.IsDuplicateKey(err) {
-		return fmt.Errorf("notifications: open alert %s: %w", caseID, err)
+		return fmt.Errorf("alerts: open alert %s: %w", caseID, err)
 	}
 	policyID, err := d.oncall.DefaultPolicyID(ctx, forceID)
 	if err != nil {
-		return fmt.Errorf("notifications: open alert %s: %w", caseID, err)
+		return fmt.Errorf("alerts: open alert %s: %w", caseID, err)
 	}
 	a := Alert{ID: caseID, ForceID: forceID, PolicyID: policyID, OpenedAt: at, State: StateOpen}
 	_, err = d.db.Collection(colAlerts).InsertOne(ctx, a)
@@ -95,7 +95,7 @@ func (d *Dispatcher) Open(ctx context.Context, caseID, forceID string, at time.T
 		return d.rearmIfVoided(ctx, caseID, forceID, at)
 	}
 	if err != nil {
-		return fmt.Errorf("notifications: open alert %s: %w", caseID, err)
+		return fmt.Errorf("alerts: open alert %s: %w", caseID, err)
 	}
 	if policyID == "" {
 		d.metrics.unrouted.Inc()
@@ -120,7 +120,7 @@ func (d *Dispatcher) Start(caseID string) {
 func (d *Dispatcher) rearmIfVoided(ctx context.Context, caseID, forceID string, at time.Time) error {
 	a, err := d.alert(ctx, caseID)
 	if err != nil {
-		return fmt.Errorf("notifications: open alert %s: %w", caseID, err)
+		return fmt.Errorf("alerts: open alert %s: %w", caseID, err)
 	}
 	if a.State != StateVoided {
 		return nil
@@ -131,11 +131,11 @@ func (d *Dispatcher) rearmIfVoided(ctx context.Context, caseID, forceID string, 
 		{Key: "$unset", Value: bson.D{{Key: "endedAt", Value: ""}}},
 	})
 	if err != nil {
-		return fmt.Errorf("notifications: re-arm alert %s: %w", caseID, err)
+		return fmt.Errorf("alerts: re-arm alert %s: %w", caseID, err)
 	}
 	act := activeDoc{ID: caseID, ForceID: forceID, OpenedAt: at, DueAt: at}
 	if _, err := d.db.Collection(colActive).InsertOne(ctx, act); err != nil && !database.IsDuplicateKey(err) {
-		return fmt.Errorf("notifications: re-arm alert %s: %w", caseID, err)
+		return fmt.Errorf("alerts: re-arm alert %s: %w", caseID, err)
 	}
 	d.log.Warn("voided alert re-armed: its case is being stored after all", "alert_id", caseID)
 	return nil
@@ -160,7 +160,7 @@ func (d *Dispatcher) acknowledge(ctx context.Context, alertID, userID string, at
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("notifications: ack alert %s: %w", alertID, err)
+		return false, fmt.Errorf("alerts: ack alert %s: %w", alertID, err)
 	}
 	a, err := d.alert(ctx, alertID)
 	if err == nil {
@@ -170,12 +170,12 @@ func (d *Dispatcher) acknowledge(ctx context.Context, alertID, userID string, at
 		{Key: "state", Value: StateAcknowledged}, {Key: "ackAt", Value: at}, {Key: "ackBy", Value: userID}, {Key: "endedAt", Value: at},
 	}}})
 	if err != nil {
-		return true, fmt.Errorf("notifications: ack alert %s: %w", alertID, err)
+		return true, fmt.Errorf("alerts: ack alert %s: %w", alertID, err)
 	}
 	d.record(ctx, userID, "alert.acknowledged", alertID, nil)
 	d.forget(alertID)
 	if _, err := d.db.Collection(colActive).DeleteOne(ctx, bson.D{{Key: "_id", Value: alertID}}); err != nil {
-		return true, fmt.Errorf("notifications: ack alert %s: %w", alertID, err)
+		return true, fmt.Errorf("alerts: ack alert %s: %w", alertID, err)
 	}
 	return true, nil
 }
@@ -194,10 +194,10 @@ func (d *Dispatcher) Ack(ctx context.Context, alertID string) (Alert, error) {
 	if d.cases != nil {
 		if err := d.cases.MarkAcknowledged(ctx, alertID, c.UserID, now); err != nil {
 			// The sweeper retries the case change from the ack document.
-			return Alert{}, fmt.Errorf("notifications: mark case acknowledged: %w", err)
+			return Alert{}, fmt.Errorf("alerts: mark case acknowledged: %w", err)
 		}
 		if err := d.cases.SetAlertState(ctx, alertID, reports.AlertAcknowledged, now); err != nil {
-			return Alert{}, fmt.Errorf("notifications: mark case acknowledged: %w", err)
+			return Alert{}, fmt.Errorf("alerts: mark case acknowledged: %w", err)
 		}
 	}
 	_ = a
@@ -265,11 +265,11 @@ func (d *Dispatcher) Received(ctx context.Context, alertID string) (Alert, error
 		return d.shown(ctx, alertID)
 	}
 	if err != nil {
-		return Alert{}, fmt.Errorf("notifications: receipt %s: %w", alertID, err)
+		return Alert{}, fmt.Errorf("alerts: receipt %s: %w", alertID, err)
 	}
 	_, err = d.updateAlert(ctx, alertID, bson.D{{Key: "$min", Value: bson.D{{Key: "deliveredAt", Value: now}}}})
 	if err != nil {
-		return Alert{}, fmt.Errorf("notifications: receipt %s: %w", alertID, err)
+		return Alert{}, fmt.Errorf("alerts: receipt %s: %w", alertID, err)
 	}
 	d.record(ctx, c.UserID, "alert.received", alertID, nil)
 	return d.shown(ctx, alertID)
@@ -286,7 +286,7 @@ func (d *Dispatcher) callerAlert(ctx context.Context, alertID string) (accounts.
 		return c, Alert{}, err
 	}
 	if a.ForceID != c.ForceID || c.OrgKind != accounts.OrgForce || a.State == StateVoided {
-		return c, Alert{}, fmt.Errorf("notifications: alert %s: %w", alertID, errkind.NotFound)
+		return c, Alert{}, fmt.Errorf("alerts: alert %s: %w", alertID, errkind.NotFound)
 	}
 	return c, a, nil
 }
@@ -295,10 +295,10 @@ func (d *Dispatcher) alert(ctx context.Context, id string) (Alert, error) {
 	var a Alert
 	err := d.db.Collection(colAlerts).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&a)
 	if database.IsNotFound(err) {
-		return Alert{}, fmt.Errorf("notifications: alert %s: %w", id, errkind.NotFound)
+		return Alert{}, fmt.Errorf("alerts: alert %s: %w", id, errkind.NotFound)
 	}
 	if err != nil {
-		return Alert{}, fmt.Errorf("notifications: alert %s: %w", id, err)
+		return Alert{}, fmt.Errorf("alerts: alert %s: %w", id, err)
 	}
 	if a.AckAt != nil {
 		a.State = StateAcknowledged
@@ -319,11 +319,11 @@ func (d *Dispatcher) List(ctx context.Context, limit int) ([]Alert, error) {
 	cur, err := d.db.Collection(colAlerts).Find(ctx, f,
 		options.Find().SetSort(bson.D{{Key: "openedAt", Value: -1}}).SetLimit(int64(limit)))
 	if err != nil {
-		return nil, fmt.Errorf("notifications: list alerts: %w", err)
+		return nil, fmt.Errorf("alerts: list alerts: %w", err)
 	}
 	out := []Alert{}
 	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("notifications: list alerts: %w", err)
+		return nil, fmt.Errorf("alerts: list alerts: %w", err)
 	}
 	for i := range out {
 		if out[i].AckAt != nil {

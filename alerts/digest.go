@@ -1,4 +1,4 @@
-package notifications
+package alerts
 
 import (
 	"context"
@@ -63,7 +63,7 @@ func (d *Dispatcher) fold(ctx context.Context, a Alert, s *stepDoc, now time.Tim
 		err = d.db.Collection(colDigests).FindOne(ctx, bson.D{{Key: "_id", Value: dg.ID}}).Decode(&claim)
 	}
 	if err != nil {
-		return fmt.Errorf("notifications: digest %s: %w", dg.ID, err)
+		return fmt.Errorf("alerts: digest %s: %w", dg.ID, err)
 	}
 	if claim.AlertID == a.ID {
 		s.Digest = dg
@@ -115,7 +115,7 @@ func (d *Dispatcher) takePageSlot(ctx context.Context, forceID string, minute ti
 			continue
 		}
 		if err != nil {
-			return false, fmt.Errorf("notifications: page slot: %w", err)
+			return false, fmt.Errorf("alerts: page slot: %w", err)
 		}
 		break
 	}

@@ -1,4 +1,4 @@
-package notifications
+package alerts
 
 import (
 	"context"
@@ -79,7 +79,7 @@ type SendError struct {
 }
 
 func (e *SendError) Error() string {
-	return fmt.Sprintf("notifications: push %s: %v", e.Reason, e.Err)
+	return fmt.Sprintf("alerts: push %s: %v", e.Reason, e.Err)
 }
 
 func (e *SendError) Unwrap() error { return e.Err }

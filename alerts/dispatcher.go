@@ -1,4 +1,4 @@
-package notifications
+package alerts
 
 import (
 	"context"
@@ -185,11 +185,11 @@ func (d *Dispatcher) Sweep(ctx context.Context) error {
 		bson.D{{Key: "dueAt", Value: bson.D{{Key: "$lte", Value: now}}}},
 		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}).SetLimit(5000))
 	if err != nil {
-		return fmt.Errorf("notifications: sweep: %w", err)
+		return fmt.Errorf("alerts: sweep: %w", err)
 	}
 	var due []activeDoc
 	if err := cur.All(ctx, &due); err != nil {
-		return fmt.Errorf("notifications: sweep: %w", err)
+		return fmt.Errorf("alerts: sweep: %w", err)
 	}
 	// Wait for these alerts' runs only: waiting on d.wg here would race
 	// with Start adding work from a request goroutine.
@@ -387,7 +387,7 @@ func (d *Dispatcher) unrouted(ctx context.Context, a Alert, now time.Time) error
 // was closed or deleted, so nobody is left to acknowledge it.
 type caseGone struct{ reason string }
 
-func (g *caseGone) Error() string { return "notifications: alert's case is " + g.reason }
+func (g *caseGone) Error() string { return "alerts: alert's case is " + g.reason }
 
 // Reasons an unacknowledged alert ends without an acknowledgement.
 const (

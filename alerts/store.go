@@ -1,4 +1,4 @@
-package notifications
+package alerts
 
 import (
 	"context"
@@ -37,9 +37,6 @@ func Indexes() []database.Index {
 		{Collection: colActive, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "openedAt", Value: 1}}, Name: "active_force_opened"},
 	}
 }
-
-// Users is what this package needs from accounts (see staff.Users).
-type Users = staff.Users
 
 // Auditor appends to the audit log (audit.Log satisfies it).
 type Auditor = staff.Auditor

@@ -1,4 +1,4 @@
-package notifications
+package alerts
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 	"speaksafe/outbound"
 )
 
-// oncall.Webhook request headers. The signature is
+// Webhook request headers. The signature is
 // "v1=" + hex(HMAC-SHA256(secret, timestamp + "." + body)), so a receiver
 // can reject replays by the timestamp and forgeries by the signature.
 const (

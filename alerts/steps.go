@@ -1,4 +1,4 @@
-package notifications
+package alerts
 
 import (
 	"context"
@@ -160,7 +160,7 @@ func (d *Dispatcher) loadStep(ctx context.Context, alertID string, k int) (stepD
 		return stepDoc{}, false, nil
 	}
 	if err != nil {
-		return stepDoc{}, false, fmt.Errorf("notifications: step %d of %s: %w", k, alertID, err)
+		return stepDoc{}, false, fmt.Errorf("alerts: step %d of %s: %w", k, alertID, err)
 	}
 	d.cacheStep(s)
 	return s, true, nil
@@ -211,7 +211,7 @@ func (d *Dispatcher) claimStep(ctx context.Context, a Alert, s stepDoc) (stepDoc
 		return s, false, err
 	}
 	if err != nil {
-		return stepDoc{}, false, fmt.Errorf("notifications: claim step %d of %s: %w", k, a.ID, err)
+		return stepDoc{}, false, fmt.Errorf("alerts: claim step %d of %s: %w", k, a.ID, err)
 	}
 	d.cacheStep(s)
 	return s, true, nil

@@ -1,4 +1,4 @@
-package notifications
+package alerts
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 // BenchmarkReportToPage measures the time from Open (the report about to
 // be stored) to the fake FCM receiving the page, at 20 urgent alerts a
 // second on the embedded store, with the audit-free engine and real clock.
-// Run: go test -run '^$' -bench ReportToPage -benchtime 1x ./notifications
+// Run: go test -run '^$' -bench ReportToPage -benchtime 1x ./alerts
 func BenchmarkReportToPage(b *testing.B) {
 	for range b.N {
 		benchReportToPage(b, 20, 10*time.Second)

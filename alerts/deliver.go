@@ -1,4 +1,4 @@
-package notifications
+package alerts
 
 import (
 	"context"
@@ -102,7 +102,7 @@ func (d *Dispatcher) deliver(ctx context.Context, a Alert, s stepDoc, target str
 		}
 		// A retry that is due, or a holder that died: try the next number.
 	}
-	return time.Time{}, "", fmt.Errorf("notifications: delivery %s: too many attempts", key)
+	return time.Time{}, "", fmt.Errorf("alerts: delivery %s: too many attempts", key)
 }
 
 // attempt sends once for a claimed attempt and records the outcome. A
@@ -170,13 +170,13 @@ func (d *Dispatcher) recordAttempt(ctx context.Context, s stepDoc, target string
 		{Key: "retryAt", Value: att.RetryAt}, {Key: "finishedAt", Value: att.FinishedAt},
 	}}})
 	if err != nil {
-		return fmt.Errorf("notifications: record attempt %s: %w", att.ID, err)
+		return fmt.Errorf("alerts: record attempt %s: %w", att.ID, err)
 	}
 	pg := pageDoc{ID: s.ID + ":" + target, AlertID: s.AlertID, Step: s.Step, Target: target, Attempt: att.N,
 		Status: att.Outcome, Reason: att.Reason, RetryAt: att.RetryAt, UpdatedAt: *att.FinishedAt}
 	_, err = d.db.Collection(colPages).ReplaceOne(ctx, bson.D{{Key: "_id", Value: pg.ID}}, pg, options.Replace().SetUpsert(true))
 	if err != nil {
-		return fmt.Errorf("notifications: record page %s: %w", pg.ID, err)
+		return fmt.Errorf("alerts: record page %s: %w", pg.ID, err)
 	}
 	return nil
 }

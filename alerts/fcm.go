@@ -1,4 +1,4 @@
-package notifications
+package alerts
 
 import (
 	"context"
@@ -55,11 +55,11 @@ func NewFCM(ctx context.Context, cfg FCMConfig) (*FCM, error) {
 	}
 	app, err := firebase.NewApp(ctx, fbcfg, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("notifications: firebase app: %w", err)
+		return nil, fmt.Errorf("alerts: firebase app: %w", err)
 	}
 	client, err := app.Messaging(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("notifications: firebase messaging: %w", err)
+		return nil, fmt.Errorf("alerts: firebase messaging: %w", err)
 	}
 	return &FCM{client: client}, nil
 }

@@ -1,4 +1,4 @@
-package notifications
+package alerts
 
 import (
 	"context"
@@ -62,7 +62,7 @@ func (p *OwnerPager) PageReferral(ctx context.Context, owner, referralID string,
 		}
 	}
 	if len(users) == 0 {
-		return 0, fmt.Errorf("notifications: nobody on call for the referral's agency")
+		return 0, fmt.Errorf("alerts: nobody on call for the referral's agency")
 	}
 	return sent, nil
 }

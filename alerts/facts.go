@@ -1,4 +1,4 @@
-package notifications
+package alerts
 
 import (
 	"context"
@@ -30,11 +30,11 @@ func (d *Dispatcher) PageTimes(ctx context.Context, forces []string, from, to ti
 	proj := bson.D{{Key: "openedAt", Value: 1}, {Key: "firstPageAt", Value: 1}, {Key: "ackAt", Value: 1}}
 	cur, err := d.db.Collection(colAlerts).Find(ctx, filter, options.Find().SetProjection(proj))
 	if err != nil {
-		return nil, fmt.Errorf("notifications: page times: %w", err)
+		return nil, fmt.Errorf("alerts: page times: %w", err)
 	}
 	var docs []Alert
 	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("notifications: page times: %w", err)
+		return nil, fmt.Errorf("alerts: page times: %w", err)
 	}
 	for _, a := range docs {
 		out[a.ID] = PageTimes{OpenedAt: a.OpenedAt, FirstPageAt: a.FirstPageAt, AckAt: a.AckAt}

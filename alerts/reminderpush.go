@@ -1,4 +1,4 @@
-package notifications
+package alerts
 
 import (
 	"context"
@@ -73,7 +73,7 @@ func (p *ReminderPusher) Push(ctx context.Context, userID string, ref ReminderRe
 	for _, d := range devs {
 		ok, err := p.devices.Pageable(ctx, d)
 		if err != nil {
-			return sent, fmt.Errorf("notifications: reminder: %w", err)
+			return sent, fmt.Errorf("alerts: reminder: %w", err)
 		}
 		if !ok {
 			continue
