@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"speaksafe/fcmfake"
+	"speaksafe/internal/harness"
 	"speaksafe/internal/testsupport"
-	"speaksafe/loadtest/harness"
 )
 
 var bins harness.Binaries

@@ -1,7 +1,8 @@
 // Package harness runs SpeakSafe the way an operator does — the real binary
 // as a separate process, against the embedded store run as its own process
-// (cmd/devstore) — and drives it over HTTP. The load test and the fault
-// suite share it.
+// (cmd/devstore) — and drives it over HTTP. The load test, the fault
+// suite, the SECURITY.md suite and the command-line tests share it; the
+// server never imports it.
 package harness
 
 import (
