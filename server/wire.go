@@ -27,33 +27,34 @@ import (
 	"speaksafe/stats"
 )
 
-// wiring holds what one domain's section builds and a later one needs.
-// Sections run in the order below; each engineer edits only their own.
+// wiring holds what one domain's wiring builds and a later one needs.
+// wire builds the domains in the order below.
 type wiring struct {
 	// DataKeys are DATA_KEYS, parsed once for every domain that seals fields.
 	DataKeys *fieldcrypt.Keys
 	// HashBudget is the memory every Argon2 hash of the process shares.
 	HashBudget *hashbudget.Budget
-	// accounts section sets these.
+	// Accounts: organisations, users, tokens, the audit log, rate limits.
 	Accounts *accounts.Store
 	Auth     *accounts.Auth
 	Audit    *audit.Log
 	Limiter  *ratelimit.Limiter
 	Limits   *handlers.Limits
-	// content section sets these.
+	// Content: the awareness library and school collections.
 	Content *content.Store
-	// alerts section sets these.
-	Alerts *alerts.Dispatcher // reports: Alerter; call Alerts.UseCases(reportsStore)
+	// Alerts is the alert engine (the reports store's Alerter; reports
+	// calls Alerts.UseCases with itself).
+	Alerts *alerts.Dispatcher
 	// OnCall holds rotations, overrides and policies; with Pusher it
 	// serves reminders (wire_reminders.go).
 	OnCall *oncall.OnCall
 	Pusher *alerts.ReminderPusher
-	// reports section sets these.
+	// Reports: intake, reporter sessions, cases (wire_reports.go).
 	Reports *reports.Store
 	// Pager pages an organisation's on-call outside the alert engine
-	// (alerts section; referrals use it for overdue referrals).
+	// (built with the alerts; referrals use it for overdue referrals).
 	Pager *alerts.OwnerPager
-	// referrals section sets these (wire_referrals.go).
+	// Referrals shares cases with partner agencies (wire_referrals.go).
 	Referrals *referrals.Service
 
 	// Devices and StaffAuth are the device store and the access-token
