@@ -1,14 +1,40 @@
 package alerts
 
 import (
+	"context"
+	"sync"
 	"testing"
 	"time"
 
+	"speaksafe/audit"
 	"speaksafe/devices"
 	"speaksafe/reports"
 )
 
 // count returns how many entries of action on objectID were recorded.
+type fakeAudit struct {
+	mu      sync.Mutex
+	entries []audit.Entry
+}
+
+func (f *fakeAudit) Record(_ context.Context, e audit.Entry) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.entries = append(f.entries, e)
+	return nil
+}
+
+func (f *fakeAudit) find(action, objectID string) (audit.Entry, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, e := range f.entries {
+		if e.Action == action && e.ObjectID == objectID {
+			return e, true
+		}
+	}
+	return audit.Entry{}, false
+}
+
 func (f *fakeAudit) count(action, objectID string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()

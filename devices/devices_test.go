@@ -1,40 +1,14 @@
-package alerts
+package devices
 
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
 	"speaksafe/accounts"
-	"speaksafe/audit"
-	"speaksafe/devices"
 	"speaksafe/errkind"
 )
-
-type fakeAudit struct {
-	mu      sync.Mutex
-	entries []audit.Entry
-}
-
-func (f *fakeAudit) Record(_ context.Context, e audit.Entry) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.entries = append(f.entries, e)
-	return nil
-}
-
-func (f *fakeAudit) find(action, objectID string) (audit.Entry, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, e := range f.entries {
-		if e.Action == action && e.ObjectID == objectID {
-			return e, true
-		}
-	}
-	return audit.Entry{}, false
-}
 
 func (h *harness) foreignOfficer(id string) {
 	h.users.update(id, func(u *accounts.User) {
@@ -49,11 +23,11 @@ func TestDeviceTokenMovesOnlyWithinAForce(t *testing.T) {
 	h.devs.UseAuditor(log)
 	const token = "token-of-a-shared-phone-0001"
 	h.officer("owner", token)
-	id := devices.TokenID(token)
+	id := TokenID(token)
 	h.foreignOfficer("stranger")
 
-	_, err := h.devs.Register(h.as("stranger"), devices.DeviceInput{Token: token, Platform: devices.PlatformAndroid})
-	if !errors.Is(err, devices.ErrDeviceTaken) || !errors.Is(err, errkind.Conflict) {
+	_, err := h.devs.Register(h.as("stranger"), DeviceInput{Token: token, Platform: PlatformAndroid})
+	if !errors.Is(err, ErrDeviceTaken) || !errors.Is(err, errkind.Conflict) {
 		t.Fatalf("another force registering a live token: got %v, want ErrDeviceTaken (conflict)", err)
 	}
 	if d, _ := h.devs.Get(context.Background(), id); d.UserID != "owner" {
@@ -65,7 +39,7 @@ func TestDeviceTokenMovesOnlyWithinAForce(t *testing.T) {
 
 	h.addUser("colleague", accounts.RoleOfficer)
 	h.clock.Advance(time.Hour)
-	if _, err := h.devs.Register(h.as("colleague"), devices.DeviceInput{Token: token, Platform: devices.PlatformIOS}); err != nil {
+	if _, err := h.devs.Register(h.as("colleague"), DeviceInput{Token: token, Platform: PlatformIOS}); err != nil {
 		t.Fatalf("a colleague registering the phone: %v", err)
 	}
 	if d, _ := h.devs.Get(context.Background(), id); d.UserID != "colleague" || !d.CreatedAt.Equal(h.now().UTC()) {
@@ -98,10 +72,10 @@ func TestDeviceOfAnAccountThatCannotBePagedIsTakenOver(t *testing.T) {
 	h.officer("leaver", token)
 	h.users.update("leaver", func(u *accounts.User) { u.Disabled = true })
 	h.foreignOfficer("newcomer")
-	if _, err := h.devs.Register(h.as("newcomer"), devices.DeviceInput{Token: token, Platform: devices.PlatformAndroid}); err != nil {
+	if _, err := h.devs.Register(h.as("newcomer"), DeviceInput{Token: token, Platform: PlatformAndroid}); err != nil {
 		t.Fatalf("registering a disabled account's phone in another force: %v", err)
 	}
-	if d, _ := h.devs.Get(context.Background(), devices.TokenID(token)); d.UserID != "newcomer" || d.ForceID != "force-2" {
+	if d, _ := h.devs.Get(context.Background(), TokenID(token)); d.UserID != "newcomer" || d.ForceID != "force-2" {
 		t.Errorf("got device of %q in %q, want newcomer in force-2", d.UserID, d.ForceID)
 	}
 }
@@ -113,7 +87,7 @@ func TestDeviceStateOfAMember(t *testing.T) {
 	h.officer("ready", "token-of-ready-officer-01")
 	h.officer("gone", "token-of-signed-out-one-1")
 	h.users.update("gone", func(u *accounts.User) { u.TokenVersion++ })
-	state := func(id string) devices.DeviceState {
+	state := func(id string) DeviceState {
 		u, _ := h.users.LookupUser(context.Background(), id)
 		st, err := h.devs.StateOf(context.Background(), u, h.now())
 		if err != nil {
@@ -121,13 +95,13 @@ func TestDeviceStateOfAMember(t *testing.T) {
 		}
 		return st
 	}
-	for id, want := range map[string]string{"bare": devices.DeviceNone, "ready": devices.DeviceLive, "gone": devices.DeviceSignedOut} {
-		if got := state(id); got.State != want || got.Gap() != (want != devices.DeviceLive) {
+	for id, want := range map[string]string{"bare": DeviceNone, "ready": DeviceLive, "gone": DeviceSignedOut} {
+		if got := state(id); got.State != want || got.Gap() != (want != DeviceLive) {
 			t.Errorf("%s: got %+v (gap %v), want %s", id, got, got.Gap(), want)
 		}
 	}
-	h.clock.Advance(devices.DeviceStaleAfter + time.Hour)
-	if got := state("ready"); got.State != devices.DeviceStale || got.Gap() {
+	h.clock.Advance(DeviceStaleAfter + time.Hour)
+	if got := state("ready"); got.State != DeviceStale || got.Gap() {
 		t.Errorf("a month unseen: got %+v (gap %v), want stale, still paged", got, got.Gap())
 	}
 }
