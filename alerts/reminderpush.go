@@ -7,9 +7,9 @@ import (
 	"strconv"
 	"time"
 
-	"speaksafe/devices"
-
 	"firebase.google.com/go/v4/messaging"
+
+	"speaksafe/devices"
 )
 
 // ReminderText is the only text a reminder push carries.

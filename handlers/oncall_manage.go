@@ -3,9 +3,9 @@ package handlers
 import (
 	"strings"
 
-	"speaksafe/oncall"
-
 	"github.com/gofiber/fiber/v2"
+
+	"speaksafe/oncall"
 )
 
 // manageRoutes registers the editing and deleting of rotations, policies
