@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"speaksafe/loadtest/harness"
+	"speaksafe/internal/harness"
 )
 
 // runCLI runs `speaksafe args…` to its end and answers its exit code and

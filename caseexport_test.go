@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"speaksafe/loadtest/harness"
+	"speaksafe/internal/harness"
 )
 
 // `case export` beside a running server writes the case's signed bundle,

@@ -14,7 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"speaksafe/database"
-	"speaksafe/loadtest/harness"
+	"speaksafe/internal/harness"
 )
 
 // Operator commands beside a running server on the embedded store: they

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"speaksafe/loadtest/harness"
+	"speaksafe/internal/harness"
 )
 
 // A data key is rotated the way the README says: the server runs with the

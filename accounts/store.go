@@ -43,7 +43,7 @@ type Store struct {
 
 // DeviceRevoker forgets every push device of a user, so that a reset
 // account is paged on no phone its previous holder registered.
-// notifications.Devices implements it.
+// devices.Devices implements it.
 type DeviceRevoker interface {
 	RevokeDevices(ctx context.Context, userID string) error
 }

@@ -5,8 +5,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"speaksafe/alerts"
 	"speaksafe/handlers"
-	"speaksafe/notifications"
 )
 
 func (c *Console) alertRoutes() {
@@ -16,7 +16,7 @@ func (c *Console) alertRoutes() {
 }
 
 type alertsView struct {
-	Alerts []notifications.Alert
+	Alerts []alerts.Alert
 }
 
 // alerts lists what GET /v1/alerts lists: the force's alerts still waiting,

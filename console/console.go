@@ -14,9 +14,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"speaksafe/accounts"
+	"speaksafe/alerts"
 	"speaksafe/content"
 	"speaksafe/handlers"
-	"speaksafe/notifications"
+	"speaksafe/oncall"
 	"speaksafe/referrals"
 	"speaksafe/reports"
 )
@@ -36,8 +37,8 @@ type Deps struct {
 	Authenticator StaffAuthenticator
 	Accounts      *accounts.Store
 	Reports       *reports.Store
-	Alerts        *notifications.Dispatcher
-	OnCall        *notifications.OnCall
+	Alerts        *alerts.Dispatcher
+	OnCall        *oncall.OnCall
 	Content       *content.Store
 	Referrals     *referrals.Service
 	Limits        *handlers.Limits

@@ -9,7 +9,7 @@ import (
 
 	"speaksafe/accounts"
 	"speaksafe/handlers"
-	"speaksafe/notifications"
+	"speaksafe/oncall"
 )
 
 func (c *Console) onCallRoutes() {
@@ -24,9 +24,9 @@ func (c *Console) onCallRoutes() {
 
 type onCallView struct {
 	PolicyID   string
-	Tiers      []notifications.TierNow
-	Rotations  []notifications.Rotation
-	Policies   []notifications.Policy
+	Tiers      []oncall.TierNow
+	Rotations  []oncall.Rotation
+	Policies   []oncall.Policy
 	Default    string
 	Colleagues []accounts.User
 	Names      map[string]string
@@ -74,7 +74,7 @@ func formList(ctx *fiber.Ctx, key string) []string {
 
 func (c *Console) createRotation(ctx *fiber.Ctx) error {
 	hours, _ := strconv.Atoi(ctx.FormValue("shiftHours"))
-	_, err := c.d.OnCall.CreateRotation(ctx.UserContext(), notifications.Rotation{
+	_, err := c.d.OnCall.CreateRotation(ctx.UserContext(), oncall.Rotation{
 		Name: strings.Clone(ctx.FormValue("name")), Members: formList(ctx, "members"), ShiftHours: hours,
 		Handover: strings.Clone(ctx.FormValue("handover")), TimeZone: strings.Clone(ctx.FormValue("timeZone")),
 		StartDate: strings.Clone(ctx.FormValue("startDate"))})
@@ -95,7 +95,7 @@ func localTime(v string) time.Time {
 }
 
 func (c *Console) createOverride(ctx *fiber.Ctx) error {
-	_, err := c.d.OnCall.CreateOverride(ctx.UserContext(), notifications.Override{
+	_, err := c.d.OnCall.CreateOverride(ctx.UserContext(), oncall.Override{
 		RotationID: strings.Clone(ctx.FormValue("rotationId")), Mode: strings.Clone(ctx.FormValue("mode")),
 		UserID: strings.Clone(ctx.FormValue("userId")), ReplaceUserID: strings.Clone(ctx.FormValue("replaceUserId")),
 		Start: localTime(ctx.FormValue("start")), End: localTime(ctx.FormValue("end"))})
@@ -109,13 +109,13 @@ func (c *Console) createOverride(ctx *fiber.Ctx) error {
 // named people) first, then supervisors or a control-room webhook.
 func (c *Console) createPolicy(ctx *fiber.Ctx) error {
 	delay, _ := strconv.Atoi(ctx.FormValue("delaySeconds"))
-	first := notifications.Tier{RotationID: strings.Clone(ctx.FormValue("rotationId")), DelaySeconds: delay}
-	p := notifications.Policy{Name: strings.Clone(ctx.FormValue("name")), Tiers: []notifications.Tier{first}}
+	first := oncall.Tier{RotationID: strings.Clone(ctx.FormValue("rotationId")), DelaySeconds: delay}
+	p := oncall.Policy{Name: strings.Clone(ctx.FormValue("name")), Tiers: []oncall.Tier{first}}
 	if ids := formList(ctx, "escalateTo"); len(ids) > 0 {
-		p.Tiers = append(p.Tiers, notifications.Tier{UserIDs: ids, DelaySeconds: delay})
+		p.Tiers = append(p.Tiers, oncall.Tier{UserIDs: ids, DelaySeconds: delay})
 	}
 	if url := strings.TrimSpace(ctx.FormValue("webhook")); url != "" {
-		p.Tiers = append(p.Tiers, notifications.Tier{Webhook: &notifications.Webhook{URL: url}, DelaySeconds: delay})
+		p.Tiers = append(p.Tiers, oncall.Tier{Webhook: &oncall.Webhook{URL: url}, DelaySeconds: delay})
 	}
 	if _, err := c.d.OnCall.CreatePolicy(ctx.UserContext(), p); err != nil {
 		return err

@@ -9,11 +9,13 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"speaksafe/accounts"
+	"speaksafe/alerts"
 	"speaksafe/audit"
 	"speaksafe/content"
 	"speaksafe/database"
 	"speaksafe/dbtest"
-	"speaksafe/notifications"
+	"speaksafe/devices"
+	"speaksafe/oncall"
 	"speaksafe/ratelimit"
 	"speaksafe/referrals"
 	"speaksafe/reminders"
@@ -26,7 +28,7 @@ import (
 func declared() []database.Index {
 	var all []database.Index
 	for _, ix := range [][]database.Index{accounts.Indexes(), ratelimit.Indexes(), content.Indexes(),
-		notifications.Indexes(), reports.Indexes(), reports.FactIndexes(), audit.Indexes(), referrals.Indexes(),
+		devices.Indexes(), oncall.Indexes(), alerts.Indexes(), reports.Indexes(), reports.FactIndexes(), audit.Indexes(), referrals.Indexes(),
 		reminders.Indexes()} {
 		all = append(all, ix...)
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"speaksafe/fcmfake"
-	"speaksafe/loadtest/harness"
+	"speaksafe/internal/harness"
 )
 
 // A server killed with SIGKILL in the middle of taking reports loses none

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"speaksafe/fcmfake"
+	"speaksafe/internal/harness"
 	"speaksafe/internal/testsupport"
-	"speaksafe/loadtest/harness"
 )
 
 var bins harness.Binaries
@@ -68,7 +68,7 @@ func needFaults(t *testing.T) {
 // every urgent report answered 201 pages the officer with its own page
 // after a fault; at the defaults the load's 20 or more urgent reports to one
 // force would rightly be folded into digests (proven in reports and
-// notifications), and the check would fail for that instead.
+// alerts), and the check would fail for that instead.
 func pagingEachReport() []string {
 	return []string{"LOG_LEVEL=warn", "URGENT_FLOOD_PER_FORCE=100000", "URGENT_FLOOD_PER_NETWORK=100000", "PAGE_RATE_PER_FORCE=10000"}
 }

@@ -6,17 +6,17 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"speaksafe/accounts"
-	"speaksafe/notifications"
+	"speaksafe/alerts"
 )
 
 // Alerts serves urgent-case alerts to the officers of their force: the
 // list, delivery receipts and acknowledgement.
 type Alerts struct {
-	engine *notifications.Dispatcher
+	engine *alerts.Dispatcher
 }
 
 // NewAlerts returns the /v1/alerts handlers.
-func NewAlerts(engine *notifications.Dispatcher) *Alerts { return &Alerts{engine: engine} }
+func NewAlerts(engine *alerts.Dispatcher) *Alerts { return &Alerts{engine: engine} }
 
 // Routes registers the routes.
 func (h *Alerts) Routes(r *Router) {
@@ -56,7 +56,7 @@ type alertList struct {
 	Items []alertResponse `json:"items"`
 }
 
-func toAlert(a notifications.Alert) alertResponse {
+func toAlert(a alerts.Alert) alertResponse {
 	out := alertResponse{ID: a.ID, State: a.State, Step: a.Step, Tier: a.Tier, Round: a.Round,
 		PagesSent: a.PagesSent, Gaps: a.Gaps, OpenedAt: a.OpenedAt, FirstPageAt: a.FirstPageAt,
 		DeliveredAt: a.DeliveredAt, AcknowledgedAt: a.AckAt, AcknowledgedBy: a.AckBy, Repages: a.Repages,

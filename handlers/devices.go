@@ -7,16 +7,16 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"speaksafe/accounts"
-	"speaksafe/notifications"
+	"speaksafe/devices"
 )
 
 // Devices serves an officer's registered phones, which receive pages.
 type Devices struct {
-	store *notifications.Devices
+	store *devices.Devices
 }
 
 // NewDevices returns the /v1/me/devices handlers.
-func NewDevices(store *notifications.Devices) *Devices { return &Devices{store: store} }
+func NewDevices(store *devices.Devices) *Devices { return &Devices{store: store} }
 
 // Routes registers the routes.
 func (h *Devices) Routes(r *Router) {
@@ -55,12 +55,12 @@ type deviceList struct {
 	Items []deviceResponse `json:"items"`
 }
 
-func toDevice(d notifications.Device, state string) deviceResponse {
+func toDevice(d devices.Device, state string) deviceResponse {
 	return deviceResponse{ID: d.ID, Platform: d.Platform, AppVersion: d.AppVersion, State: state,
 		CreatedAt: d.CreatedAt, LastSeen: d.LastSeen}
 }
 
-func toMoved(m notifications.MovedDevice) deviceResponse {
+func toMoved(m devices.MovedDevice) deviceResponse {
 	at := m.MovedAt
 	return deviceResponse{ID: m.DeviceID, Platform: m.Platform, AppVersion: m.AppVersion, State: deviceMoved,
 		CreatedAt: m.CreatedAt, LastSeen: m.LastSeen, MovedAt: &at}
@@ -71,7 +71,7 @@ func (h *Devices) register(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	d, err := h.store.Register(c.UserContext(), notifications.DeviceInput{
+	d, err := h.store.Register(c.UserContext(), devices.DeviceInput{
 		Token: req.Token, Platform: req.Platform, AppVersion: req.AppVersion,
 	})
 	if err != nil {

@@ -9,8 +9,9 @@ import (
 	"time"
 
 	"speaksafe/accounts"
+	"speaksafe/devices"
 	"speaksafe/errkind"
-	"speaksafe/notifications"
+	"speaksafe/oncall"
 	"speaksafe/referrals"
 	"speaksafe/reminders"
 	"speaksafe/reports"
@@ -49,25 +50,25 @@ var requestKinds = []struct {
 			NoActivity: m(r.NoActivityMinutes), EscalateAfter: m(r.EscalateAfterMinutes)}.Validate()
 	})},
 	{"policy", decodeThen(func(r *policyRequest) error {
-		p := notifications.Policy{Name: r.Name, Repeat: r.Repeat, Tiers: make([]notifications.Tier, len(r.Tiers))}
+		p := oncall.Policy{Name: r.Name, Repeat: r.Repeat, Tiers: make([]oncall.Tier, len(r.Tiers))}
 		for i, t := range r.Tiers {
-			p.Tiers[i] = notifications.Tier{RotationID: t.RotationID, UserIDs: t.UserIDs, DelaySeconds: t.DelaySeconds}
+			p.Tiers[i] = oncall.Tier{RotationID: t.RotationID, UserIDs: t.UserIDs, DelaySeconds: t.DelaySeconds}
 			if t.Webhook != nil {
-				p.Tiers[i].Webhook = &notifications.Webhook{URL: t.Webhook.URL}
+				p.Tiers[i].Webhook = &oncall.Webhook{URL: t.Webhook.URL}
 			}
 		}
 		return p.Validate(time.Minute)
 	})},
 	{"rotation", decodeThen(func(r *rotationRequest) error {
-		return notifications.Rotation{Name: r.Name, Members: r.Members, ShiftHours: r.ShiftHours, Handover: r.Handover,
+		return oncall.Rotation{Name: r.Name, Members: r.Members, ShiftHours: r.ShiftHours, Handover: r.Handover,
 			TimeZone: r.TimeZone, StartDate: r.StartDate}.Validate()
 	})},
 	{"override", decodeThen(func(r *overrideRequest) error {
-		return notifications.Override{RotationID: r.RotationID, Mode: r.Mode, UserID: r.UserID,
+		return oncall.Override{RotationID: r.RotationID, Mode: r.Mode, UserID: r.UserID,
 			ReplaceUserID: r.ReplaceUserID, Start: r.Start, End: r.End}.Validate()
 	})},
 	{"device", decodeThen(func(r *registerDeviceRequest) error {
-		return notifications.DeviceInput{Token: r.Token, Platform: r.Platform, AppVersion: r.AppVersion}.Validate()
+		return devices.DeviceInput{Token: r.Token, Platform: r.Platform, AppVersion: r.AppVersion}.Validate()
 	})},
 	{"create organisation", decodeThen(func(r *createOrganisationRequest) error {
 		return accounts.Organisation{Kind: accounts.OrgKind(r.Kind), Name: r.Name, Code: r.Code, ForceID: r.ForceID}.Validate()

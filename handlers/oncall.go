@@ -6,17 +6,17 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"speaksafe/accounts"
-	"speaksafe/notifications"
+	"speaksafe/oncall"
 )
 
 // OnCall serves a force's rotations and overrides; policies are in
 // oncall_policies.go. Supervisors manage them; officers may read.
 type OnCall struct {
-	store *notifications.OnCall
+	store *oncall.OnCall
 }
 
 // NewOnCall returns the /v1/oncall handlers.
-func NewOnCall(store *notifications.OnCall) *OnCall { return &OnCall{store: store} }
+func NewOnCall(store *oncall.OnCall) *OnCall { return &OnCall{store: store} }
 
 // Routes registers the routes.
 func (h *OnCall) Routes(r *Router) {
@@ -57,7 +57,7 @@ type rotationList struct {
 	Items []rotationResponse `json:"items"`
 }
 
-func toRotation(r notifications.Rotation) rotationResponse {
+func toRotation(r oncall.Rotation) rotationResponse {
 	return rotationResponse{ID: r.ID, Name: r.Name, Members: r.Members, ShiftHours: r.ShiftHours,
 		Handover: r.Handover, TimeZone: r.TimeZone, StartDate: r.StartDate, CreatedAt: r.CreatedAt}
 }
@@ -67,7 +67,7 @@ func (h *OnCall) createRotation(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	r, err := h.store.CreateRotation(c.UserContext(), notifications.Rotation{Name: req.Name, Members: req.Members,
+	r, err := h.store.CreateRotation(c.UserContext(), oncall.Rotation{Name: req.Name, Members: req.Members,
 		ShiftHours: req.ShiftHours, Handover: req.Handover, TimeZone: req.TimeZone, StartDate: req.StartDate})
 	if err != nil {
 		return err
@@ -112,7 +112,7 @@ func (h *OnCall) createOverride(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	o, err := h.store.CreateOverride(c.UserContext(), notifications.Override{RotationID: req.RotationID,
+	o, err := h.store.CreateOverride(c.UserContext(), oncall.Override{RotationID: req.RotationID,
 		Mode: req.Mode, UserID: req.UserID, ReplaceUserID: req.ReplaceUserID, Start: req.Start, End: req.End})
 	if err != nil {
 		return err

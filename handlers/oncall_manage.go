@@ -5,7 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"speaksafe/notifications"
+	"speaksafe/oncall"
 )
 
 // manageRoutes registers the editing and deleting of rotations, policies
@@ -33,7 +33,7 @@ func (h *OnCall) updateRotation(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	r, err := h.store.UpdateRotation(c.UserContext(), strings.Clone(c.Params("id")), notifications.RotationPatch{
+	r, err := h.store.UpdateRotation(c.UserContext(), strings.Clone(c.Params("id")), oncall.RotationPatch{
 		Name: req.Name, Members: req.Members, ShiftHours: req.ShiftHours, Handover: req.Handover,
 		TimeZone: req.TimeZone, StartDate: req.StartDate})
 	if err != nil {
@@ -76,7 +76,7 @@ type overrideList struct {
 	Items []overrideResponse `json:"items"`
 }
 
-func toOverride(o notifications.Override) overrideResponse {
+func toOverride(o oncall.Override) overrideResponse {
 	return overrideResponse{ID: o.ID, RotationID: o.RotationID, Mode: o.Mode, UserID: o.UserID,
 		ReplaceUserID: o.ReplaceUserID, Start: o.Start, End: o.End, CreatedAt: o.CreatedAt}
 }

@@ -5,7 +5,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"speaksafe/notifications"
+	"speaksafe/devices"
+	"speaksafe/oncall"
 )
 
 type webhookBody struct {
@@ -39,7 +40,7 @@ type policyList struct {
 	DefaultPolicyID string           `json:"defaultPolicyId,omitempty"`
 }
 
-func toPolicy(p notifications.Policy, isDefault bool) policyResponse {
+func toPolicy(p oncall.Policy, isDefault bool) policyResponse {
 	tiers := make([]tierBody, len(p.Tiers))
 	for i, t := range p.Tiers {
 		tiers[i] = tierBody{RotationID: t.RotationID, UserIDs: t.UserIDs, DelaySeconds: t.DelaySeconds}
@@ -51,12 +52,12 @@ func toPolicy(p notifications.Policy, isDefault bool) policyResponse {
 }
 
 // policy is the policy the request describes.
-func (req policyRequest) policy() notifications.Policy {
-	p := notifications.Policy{Name: req.Name, Repeat: req.Repeat, Tiers: make([]notifications.Tier, len(req.Tiers))}
+func (req policyRequest) policy() oncall.Policy {
+	p := oncall.Policy{Name: req.Name, Repeat: req.Repeat, Tiers: make([]oncall.Tier, len(req.Tiers))}
 	for i, t := range req.Tiers {
-		p.Tiers[i] = notifications.Tier{RotationID: t.RotationID, UserIDs: t.UserIDs, DelaySeconds: t.DelaySeconds}
+		p.Tiers[i] = oncall.Tier{RotationID: t.RotationID, UserIDs: t.UserIDs, DelaySeconds: t.DelaySeconds}
 		if t.Webhook != nil {
-			p.Tiers[i].Webhook = &notifications.Webhook{URL: t.Webhook.URL}
+			p.Tiers[i].Webhook = &oncall.Webhook{URL: t.Webhook.URL}
 		}
 	}
 	return p
@@ -131,7 +132,7 @@ func (h *OnCall) now(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func toTierNow(t notifications.TierNow) tierNowResponse {
+func toTierNow(t oncall.TierNow) tierNowResponse {
 	kind := "users"
 	switch {
 	case t.Webhook:
@@ -153,7 +154,7 @@ func toTierNow(t notifications.TierNow) tierNowResponse {
 
 // toMemberNow says how one on-call member can be paged; a member with no
 // phone that can be paged is a gap, named before an alert needs them.
-func toMemberNow(m notifications.MemberNow) memberNowResponse {
+func toMemberNow(m oncall.MemberNow) memberNowResponse {
 	out := memberNowResponse{UserID: m.UserID, Name: m.Name, DeviceState: m.Devices.State, LiveDevices: m.Devices.Pageable,
 		Gap: m.Devices.Gap()}
 	if !m.Devices.LastSeen.IsZero() {
@@ -161,9 +162,9 @@ func toMemberNow(m notifications.MemberNow) memberNowResponse {
 		out.LastSeen = &at
 	}
 	switch m.Devices.State {
-	case notifications.DeviceNone:
+	case devices.DeviceNone:
 		out.GapReason = "no-device"
-	case notifications.DeviceSignedOut:
+	case devices.DeviceSignedOut:
 		out.GapReason = "signed-out"
 	}
 	return out

@@ -6,7 +6,7 @@ import (
 	"io"
 	"net/http"
 
-	"speaksafe/loadtest/harness"
+	"speaksafe/internal/harness"
 )
 
 // growthGoal is issue 14's bound: each p50 at the largest step at most 1.5

@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"speaksafe/loadtest/harness"
+	"speaksafe/internal/harness"
 )
 
 // loginFloodLimit is issue 14's memory goal for a flood of sign-ins.

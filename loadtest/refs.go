@@ -17,7 +17,7 @@ import (
 	"golang.org/x/crypto/argon2"
 
 	"speaksafe/database"
-	"speaksafe/loadtest/harness"
+	"speaksafe/internal/harness"
 )
 
 // bareFiber measures a Fiber handler that answers a fixed JSON body, served

@@ -16,7 +16,7 @@ import (
 
 	"speaksafe/database"
 	"speaksafe/fcmfake"
-	"speaksafe/loadtest/harness"
+	"speaksafe/internal/harness"
 )
 
 // stack is the system under test.

@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"speaksafe/loadtest/harness"
+	"speaksafe/internal/harness"
 )
 
 // op is one request of a closed-loop scenario; it returns an error for any

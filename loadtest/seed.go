@@ -12,7 +12,7 @@ import (
 
 	"speaksafe/accounts"
 	"speaksafe/fieldcrypt"
-	"speaksafe/loadtest/harness"
+	"speaksafe/internal/harness"
 	"speaksafe/reports"
 )
 

@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"speaksafe/loadtest/harness"
+	"speaksafe/internal/harness"
 )
 
 // soak sends a steady mixed load, open loop at rate requests per second,

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"speaksafe/fcmfake"
-	"speaksafe/loadtest/harness"
+	"speaksafe/internal/harness"
 )
 
 // pageClock records when each alert's first page reached the fake FCM.

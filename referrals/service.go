@@ -63,7 +63,7 @@ type Auditor interface {
 }
 
 // Pager pages whoever an organisation has on call now about one referral
-// (notifications.OwnerPager); it answers how many pages got through.
+// (alerts.OwnerPager); it answers how many pages got through.
 type Pager interface {
 	PageReferral(ctx context.Context, owner, referralID string, at time.Time) (int, error)
 }

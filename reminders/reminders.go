@@ -14,7 +14,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
-	"speaksafe/notifications"
+	"speaksafe/alerts"
 	"speaksafe/reports"
 )
 
@@ -71,15 +71,15 @@ type Cases interface {
 }
 
 // Policies says how long a force's escalation policy runs
-// (notifications.OnCall).
+// (oncall.OnCall).
 type Policies interface {
 	UrgentWindow(ctx context.Context, forceID string) (time.Duration, bool, error)
 }
 
 // Pusher pushes a reminder to one member of staff's phones
-// (notifications.ReminderPusher).
+// (alerts.ReminderPusher).
 type Pusher interface {
-	Push(ctx context.Context, userID string, ref notifications.ReminderRef) (int, error)
+	Push(ctx context.Context, userID string, ref alerts.ReminderRef) (int, error)
 }
 
 // Staff names a force's active supervisors.

@@ -8,8 +8,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"speaksafe/alerts"
 	"speaksafe/database"
-	"speaksafe/notifications"
 )
 
 // collPushes holds one document per reminder push made, _id
@@ -106,7 +106,7 @@ func (s *Service) push(ctx context.Context, forceID string, r Reminder, stage st
 	if err != nil {
 		return false, fmt.Errorf("reminders: claim push: %w", err)
 	}
-	ref := notifications.ReminderRef{ID: r.ID, CaseID: r.CaseID}
+	ref := alerts.ReminderRef{ID: r.ID, CaseID: r.CaseID}
 	for _, u := range users {
 		if _, err := s.d.Pusher.Push(ctx, u, ref); err != nil {
 			s.d.Log.WarnContext(ctx, "reminder not pushed", "reminder_id", r.ID, "user_id", u, "error", err)

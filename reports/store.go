@@ -30,7 +30,7 @@ const (
 )
 
 // Alerter is the alerts side of an urgent report (implemented by
-// notifications). Open is called BEFORE the case document is inserted, so
+// alerts.Dispatcher). Open is called BEFORE the case document is inserted, so
 // that a case which exists always has its alert; Start after.
 type Alerter interface {
 	// Open durably records that case caseID of force forceID needs an urgent alert.

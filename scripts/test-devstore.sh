@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Every package whose tests get a database from dbtest (directly or through apptest).
-packages=(./accounts/ ./audit/ ./content/ ./dbtest/ ./handlers/ ./notifications/ ./ratelimit/ ./reports/ ./server/)
+packages=(./accounts/ ./audit/ ./content/ ./dbtest/ ./handlers/ ./alerts/ ./oncall/ ./ratelimit/ ./reports/ ./server/)
 flags=("$@")
 [ ${#flags[@]} -eq 0 ] && flags=(-race -count=1)
 

@@ -16,7 +16,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"speaksafe/loadtest/harness"
+	"speaksafe/internal/harness"
 )
 
 // Item 8: client JSON never reaches a MongoDB filter as an operator.

@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"speaksafe/internal/harness"
 	"speaksafe/internal/testsupport"
-	"speaksafe/loadtest/harness"
 )
 
 var bins harness.Binaries

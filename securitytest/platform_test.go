@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"speaksafe/internal/harness"
 	"speaksafe/internal/testsupport"
-	"speaksafe/loadtest/harness"
 )
 
 // sessionGuesses opens reporter sessions for unknown references (so the

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"speaksafe/loadtest/harness"
+	"speaksafe/internal/harness"
 )
 
 // Items 13, 15 and 16: a child uses every anonymous route with identifying

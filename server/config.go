@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"speaksafe/audit"
-	"speaksafe/notifications"
+	"speaksafe/outbound"
 	"speaksafe/reports"
 )
 
@@ -271,7 +271,7 @@ func (c Config) Validate() error {
 	if b := c.Argon2BudgetMiB; b != 0 && (b < 8 || b > 65536 || int64(b)*1024 < int64(c.Argon2.MemoryKiB)) {
 		errs = append(errs, errors.New("ARGON2_MEMORY_BUDGET_MIB: 0 (automatic) or 8 to 65536, and at least ARGON2_MEMORY_KIB"))
 	}
-	if _, err := notifications.ParseAllowedHosts(c.WebhookAllowedHosts); err != nil {
+	if _, err := outbound.ParseAllowedHosts(c.WebhookAllowedHosts); err != nil {
 		errs = append(errs, fmt.Errorf("WEBHOOK_ALLOWED_HOSTS: %w", err))
 	}
 	for _, p := range c.TrustedProxies {

@@ -12,8 +12,9 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"speaksafe/accounts"
+	"speaksafe/devices"
 	"speaksafe/errkind"
-	"speaksafe/notifications"
+	"speaksafe/oncall"
 	"speaksafe/reports"
 )
 
@@ -173,19 +174,19 @@ func (a *App) demoUser(ctx context.Context, email, name string, role accounts.Ro
 // to the sergeant and then a control-room webhook, as the default policy.
 func (a *App) demoRota(officer, sergeant accounts.User) error {
 	asOfficer := accounts.WithCaller(context.Background(), officer.Caller())
-	if _, err := a.w.Devices.Register(asOfficer, notifications.DeviceInput{Token: "demo-officer-phone", Platform: "android"}); err != nil {
+	if _, err := a.w.Devices.Register(asOfficer, devices.DeviceInput{Token: "demo-officer-phone", Platform: "android"}); err != nil {
 		return err
 	}
 	asSergeant := accounts.WithCaller(context.Background(), sergeant.Caller())
-	rot, err := a.w.OnCall.CreateRotation(asSergeant, notifications.Rotation{Name: "Response team", Members: []string{officer.ID},
+	rot, err := a.w.OnCall.CreateRotation(asSergeant, oncall.Rotation{Name: "Response team", Members: []string{officer.ID},
 		ShiftHours: 24, Handover: "07:00", TimeZone: "Europe/London", StartDate: "2026-01-01"})
 	if err != nil {
 		return err
 	}
-	p, err := a.w.OnCall.CreatePolicy(asSergeant, notifications.Policy{Name: "Default", Tiers: []notifications.Tier{
+	p, err := a.w.OnCall.CreatePolicy(asSergeant, oncall.Policy{Name: "Default", Tiers: []oncall.Tier{
 		{RotationID: rot.ID, DelaySeconds: 300},
 		{UserIDs: []string{sergeant.ID}, DelaySeconds: 300},
-		{Webhook: &notifications.Webhook{URL: "https://control-room.example.org/speaksafe"}, DelaySeconds: 300},
+		{Webhook: &oncall.Webhook{URL: "https://control-room.example.org/speaksafe"}, DelaySeconds: 300},
 	}})
 	if err != nil {
 		return err

@@ -3,19 +3,23 @@ package server
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"speaksafe/accounts"
+	"speaksafe/alerts"
 	"speaksafe/audit"
 	"speaksafe/console"
 	"speaksafe/content"
 	"speaksafe/database"
+	"speaksafe/devices"
 	"speaksafe/fieldcrypt"
 	"speaksafe/handlers"
 	"speaksafe/hashbudget"
-	"speaksafe/notifications"
+	"speaksafe/oncall"
+	"speaksafe/outbound"
 	"speaksafe/ratelimit"
 	"speaksafe/referrals"
 	"speaksafe/reminders"
@@ -23,38 +27,39 @@ import (
 	"speaksafe/stats"
 )
 
-// wiring holds what one domain's section builds and a later one needs.
-// Sections run in the order below; each engineer edits only their own.
+// wiring holds what one domain's wiring builds and a later one needs.
+// wire builds the domains in the order below.
 type wiring struct {
 	// DataKeys are DATA_KEYS, parsed once for every domain that seals fields.
 	DataKeys *fieldcrypt.Keys
 	// HashBudget is the memory every Argon2 hash of the process shares.
 	HashBudget *hashbudget.Budget
-	// accounts section sets these.
+	// Accounts: organisations, users, tokens, the audit log, rate limits.
 	Accounts *accounts.Store
 	Auth     *accounts.Auth
 	Audit    *audit.Log
 	Limiter  *ratelimit.Limiter
 	Limits   *handlers.Limits
-	// content section sets these.
+	// Content: the awareness library and school collections.
 	Content *content.Store
-	// alerts section sets these.
-	Alerts *notifications.Dispatcher // reports: Alerter; call Alerts.UseCases(reportsStore)
+	// Alerts is the alert engine (the reports store's Alerter; reports
+	// calls Alerts.UseCases with itself).
+	Alerts *alerts.Dispatcher
 	// OnCall holds rotations, overrides and policies; with Pusher it
 	// serves reminders (wire_reminders.go).
-	OnCall *notifications.OnCall
-	Pusher *notifications.ReminderPusher
-	// reports section sets these.
+	OnCall *oncall.OnCall
+	Pusher *alerts.ReminderPusher
+	// Reports: intake, reporter sessions, cases (wire_reports.go).
 	Reports *reports.Store
 	// Pager pages an organisation's on-call outside the alert engine
-	// (alerts section; referrals use it for overdue referrals).
-	Pager *notifications.OwnerPager
-	// referrals section sets these (wire_referrals.go).
+	// (built with the alerts; referrals use it for overdue referrals).
+	Pager *alerts.OwnerPager
+	// Referrals shares cases with partner agencies (wire_referrals.go).
 	Referrals *referrals.Service
 
 	// Devices and StaffAuth are the device store and the access-token
 	// check the API uses; the console uses them too.
-	Devices   *notifications.Devices
+	Devices   *devices.Devices
 	StaffAuth *accounts.Authenticator
 	// Console is the web console (wire_console.go).
 	Console *console.Console
@@ -127,54 +132,54 @@ func (a *App) wire(ctx context.Context) error {
 	}
 
 	// Alerts: devices, on-call, alerts, push.
-	sender, err := notifications.NewSender(ctx, notifications.FCMConfig{ProjectID: a.cfg.FirebaseProjectID,
+	sender, err := alerts.NewSender(ctx, alerts.FCMConfig{ProjectID: a.cfg.FirebaseProjectID,
 		CredentialsFile: a.cfg.GoogleCredentials, Endpoint: a.cfg.FCMEndpoint}, a.logger)
 	if err != nil {
 		return err
 	}
-	webhookHosts, err := notifications.ParseAllowedHosts(a.cfg.WebhookAllowedHosts)
+	webhookHosts, err := outbound.ParseAllowedHosts(a.cfg.WebhookAllowedHosts)
 	if err != nil {
 		return fmt.Errorf("WEBHOOK_ALLOWED_HOSTS: %w", err)
 	}
-	onCall := notifications.NewOnCall(a.db, a.w.Accounts, a.clock, a.cfg.EscalationMinDelay)
+	onCall := oncall.NewOnCall(a.db, a.w.Accounts, a.clock, a.cfg.EscalationMinDelay)
 	a.w.OnCall = onCall
-	devices := notifications.NewDevices(a.db, a.w.Accounts, a.logger, a.clock)
-	a.w.Devices = devices
+	devs := devices.NewDevices(a.db, a.w.Accounts, a.logger, a.clock)
+	a.w.Devices = devs
 	onCall.UseAuditor(a.w.Audit, a.logger)
-	onCall.UseDevices(devices)
+	onCall.UseDevices(devs)
 	onCall.AllowWebhookHosts(webhookHosts)
-	devices.UseAuditor(a.w.Audit)
-	a.w.Accounts.UseDeviceRevoker(devices) // account resets forget the user's phones
+	devs.UseAuditor(a.w.Audit)
+	a.w.Accounts.UseDeviceRevoker(devs) // account resets forget the user's phones
 	engineDB, closeEngineDB, err := a.alertEngineDB()
 	if err != nil {
 		return err
 	}
 	// The engine reads rotas and devices through its own pool (when it has
 	// one); its device changes (UNREGISTERED tokens) are audited too.
-	engineOnCall, engineDevices := onCall, devices
+	engineOnCall, engineDevices := onCall, devs
 	if engineDB != a.db {
-		engineOnCall = notifications.NewOnCall(engineDB, a.w.Accounts, a.clock, a.cfg.EscalationMinDelay)
-		engineDevices = notifications.NewDevices(engineDB, a.w.Accounts, a.logger, a.clock)
+		engineOnCall = oncall.NewOnCall(engineDB, a.w.Accounts, a.clock, a.cfg.EscalationMinDelay)
+		engineDevices = devices.NewDevices(engineDB, a.w.Accounts, a.logger, a.clock)
 		engineOnCall.UseAuditor(a.w.Audit, a.logger)
 		engineOnCall.UseDevices(engineDevices)
 		engineOnCall.AllowWebhookHosts(webhookHosts)
 		engineDevices.UseAuditor(a.w.Audit)
 	}
-	a.w.Alerts = notifications.NewDispatcher(notifications.Deps{DB: engineDB, OnCall: engineOnCall, Devices: engineDevices,
-		Sender: sender, Audit: a.w.Audit, Metrics: notifications.NewMetrics(a.Metrics), Log: a.logger, Now: a.clock,
-		Webhooks: notifications.NewWebhookClient(notifications.WebhookTimeout, webhookHosts)},
-		notifications.EngineConfig{MinDelay: a.cfg.EscalationMinDelay, WebhookSecret: a.cfg.WebhookSecret,
+	a.w.Alerts = alerts.NewDispatcher(alerts.Deps{DB: engineDB, OnCall: engineOnCall, Devices: engineDevices,
+		Sender: sender, Audit: a.w.Audit, Metrics: alerts.NewMetrics(a.Metrics), Log: a.logger, Now: a.clock,
+		Webhooks: outbound.NewWebhookClient(outbound.WebhookTimeout, webhookHosts)},
+		alerts.EngineConfig{MinDelay: a.cfg.EscalationMinDelay, WebhookSecret: a.cfg.WebhookSecret,
 			UnackedRepage: a.cfg.UnackedRepage, PageRatePerForce: a.cfg.PageRatePerForce})
-	a.w.Pusher = notifications.NewReminderPusher(devices, sender, a.logger)
+	a.w.Pusher = alerts.NewReminderPusher(devs, sender, a.logger)
 	a.AddSetup("alerts indexes", func(ctx context.Context) error {
-		return database.EnsureIndexes(ctx, a.db, notifications.Indexes())
+		return database.EnsureIndexes(ctx, a.db, slices.Concat(devices.Indexes(), oncall.Indexes(), alerts.Indexes()))
 	})
 	a.AddWorker("alerts dispatcher", WorkerFunc(func(ctx context.Context) {
 		a.w.Alerts.Run(ctx)
 		closeEngineDB()
 	}))
-	a.w.Pager = notifications.NewOwnerPager(onCall, devices, sender, a.logger)
-	handlers.NewDevices(devices).Routes(a.Router)
+	a.w.Pager = alerts.NewOwnerPager(onCall, devs, sender, a.logger)
+	handlers.NewDevices(devs).Routes(a.Router)
 	handlers.NewOnCall(onCall).Routes(a.Router)
 	a.AddWorker("override sweep", WorkerFunc(onCall.OverrideSweeper(time.Minute)))
 	handlers.NewAlerts(a.w.Alerts).Routes(a.Router)
@@ -204,7 +209,7 @@ func (a *App) wire(ctx context.Context) error {
 
 // AlertEngine returns the alert dispatcher, so that tests built without
 // background workers can drive its sweeps with an injected clock.
-func (a *App) AlertEngine() *notifications.Dispatcher { return a.w.Alerts }
+func (a *App) AlertEngine() *alerts.Dispatcher { return a.w.Alerts }
 
 // alertEngineDB gives the alert engine its own MongoDB connection pool when
 // there is a MONGODB_URI, so that a page never waits for a connection

@@ -7,7 +7,7 @@ import (
 	"speaksafe/auditlog"
 	"speaksafe/database"
 	"speaksafe/handlers"
-	"speaksafe/notifications"
+	"speaksafe/oncall"
 	"speaksafe/reports"
 	"speaksafe/stats"
 )
@@ -32,4 +32,4 @@ func (a *App) wireOversight() {
 
 // OnCall returns the on-call store, so that tests built without background
 // workers can run its override sweep on their clock.
-func (a *App) OnCall() *notifications.OnCall { return a.w.OnCall }
+func (a *App) OnCall() *oncall.OnCall { return a.w.OnCall }

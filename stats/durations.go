@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"speaksafe/notifications"
+	"speaksafe/alerts"
 	"speaksafe/reports"
 )
 
@@ -29,7 +29,7 @@ type Durations struct {
 	P90Seconds *int64 `json:"p90Seconds"`
 }
 
-func durations(facts []reports.Fact, pages map[string]notifications.PageTimes) []Durations {
+func durations(facts []reports.Fact, pages map[string]alerts.PageTimes) []Durations {
 	var page, ack, read, reply, closed []time.Duration
 	for _, f := range facts {
 		if p, ok := pages[f.ID]; ok && p.FirstPageAt != nil {
@@ -48,7 +48,7 @@ func durations(facts []reports.Fact, pages map[string]notifications.PageTimes) [
 
 // ackDelay is how long a case waited for acknowledgement: its alert's
 // acknowledgement when it had one, else the case's own.
-func ackDelay(f reports.Fact, pages map[string]notifications.PageTimes) (time.Duration, bool) {
+func ackDelay(f reports.Fact, pages map[string]alerts.PageTimes) (time.Duration, bool) {
 	if p, ok := pages[f.ID]; ok && p.AckAt != nil {
 		return max(p.AckAt.Sub(f.CreatedAt), 0), true
 	}

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"speaksafe/accounts"
+	"speaksafe/alerts"
 	"speaksafe/errkind"
-	"speaksafe/notifications"
 	"speaksafe/reports"
 )
 
@@ -26,9 +26,9 @@ type Cases interface {
 }
 
 // Pages gives alerts' page and acknowledgement times
-// (notifications.Dispatcher satisfies it).
+// (alerts.Dispatcher satisfies it).
 type Pages interface {
-	PageTimes(ctx context.Context, forces []string, from, to time.Time) (map[string]notifications.PageTimes, error)
+	PageTimes(ctx context.Context, forces []string, from, to time.Time) (map[string]alerts.PageTimes, error)
 }
 
 // Organisations names schools and forces (accounts.Store satisfies it).

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"speaksafe/accounts"
+	"speaksafe/alerts"
 	"speaksafe/errkind"
-	"speaksafe/notifications"
 	"speaksafe/reports"
 )
 
@@ -18,9 +18,9 @@ func (f fakeCases) Facts(context.Context, []string, time.Time, time.Time) ([]rep
 	return f, nil
 }
 
-type fakePages map[string]notifications.PageTimes
+type fakePages map[string]alerts.PageTimes
 
-func (f fakePages) PageTimes(context.Context, []string, time.Time, time.Time) (map[string]notifications.PageTimes, error) {
+func (f fakePages) PageTimes(context.Context, []string, time.Time, time.Time) (map[string]alerts.PageTimes, error) {
 	return f, nil
 }
 

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"speaksafe/notifications"
+	"speaksafe/alerts"
 	"speaksafe/reports"
 )
 
@@ -51,7 +51,7 @@ func (c *counter) table(name string) Table {
 	return t
 }
 
-func (s *Service) tables(ctx context.Context, q Query, facts []reports.Fact, pages map[string]notifications.PageTimes) []Table {
+func (s *Service) tables(ctx context.Context, q Query, facts []reports.Fact, pages map[string]alerts.PageTimes) []Table {
 	week := newCounter(weeks(q.From, q.To)...)
 	category := newCounter(names(reports.Categories())...)
 	urgency := newCounter("urgent", "routine")

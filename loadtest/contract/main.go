@@ -18,7 +18,7 @@ import (
 	"strings"
 	"time"
 
-	"speaksafe/loadtest/harness"
+	"speaksafe/internal/harness"
 )
 
 type violation struct {

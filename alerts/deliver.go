@@ -1,0 +1,263 @@
+package alerts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"speaksafe/database"
+	"speaksafe/errkind"
+)
+
+// Delivery outcomes. Sent, unregistered, skipped and failed (the retry
+// budget is spent, or the sender can never deliver) are final; retry is
+// tried again at RetryAt.
+const (
+	outcomeSent         = "sent"
+	outcomeRetry        = "retry"
+	outcomeUnregistered = "unregistered"
+	outcomeSkipped      = "skipped"
+	outcomeFailed       = "failed"
+)
+
+func finalOutcome(o string) bool {
+	return o == outcomeSent || o == outcomeUnregistered || o == outcomeSkipped || o == outcomeFailed
+}
+
+// pageDoc summarises one delivery (one device or the webhook, one step):
+// the last attempt and its outcome. It is a hint for where to look; the
+// attempt documents are the truth.
+type pageDoc struct {
+	ID        string    `bson:"_id"`
+	AlertID   string    `bson:"alertId"`
+	Step      int       `bson:"step"`
+	Target    string    `bson:"target"`
+	Attempt   int       `bson:"attempt"`
+	Status    string    `bson:"status"`
+	Reason    string    `bson:"reason,omitempty"`
+	RetryAt   time.Time `bson:"retryAt,omitempty"`
+	UpdatedAt time.Time `bson:"updatedAt"`
+}
+
+// attemptDoc is one try at one delivery, claimed by inserting
+// "<alertID>:<step>:<target>:<n>": only its holder sends. An attempt with
+// no outcome past its lease belongs to a worker that died, and the next
+// number may be claimed (a repeat with the same collapse key).
+type attemptDoc struct {
+	ID         string     `bson:"_id"`
+	AlertID    string     `bson:"alertId"`
+	Step       int        `bson:"step"`
+	Target     string     `bson:"target"`
+	N          int        `bson:"n"`
+	By         string     `bson:"by"`
+	ClaimedAt  time.Time  `bson:"claimedAt"`
+	LeaseUntil time.Time  `bson:"leaseUntil"`
+	Outcome    string     `bson:"outcome,omitempty"`
+	Reason     string     `bson:"reason,omitempty"`
+	RetryAt    time.Time  `bson:"retryAt,omitempty"`
+	FinishedAt *time.Time `bson:"finishedAt,omitempty"`
+}
+
+// deliver makes sure one target of one step is delivered: it claims the
+// next attempt unless another worker holds a live one, sends, and records
+// the outcome. It returns when the target needs attention again, or its
+// final outcome when it is over.
+func (d *Dispatcher) deliver(ctx context.Context, a Alert, s stepDoc, target string) (time.Time, string, error) {
+	key := s.ID + ":" + target
+	var pg pageDoc
+	err := d.db.Collection(colPages).FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&pg)
+	if err != nil && !database.IsNotFound(err) {
+		return time.Time{}, "", err
+	}
+	if finalOutcome(pg.Status) {
+		return time.Time{}, pg.Status, nil
+	}
+	for n := pg.Attempt; n < pg.Attempt+1000; n++ {
+		now := d.now().UTC()
+		att := attemptDoc{ID: key + ":" + strconv.Itoa(n), AlertID: a.ID, Step: s.Step, Target: target, N: n,
+			By: d.cfg.Instance, ClaimedAt: now, LeaseUntil: now.Add(d.cfg.Lease)}
+		_, err := d.db.Collection(colAttempts).InsertOne(ctx, att)
+		if err == nil {
+			return d.attempt(ctx, a, s, target, att)
+		}
+		if !database.IsDuplicateKey(err) {
+			return time.Time{}, "", err
+		}
+		if err := d.db.Collection(colAttempts).FindOne(ctx, bson.D{{Key: "_id", Value: att.ID}}).Decode(&att); err != nil {
+			return time.Time{}, "", err
+		}
+		switch {
+		case finalOutcome(att.Outcome):
+			return time.Time{}, att.Outcome, nil
+		case att.Outcome == outcomeRetry && att.RetryAt.After(now):
+			return att.RetryAt, "", nil
+		case att.Outcome == "" && att.LeaseUntil.After(now):
+			return att.LeaseUntil, "", nil
+		}
+		// A retry that is due, or a holder that died: try the next number.
+	}
+	return time.Time{}, "", fmt.Errorf("alerts: delivery %s: too many attempts", key)
+}
+
+// attempt sends once for a claimed attempt and records the outcome. A
+// failure is retried until the delivery's budget (MaxAttempts) is spent;
+// a sender that can never deliver gives up at once.
+func (d *Dispatcher) attempt(ctx context.Context, a Alert, s stepDoc, target string, att attemptDoc) (time.Time, string, error) {
+	var err error
+	var reason string
+	if target == "webhook" {
+		err = d.sendWebhook(ctx, a, s)
+	} else {
+		reason, err = d.sendPage(ctx, a, s, target)
+	}
+	now := d.now().UTC()
+	att.Outcome, att.FinishedAt = outcomeSent, &now
+	switch {
+	case reason != "":
+		att.Outcome, att.Reason = outcomeSkipped, reason
+	case err == nil:
+	case ReasonOf(err) == ReasonUnregistered:
+		att.Outcome, att.Reason = outcomeUnregistered, string(ReasonUnregistered)
+		if rerr := d.devices.Remove(ctx, target); rerr != nil {
+			d.log.ErrorContext(ctx, "dead device not removed", "alert_id", a.ID, "error", rerr)
+		}
+	case ReasonOf(err) == ReasonNoPush || att.N+1 >= d.cfg.MaxAttempts:
+		att.Outcome, att.Reason = outcomeFailed, string(ReasonOf(err))
+	default:
+		att.Outcome, att.Reason = outcomeRetry, string(ReasonOf(err))
+		att.RetryAt = now.Add(retryDelay(att.N, RetryAfterOf(err)))
+	}
+	d.countAttempt(target, att)
+	if err := d.recordAttempt(ctx, s, target, att); err != nil {
+		return time.Time{}, "", err
+	}
+	switch att.Outcome {
+	case outcomeRetry:
+		d.log.WarnContext(ctx, "delivery failed; retrying beside the escalation clock", "alert_id", a.ID,
+			"step", s.Step, "attempt", att.N, "reason", att.Reason, "retry_at", att.RetryAt)
+		return att.RetryAt, "", nil
+	case outcomeFailed:
+		d.log.ErrorContext(ctx, "delivery given up; escalation carries on", "alert_id", a.ID,
+			"step", s.Step, "attempts", att.N+1, "reason", att.Reason)
+	}
+	if target != "webhook" {
+		d.record(ctx, "", "alert.page", a.ID, map[string]string{
+			"step": strconv.Itoa(s.Step), "device": target, "user": s.userOf(target), "outcome": att.Outcome, "reason": att.Reason})
+	}
+	return time.Time{}, att.Outcome, nil
+}
+
+func (d *Dispatcher) countAttempt(target string, att attemptDoc) {
+	if target == "webhook" {
+		d.metrics.webhooks.WithLabelValues(att.Outcome).Inc()
+		return
+	}
+	d.metrics.pages.WithLabelValues(att.Outcome).Inc()
+	if att.Outcome == outcomeRetry || att.Outcome == outcomeUnregistered || att.Outcome == outcomeFailed {
+		d.metrics.failures.WithLabelValues(att.Reason).Inc()
+	}
+}
+
+func (d *Dispatcher) recordAttempt(ctx context.Context, s stepDoc, target string, att attemptDoc) error {
+	_, err := d.db.Collection(colAttempts).UpdateOne(ctx, bson.D{{Key: "_id", Value: att.ID}}, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "outcome", Value: att.Outcome}, {Key: "reason", Value: att.Reason},
+		{Key: "retryAt", Value: att.RetryAt}, {Key: "finishedAt", Value: att.FinishedAt},
+	}}})
+	if err != nil {
+		return fmt.Errorf("alerts: record attempt %s: %w", att.ID, err)
+	}
+	pg := pageDoc{ID: s.ID + ":" + target, AlertID: s.AlertID, Step: s.Step, Target: target, Attempt: att.N,
+		Status: att.Outcome, Reason: att.Reason, RetryAt: att.RetryAt, UpdatedAt: *att.FinishedAt}
+	_, err = d.db.Collection(colPages).ReplaceOne(ctx, bson.D{{Key: "_id", Value: pg.ID}}, pg, options.Replace().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("alerts: record page %s: %w", pg.ID, err)
+	}
+	return nil
+}
+
+// sendPage pushes to one device. A device that is gone or whose owner may
+// no longer be paged is skipped with a reason (and removed).
+func (d *Dispatcher) sendPage(ctx context.Context, a Alert, s stepDoc, deviceID string) (string, error) {
+	dv, err := d.devices.Get(ctx, deviceID)
+	if errors.Is(err, errkind.NotFound) {
+		return "device_removed", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	ok, err := d.devices.Pageable(ctx, dv)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		if err := d.devices.Remove(ctx, dv.ID); err != nil {
+			return "", err
+		}
+		return "user_inactive", nil
+	}
+	sctx, cancel := context.WithTimeout(ctx, d.cfg.SendTimeout)
+	defer cancel()
+	_, err = d.sender.Send(sctx, Page{AlertID: a.ID, Token: dv.Token, Platform: dv.Platform,
+		TTL: time.Duration(s.TTL) * time.Second, Text: d.digestText(ctx, a, s.Digest)})
+	if err != nil {
+		return "", err
+	}
+	d.pageSent(ctx, a)
+	return "", nil
+}
+
+// pageSent updates the alert's counters after an accepted page.
+func (d *Dispatcher) pageSent(ctx context.Context, a Alert) {
+	now := d.now().UTC()
+	d.mu.Lock()
+	first := a.FirstPageAt == nil && !d.paged[a.ID]
+	d.paged[a.ID] = true
+	d.mu.Unlock()
+	if first {
+		d.metrics.firstPage.Observe(now.Sub(a.OpenedAt).Seconds())
+	}
+	_, err := d.updateAlert(ctx, a.ID, bson.D{
+		{Key: "$min", Value: bson.D{{Key: "firstPageAt", Value: now}}},
+		{Key: "$inc", Value: bson.D{{Key: "pagesSent", Value: 1}}},
+	})
+	if err != nil {
+		d.log.ErrorContext(ctx, "page count not recorded", "alert_id", a.ID, "error", err)
+	}
+}
+
+// sendWebhook posts the signed event for a webhook step.
+func (d *Dispatcher) sendWebhook(ctx context.Context, a Alert, s stepDoc) error {
+	p, err := d.oncall.Policy(ctx, a.ForceID, a.PolicyID)
+	if err != nil {
+		return err
+	}
+	if s.Tier >= len(p.Tiers) || p.Tiers[s.Tier].Webhook == nil {
+		return &SendError{Reason: ReasonInvalid, Err: errors.New("webhook tier missing")}
+	}
+	sctx, cancel := context.WithTimeout(ctx, d.cfg.SendTimeout)
+	defer cancel()
+	ev := WebhookEvent{Event: "alert.unacknowledged", AlertID: a.ID, ForceID: a.ForceID, OpenedAt: a.OpenedAt,
+		Step: s.Step, Tier: s.Tier, Round: s.Round, SentAt: d.now().UTC().Truncate(time.Second)}
+	return postWebhook(sctx, d.hc, p.Tiers[s.Tier].Webhook.URL, d.cfg.WebhookSecret, ev)
+}
+
+// retryDelay is the wait before attempt n+1: exponential from one second to
+// a minute with ±50% jitter, never shorter than the server's Retry-After
+// (capped at an hour).
+func retryDelay(n int, retryAfter time.Duration) time.Duration {
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval, b.MaxInterval, b.Multiplier, b.RandomizationFactor = time.Second, time.Minute, 2, 0.5
+	b.MaxElapsedTime = 0
+	b.Reset()
+	var wait time.Duration
+	for i := 0; i <= min(n, 12); i++ {
+		wait = b.NextBackOff()
+	}
+	return max(wait, min(retryAfter, time.Hour))
+}

@@ -1,0 +1,107 @@
+package devices
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"speaksafe/accounts"
+	"speaksafe/audit"
+	"speaksafe/dbtest"
+	"speaksafe/errkind"
+	"speaksafe/internal/testsupport"
+)
+
+const testForce = "force-1"
+
+type fakeUsers struct {
+	mu    sync.Mutex
+	users map[string]accounts.User
+}
+
+func (f *fakeUsers) LookupUser(_ context.Context, id string) (accounts.User, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u, ok := f.users[id]
+	if !ok {
+		return accounts.User{}, errkind.NotFound
+	}
+	return u, nil
+}
+
+func (f *fakeUsers) update(id string, fn func(*accounts.User)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u := f.users[id]
+	fn(&u)
+	f.users[id] = u
+}
+
+type fakeAudit struct {
+	mu      sync.Mutex
+	entries []audit.Entry
+}
+
+func (f *fakeAudit) Record(_ context.Context, e audit.Entry) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.entries = append(f.entries, e)
+	return nil
+}
+
+func (f *fakeAudit) find(action, objectID string) (audit.Entry, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, e := range f.entries {
+		if e.Action == action && e.ObjectID == objectID {
+			return e, true
+		}
+	}
+	return audit.Entry{}, false
+}
+
+// harness is a device store on a fresh database, with users kept in
+// memory and a clock the test moves.
+type harness struct {
+	t     *testing.T
+	db    *mongo.Database
+	clock *testsupport.Clock
+	users *fakeUsers
+	devs  *Devices
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	h := &harness{t: t, db: dbtest.New(t), clock: testsupport.NewClock(time.Date(2025, 6, 2, 10, 0, 0, 0, time.UTC)),
+		users: &fakeUsers{users: map[string]accounts.User{}}}
+	h.devs = NewDevices(h.db, h.users, slog.New(slog.NewTextHandler(io.Discard, nil)), h.now)
+	return h
+}
+
+func (h *harness) now() time.Time { return h.clock.Now() }
+
+func (h *harness) addUser(id string, role accounts.Role) {
+	h.users.update(id, func(u *accounts.User) {
+		*u = accounts.User{ID: id, Role: role, OrgID: testForce, OrgKind: accounts.OrgForce, ForceID: testForce}
+	})
+}
+
+func (h *harness) as(userID string) context.Context {
+	u, _ := h.users.LookupUser(context.Background(), userID)
+	return accounts.WithCaller(context.Background(), accounts.Caller{UserID: u.ID, Role: u.Role,
+		OrgID: u.OrgID, OrgKind: u.OrgKind, ForceID: u.ForceID})
+}
+
+// officer adds an officer with one registered phone whose token is token.
+func (h *harness) officer(id, token string) {
+	h.t.Helper()
+	h.addUser(id, accounts.RoleOfficer)
+	if _, err := h.devs.Register(h.as(id), DeviceInput{Token: token, Platform: PlatformAndroid, AppVersion: "1.0"}); err != nil {
+		h.t.Fatalf("register device: %v", err)
+	}
+}
