@@ -26,6 +26,8 @@ func (c *Console) home(ctx *fiber.Ctx) error {
 		return redirect(ctx, "/cases")
 	case accounts.RoleAdmin:
 		return redirect(ctx, "/organisations")
+	case accounts.RoleCommissioner:
+		return redirect(ctx, "/figures")
 	}
 	return redirect(ctx, "/content")
 }

@@ -10,14 +10,18 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"speaksafe/accounts"
+	"speaksafe/auditlog"
 	"speaksafe/content"
 	"speaksafe/handlers"
 	"speaksafe/notifications"
+	"speaksafe/reminders"
 	"speaksafe/reports"
+	"speaksafe/stats"
 )
 
 // Prefix is where the console is served.
@@ -40,6 +44,12 @@ type Deps struct {
 	Content       *content.Store
 	Limits        *handlers.Limits
 	Logger        *slog.Logger
+	// Oversight: case timelines, reminders, figures and the audit log.
+	History   *reports.History
+	Reminders *reminders.Service
+	Stats     *stats.Service
+	AuditLog  *auditlog.Reader
+	Now       func() time.Time
 }
 
 // Console serves the web console.
@@ -75,6 +85,7 @@ func (c *Console) Routes(app *fiber.App) {
 	c.collectionRoutes()
 	c.organisationRoutes()
 	c.userRoutes()
+	c.oversightRoutes()
 }
 
 // Policies returns the policy of every console route, keyed by
@@ -112,5 +123,18 @@ func authorRoles() []accounts.Role {
 
 func allRoles() []accounts.Role {
 	return []accounts.Role{accounts.RoleAdmin, accounts.RoleSupervisor, accounts.RoleOfficer,
-		accounts.RoleSafeguardingLead, accounts.RoleSchoolStaff}
+		accounts.RoleSafeguardingLead, accounts.RoleSchoolStaff,
+		accounts.RoleCommissioner}
+}
+
+func figureRoles() []accounts.Role {
+	return []accounts.Role{accounts.RoleSupervisor, accounts.RoleCommissioner, accounts.RoleAdmin}
+}
+
+// now is the injected clock (the server's), for calendars and ranges.
+func (c *Console) now() time.Time {
+	if c.d.Now != nil {
+		return c.d.Now()
+	}
+	return time.Now()
 }
