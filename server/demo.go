@@ -128,7 +128,12 @@ func (a *App) seedDemo(ctx context.Context) (DemoData, error) {
 	if err := a.demoRota(ids["officer@demo.test"], ids["sergeant@demo.test"]); err != nil {
 		return DemoData{}, err
 	}
-	return data, a.demoReports(ctx, force.Code)
+	if err := a.demoReports(ctx, force.Code); err != nil {
+		return DemoData{}, err
+	}
+	pcc, err := a.demoOversight(ctx, force, ids["officer@demo.test"])
+	data.Users = append(data.Users, pcc)
+	return data, err
 }
 
 // demoUser invites a user, accepts the invite with a printed password and,
