@@ -9,6 +9,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import { readFileSync, mkdirSync, copyFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import assert from "node:assert/strict";
+import { oversightFlows } from "./oversight.mjs";
 
 const BASE = process.env.BASE;
 const OUT = process.env.OUT;
@@ -271,6 +272,7 @@ try {
   await supervisorFlow(browser);
   await contentFlow(browser);
   await adminFlow(browser);
+  await oversightFlows(browser, { BASE, check, signIn, assert });
   assert.deepEqual(cspViolations, [], "the CSP refused something a page needs");
   console.log("console e2e passed");
 } finally {
