@@ -67,7 +67,7 @@ async function figures(page, h, name) {
   await page.waitForSelector("#figures-total");
   const loaded = await page.$$eval(".charts img", (imgs) => imgs.map((i) => i.complete && i.naturalWidth > 0));
   assert.ok(loaded.length === 3 && loaded.every(Boolean), "every chart image loads under the CSP");
-  const csv = await page.request.get(await page.getAttribute("#figures-csv", "href"));
+  const csv = await page.request.get(BASE + (await page.getAttribute("#figures-csv", "href")));
   assert.equal(csv.status(), 200);
   assert.match(csv.headers()["content-type"], /^text\/csv/);
   assert.match(await csv.text(), /^table,key,label,value/);
