@@ -65,7 +65,8 @@ func TestFiguresScreen(t *testing.T) {
 	if p := c.get("/console/figures/charts/outcomes.svg?forceId=" + other.ID); p.Status != http.StatusNotFound {
 		t.Errorf("a commissioner asking for a force their office does not cover: %d, want 404", p.Status)
 	}
-	for _, path := range []string{"/console/cases", "/console/oncall"} {
+	caseID := caseIDOf(t, signIn(t, app, sup, ""), strings.Fields(report(t, app, force.Code, false, "more gifts"))[0])
+	for _, path := range []string{"/console/cases", "/console/oncall", "/console/cases/" + caseID, "/console/cases/" + caseID + "/audit"} {
 		if p := c.get(path); p.Status != http.StatusForbidden {
 			t.Errorf("a commissioner on %s: %d, want 403", path, p.Status)
 		}
