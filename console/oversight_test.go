@@ -2,6 +2,9 @@ package console_test
 
 import (
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -77,5 +80,41 @@ func TestQueueShowsReminders(t *testing.T) {
 	staff := person(t, app, accounts.RoleSchoolStaff, app.CreateSchool(t, force.ID, "Vale School").ID)
 	if p := signIn(t, app, staff, "").get("/console/cases"); p.Status != http.StatusForbidden {
 		t.Errorf("school staff on the queue: %d, want 403", p.Status)
+	}
+}
+
+// An urgent case nobody could be paged for is counted as overdue above
+// the queue and its alert state stands out.
+func TestQueueCountsOverdueAlerts(t *testing.T) {
+	t.Parallel()
+	// The control room answers nothing useful (an untrusted certificate):
+	// the webhook tier fails at once, as it does when the room is down.
+	room := httptest.NewTLSServer(http.NotFoundHandler())
+	t.Cleanup(room.Close)
+	host := strings.TrimPrefix(room.URL, "https://")
+	app := apptest.New(t, apptest.WithConfig(func(c *serverConfig) { c.WebhookAllowedHosts = []string{host} }))
+	force := app.CreateForce(t, "")
+	sup := person(t, app, accounts.RoleSupervisor, force.ID)
+	officer := person(t, app, accounts.RoleOfficer, force.ID)
+	b := signIn(t, app, sup, "")
+	b.post("/console/oncall", "/console/oncall/rotations", url.Values{"name": {"Response"}, "members": {officer.ID},
+		"shiftHours": {"24"}, "handover": {"07:00"}, "timeZone": {"Europe/London"}, "startDate": {"2026-01-01"}})
+	page := b.get("/console/oncall")
+	rot := find(t, `href="/console/oncall/rotations/([^"]+)"`, page.Body)
+	if p := b.post("/console/oncall", "/console/oncall/policies", url.Values{"name": {"Main"}, "rotationId": {rot},
+		"escalateTo": {sup.ID}, "webhook": {room.URL + "/hook"}, "delaySeconds": {"300"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("policy: %d %.400s", p.Status, p.Body)
+	}
+	pol := find(t, `action="/console/oncall/policies/([^"]+)/default"`, b.get("/console/oncall").Body)
+	b.post("/console/oncall", "/console/oncall/policies/"+pol+"/default", nil)
+	if q := b.get("/console/cases"); strings.Contains(q.Body, `id="overdue-count"`) {
+		t.Fatal("overdue before any report")
+	}
+	ref := strings.Fields(report(t, app, force.Code, true, "he is outside"))[0]
+	app.AlertEngine().Wait() // nobody has a phone: every tier is a gap
+	q := b.get("/console/cases")
+	mustContain(t, "queue", q, `id="overdue-count">1 urgent case is overdue`, ref)
+	if !regexp.MustCompile(`(?s)` + ref + `.*?<span class="overdue">(overdue|unacknowledged)</span>`).MatchString(q.Body) {
+		t.Error("the case's alert state does not stand out")
 	}
 }

@@ -52,7 +52,8 @@ func (c *Console) queue(ctx *fiber.Ctx) error {
 
 // queueReminders adds the caller's reminders (as GET /v1/reminders: a
 // supervisor every one of the force, an officer those of their cases and
-// of cases assigned to nobody) and counts the overdue alerts on the page.
+// of cases assigned to nobody) and counts the alerts on the page nobody
+// acknowledged in time (escalating, or the policy ran out).
 func (c *Console) queueReminders(ctx *fiber.Ctx, v *queueView) error {
 	rems, err := c.d.Reminders.List(ctx.UserContext())
 	if err != nil {
@@ -63,7 +64,7 @@ func (c *Console) queueReminders(ctx *fiber.Ctx, v *queueView) error {
 		v.Waiting[r.CaseID] = append(v.Waiting[r.CaseID], strings.ReplaceAll(string(r.Kind), "_", " "))
 	}
 	for _, cs := range v.Cases {
-		if cs.AlertState == reports.AlertOverdue {
+		if cs.AlertState == reports.AlertOverdue || cs.AlertState == reports.AlertUnacknowledged {
 			v.Overdue++
 		}
 	}
