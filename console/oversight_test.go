@@ -74,6 +74,9 @@ func TestQueueShowsReminders(t *testing.T) {
 	q = b.get("/console/cases")
 	mustContain(t, "queue after 5 hours", q, "nobody has opened it", `<span class="badge">not opened</span>`)
 	id := find(t, `<section aria-labelledby="waiting-title"[\s\S]*?href="/console/cases/([^"]+)">`+ref, q.Body)
+	if c := b.get("/console/cases?status=closed"); strings.Contains(c.Body, "Waiting for you") {
+		t.Error("the closed cases repeat the reminders")
+	}
 	b.get("/console/cases/" + id)
 	mustContain(t, "queue after opening", b.get("/console/cases"), "Nothing is waiting.")
 

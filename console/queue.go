@@ -24,6 +24,9 @@ type queueView struct {
 	Reminders []reminders.Reminder
 	Waiting   map[string][]string
 	Overdue   int
+	// ShowReminders: the first page of open cases only, so that paging
+	// on or reading closed cases does not work them out again.
+	ShowReminders bool
 }
 
 // queue is the force's case queue in the order GET /v1/cases answers it:
@@ -55,6 +58,10 @@ func (c *Console) queue(ctx *fiber.Ctx) error {
 // of cases assigned to nobody) and counts the alerts on the page nobody
 // acknowledged in time (escalating, or the policy ran out).
 func (c *Console) queueReminders(ctx *fiber.Ctx, v *queueView) error {
+	if ctx.Query("cursor") != "" || v.Status == string(reports.StatusClosed) {
+		return nil
+	}
+	v.ShowReminders = true
 	rems, err := c.d.Reminders.List(ctx.UserContext())
 	if err != nil {
 		return err
