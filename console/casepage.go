@@ -25,10 +25,8 @@ type caseView struct {
 	Colleagues   []accounts.User
 	Dispositions []reports.Disposition
 	Names        map[string]string
-	// Oversight (caseoversight.go): the timeline, the cases naming the
-	// same handles, and whether the caller may read the audit log.
-	History      []reports.HistoryEntry
-	HistoryMore  bool
+	// Oversight (caseoversight.go): the cases naming the same handles,
+	// and whether the caller may read the audit log.
 	Matches      reports.HandleMatches
 	OtherForces  []string
 	CanReadAudit bool

@@ -66,7 +66,7 @@ func TestFiguresScreen(t *testing.T) {
 		t.Errorf("a commissioner asking for a force their office does not cover: %d, want 404", p.Status)
 	}
 	caseID := caseIDOf(t, signIn(t, app, sup, ""), strings.Fields(report(t, app, force.Code, false, "more gifts"))[0])
-	for _, path := range []string{"/console/cases", "/console/oncall", "/console/cases/" + caseID, "/console/cases/" + caseID + "/audit"} {
+	for _, path := range []string{"/console/cases", "/console/oncall", "/console/cases/" + caseID, "/console/cases/" + caseID + "/history", "/console/cases/" + caseID + "/audit"} {
 		if p := c.get(path); p.Status != http.StatusForbidden {
 			t.Errorf("a commissioner on %s: %d, want 403", path, p.Status)
 		}

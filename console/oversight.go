@@ -15,6 +15,7 @@ func (c *Console) oversightRoutes() {
 	c.add(fiber.MethodGet, "/figures", figures, c.figures)
 	c.add(fiber.MethodGet, "/figures/figures.csv", figures, c.figuresCSV)
 	c.add(fiber.MethodGet, "/figures/charts/:chart", figures, c.figureChart)
+	c.add(fiber.MethodGet, "/cases/:id/history", handlers.Roles(handlerRoles()...), c.caseHistory)
 	c.add(fiber.MethodGet, "/cases/:id/audit", handlers.Roles(accounts.RoleSupervisor, accounts.RoleAdmin), c.caseAudit)
 	manage := handlers.Roles(accounts.RoleSupervisor)
 	c.add(fiber.MethodGet, "/oncall/rotations/:id", manage, c.editRotationPage)

@@ -31,9 +31,15 @@ func TestCaseHistoryRelatedCasesAndAuditLog(t *testing.T) {
 	id := caseIDOf(t, b, second)
 	firstID := caseIDOf(t, b, first)
 	p := b.get("/console/cases/" + id)
-	mustContain(t, "case", p, `id="timeline"`, "case.created", "by the reporter", "case.opened", officer.Name,
+	mustContain(t, "case", p, `href="/console/cases/`+id+`/history"`,
 		`href="/console/cases/`+firstID+`">`+first+`<`, "1 in other forces: "+other.Name)
 	noStore(t, "case", p)
+	h := b.get("/console/cases/" + id + "/history")
+	mustContain(t, "history", h, `id="timeline"`, "case.created", "by the reporter", "case.opened", "by "+officer.Name)
+	noStore(t, "history", h)
+	if strings.Contains(h.Body, "he sends me credits") {
+		t.Error("the history shows the child's words")
+	}
 	if strings.Contains(p.Body, "/audit\"") {
 		t.Error("an officer is offered the audit log")
 	}
@@ -48,7 +54,7 @@ func TestCaseHistoryRelatedCasesAndAuditLog(t *testing.T) {
 	noStore(t, "audit log", a)
 
 	x := signIn(t, app, stranger, "")
-	for _, path := range []string{"/console/cases/" + id, "/console/cases/" + id + "/audit"} {
+	for _, path := range []string{"/console/cases/" + id, "/console/cases/" + id + "/history", "/console/cases/" + id + "/audit"} {
 		if p := x.get(path); p.Status != http.StatusNotFound || strings.Contains(p.Body, second) {
 			t.Errorf("another force's supervisor on %s: %d, want 404", path, p.Status)
 		}

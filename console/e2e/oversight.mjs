@@ -78,9 +78,9 @@ async function caseHistory(page, h) {
   const { BASE, check, assert } = h;
   await page.goto(`${BASE}/console/cases?status=closed`);
   await page.click("tbody tr:first-child a");
+  await page.click("a:has-text('History of this case')");
   await page.waitForSelector("#timeline");
   assert.match(await page.textContent("#timeline"), /case\.status changed/);
-  await page.locator("#history").scrollIntoViewIfNeeded();
   await check(page, "case-history");
   await page.click("a:has-text('Audit log of this case')");
   await page.waitForSelector("#audit-log");
