@@ -28,6 +28,8 @@ func (c *Console) home(ctx *fiber.Ctx) error {
 		return redirect(ctx, "/organisations")
 	case accounts.RolePartnerPractitioner, accounts.RolePartnerLead:
 		return redirect(ctx, "/referrals")
+	case accounts.RoleCommissioner:
+		return redirect(ctx, "/figures")
 	}
 	return redirect(ctx, "/content")
 }

@@ -25,6 +25,11 @@ type caseView struct {
 	Colleagues   []accounts.User
 	Dispositions []reports.Disposition
 	Names        map[string]string
+	// Oversight (caseoversight.go): the cases naming the same handles,
+	// and whether the caller may read the audit log.
+	Matches      reports.HandleMatches
+	OtherForces  []string
+	CanReadAudit bool
 }
 
 // casePage reads the case as GET /v1/cases/{id} does (scoped to the
@@ -47,8 +52,11 @@ func (c *Console) casePage(ctx *fiber.Ctx) error {
 	for _, u := range people {
 		names[u.ID] = u.Name
 	}
-	return c.render(ctx, "case", "Case "+d.Reference, caseView{Case: d, Related: related, Colleagues: people,
-		Dispositions: reports.Dispositions(), Names: names})
+	v := caseView{Case: d, Related: related, Colleagues: people, Dispositions: reports.Dispositions(), Names: names}
+	if err := c.caseOversight(ctx, id, &v); err != nil {
+		return err
+	}
+	return c.render(ctx, "case", "Case "+d.Reference, v)
 }
 
 func (c *Console) caseMessage(ctx *fiber.Ctx) error {

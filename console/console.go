@@ -10,16 +10,20 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"speaksafe/accounts"
 	"speaksafe/alerts"
+	"speaksafe/auditlog"
 	"speaksafe/content"
 	"speaksafe/handlers"
 	"speaksafe/oncall"
 	"speaksafe/referrals"
+	"speaksafe/reminders"
 	"speaksafe/reports"
+	"speaksafe/stats"
 )
 
 // Prefix is where the console is served.
@@ -43,6 +47,12 @@ type Deps struct {
 	Referrals     *referrals.Service
 	Limits        *handlers.Limits
 	Logger        *slog.Logger
+	// Oversight: case timelines, reminders, figures and the audit log.
+	History   *reports.History
+	Reminders *reminders.Service
+	Stats     *stats.Service
+	AuditLog  *auditlog.Reader
+	Now       func() time.Time
 }
 
 // Console serves the web console.
@@ -81,6 +91,7 @@ func (c *Console) Routes(app *fiber.App) {
 	c.referralRoutes()
 	c.inboxRoutes()
 	c.concernRoutes()
+	c.oversightRoutes()
 }
 
 // Policies returns the policy of every console route, keyed by
@@ -118,7 +129,8 @@ func authorRoles() []accounts.Role {
 
 func allRoles() []accounts.Role {
 	return []accounts.Role{accounts.RoleAdmin, accounts.RoleSupervisor, accounts.RoleOfficer,
-		accounts.RoleSafeguardingLead, accounts.RoleSchoolStaff, accounts.RolePartnerPractitioner, accounts.RolePartnerLead}
+		accounts.RoleSafeguardingLead, accounts.RoleSchoolStaff, accounts.RolePartnerPractitioner, accounts.RolePartnerLead,
+		accounts.RoleCommissioner}
 }
 
 func partnerRoles() []accounts.Role {
@@ -127,4 +139,16 @@ func partnerRoles() []accounts.Role {
 
 func schoolRoles() []accounts.Role {
 	return []accounts.Role{accounts.RoleSafeguardingLead, accounts.RoleSchoolStaff}
+}
+
+func figureRoles() []accounts.Role {
+	return []accounts.Role{accounts.RoleSupervisor, accounts.RoleCommissioner, accounts.RoleAdmin}
+}
+
+// now is the injected clock (the server's), for calendars and ranges.
+func (c *Console) now() time.Time {
+	if c.d.Now != nil {
+		return c.d.Now()
+	}
+	return time.Now()
 }

@@ -31,6 +31,9 @@ type onCallView struct {
 	Colleagues []accounts.User
 	Names      map[string]string
 	Manage     bool
+	// Calendars and Overrides: oncallcalendar.go.
+	Calendars []rotationCalendar
+	Overrides []oncall.Override
 }
 
 // onCall shows who an alert would page now (GET /v1/oncall/now) with the
@@ -58,8 +61,12 @@ func (c *Console) onCall(ctx *fiber.Ctx) error {
 		names[u.ID] = u.Name
 	}
 	who, _ := accounts.CallerFrom(uctx)
-	return c.render(ctx, "oncall", "On call", onCallView{PolicyID: id, Tiers: tiers, Rotations: rots, Policies: pols,
-		Default: def, Colleagues: people, Names: names, Manage: who.Role == accounts.RoleSupervisor})
+	v := onCallView{PolicyID: id, Tiers: tiers, Rotations: rots, Policies: pols,
+		Default: def, Colleagues: people, Names: names, Manage: who.Role == accounts.RoleSupervisor}
+	if err := c.onCallCalendars(ctx, &v); err != nil {
+		return err
+	}
+	return c.render(ctx, "oncall", "On call", v)
 }
 
 func formList(ctx *fiber.Ctx, key string) []string {

@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"speaksafe/handlers"
+	"speaksafe/reminders"
 	"speaksafe/reports"
 )
 
@@ -18,6 +19,14 @@ type queueView struct {
 	Cases  []reports.CaseSummary
 	Next   string
 	Names  map[string]string
+	// Reminders are what GET /v1/reminders gives the caller; Waiting
+	// marks the queue's cases that have one.
+	Reminders []reminders.Reminder
+	Waiting   map[string][]string
+	Overdue   int
+	// ShowReminders: the first page of open cases only, so that paging
+	// on or reading closed cases does not work them out again.
+	ShowReminders bool
 }
 
 // queue is the force's case queue in the order GET /v1/cases answers it:
@@ -37,5 +46,34 @@ func (c *Console) queue(ctx *fiber.Ctx) error {
 	for _, u := range people {
 		names[u.ID] = u.Name
 	}
-	return c.render(ctx, "queue", "Case queue", queueView{Status: string(f.Status), Cases: page.Cases, Next: page.NextCursor, Names: names})
+	v := queueView{Status: string(f.Status), Cases: page.Cases, Next: page.NextCursor, Names: names}
+	if err := c.queueReminders(ctx, &v); err != nil {
+		return err
+	}
+	return c.render(ctx, "queue", "Case queue", v)
+}
+
+// queueReminders adds the caller's reminders (as GET /v1/reminders: a
+// supervisor every one of the force, an officer those of their cases and
+// of cases assigned to nobody) and counts the alerts on the page nobody
+// acknowledged in time (escalating, or the policy ran out).
+func (c *Console) queueReminders(ctx *fiber.Ctx, v *queueView) error {
+	if ctx.Query("cursor") != "" || v.Status == string(reports.StatusClosed) {
+		return nil
+	}
+	v.ShowReminders = true
+	rems, err := c.d.Reminders.List(ctx.UserContext())
+	if err != nil {
+		return err
+	}
+	v.Reminders, v.Waiting = rems, map[string][]string{}
+	for _, r := range rems {
+		v.Waiting[r.CaseID] = append(v.Waiting[r.CaseID], strings.ReplaceAll(string(r.Kind), "_", " "))
+	}
+	for _, cs := range v.Cases {
+		if cs.AlertState == reports.AlertOverdue || cs.AlertState == reports.AlertUnacknowledged {
+			v.Overdue++
+		}
+	}
+	return nil
 }

@@ -44,13 +44,6 @@ func referralForm(agencyID, urgency string) url.Values {
 		"urgency": {urgency}, "fields": {"category", "whatHappened"}}
 }
 
-func noStore(t *testing.T, what string, p page) {
-	t.Helper()
-	if cc := p.Header.Get("Cache-Control"); !strings.Contains(cc, "no-store") {
-		t.Errorf("%s: Cache-Control %q, want no-store", what, cc)
-	}
-}
-
 // An officer refers the urgent case to the MASH from the case's referral
 // screen, choosing fields; the MASH practitioner sees it in the inbox,
 // reads what was shared (and nothing else), asks a question the officer

@@ -121,6 +121,9 @@ func navFor(who accounts.Caller, current string) []navLink {
 		add("/alerts", "Alerts")
 		add("/oncall", "On call")
 		add("/users", "Users")
+		add("/figures", "Figures")
+	case accounts.RoleCommissioner:
+		add("/figures", "Figures")
 	case accounts.RoleSchoolStaff:
 		add("/content", "Content")
 		add("/collection", "School collection")
@@ -141,6 +144,7 @@ func navFor(who accounts.Caller, current string) []navLink {
 		add("/organisations", "Organisations")
 		add("/users", "Users")
 		add("/content", "Content")
+		add("/figures", "Figures")
 	}
 	add("/account", "My account")
 	return links

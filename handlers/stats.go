@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -124,12 +125,20 @@ func optionalTime(s string, def time.Time) (time.Time, error) {
 // forces returns the forces the caller may read figures of, narrowed to
 // ?forceId when given. A force outside the caller's is "not found".
 func (h *Stats) forces(c *fiber.Ctx) ([]string, error) {
-	ctx := c.UserContext()
+	return FigureForces(c.UserContext(), h.orgs, strings.TrimSpace(c.Query("forceId")))
+}
+
+// FigureForces returns the forces the caller in ctx may read figures of —
+// a supervisor their force, a commissioner the forces their office covers,
+// an admin every force — narrowed to want when it is not empty. A force
+// outside the caller's is "not found". The API and the console both ask
+// it, so that they cannot disagree.
+func FigureForces(ctx context.Context, orgs *accounts.Store, want string) ([]string, error) {
 	caller, _ := accounts.CallerFrom(ctx)
 	var mine []string
 	switch caller.Role {
 	case accounts.RoleAdmin:
-		all, err := h.orgs.Forces(ctx)
+		all, err := orgs.Forces(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -137,7 +146,7 @@ func (h *Stats) forces(c *fiber.Ctx) ([]string, error) {
 			mine = append(mine, f.ID)
 		}
 	case accounts.RoleCommissioner:
-		org, err := h.orgs.GetOrganisation(ctx, caller.OrgID)
+		org, err := orgs.GetOrganisation(ctx, caller.OrgID)
 		if err != nil && !errors.Is(err, errkind.NotFound) {
 			return nil, err
 		}
@@ -147,7 +156,6 @@ func (h *Stats) forces(c *fiber.Ctx) ([]string, error) {
 			mine = []string{caller.ForceID}
 		}
 	}
-	want := strings.TrimSpace(c.Query("forceId"))
 	if want == "" {
 		slices.Sort(mine)
 		return mine, nil

@@ -138,6 +138,11 @@ func (a *App) seedDemo(ctx context.Context) (DemoData, error) {
 	if err := a.demoReports(ctx, force.Code); err != nil {
 		return DemoData{}, err
 	}
+	pcc, err := a.demoOversight(ctx, force, ids["officer@demo.test"])
+	if err != nil {
+		return data, err
+	}
+	data.Users = append(data.Users, pcc)
 	return data, a.demoSharing(ctx, force.Code, ids["officer@demo.test"], ids["teacher@demo.test"], agency.ID)
 }
 

@@ -23,7 +23,7 @@ func TestDemoSeedsOnceAndOnlyInDevelopment(t *testing.T) {
 	if err := app.SeedDemo(context.Background(), &out); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"/console/", "officer@demo.test", "demo password officer", "lead@demo.test", "mash@demo.test"} {
+	for _, want := range []string{"/console/", "officer@demo.test", "demo password officer", "lead@demo.test", "mash@demo.test", "pcc@demo.test"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
 		}

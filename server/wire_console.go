@@ -1,8 +1,10 @@
 package server
 
 import (
+	"speaksafe/auditlog"
 	"speaksafe/console"
 	"speaksafe/handlers"
+	"speaksafe/reports"
 )
 
 // wireConsole serves the web console under /console/ with the very stores
@@ -10,7 +12,9 @@ import (
 func (a *App) wireConsole() error {
 	c, err := console.New(console.Deps{Auth: a.w.Auth, Authenticator: a.w.StaffAuth, Accounts: a.w.Accounts,
 		Reports: a.w.Reports, Alerts: a.w.Alerts, OnCall: a.w.OnCall, Content: a.w.Content, Referrals: a.w.Referrals, Limits: a.w.Limits,
-		Logger: a.logger})
+		Logger:  a.logger,
+		History: reports.NewHistory(a.w.Reports, auditObjects{a.w.Audit}), Reminders: a.w.Reminders, Stats: a.w.Stats,
+		AuditLog: auditlog.NewReader(a.w.Audit, a.w.Accounts, a.w.Reports), Now: a.clock})
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import { readFileSync, mkdirSync, copyFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import assert from "node:assert/strict";
 import { mashFlows } from "./mash.mjs";
+import { oversightFlows } from "./oversight.mjs";
 
 const BASE = process.env.BASE;
 const OUT = process.env.OUT;
@@ -273,6 +274,7 @@ try {
   await contentFlow(browser);
   await adminFlow(browser);
   await mashFlows(browser, { BASE, demo, signIn, check, api });
+  await oversightFlows(browser, { BASE, check, signIn, assert });
   assert.deepEqual(cspViolations, [], "the CSP refused something a page needs");
   console.log("console e2e passed");
 } finally {
