@@ -57,11 +57,6 @@ type Organisations interface {
 	AgenciesOf(ctx context.Context, forceID string) ([]accounts.Organisation, error)
 }
 
-// Auditor appends to the audit log (audit.Log).
-type Auditor interface {
-	Record(ctx context.Context, e audit.Entry) error
-}
-
 // Pager pages whoever an organisation has on call now about one referral
 // (notifications.OwnerPager); it answers how many pages got through.
 type Pager interface {
@@ -74,7 +69,7 @@ type Deps struct {
 	Keys     *fieldcrypt.Keys
 	Cases    Cases
 	Orgs     Organisations
-	Audit    Auditor
+	Audit    audit.Recorder
 	Pager    Pager
 	Calendar *Calendar
 	Log      *slog.Logger

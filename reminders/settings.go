@@ -10,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"speaksafe/accounts"
+	"speaksafe/audit"
 	"speaksafe/database"
 	"speaksafe/errkind"
 )
@@ -92,7 +93,8 @@ func (s *Service) Settings(ctx context.Context) (Settings, error) {
 }
 
 // SetSettings replaces the thresholds of the caller's force; supervisors
-// only. The change is audited.
+// only. The change is audited first: when the entry cannot be written,
+// the settings stay as they were.
 func (s *Service) SetSettings(ctx context.Context, set Settings) (Settings, error) {
 	c, err := forceStaff(ctx)
 	if err != nil {
@@ -104,20 +106,19 @@ func (s *Service) SetSettings(ctx context.Context, set Settings) (Settings, erro
 	if err := set.Validate(); err != nil {
 		return Settings{}, err
 	}
+	m := func(x time.Duration) string { return strconv.Itoa(int(x.Minutes())) }
+	err = s.d.Audit.Record(ctx, audit.Entry{Actor: c.UserID, Action: "reminders.settings_changed", ObjectType: "force", ObjectID: c.ForceID,
+		Detail: map[string]string{"notOpenedMinutes": m(set.NotOpened), "unreadMessageMinutes": m(set.UnreadMessage),
+			"noActivityMinutes": m(set.NoActivity), "escalateAfterMinutes": m(set.EscalateAfter)}})
+	if err != nil {
+		return Settings{}, fmt.Errorf("reminders: audit settings: %w", err)
+	}
 	d := settingsDoc{ForceID: c.ForceID, NotOpened: int64(set.NotOpened / time.Second), UnreadMessage: int64(set.UnreadMessage / time.Second),
 		NoActivity: int64(set.NoActivity / time.Second), EscalateAfter: int64(set.EscalateAfter / time.Second),
 		UpdatedBy: c.UserID, UpdatedAt: s.d.Now().UTC()}
 	_, err = s.d.DB.Collection(collSettings).ReplaceOne(ctx, bson.D{{Key: "_id", Value: c.ForceID}}, d, options.Replace().SetUpsert(true))
 	if err != nil {
 		return Settings{}, fmt.Errorf("reminders: save settings: %w", err)
-	}
-	if s.d.Audit != nil {
-		m := func(x time.Duration) string { return strconv.Itoa(int(x.Minutes())) }
-		if err := s.d.Audit.Record(ctx, c.UserID, "reminders.settings_changed", "force", c.ForceID, map[string]string{
-			"notOpenedMinutes": m(set.NotOpened), "unreadMessageMinutes": m(set.UnreadMessage),
-			"noActivityMinutes": m(set.NoActivity), "escalateAfterMinutes": m(set.EscalateAfter)}); err != nil {
-			return Settings{}, fmt.Errorf("reminders: audit settings: %w", err)
-		}
 	}
 	return set, nil
 }

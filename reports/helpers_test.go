@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"speaksafe/accounts"
+	"speaksafe/audit"
 	"speaksafe/dbtest"
 	"speaksafe/errkind"
 	"speaksafe/fieldcrypt"
@@ -72,20 +73,20 @@ func (f fakeForces) ForceID(_ context.Context, code string) (string, error) {
 
 type fakeAudit struct {
 	mu      sync.Mutex
-	entries []AuditEvent
+	entries []audit.Entry
 }
 
-func (a *fakeAudit) Record(_ context.Context, e AuditEvent) error {
+func (a *fakeAudit) Record(_ context.Context, e audit.Entry) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.entries = append(a.entries, e)
 	return nil
 }
 
-func (a *fakeAudit) find(action, objectID string) []AuditEvent {
+func (a *fakeAudit) find(action, objectID string) []audit.Entry {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	var out []AuditEvent
+	var out []audit.Entry
 	for _, e := range a.entries {
 		if e.Action == action && (objectID == "" || e.ObjectID == objectID) {
 			out = append(out, e)
