@@ -81,7 +81,7 @@ func (s *Store) rotate(ctx context.Context, secret string) (User, string, string
 		if err := s.revokeFamily(ctx, f.ID); err != nil {
 			return User{}, "", "", err
 		}
-		s.record(ctx, audit.Entry{Actor: rt.UserID, Action: "auth.refresh_reuse", ObjectType: "refresh_family",
+		s.recordRefusal(ctx, audit.Entry{Actor: rt.UserID, Action: "auth.refresh_reuse", ObjectType: "refresh_family",
 			ObjectID: f.ID, Detail: map[string]string{"outcome": "family and its access tokens revoked"}})
 		return User{}, "", "", errBadRefresh
 	}

@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"speaksafe/audit"
 	"speaksafe/database"
 )
 
@@ -37,7 +38,7 @@ type Store struct {
 	db      *mongo.Database
 	logger  *slog.Logger
 	now     func() time.Time
-	audit   Auditor
+	audit   audit.Recorder
 	devices DeviceRevoker
 }
 
@@ -53,15 +54,16 @@ type DeviceRevoker interface {
 func (s *Store) UseDeviceRevoker(d DeviceRevoker) { s.devices = d }
 
 // NewStore returns a Store over db. now is the clock (time.Now in
-// production); logger receives nothing secret.
-func NewStore(db *mongo.Database, logger *slog.Logger, now func() time.Time) *Store {
+// production); logger receives nothing secret; auditor records every user,
+// organisation and sign-in event before it happens.
+func NewStore(db *mongo.Database, logger *slog.Logger, now func() time.Time, auditor audit.Recorder) *Store {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, logger: logger, now: now}
+	return &Store{db: db, logger: logger, now: now, audit: auditor}
 }
 
 // Indexes are the indexes this package needs on a real MongoDB. The embedded

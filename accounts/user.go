@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -103,8 +104,9 @@ func (n NewUser) Validate() error {
 }
 
 type emailClaim struct {
-	Email  string `bson:"_id"`
-	UserID string `bson:"userId"`
+	Email     string    `bson:"_id"`
+	UserID    string    `bson:"userId"`
+	ClaimedAt time.Time `bson:"claimedAt"`
 }
 
 // CreateUser creates a user who has no password yet and answers with an
@@ -139,34 +141,38 @@ func (s *Store) CreateUser(ctx context.Context, n NewUser) (User, string, error)
 	if !n.Role.fits(u.OrgKind) {
 		return User{}, "", errkind.Invalid("role", "does not fit the organisation's kind")
 	}
-	if err := s.insertUser(ctx, &u); err != nil {
+	e := audit.Entry{Action: "user.create", ObjectType: "user", ObjectID: u.ID,
+		Detail: map[string]string{"role": string(u.Role), "orgId": u.OrgID, "invite": "issued"}}
+	if err := s.insertUser(ctx, &u, e); err != nil {
 		return User{}, "", err
 	}
 	token, err := s.newInvite(ctx, u.ID)
 	if err != nil {
 		return User{}, "", err
 	}
-	s.record(ctx, audit.Entry{Action: "user.create", ObjectType: "user", ObjectID: u.ID,
-		Detail: map[string]string{"role": string(u.Role), "orgId": u.OrgID, "invite": "issued"}})
 	return u, token, nil
 }
 
-// insertUser claims the email address and inserts u. A taken address is a
-// Conflict; the claim is the only atomic uniqueness on the embedded store.
-func (s *Store) insertUser(ctx context.Context, u *User) error {
+// insertUser claims the email address, records e and inserts u. A taken
+// address is a Conflict; the claim is the only atomic uniqueness on the
+// embedded store, and is released when e or u cannot be written.
+func (s *Store) insertUser(ctx context.Context, u *User, e audit.Entry) error {
 	u.CreatedAt = s.now().UTC().Truncate(time.Millisecond)
 	u.UpdatedAt = u.CreatedAt
-	if _, err := s.db.Collection(colUserEmails).InsertOne(ctx, emailClaim{Email: u.Email, UserID: u.ID}); err != nil {
-		if database.IsDuplicateKey(err) {
-			return fmt.Errorf("accounts: email address in use: %w", errkind.Conflict)
+	claim := emailClaim{Email: u.Email, UserID: u.ID, ClaimedAt: u.CreatedAt}
+	err := database.Claim(ctx, s.logger, s.db.Collection(colUserEmails), u.Email, claim, func(ctx context.Context) error {
+		if err := s.record(ctx, e); err != nil {
+			return err
 		}
-		return fmt.Errorf("accounts: claim email: %w", err)
+		if _, err := s.db.Collection(colUsers).InsertOne(ctx, u); err != nil {
+			return fmt.Errorf("accounts: insert user: %w", err)
+		}
+		return nil
+	})
+	if errors.Is(err, database.ErrClaimed) {
+		return fmt.Errorf("accounts: email address in use: %w", errkind.Conflict)
 	}
-	if _, err := s.db.Collection(colUsers).InsertOne(ctx, u); err != nil {
-		_, _ = s.db.Collection(colUserEmails).DeleteOne(context.WithoutCancel(ctx), bson.D{{Key: "_id", Value: u.Email}})
-		return fmt.Errorf("accounts: insert user: %w", err)
-	}
-	return nil
+	return err
 }
 
 // userScope restricts users to those the caller may see: all for a role

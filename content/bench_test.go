@@ -25,7 +25,7 @@ func benchStore(b *testing.B, n int) *Store {
 	if _, err := db.Collection(colChanges).InsertMany(context.Background(), docs); err != nil {
 		b.Fatal(err)
 	}
-	s := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now, nil, Options{})
+	s := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now, &memAudit{}, Options{})
 	if err := s.load(context.Background()); err != nil {
 		b.Fatal(err)
 	}

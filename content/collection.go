@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"speaksafe/accounts"
+	"speaksafe/audit"
 	"speaksafe/database"
 	"speaksafe/errkind"
 )
@@ -179,11 +180,15 @@ func (s *Store) RotateJoinCode(ctx context.Context) (Collection, error) {
 	}
 	old := col.JoinCode
 	col.JoinCode, col.Version, col.UpdatedBy, col.UpdatedAt = code, col.Version+1, c.UserID, s.now().UTC()
-	if err := s.replaceCollection(ctx, col); err != nil {
+	err = s.auditCollection(ctx, c.UserID, "content.join_code_rotate", col)
+	if err == nil {
+		err = s.replaceCollection(ctx, col)
+	}
+	if err != nil {
+		database.Release(ctx, s.log, s.db.Collection(colJoinCodes), code)
 		return Collection{}, err
 	}
 	s.dropJoinCode(ctx, old)
-	s.auditCollection(ctx, c.UserID, "content.join_code_rotate", col)
 	return col, nil
 }
 
@@ -213,10 +218,12 @@ func (s *Store) SetCollection(ctx context.Context, ifMatch int64, items []string
 		return Collection{}, fmt.Errorf("content: collection is at version %d: %w", col.Version, errkind.PreconditionFailed)
 	}
 	col.Items, col.Version, col.UpdatedBy, col.UpdatedAt = slices.Clone(items), col.Version+1, c.UserID, s.now().UTC()
+	if err := s.auditCollection(ctx, c.UserID, "content.collection_set", col); err != nil {
+		return Collection{}, err
+	}
 	if err := s.replaceCollection(ctx, col); err != nil {
 		return Collection{}, err
 	}
-	s.auditCollection(ctx, c.UserID, "content.collection_set", col)
 	return col, nil
 }
 
@@ -274,16 +281,16 @@ func (s *Store) CollectionByCode(ctx context.Context, code string) (SharedCollec
 	return out, nil
 }
 
-func (s *Store) auditCollection(ctx context.Context, actor, action string, col Collection) {
-	if s.audit == nil {
-		return
-	}
+// auditCollection records a change of col before it is saved; an error
+// means it must not be.
+func (s *Store) auditCollection(ctx context.Context, actor, action string, col Collection) error {
 	// The code itself is a credential of sorts: the audit log gets the version only.
-	err := s.audit.Record(ctx, auditEntry(actor, action, "content_collection", col.SchoolID,
-		map[string]string{"version": fmt.Sprint(col.Version), "items": fmt.Sprint(len(col.Items))}))
+	err := s.audit.Record(ctx, audit.Entry{Actor: actor, Action: action, ObjectType: "content_collection", ObjectID: col.SchoolID,
+		Detail: map[string]string{"version": fmt.Sprint(col.Version), "items": fmt.Sprint(len(col.Items))}})
 	if err != nil {
-		s.log.Error("content: audit record failed", "action", action, "error", err)
+		return fmt.Errorf("content: audit %s: %w", action, err)
 	}
+	return nil
 }
 
 func isNotFound(err error) bool { return errorsIs(err, errkind.NotFound) }

@@ -41,11 +41,6 @@ func Indexes() []database.Index {
 	}
 }
 
-// Auditor records content changes in the audit log (audit.Log does).
-type Auditor interface {
-	Record(ctx context.Context, e audit.Entry) error
-}
-
 // Options tune a Store.
 type Options struct {
 	// RefreshEvery is how often a read checks MongoDB for changes made by
@@ -59,7 +54,7 @@ type Store struct {
 	db     *mongo.Database
 	log    *slog.Logger
 	now    func() time.Time
-	audit  Auditor
+	audit  audit.Recorder
 	render *Renderer
 	every  time.Duration
 
@@ -73,7 +68,7 @@ type Store struct {
 }
 
 // New returns a Store. Call Start before serving.
-func New(db *mongo.Database, logger *slog.Logger, now func() time.Time, auditor Auditor, opts Options) *Store {
+func New(db *mongo.Database, logger *slog.Logger, now func() time.Time, auditor audit.Recorder, opts Options) *Store {
 	if opts.RefreshEvery <= 0 {
 		opts.RefreshEvery = 2 * time.Second
 	}

@@ -32,13 +32,23 @@ func (c *clock) advance(d time.Duration) { c.t.Add(int64(d)) }
 type memAudit struct {
 	mu      sync.Mutex
 	entries []audit.Entry
+	fail    error // when set, Record writes nothing and answers it
 }
 
 func (m *memAudit) Record(_ context.Context, e audit.Entry) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
 	m.entries = append(m.entries, e)
 	return nil
+}
+
+func (m *memAudit) failWith(err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.fail = err
 }
 
 func (m *memAudit) actions() []string {
