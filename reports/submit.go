@@ -141,26 +141,12 @@ func (s *Store) SubmitFrom(ctx context.Context, key string, r Report, client str
 	if err != nil {
 		return Submission{}, err
 	}
-	sealed, err := s.sealJSON(id, fieldAnswer, a)
+	a, won, err := s.claimKey(ctx, id, a)
 	if err != nil {
 		return Submission{}, err
 	}
-	doc := idemDoc{ID: id, Answer: sealed, CreatedAt: a.CreatedAt, ExpiresAt: a.CreatedAt.Add(s.cfg.IdempotencyTTL)}
-	if _, err := s.coll(collIdempotency).InsertOne(ctx, doc); err != nil {
-		if !database.IsDuplicateKey(err) {
-			return Submission{}, dbErr("claim idempotency key", err)
-		}
-		// Another request with this key won the claim: drop our reference
-		// and give its answer.
-		_, _ = s.coll(collRefs).DeleteOne(ctx, bson.D{{Key: "_id", Value: a.Reference}})
-		other, found, err := s.loadAnswer(ctx, id)
-		if err != nil {
-			return Submission{}, err
-		}
-		if !found {
-			return Submission{}, fmt.Errorf("reports: idempotency record vanished: %w", errkind.Conflict)
-		}
-		return s.resume(ctx, other, body, &r)
+	if !won {
+		return s.resume(ctx, a, body, &r)
 	}
 	return s.complete(ctx, a, &r)
 }
@@ -264,6 +250,34 @@ func (s *Store) newAnswer(ctx context.Context, a *answer) (*answer, error) {
 		}
 	}
 	return nil, fmt.Errorf("reports: no free reference after 5 draws: %w", err)
+}
+
+// claimKey records answer a, whose reference newAnswer claimed, under
+// idempotency record id. When another request with the same key won that
+// claim, a's reference is released (database.Release) and the winner's
+// answer is returned with false.
+func (s *Store) claimKey(ctx context.Context, id string, a *answer) (*answer, bool, error) {
+	sealed, err := s.sealJSON(id, fieldAnswer, a)
+	if err != nil {
+		return nil, false, err
+	}
+	doc := idemDoc{ID: id, Answer: sealed, CreatedAt: a.CreatedAt, ExpiresAt: a.CreatedAt.Add(s.cfg.IdempotencyTTL)}
+	_, err = s.coll(collIdempotency).InsertOne(ctx, doc)
+	if err == nil {
+		return a, true, nil
+	}
+	if !database.IsDuplicateKey(err) {
+		return nil, false, dbErr("claim idempotency key", err)
+	}
+	database.Release(ctx, s.log, s.coll(collRefs), a.Reference)
+	other, found, err := s.loadAnswer(ctx, id)
+	if err != nil {
+		return nil, false, err
+	}
+	if !found {
+		return nil, false, fmt.Errorf("reports: idempotency record vanished: %w", errkind.Conflict)
+	}
+	return other, false, nil
 }
 
 func (s *Store) loadAnswer(ctx context.Context, id string) (*answer, bool, error) {
