@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"time"
 
-
 	"speaksafe/accounts"
 	"speaksafe/database"
 	"speaksafe/errkind"
