@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"speaksafe/database"
 	"speaksafe/dbtest"
@@ -65,5 +66,37 @@ func TestNoActionWithoutItsAuditEntry(t *testing.T) {
 	if _, err := store.CreateOrganisation(admin, Organisation{Kind: OrgForce, Name: "Refused Police", Code: "refused",
 		Area: "Nowhere", NonEmergency: "101"}); err != nil {
 		t.Errorf("the refused organisation's code is still claimed: %v", err)
+	}
+}
+
+// An email address whose claim outlived a failed creation (its release
+// failed too) is taken again once the sweep has seen that no user owns it;
+// an address in use stays taken.
+func TestSweepFreesAStrandedEmailClaim(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	db := dbtest.New(t)
+	store := NewStore(db, nil, func() time.Time { return now }, &memAudit{})
+	admin := WithCaller(ctx, Caller{UserID: "boss", Role: RoleAdmin})
+	if _, _, err := store.CreateUser(admin, NewUser{Email: "taken@example.test", Name: "Taken", Role: RoleAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	stranded := emailClaim{Email: "stranded@example.test", UserID: "never-stored", ClaimedAt: now}
+	if _, err := db.Collection(colUserEmails).InsertOne(ctx, stranded); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := store.CreateUser(admin, NewUser{Email: "stranded@example.test", Name: "S", Role: RoleAdmin}); !errors.Is(err, errkind.Conflict) {
+		t.Fatalf("before the sweep: got %v, want conflict", err)
+	}
+	now = now.Add(claimGrace + time.Minute)
+	if err := store.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := store.CreateUser(admin, NewUser{Email: "stranded@example.test", Name: "S", Role: RoleAdmin}); err != nil {
+		t.Errorf("after the sweep: %v", err)
+	}
+	if _, _, err := store.CreateUser(admin, NewUser{Email: "taken@example.test", Name: "T", Role: RoleAdmin}); !errors.Is(err, errkind.Conflict) {
+		t.Errorf("address in use after the sweep: got %v, want conflict", err)
 	}
 }

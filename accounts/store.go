@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"encoding/base32"
 	"log/slog"
 	"strings"
@@ -85,7 +86,36 @@ func Indexes() []database.Index {
 		{Collection: colInvites, Keys: bson.D{{Key: "expiresAt", Value: 1}}, Name: "expires"},
 		{Collection: colInvites, Keys: bson.D{{Key: "userId", Value: 1}}, Name: "user"},
 		{Collection: colLoginFailures, Keys: bson.D{{Key: "expiresAt", Value: 1}}, Name: "expires"},
+		database.ClaimIndex(colUserEmails),
+		database.ClaimIndex(colOrgCodes),
 	}
+}
+
+// claimGrace is how old a claim must be before the sweep checks it: far
+// longer than any write that follows a claim.
+const claimGrace = 10 * time.Minute
+
+// sweepClaims frees email addresses and organisation codes whose claim
+// outlived a failed creation (database.SweepClaims).
+func (s *Store) sweepClaims(ctx context.Context) error {
+	cutoff := s.now().Add(-claimGrace)
+	owners := map[string]struct{ owners, field string }{
+		colUserEmails: {colUsers, "userId"},
+		colOrgCodes:   {colOrganisations, "orgId"},
+	}
+	for claims, o := range owners {
+		n, err := database.SweepClaims(ctx, s.db.Collection(claims), cutoff, func(ctx context.Context, c bson.Raw) (bool, error) {
+			id, _ := c.Lookup(o.field).StringValueOK()
+			return database.Exists(ctx, s.db.Collection(o.owners), id)
+		})
+		if n > 0 {
+			s.logger.WarnContext(ctx, "stranded claims released", "collection", claims, "count", n)
+		}
+		if err != nil {
+			return fmt.Errorf("accounts: sweep claims: %w", err)
+		}
+	}
+	return nil
 }
 
 var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
