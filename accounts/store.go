@@ -3,8 +3,8 @@ package accounts
 import (
 	"context"
 	"crypto/rand"
-	"fmt"
 	"encoding/base32"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
