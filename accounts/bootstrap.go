@@ -47,8 +47,8 @@ func (a *Auth) Bootstrap(ctx context.Context, email, password string) error {
 	u.UpdatedAt = u.CreatedAt
 	_, err = a.store.db.Collection(colUserEmails).InsertOne(ctx, emailClaim{Email: email, UserID: u.ID, ClaimedAt: u.CreatedAt})
 	if database.IsDuplicateKey(err) {
-		var claim emailClaim
-		if err := a.store.db.Collection(colUserEmails).FindOne(ctx, bson.D{{Key: "_id", Value: email}}).Decode(&claim); err != nil {
+		claim, err := database.FindByID[emailClaim](ctx, a.store.db.Collection(colUserEmails), email, errClaimVanished)
+		if err != nil {
 			return fmt.Errorf("accounts: bootstrap: %w", err)
 		}
 		if claim.UserID != u.ID {
@@ -71,6 +71,10 @@ func (a *Auth) Bootstrap(ctx context.Context, email, password string) error {
 	}
 	return nil
 }
+
+// errClaimVanished is a claim found taken and then missing: its creation
+// was undone meanwhile.
+var errClaimVanished = errors.New("accounts: claim vanished; try again")
 
 // adminExists reports whether any admin account exists. It scans (once, at
 // start-up).

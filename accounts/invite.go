@@ -38,13 +38,9 @@ var errBadInvite = fmt.Errorf("accounts: invite invalid, used or expired: %w", e
 // spendInvite checks invite token secret and marks it used; a second use,
 // even a concurrent one, fails.
 func (s *Store) spendInvite(ctx context.Context, secret string) (User, error) {
-	var inv invite
-	err := s.db.Collection(colInvites).FindOne(ctx, bson.D{{Key: "_id", Value: secretID(secret)}}).Decode(&inv)
-	if database.IsNotFound(err) {
-		return User{}, errBadInvite
-	}
+	inv, err := database.FindByID[invite](ctx, s.db.Collection(colInvites), secretID(secret), errBadInvite)
 	if err != nil {
-		return User{}, fmt.Errorf("accounts: invite: %w", err)
+		return User{}, err
 	}
 	if !s.now().Before(inv.ExpiresAt) {
 		return User{}, errBadInvite

@@ -64,12 +64,9 @@ func (a *Auth) summariseFailures(ctx context.Context, email string) {
 	prevStart := a.now().Truncate(loginWindow).Add(-loginWindow)
 	prev := a.limiter.ClientKey("account:"+email) + "|" + strconv.FormatInt(prevStart.Unix(), 10)
 	for _, fid := range []string{prev, id} {
-		var f failureCount
-		err := a.store.db.Collection(colLoginFailures).FindOne(ctx, bson.D{{Key: "_id", Value: fid}}).Decode(&f)
+		f, err := database.FindByID[failureCount](ctx, a.store.db.Collection(colLoginFailures), fid, nil)
 		if err != nil {
-			if !database.IsNotFound(err) {
-				a.store.logger.WarnContext(ctx, "reading sign-in failures to summarise failed", "error", err)
-			}
+			a.store.logger.WarnContext(ctx, "reading sign-in failures to summarise failed", "error", err)
 			continue
 		}
 		a.store.summariseFailures(ctx, f)

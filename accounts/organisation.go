@@ -190,28 +190,18 @@ func (s *Store) CreateOrganisation(ctx context.Context, o Organisation) (Organis
 // a signed-in caller (a child typing a school code). Routes that show
 // organisations to staff use Organisation, which is scoped.
 func (s *Store) GetOrganisation(ctx context.Context, id string) (Organisation, error) {
-	var o Organisation
-	err := s.db.Collection(colOrganisations).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&o)
-	if database.IsNotFound(err) {
-		return Organisation{}, fmt.Errorf("accounts: organisation %s: %w", id, errkind.NotFound)
-	}
-	if err != nil {
-		return Organisation{}, fmt.Errorf("accounts: organisation %s: %w", id, err)
-	}
-	return o, nil
+	return database.FindByID[Organisation](ctx, s.db.Collection(colOrganisations), id,
+		fmt.Errorf("accounts: organisation %s: %w", id, errkind.NotFound))
 }
 
 // OrganisationByCode returns the force or school whose short code is code
 // (case-insensitive). Two lookups by _id: the code claim, then the
 // organisation.
 func (s *Store) OrganisationByCode(ctx context.Context, code string) (Organisation, error) {
-	var claim codeClaim
-	err := s.db.Collection(colOrgCodes).FindOne(ctx, bson.D{{Key: "_id", Value: NormaliseCode(code)}}).Decode(&claim)
-	if database.IsNotFound(err) {
-		return Organisation{}, fmt.Errorf("accounts: organisation code: %w", errkind.NotFound)
-	}
+	claim, err := database.FindByID[codeClaim](ctx, s.db.Collection(colOrgCodes), NormaliseCode(code),
+		fmt.Errorf("accounts: organisation code: %w", errkind.NotFound))
 	if err != nil {
-		return Organisation{}, fmt.Errorf("accounts: organisation code: %w", err)
+		return Organisation{}, err
 	}
 	return s.GetOrganisation(ctx, claim.OrgID)
 }

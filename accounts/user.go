@@ -224,13 +224,10 @@ func (s *Store) findUser(ctx context.Context, filter bson.D, id string) (User, e
 // UserByEmail finds the user who claimed email, by two _id reads. It is not
 // scoped to a caller: sign-in and the operator's commands use it.
 func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
-	var claim emailClaim
-	err := s.db.Collection(colUserEmails).FindOne(ctx, bson.D{{Key: "_id", Value: NormaliseEmail(email)}}).Decode(&claim)
-	if database.IsNotFound(err) {
-		return User{}, fmt.Errorf("accounts: user by email: %w", errkind.NotFound)
-	}
+	claim, err := database.FindByID[emailClaim](ctx, s.db.Collection(colUserEmails), NormaliseEmail(email),
+		fmt.Errorf("accounts: user by email: %w", errkind.NotFound))
 	if err != nil {
-		return User{}, fmt.Errorf("accounts: user by email: %w", err)
+		return User{}, err
 	}
 	return s.LookupUser(ctx, claim.UserID)
 }
