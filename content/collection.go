@@ -108,13 +108,24 @@ func (s *Store) MyCollection(ctx context.Context) (Collection, error) {
 }
 
 func (s *Store) getCollection(ctx context.Context, school string) (Collection, error) {
-	var col Collection
-	err := s.db.Collection(colCollections).FindOne(ctx, bson.D{{Key: "_id", Value: school}}).Decode(&col)
-	if database.IsNotFound(err) {
-		return Collection{}, fmt.Errorf("content: collection: %w", errkind.NotFound)
+	return database.FindByID[Collection](ctx, s.db.Collection(colCollections), school,
+		fmt.Errorf("content: collection: %w", errkind.NotFound))
+}
+
+// collectionOfCode returns the collection join code opens: notFound for
+// a malformed, unknown or rotated-away code.
+func (s *Store) collectionOfCode(ctx context.Context, code string, notFound error) (Collection, error) {
+	norm, ok := NormaliseJoinCode(code)
+	if !ok {
+		return Collection{}, notFound
 	}
+	jc, err := database.FindByID[joinCodeDoc](ctx, s.db.Collection(colJoinCodes), norm, notFound)
 	if err != nil {
-		return Collection{}, fmt.Errorf("content: collection: %w", err)
+		return Collection{}, err
+	}
+	col, err := s.getCollection(ctx, jc.SchoolID)
+	if err != nil || col.JoinCode != norm {
+		return Collection{}, notFound
 	}
 	return col, nil
 }
@@ -254,22 +265,9 @@ type SharedCollection struct {
 // CollectionByCode returns the collection a join code opens. Unknown,
 // malformed and rotated-away codes are all NotFound.
 func (s *Store) CollectionByCode(ctx context.Context, code string) (SharedCollection, error) {
-	norm, ok := NormaliseJoinCode(code)
-	notFound := fmt.Errorf("content: join code: %w", errkind.NotFound)
-	if !ok {
-		return SharedCollection{}, notFound
-	}
-	var jc joinCodeDoc
-	err := s.db.Collection(colJoinCodes).FindOne(ctx, bson.D{{Key: "_id", Value: norm}}).Decode(&jc)
-	if database.IsNotFound(err) {
-		return SharedCollection{}, notFound
-	}
+	col, err := s.collectionOfCode(ctx, code, fmt.Errorf("content: join code: %w", errkind.NotFound))
 	if err != nil {
-		return SharedCollection{}, fmt.Errorf("content: join code: %w", err)
-	}
-	col, err := s.getCollection(ctx, jc.SchoolID)
-	if err != nil || col.JoinCode != norm {
-		return SharedCollection{}, notFound
+		return SharedCollection{}, err
 	}
 	snap := s.current(ctx)
 	out := SharedCollection{SchoolID: col.SchoolID, Items: []Summary{}, Version: col.Version, Seq: snap.seq}

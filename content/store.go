@@ -2,6 +2,7 @@ package content
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -141,9 +142,8 @@ func (s *Store) catchUp(ctx context.Context) error {
 	// Bounded so that one request never pays for a long backlog; the rest
 	// is read on the next check.
 	for seq := snap.seq + 1; seq <= snap.seq+maxCatchUp; seq++ {
-		var c Change
-		err := s.db.Collection(colChanges).FindOne(ctx, bson.D{{Key: "_id", Value: seq}}).Decode(&c)
-		if database.IsNotFound(err) {
+		c, err := database.FindByID[Change](ctx, s.db.Collection(colChanges), seq, errNoChange)
+		if errors.Is(err, errNoChange) {
 			break
 		}
 		if err != nil {
@@ -157,6 +157,9 @@ func (s *Store) catchUp(ctx context.Context) error {
 	s.lastCheck.Store(s.now().UnixNano())
 	return nil
 }
+
+// errNoChange is catchUp's end of the feed.
+var errNoChange = errors.New("content: no such change")
 
 // maxCatchUp is the most feed entries one check reads.
 const maxCatchUp = 1000
@@ -229,12 +232,10 @@ func (s *Store) revision(ctx context.Context, itemID string, rev int) (Revision,
 	if ok {
 		return r, nil
 	}
-	err := s.db.Collection(colRevisions).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r)
-	if database.IsNotFound(err) {
-		return Revision{}, fmt.Errorf("content: revision %s: %w", id, errkind.NotFound)
-	}
+	r, err := database.FindByID[Revision](ctx, s.db.Collection(colRevisions), id,
+		fmt.Errorf("content: revision %s: %w", id, errkind.NotFound))
 	if err != nil {
-		return Revision{}, fmt.Errorf("content: revision %s: %w", id, err)
+		return Revision{}, err
 	}
 	s.revMu.Lock()
 	if len(s.revCache) >= 2000 { // bound memory; revisions are cheap to re-read

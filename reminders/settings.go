@@ -69,13 +69,12 @@ type settingsDoc struct {
 
 // forceSettings reads force forceID's thresholds.
 func (s *Service) forceSettings(ctx context.Context, forceID string) (Settings, error) {
-	var d settingsDoc
-	err := s.d.DB.Collection(collSettings).FindOne(ctx, bson.D{{Key: "_id", Value: forceID}}).Decode(&d)
-	if database.IsNotFound(err) {
-		return DefaultSettings(), nil
-	}
+	d, err := database.FindByID[settingsDoc](ctx, s.d.DB.Collection(collSettings), forceID, nil)
 	if err != nil {
 		return Settings{}, fmt.Errorf("reminders: settings of %s: %w", forceID, err)
+	}
+	if d.ForceID == "" {
+		return DefaultSettings(), nil
 	}
 	sec := func(n int64) time.Duration { return time.Duration(n) * time.Second }
 	return Settings{NotOpened: sec(d.NotOpened), UnreadMessage: sec(d.UnreadMessage), NoActivity: sec(d.NoActivity),

@@ -177,13 +177,10 @@ func (s *Store) AuthenticateReporter(ctx context.Context, bearer string) (contex
 	if len(bearer) != 43 {
 		return nil, fmt.Errorf("reports: session: %w", errkind.Unauthorized)
 	}
-	var d sessionDoc
-	err := s.coll(collSessions).FindOne(ctx, bson.D{{Key: "_id", Value: sessionID(bearer)}}).Decode(&d)
-	if database.IsNotFound(err) {
-		return nil, fmt.Errorf("reports: session: %w", errkind.Unauthorized)
-	}
+	d, err := database.FindByID[sessionDoc](ctx, s.coll(collSessions), sessionID(bearer),
+		fmt.Errorf("reports: session: %w", errkind.Unauthorized))
 	if err != nil {
-		return nil, fmt.Errorf("reports: session: %w", err)
+		return nil, err
 	}
 	if !s.now().Before(d.ExpiresAt) {
 		return nil, fmt.Errorf("reports: session expired: %w", errkind.Unauthorized)

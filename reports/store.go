@@ -263,3 +263,11 @@ func (s *Store) coll(name string) *mongo.Collection { return s.db.Collection(nam
 func dbErr(op string, err error) error {
 	return fmt.Errorf("reports: %s: %w", op, err)
 }
+
+// wrapDB is dbErr for an err that may be nil (then nil).
+func wrapDB(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return dbErr(op, err)
+}

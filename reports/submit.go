@@ -281,13 +281,9 @@ func (s *Store) claimKey(ctx context.Context, id string, a *answer) (*answer, bo
 }
 
 func (s *Store) loadAnswer(ctx context.Context, id string) (*answer, bool, error) {
-	var doc idemDoc
-	err := s.coll(collIdempotency).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc)
-	if database.IsNotFound(err) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, dbErr("load idempotency record", err)
+	doc, err := database.FindByID[idemDoc](ctx, s.coll(collIdempotency), id, nil)
+	if err != nil || doc.ID == "" {
+		return nil, false, wrapDB("load idempotency record", err)
 	}
 	var a answer
 	if err := s.openJSON(id, fieldAnswer, doc.Answer, &a); err != nil {
