@@ -162,7 +162,7 @@ func (s *Store) CreateOrganisation(ctx context.Context, o Organisation) (Organis
 	if err := s.checkForces(ctx, o.ForceIDs); err != nil {
 		return Organisation{}, err
 	}
-	o.ID = newID()
+	o.ID = database.NewID()
 	o.CreatedAt = s.now().UTC().Truncate(time.Millisecond)
 	o.UpdatedAt = o.CreatedAt
 	claim := codeClaim{Code: o.Code, OrgID: o.ID, ClaimedAt: o.CreatedAt}

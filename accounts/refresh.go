@@ -39,7 +39,7 @@ type refreshToken struct {
 // and its id.
 func (s *Store) newFamily(ctx context.Context, userID string) (string, string, error) {
 	now := s.now().UTC().Truncate(time.Millisecond)
-	f := family{ID: newID(), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(FamilyTTL)}
+	f := family{ID: database.NewID(), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(FamilyTTL)}
 	if _, err := s.db.Collection(colFamilies).InsertOne(ctx, f); err != nil {
 		return "", "", fmt.Errorf("accounts: refresh family: %w", err)
 	}

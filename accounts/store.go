@@ -2,11 +2,8 @@ package accounts
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base32"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -116,14 +113,4 @@ func (s *Store) sweepClaims(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
-
-// newID returns an opaque random identifier (80 bits, lower-case base32):
-// ids leak neither order nor count of objects.
-func newID() string {
-	b := make([]byte, 10)
-	_, _ = rand.Read(b)
-	return strings.ToLower(idEncoding.EncodeToString(b))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"encoding/base32"
 	"fmt"
 	"strings"
 	"time"
@@ -174,7 +175,7 @@ func newRecoveryCodes() ([]string, []string) {
 func newRecoveryCode() string {
 	b := make([]byte, 10)
 	_, _ = rand.Read(b)
-	s := strings.ToLower(idEncoding.EncodeToString(b))
+	s := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
 	return s[0:4] + "-" + s[4:8] + "-" + s[8:12] + "-" + s[12:16]
 }
 

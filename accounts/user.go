@@ -127,7 +127,7 @@ func (s *Store) CreateUser(ctx context.Context, n NewUser) (User, string, error)
 	if err := n.Validate(); err != nil {
 		return User{}, "", err
 	}
-	u := User{ID: newID(), Email: n.Email, Name: n.Name, Role: n.Role}
+	u := User{ID: database.NewID(), Email: n.Email, Name: n.Name, Role: n.Role}
 	if n.OrgID != "" {
 		org, err := s.Organisation(ctx, n.OrgID)
 		if err != nil {

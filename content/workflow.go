@@ -2,8 +2,6 @@ package content
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -91,7 +89,7 @@ func (s *Store) Create(ctx context.Context, d Draft) (Item, error) {
 		return Item{}, err
 	}
 	now := s.now().UTC()
-	it := Item{ID: newID(), Draft: d, State: StateDraft, OrgID: org, Author: c.UserID, Editors: []string{c.UserID},
+	it := Item{ID: database.NewID(), Draft: d, State: StateDraft, OrgID: org, Author: c.UserID, Editors: []string{c.UserID},
 		Version: 1, UpdatedBy: c.UserID, UpdatedAt: now, CreatedAt: now}
 	slug := d.Locale + "/" + d.Slug
 	claim := slugClaim{ID: slug, ItemID: it.ID, ClaimedAt: now}
@@ -273,12 +271,6 @@ func (s *Store) ListOwn(ctx context.Context, state State) ([]Item, error) {
 		return nil, fmt.Errorf("content: list own: %w", err)
 	}
 	return out, nil
-}
-
-func newID() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 func addEditor(editors []string, id string) []string {

@@ -2,8 +2,6 @@ package referrals
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -128,12 +126,6 @@ func (s *Service) lock(id string) func() {
 }
 
 func (s *Service) now() time.Time { return s.d.Now().UTC().Truncate(time.Millisecond) }
-
-func newID() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
 
 // record appends an audit entry about case caseID; a failure is returned,
 // so that nothing is shared or shown unaudited.

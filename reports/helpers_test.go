@@ -16,6 +16,7 @@ import (
 	"speaksafe/dbtest"
 	"speaksafe/errkind"
 	"speaksafe/fieldcrypt"
+	"speaksafe/internal/testsupport"
 	"speaksafe/ratelimit"
 )
 
@@ -101,30 +102,13 @@ func (h fakeHandlers) CanHandle(_ context.Context, forceID, userID string) (bool
 	return h[userID] == forceID, nil
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type env struct {
 	db      *mongo.Database
 	store   *Store
 	alerter *fakeAlerter
 	audit   *fakeAudit
 	limiter *ratelimit.Limiter
-	clock   *clock
+	clock   *testsupport.Clock
 	keys    *fieldcrypt.Keys
 }
 
@@ -145,7 +129,7 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	e := &env{db: db, alerter: newFakeAlerter(db), audit: &fakeAudit{},
-		clock: &clock{t: time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)}, keys: keys}
+		clock: testsupport.NewClock(time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)), keys: keys}
 	if e.limiter, err = ratelimit.New(nil, []byte(strings.Repeat("r", 32)), true, e.clock.Now); err != nil {
 		t.Fatal(err)
 	}

@@ -229,9 +229,7 @@ func (s *Store) storeCase(ctx context.Context, a *answer, handles []Handle, buil
 // lookup document (a clash draws another reference).
 func (s *Store) newAnswer(ctx context.Context, a *answer) (*answer, error) {
 	var err error
-	if a.CaseID, err = newID(); err != nil {
-		return nil, err
-	}
+	a.CaseID = database.NewID()
 	if a.Receipt, err = newReceipt(); err != nil {
 		return nil, err
 	}

@@ -138,10 +138,7 @@ func checkBody(field, body string, max int) (string, error) {
 }
 
 func (s *Store) newEntry(caseID string, from Author, by, body string, field func(string) string) (entryDoc, error) {
-	id, err := newID()
-	if err != nil {
-		return entryDoc{}, err
-	}
+	id := database.NewID()
 	sealed, err := s.keys.SealString(caseID, field(id), body)
 	if err != nil {
 		return entryDoc{}, err
