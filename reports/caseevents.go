@@ -105,7 +105,7 @@ func (s *Store) update(ctx context.Context, id string, u caseUpdate) (*caseDoc, 
 			return cur, after, err
 		}
 	}
-	return nil, nil, &conflict{"The case was being changed by others at the same moment; reload it and try again."}
+	return nil, nil, conflict("The case was being changed by others at the same moment; reload it and try again.")
 }
 
 // decide returns the next version of cur as u asks, or false for no change.

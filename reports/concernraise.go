@@ -104,7 +104,7 @@ func (s *Store) RaiseConcern(ctx context.Context, key string, c Concern) (Concer
 		}
 	}
 	if subtle.ConstantTimeCompare([]byte(a.BodyHash), []byte(body)) != 1 {
-		return ConcernReceipt{}, &conflict{"This Idempotency-Key was already used for a different concern; use a new key for a new concern."}
+		return ConcernReceipt{}, conflict("This Idempotency-Key was already used for a different concern; use a new key for a new concern.")
 	}
 	return s.completeConcern(ctx, a, &c, caller)
 }

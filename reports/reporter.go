@@ -90,7 +90,7 @@ func (s *Store) AddReporterMessage(ctx context.Context, body string) (Message, e
 	_, _, err = s.update(ctx, id, caseUpdate{action: "case.reporter_message", list: listMessages, entry: &e,
 		apply: func(next *caseDoc) (bool, error) {
 			if next.Status == StatusClosed {
-				return false, &conflict{"This case is closed. If something else has happened, please make a new report."}
+				return false, conflict("This case is closed. If something else has happened, please make a new report.")
 			}
 			next.ReporterMessageAt = &e.At
 			return true, nil

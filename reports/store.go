@@ -220,11 +220,7 @@ func (s *Store) alerts() (Alerter, error) {
 }
 
 // conflict is a Conflict whose explanation is safe to show the client.
-type conflict struct{ detail string }
-
-func (c *conflict) Error() string          { return "reports: " + c.detail }
-func (c *conflict) Unwrap() error          { return errkind.Conflict }
-func (c *conflict) ConflictDetail() string { return c.detail }
+func conflict(detail string) error { return &errkind.ExplainedConflict{Pkg: "reports", Detail: detail} }
 
 func isNilPointer(v any) bool {
 	k, ok := v.(*fieldcrypt.Keys)

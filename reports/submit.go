@@ -155,7 +155,7 @@ func (s *Store) SubmitFrom(ctx context.Context, key string, r Report, client str
 // finishing the work if needed); another report under the key is refused.
 func (s *Store) resume(ctx context.Context, a *answer, body string, r *Report) (Submission, error) {
 	if subtle.ConstantTimeCompare([]byte(a.BodyHash), []byte(body)) != 1 {
-		return Submission{}, &conflict{"This Idempotency-Key was already used for a different report; use a new key for a new report."}
+		return Submission{}, conflict("This Idempotency-Key was already used for a different report; use a new key for a new report.")
 	}
 	return s.complete(ctx, a, r)
 }
