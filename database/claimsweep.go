@@ -7,6 +7,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // ClaimedAtField is the field of a claim document that holds when it was
@@ -56,9 +57,10 @@ func SweepClaims(ctx context.Context, claims *mongo.Collection, cutoff time.Time
 	return deleted, nil
 }
 
-// Exists reports whether c holds a document whose _id is id.
+// Exists reports whether c holds a document whose _id is id; only the
+// _id is read.
 func Exists(ctx context.Context, c *mongo.Collection, id any) (bool, error) {
-	err := c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Err()
+	err := c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
 	if IsNotFound(err) {
 		return false, nil
 	}

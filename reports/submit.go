@@ -11,9 +11,6 @@ import (
 	"regexp"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
-
 	"speaksafe/database"
 	"speaksafe/errkind"
 )
@@ -293,17 +290,11 @@ func (s *Store) loadAnswer(ctx context.Context, id string) (*answer, bool, error
 // CaseExists reports whether the case document exists. Notifications uses
 // it to void an alert whose case never got stored.
 func (s *Store) CaseExists(ctx context.Context, caseID string) (bool, error) {
-	// FindOne on {_id} alone, because that is the only filter the embedded
-	// store answers from its index.
-	err := s.coll(collCases).FindOne(ctx, bson.D{{Key: "_id", Value: caseID}},
-		options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
-	if database.IsNotFound(err) {
-		return false, nil
-	}
+	ok, err := database.Exists(ctx, s.coll(collCases), caseID)
 	if err != nil {
 		return false, dbErr("case exists", err)
 	}
-	return true, nil
+	return ok, nil
 }
 
 func idemID(key string) string {
