@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-
 	"speaksafe/database"
 	"speaksafe/errkind"
 )
@@ -87,13 +85,12 @@ func (s *Store) OpenSession(ctx context.Context, reference, receipt, client stri
 	rc, rcOK := ParseReceipt(receipt)
 	var stored *refDoc
 	if refOK && rcOK {
-		var d refDoc
-		err := s.coll(collRefs).FindOne(ctx, bson.D{{Key: "_id", Value: ref}}).Decode(&d)
-		switch {
-		case err == nil:
-			stored = &d
-		case !database.IsNotFound(err):
+		d, err := database.FindByID[refDoc](ctx, s.coll(collRefs), ref, nil)
+		if err != nil {
 			return Session{}, dbErr("load reference", err)
+		}
+		if d.ID != "" {
+			stored = &d
 		}
 	}
 	var h *receiptHash

@@ -84,11 +84,12 @@ func noteField(id string) string    { return "note:" + id }
 // PrevThread links lead from the newest back to the document's version,
 // and the document is written again.
 func (s *Store) loadThread(ctx context.Context, d *caseDoc) (*threadDoc, error) {
-	t := &threadDoc{ID: d.ID}
-	err := s.coll(collThreads).FindOne(ctx, bson.D{{Key: "_id", Value: d.ID}}).Decode(t)
-	if err != nil && !database.IsNotFound(err) {
+	found, err := database.FindByID[threadDoc](ctx, s.coll(collThreads), d.ID, nil)
+	if err != nil {
 		return nil, dbErr("load thread", err)
 	}
+	t := &found
+	t.ID = d.ID
 	if t.Version >= d.ThreadVersion {
 		return t, nil
 	}
