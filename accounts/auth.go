@@ -145,7 +145,7 @@ func (a *Auth) secondFactor(ctx context.Context, u User, cr Credentials) error {
 	}
 	if !ok {
 		a.noteFailure(ctx, u.Email)
-		a.store.record(ctx, audit.Entry{Actor: u.ID, Action: "auth.mfa_failed", ObjectType: "user", ObjectID: u.ID})
+		a.store.recordRefusal(ctx, audit.Entry{Actor: u.ID, Action: "auth.mfa_failed", ObjectType: "user", ObjectID: u.ID})
 		return errLogin
 	}
 	return nil
@@ -153,6 +153,9 @@ func (a *Auth) secondFactor(ctx context.Context, u User, cr Credentials) error {
 
 // start opens a new refresh family for u and issues its first tokens.
 func (a *Auth) start(ctx context.Context, u User) (Session, error) {
+	if err := a.store.record(ctx, audit.Entry{Actor: u.ID, Action: "auth.login", ObjectType: "user", ObjectID: u.ID}); err != nil {
+		return Session{}, err
+	}
 	refresh, fid, err := a.store.newFamily(ctx, u.ID)
 	if err != nil {
 		return Session{}, err
@@ -161,7 +164,6 @@ func (a *Auth) start(ctx context.Context, u User) (Session, error) {
 	if err != nil {
 		return Session{}, err
 	}
-	a.store.record(ctx, audit.Entry{Actor: u.ID, Action: "auth.login", ObjectType: "user", ObjectID: u.ID})
 	return Session{AccessToken: access, RefreshToken: refresh, ExpiresIn: AccessTTL}, nil
 }
 
@@ -196,8 +198,9 @@ func (a *Auth) Logout(ctx context.Context, secret string) error {
 	if err := a.store.bumpTokenVersion(ctx, rt.UserID); err != nil {
 		return err
 	}
-	a.store.record(ctx, audit.Entry{Actor: rt.UserID, Action: "auth.logout", ObjectType: "refresh_family", ObjectID: f.ID})
-	return nil
+	// Signing out is not held back by the audit log: access is taken away
+	// first, and an entry that cannot be written is the answer after it.
+	return a.store.record(context.WithoutCancel(ctx), audit.Entry{Actor: rt.UserID, Action: "auth.logout", ObjectType: "refresh_family", ObjectID: f.ID})
 }
 
 // AcceptInvite sets the invited user's first password.

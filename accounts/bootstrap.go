@@ -45,10 +45,10 @@ func (a *Auth) Bootstrap(ctx context.Context, email, password string) error {
 		Role: RoleAdmin, PasswordHash: hash}
 	u.CreatedAt = a.now().UTC().Truncate(time.Millisecond)
 	u.UpdatedAt = u.CreatedAt
-	_, err = a.store.db.Collection(colUserEmails).InsertOne(ctx, emailClaim{Email: email, UserID: u.ID})
+	_, err = a.store.db.Collection(colUserEmails).InsertOne(ctx, emailClaim{Email: email, UserID: u.ID, ClaimedAt: u.CreatedAt})
 	if database.IsDuplicateKey(err) {
-		var claim emailClaim
-		if err := a.store.db.Collection(colUserEmails).FindOne(ctx, bson.D{{Key: "_id", Value: email}}).Decode(&claim); err != nil {
+		claim, err := database.FindByID[emailClaim](ctx, a.store.db.Collection(colUserEmails), email, errClaimVanished)
+		if err != nil {
 			return fmt.Errorf("accounts: bootstrap: %w", err)
 		}
 		if claim.UserID != u.ID {
@@ -59,6 +59,9 @@ func (a *Auth) Bootstrap(ctx context.Context, email, password string) error {
 	}
 	// Unlike insertUser, never release the claim on failure: a duplicate
 	// user means another instance (or an earlier start) created it.
+	if err := a.store.record(ctx, audit.Entry{Actor: "bootstrap", Action: "user.bootstrap_admin", ObjectType: "user", ObjectID: u.ID}); err != nil {
+		return err
+	}
 	_, err = a.store.db.Collection(colUsers).InsertOne(ctx, u)
 	if database.IsDuplicateKey(err) {
 		return nil
@@ -66,9 +69,12 @@ func (a *Auth) Bootstrap(ctx context.Context, email, password string) error {
 	if err != nil {
 		return fmt.Errorf("accounts: bootstrap: %w", err)
 	}
-	a.store.record(ctx, audit.Entry{Actor: "bootstrap", Action: "user.bootstrap_admin", ObjectType: "user", ObjectID: u.ID})
 	return nil
 }
+
+// errClaimVanished is a claim found taken and then missing: its creation
+// was undone meanwhile.
+var errClaimVanished = errors.New("accounts: claim vanished; try again")
 
 // adminExists reports whether any admin account exists. It scans (once, at
 // start-up).

@@ -31,7 +31,7 @@ func TestBootstrapConcurrentInstancesMakeOneAdmin(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = testAuth(t, NewStore(db, nil, nil)).Bootstrap(ctx, "Boss@Example.test", "a long enough password")
+			errs[i] = testAuth(t, NewStore(db, nil, nil, &memAudit{})).Bootstrap(ctx, "Boss@Example.test", "a long enough password")
 		}()
 	}
 	wg.Wait()
@@ -44,7 +44,7 @@ func TestBootstrapConcurrentInstancesMakeOneAdmin(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("got %d users (%v), want exactly 1", n, err)
 	}
-	auth := testAuth(t, NewStore(db, nil, nil))
+	auth := testAuth(t, NewStore(db, nil, nil, &memAudit{}))
 	if _, err := auth.Login(ctx, Credentials{Email: "boss@example.test", Password: "a long enough password"}); err != nil {
 		t.Errorf("bootstrap admin cannot sign in: %v", err)
 	}
@@ -59,7 +59,7 @@ func TestBootstrapConcurrentInstancesMakeOneAdmin(t *testing.T) {
 
 func TestBootstrapRefusesWeakPassword(t *testing.T) {
 	t.Parallel()
-	auth := testAuth(t, NewStore(dbtest.New(t), nil, nil))
+	auth := testAuth(t, NewStore(dbtest.New(t), nil, nil, &memAudit{}))
 	if err := auth.Bootstrap(context.Background(), "a@b.test", "short"); err == nil {
 		t.Errorf("got no error for a 5-character bootstrap password")
 	}
@@ -69,7 +69,7 @@ func TestBootstrapRefusesWeakPassword(t *testing.T) {
 // production Argon2id parameters (19 MiB, t=2, p=1, 8 at once).
 func BenchmarkLoginWrongPassword(b *testing.B) {
 	db := dbtest.New(b)
-	store := NewStore(db, nil, nil)
+	store := NewStore(db, nil, nil, &memAudit{})
 	keys, _ := ParseSigningKeys("k1:" + randomSeed())
 	h, err := NewHasher(Argon2Params{Time: 2, MemoryKiB: 19 * 1024, Threads: 1, MaxConcurrent: 8}, nil)
 	if err != nil {

@@ -38,13 +38,9 @@ var errBadInvite = fmt.Errorf("accounts: invite invalid, used or expired: %w", e
 // spendInvite checks invite token secret and marks it used; a second use,
 // even a concurrent one, fails.
 func (s *Store) spendInvite(ctx context.Context, secret string) (User, error) {
-	var inv invite
-	err := s.db.Collection(colInvites).FindOne(ctx, bson.D{{Key: "_id", Value: secretID(secret)}}).Decode(&inv)
-	if database.IsNotFound(err) {
-		return User{}, errBadInvite
-	}
+	inv, err := database.FindByID[invite](ctx, s.db.Collection(colInvites), secretID(secret), errBadInvite)
 	if err != nil {
-		return User{}, fmt.Errorf("accounts: invite: %w", err)
+		return User{}, err
 	}
 	if !s.now().Before(inv.ExpiresAt) {
 		return User{}, errBadInvite
@@ -66,6 +62,9 @@ func (s *Store) spendInvite(ctx context.Context, secret string) (User, error) {
 
 // setPassword stores hash as u's password and kills u's live tokens.
 func (s *Store) setPassword(ctx context.Context, u User, hash string) error {
+	if err := s.record(ctx, audit.Entry{Actor: u.ID, Action: "user.password_set", ObjectType: "user", ObjectID: u.ID}); err != nil {
+		return err
+	}
 	_, err := s.db.Collection(colUsers).UpdateOne(ctx, bson.D{{Key: "_id", Value: u.ID}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "passwordHash", Value: hash},
 			{Key: "updatedAt", Value: s.now().UTC().Truncate(time.Millisecond)}}},
@@ -73,7 +72,6 @@ func (s *Store) setPassword(ctx context.Context, u User, hash string) error {
 	if err != nil {
 		return fmt.Errorf("accounts: set password: %w", err)
 	}
-	s.record(ctx, audit.Entry{Actor: u.ID, Action: "user.password_set", ObjectType: "user", ObjectID: u.ID})
 	return nil
 }
 
@@ -107,6 +105,13 @@ func (s *Store) ReissueInvite(ctx context.Context, id string) (string, error) {
 	case u.Disabled:
 		return "", fmt.Errorf("accounts: reissue invite for a disabled user: %w", errkind.Conflict)
 	}
+	action := "user.invite_reissued"
+	if active {
+		action = "user.password_reset"
+	}
+	if err := s.record(ctx, audit.Entry{Action: action, ObjectType: "user", ObjectID: u.ID}); err != nil {
+		return "", err
+	}
 	if active {
 		if err := s.resetCredentials(ctx, u.ID); err != nil {
 			return "", err
@@ -119,11 +124,6 @@ func (s *Store) ReissueInvite(ctx context.Context, id string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	action := "user.invite_reissued"
-	if active {
-		action = "user.password_reset"
-	}
-	s.record(ctx, audit.Entry{Action: action, ObjectType: "user", ObjectID: u.ID})
 	return tok, nil
 }
 

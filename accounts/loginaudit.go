@@ -50,7 +50,7 @@ func (a *Auth) auditFailure(ctx context.Context, email, userID string, n int) {
 			return // a racer was counted as the same n: its entry stands for both
 		}
 	}
-	a.store.record(ctx, audit.Entry{Actor: userID, Action: "auth.login_failed", ObjectType: "user", ObjectID: userID})
+	a.store.recordRefusal(ctx, audit.Entry{Actor: userID, Action: "auth.login_failed", ObjectType: "user", ObjectID: userID})
 }
 
 // summariseFailures writes the summary of the failed sign-ins at email in
@@ -64,12 +64,9 @@ func (a *Auth) summariseFailures(ctx context.Context, email string) {
 	prevStart := a.now().Truncate(loginWindow).Add(-loginWindow)
 	prev := a.limiter.ClientKey("account:"+email) + "|" + strconv.FormatInt(prevStart.Unix(), 10)
 	for _, fid := range []string{prev, id} {
-		var f failureCount
-		err := a.store.db.Collection(colLoginFailures).FindOne(ctx, bson.D{{Key: "_id", Value: fid}}).Decode(&f)
+		f, err := database.FindByID[failureCount](ctx, a.store.db.Collection(colLoginFailures), fid, nil)
 		if err != nil {
-			if !database.IsNotFound(err) {
-				a.store.logger.WarnContext(ctx, "reading sign-in failures to summarise failed", "error", err)
-			}
+			a.store.logger.WarnContext(ctx, "reading sign-in failures to summarise failed", "error", err)
 			continue
 		}
 		a.store.summariseFailures(ctx, f)
@@ -87,7 +84,7 @@ func (s *Store) summariseFailures(ctx context.Context, f failureCount) {
 		return
 	}
 	start := f.ExpiresAt.Add(-loginWindow)
-	s.record(ctx, audit.Entry{Actor: f.UserID, Action: "auth.login_failed_summary", ObjectType: "user", ObjectID: f.UserID,
+	s.recordRefusal(ctx, audit.Entry{Actor: f.UserID, Action: "auth.login_failed_summary", ObjectType: "user", ObjectID: f.UserID,
 		Detail: map[string]string{"failures": strconv.Itoa(f.N), "recorded": strconv.Itoa(loginFailuresAudited),
 			"windowStart": start.UTC().Format(time.RFC3339), "windowEnd": f.ExpiresAt.UTC().Format(time.RFC3339)}})
 }

@@ -13,13 +13,23 @@ import (
 type memAudit struct {
 	mu      sync.Mutex
 	entries []audit.Entry
+	fail    error // when set, Record writes nothing and answers it
 }
 
 func (m *memAudit) Record(_ context.Context, e audit.Entry) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
 	m.entries = append(m.entries, e)
 	return nil
+}
+
+func (m *memAudit) failWith(err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.fail = err
 }
 
 func (m *memAudit) of(action string) []audit.Entry {
@@ -52,9 +62,8 @@ func TestLoginFailuresAuditedAreCappedPerAccountAndWindow(t *testing.T) {
 	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	store := NewStore(dbtest.New(t), nil, clock)
 	rec := &memAudit{}
-	store.UseAuditor(rec)
+	store := NewStore(dbtest.New(t), nil, clock, rec)
 	auth := testAuth(t, store)
 	auth.limiter, auth.now = openLimiter{}, clock
 	auth.sleep = func(context.Context, time.Duration) error { return nil }
@@ -91,9 +100,8 @@ func TestLoginFailureSummaryIsWrittenAtTheNextSuccess(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-	store := NewStore(dbtest.New(t), nil, func() time.Time { return now })
 	rec := &memAudit{}
-	store.UseAuditor(rec)
+	store := NewStore(dbtest.New(t), nil, func() time.Time { return now }, rec)
 	auth := testAuth(t, store)
 	auth.limiter, auth.now = openLimiter{}, func() time.Time { return now }
 	auth.sleep = func(context.Context, time.Duration) error { return nil }

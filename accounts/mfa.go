@@ -42,15 +42,13 @@ func (a *Auth) StepUp(ctx context.Context, userID string, cr Credentials) (strin
 	}
 	if !ok {
 		a.noteFailure(ctx, u.Email)
-		a.store.record(ctx, audit.Entry{Actor: u.ID, Action: "auth.step_up_failed", ObjectType: "user", ObjectID: u.ID})
+		a.store.recordRefusal(ctx, audit.Entry{Actor: u.ID, Action: "auth.step_up_failed", ObjectType: "user", ObjectID: u.ID})
 		return "", errkind.Invalid("password", "is not the password of this account")
 	}
-	tok, err := a.tokens.issue(u, audienceStepUp, StepUpTTL, "")
-	if err != nil {
+	if err := a.store.record(ctx, audit.Entry{Actor: u.ID, Action: "auth.step_up", ObjectType: "user", ObjectID: u.ID}); err != nil {
 		return "", err
 	}
-	a.store.record(ctx, audit.Entry{Actor: u.ID, Action: "auth.step_up", ObjectType: "user", ObjectID: u.ID})
-	return tok, nil
+	return a.tokens.issue(u, audienceStepUp, StepUpTTL, "")
 }
 
 // RequireStepUp returns nil when token is a live step-up of user userID
@@ -91,11 +89,10 @@ func (a *Auth) DisableTOTP(ctx context.Context, userID string) error {
 	if slices.Contains(a.mfaRoles, u.Role) {
 		return fmt.Errorf("accounts: role %s requires MFA: %w", u.Role, errkind.Conflict)
 	}
-	if err := a.store.unsetTOTP(ctx, u.ID, false); err != nil {
+	if err := a.store.record(ctx, audit.Entry{Actor: u.ID, Action: "user.mfa_disabled", ObjectType: "user", ObjectID: u.ID}); err != nil {
 		return err
 	}
-	a.store.record(ctx, audit.Entry{Actor: u.ID, Action: "user.mfa_disabled", ObjectType: "user", ObjectID: u.ID})
-	return nil
+	return a.store.unsetTOTP(ctx, u.ID, false)
 }
 
 // RegenerateRecoveryCodes replaces the signed-in user's recovery codes with
@@ -108,6 +105,9 @@ func (a *Auth) RegenerateRecoveryCodes(ctx context.Context, userID string) ([]st
 	if !u.MFAEnrolled() {
 		return nil, fmt.Errorf("accounts: no TOTP enrolled: %w", errkind.Conflict)
 	}
+	if err := a.store.record(ctx, audit.Entry{Actor: u.ID, Action: "user.recovery_codes_regenerated", ObjectType: "user", ObjectID: u.ID}); err != nil {
+		return nil, err
+	}
 	codes, hashes := newRecoveryCodes()
 	_, err = a.store.db.Collection(colUsers).UpdateOne(ctx, bson.D{{Key: "_id", Value: u.ID}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "totp.recoveryHashes", Value: hashes},
@@ -115,7 +115,6 @@ func (a *Auth) RegenerateRecoveryCodes(ctx context.Context, userID string) ([]st
 	if err != nil {
 		return nil, fmt.Errorf("accounts: recovery codes: %w", err)
 	}
-	a.store.record(ctx, audit.Entry{Actor: u.ID, Action: "user.recovery_codes_regenerated", ObjectType: "user", ObjectID: u.ID})
 	return codes, nil
 }
 
@@ -139,14 +138,13 @@ func (s *Store) ResetMFA(ctx context.Context, id string) error {
 	if !c.Role.Has(RightResetAccounts) {
 		return fmt.Errorf("accounts: reset MFA: %w", errkind.Forbidden)
 	}
+	if err := s.record(ctx, audit.Entry{Action: "user.mfa_reset", ObjectType: "user", ObjectID: u.ID}); err != nil {
+		return err
+	}
 	if err := s.unsetTOTP(ctx, u.ID, true); err != nil {
 		return err
 	}
-	if err := s.revokeSessions(ctx, u.ID); err != nil {
-		return err
-	}
-	s.record(ctx, audit.Entry{Action: "user.mfa_reset", ObjectType: "user", ObjectID: u.ID})
-	return nil
+	return s.revokeSessions(ctx, u.ID)
 }
 
 // unsetTOTP removes user id's second factor, bumping the token version

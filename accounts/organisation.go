@@ -131,8 +131,9 @@ func (s *Store) checkForces(ctx context.Context, ids []string) error {
 }
 
 type codeClaim struct {
-	Code  string `bson:"_id"`
-	OrgID string `bson:"orgId"`
+	Code      string    `bson:"_id"`
+	OrgID     string    `bson:"orgId"`
+	ClaimedAt time.Time `bson:"claimedAt"`
 }
 
 // CreateOrganisation stores a new organisation. Only admins may. The short
@@ -161,21 +162,26 @@ func (s *Store) CreateOrganisation(ctx context.Context, o Organisation) (Organis
 	if err := s.checkForces(ctx, o.ForceIDs); err != nil {
 		return Organisation{}, err
 	}
-	o.ID = newID()
+	o.ID = database.NewID()
 	o.CreatedAt = s.now().UTC().Truncate(time.Millisecond)
 	o.UpdatedAt = o.CreatedAt
-	if _, err := s.db.Collection(colOrgCodes).InsertOne(ctx, codeClaim{Code: o.Code, OrgID: o.ID}); err != nil {
-		if database.IsDuplicateKey(err) {
-			return Organisation{}, fmt.Errorf("accounts: organisation code %q is taken: %w", o.Code, errkind.Conflict)
+	claim := codeClaim{Code: o.Code, OrgID: o.ID, ClaimedAt: o.CreatedAt}
+	err = database.Claim(ctx, s.logger, s.db.Collection(colOrgCodes), o.Code, claim, func(ctx context.Context) error {
+		if err := s.record(ctx, audit.Entry{Action: "organisation.create", ObjectType: "organisation", ObjectID: o.ID,
+			Detail: orgDetail(o)}); err != nil {
+			return err
 		}
-		return Organisation{}, fmt.Errorf("accounts: claim code: %w", err)
+		if _, err := s.db.Collection(colOrganisations).InsertOne(ctx, o); err != nil {
+			return fmt.Errorf("accounts: insert organisation: %w", err)
+		}
+		return nil
+	})
+	if errors.Is(err, database.ErrClaimed) {
+		return Organisation{}, fmt.Errorf("accounts: organisation code %q is taken: %w", o.Code, errkind.Conflict)
 	}
-	if _, err := s.db.Collection(colOrganisations).InsertOne(ctx, o); err != nil {
-		_, _ = s.db.Collection(colOrgCodes).DeleteOne(context.WithoutCancel(ctx), bson.D{{Key: "_id", Value: o.Code}})
-		return Organisation{}, fmt.Errorf("accounts: insert organisation: %w", err)
+	if err != nil {
+		return Organisation{}, err
 	}
-	s.record(ctx, audit.Entry{Action: "organisation.create", ObjectType: "organisation", ObjectID: o.ID,
-		Detail: orgDetail(o)})
 	return o, nil
 }
 
@@ -184,28 +190,18 @@ func (s *Store) CreateOrganisation(ctx context.Context, o Organisation) (Organis
 // a signed-in caller (a child typing a school code). Routes that show
 // organisations to staff use Organisation, which is scoped.
 func (s *Store) GetOrganisation(ctx context.Context, id string) (Organisation, error) {
-	var o Organisation
-	err := s.db.Collection(colOrganisations).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&o)
-	if database.IsNotFound(err) {
-		return Organisation{}, fmt.Errorf("accounts: organisation %s: %w", id, errkind.NotFound)
-	}
-	if err != nil {
-		return Organisation{}, fmt.Errorf("accounts: organisation %s: %w", id, err)
-	}
-	return o, nil
+	return database.FindByID[Organisation](ctx, s.db.Collection(colOrganisations), id,
+		fmt.Errorf("accounts: organisation %s: %w", id, errkind.NotFound))
 }
 
 // OrganisationByCode returns the force or school whose short code is code
 // (case-insensitive). Two lookups by _id: the code claim, then the
 // organisation.
 func (s *Store) OrganisationByCode(ctx context.Context, code string) (Organisation, error) {
-	var claim codeClaim
-	err := s.db.Collection(colOrgCodes).FindOne(ctx, bson.D{{Key: "_id", Value: NormaliseCode(code)}}).Decode(&claim)
-	if database.IsNotFound(err) {
-		return Organisation{}, fmt.Errorf("accounts: organisation code: %w", errkind.NotFound)
-	}
+	claim, err := database.FindByID[codeClaim](ctx, s.db.Collection(colOrgCodes), NormaliseCode(code),
+		fmt.Errorf("accounts: organisation code: %w", errkind.NotFound))
 	if err != nil {
-		return Organisation{}, fmt.Errorf("accounts: organisation code: %w", err)
+		return Organisation{}, err
 	}
 	return s.GetOrganisation(ctx, claim.OrgID)
 }
@@ -349,10 +345,6 @@ func (s *Store) UpdateOrganisation(ctx context.Context, id string, p Organisatio
 	} else {
 		update = append(update, bson.E{Key: "$unset", Value: bson.D{{Key: "readingHours", Value: ""}}})
 	}
-	_, err = s.db.Collection(colOrganisations).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
-	if err != nil {
-		return Organisation{}, fmt.Errorf("accounts: update organisation %s: %w", id, err)
-	}
 	detail := map[string]string{"name": o.Name}
 	if p.ReadingHours.Set {
 		detail["readingHours"] = map[bool]string{true: "set", false: "cleared"}[o.ReadingHours != nil]
@@ -360,8 +352,14 @@ func (s *Store) UpdateOrganisation(ctx context.Context, id string, p Organisatio
 	if p.ForceIDs != nil {
 		detail["forceIds"] = strings.Join(o.ForceIDs, ",")
 	}
-	s.record(ctx, audit.Entry{Action: "organisation.update", ObjectType: "organisation", ObjectID: o.ID,
-		Detail: detail})
+	if err := s.record(ctx, audit.Entry{Action: "organisation.update", ObjectType: "organisation", ObjectID: o.ID,
+		Detail: detail}); err != nil {
+		return Organisation{}, err
+	}
+	_, err = s.db.Collection(colOrganisations).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
+	if err != nil {
+		return Organisation{}, fmt.Errorf("accounts: update organisation %s: %w", id, err)
+	}
 	return o, nil
 }
 

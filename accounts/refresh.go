@@ -39,7 +39,7 @@ type refreshToken struct {
 // and its id.
 func (s *Store) newFamily(ctx context.Context, userID string) (string, string, error) {
 	now := s.now().UTC().Truncate(time.Millisecond)
-	f := family{ID: newID(), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(FamilyTTL)}
+	f := family{ID: database.NewID(), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(FamilyTTL)}
 	if _, err := s.db.Collection(colFamilies).InsertOne(ctx, f); err != nil {
 		return "", "", fmt.Errorf("accounts: refresh family: %w", err)
 	}
@@ -81,7 +81,7 @@ func (s *Store) rotate(ctx context.Context, secret string) (User, string, string
 		if err := s.revokeFamily(ctx, f.ID); err != nil {
 			return User{}, "", "", err
 		}
-		s.record(ctx, audit.Entry{Actor: rt.UserID, Action: "auth.refresh_reuse", ObjectType: "refresh_family",
+		s.recordRefusal(ctx, audit.Entry{Actor: rt.UserID, Action: "auth.refresh_reuse", ObjectType: "refresh_family",
 			ObjectID: f.ID, Detail: map[string]string{"outcome": "family and its access tokens revoked"}})
 		return User{}, "", "", errBadRefresh
 	}
@@ -98,21 +98,13 @@ func (s *Store) rotate(ctx context.Context, secret string) (User, string, string
 
 // liveRefresh finds an unexpired refresh token and its unrevoked family.
 func (s *Store) liveRefresh(ctx context.Context, secret string) (refreshToken, family, error) {
-	var rt refreshToken
-	err := s.db.Collection(colRefresh).FindOne(ctx, bson.D{{Key: "_id", Value: secretID(secret)}}).Decode(&rt)
-	if database.IsNotFound(err) {
-		return rt, family{}, errBadRefresh
-	}
+	rt, err := database.FindByID[refreshToken](ctx, s.db.Collection(colRefresh), secretID(secret), errBadRefresh)
 	if err != nil {
-		return rt, family{}, fmt.Errorf("accounts: refresh token: %w", err)
+		return rt, family{}, err
 	}
-	var f family
-	err = s.db.Collection(colFamilies).FindOne(ctx, bson.D{{Key: "_id", Value: rt.FamilyID}}).Decode(&f)
-	if database.IsNotFound(err) {
-		return rt, f, errBadRefresh
-	}
+	f, err := database.FindByID[family](ctx, s.db.Collection(colFamilies), rt.FamilyID, errBadRefresh)
 	if err != nil {
-		return rt, f, fmt.Errorf("accounts: refresh family: %w", err)
+		return rt, f, err
 	}
 	now := s.now()
 	if f.Revoked || !now.Before(rt.ExpiresAt) || !now.Before(f.ExpiresAt) {
@@ -146,13 +138,9 @@ func (s *Store) revokeUserFamilies(ctx context.Context, id string) error {
 // familyLive reports whether family id of user userID exists and is not
 // revoked: an access token issued from it is still good.
 func (s *Store) familyLive(ctx context.Context, id, userID string) (bool, error) {
-	var f family
-	err := s.db.Collection(colFamilies).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&f)
-	if database.IsNotFound(err) {
-		return false, nil
-	}
+	f, err := database.FindByID[family](ctx, s.db.Collection(colFamilies), id, nil)
 	if err != nil {
-		return false, fmt.Errorf("accounts: refresh family: %w", err)
+		return false, err
 	}
-	return !f.Revoked && f.UserID == userID && s.now().Before(f.ExpiresAt), nil
+	return f.ID != "" && !f.Revoked && f.UserID == userID && s.now().Before(f.ExpiresAt), nil
 }

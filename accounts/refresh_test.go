@@ -13,7 +13,7 @@ import (
 func TestConcurrentRefreshSpendsOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := NewStore(dbtest.New(t), nil, nil)
+	store := NewStore(dbtest.New(t), nil, nil, &memAudit{})
 	auth := testAuth(t, store)
 	if err := auth.Bootstrap(ctx, "r@example.test", "a long enough password"); err != nil {
 		t.Fatal(err)

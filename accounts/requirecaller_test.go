@@ -15,7 +15,7 @@ import (
 func TestStaffActionsWithoutCallerAreUnauthorized(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
-	s := NewStore(db, nil, nil)
+	s := NewStore(db, nil, nil, &memAudit{})
 	ctx := context.Background()
 	for name, call := range map[string]func() error{
 		"create user": func() error {

@@ -54,6 +54,9 @@ func (s *Store) Sweep(ctx context.Context) error {
 	if err := s.summariseExpiredFailures(ctx); err != nil {
 		return fmt.Errorf("accounts: sweep: summarise sign-in failures: %w", err)
 	}
+	if err := s.sweepClaims(ctx); err != nil {
+		return err
+	}
 	cutoff := bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lt", Value: s.now()}}}}
 	for _, col := range []string{colRefresh, colFamilies, colInvites, colUses, colLoginFailures} {
 		if _, err := s.db.Collection(col).DeleteMany(ctx, cutoff); err != nil {

@@ -18,6 +18,6 @@ func (a *Auth) LogoutEverywhere(ctx context.Context, userID string) error {
 	if err := a.store.revokeUserFamilies(ctx, userID); err != nil {
 		return err
 	}
-	a.store.record(ctx, audit.Entry{Actor: userID, Action: "auth.logout_all", ObjectType: "user", ObjectID: userID})
-	return nil
+	// As with Logout, access is taken away before the entry is written.
+	return a.store.record(context.WithoutCancel(ctx), audit.Entry{Actor: userID, Action: "auth.logout_all", ObjectType: "user", ObjectID: userID})
 }

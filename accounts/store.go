@@ -2,15 +2,14 @@ package accounts
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base32"
+	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"speaksafe/audit"
 	"speaksafe/database"
 )
 
@@ -37,7 +36,7 @@ type Store struct {
 	db      *mongo.Database
 	logger  *slog.Logger
 	now     func() time.Time
-	audit   Auditor
+	audit   audit.Recorder
 	devices DeviceRevoker
 }
 
@@ -53,15 +52,16 @@ type DeviceRevoker interface {
 func (s *Store) UseDeviceRevoker(d DeviceRevoker) { s.devices = d }
 
 // NewStore returns a Store over db. now is the clock (time.Now in
-// production); logger receives nothing secret.
-func NewStore(db *mongo.Database, logger *slog.Logger, now func() time.Time) *Store {
+// production); logger receives nothing secret; auditor records every user,
+// organisation and sign-in event before it happens.
+func NewStore(db *mongo.Database, logger *slog.Logger, now func() time.Time, auditor audit.Recorder) *Store {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, logger: logger, now: now}
+	return &Store{db: db, logger: logger, now: now, audit: auditor}
 }
 
 // Indexes are the indexes this package needs on a real MongoDB. The embedded
@@ -83,15 +83,34 @@ func Indexes() []database.Index {
 		{Collection: colInvites, Keys: bson.D{{Key: "expiresAt", Value: 1}}, Name: "expires"},
 		{Collection: colInvites, Keys: bson.D{{Key: "userId", Value: 1}}, Name: "user"},
 		{Collection: colLoginFailures, Keys: bson.D{{Key: "expiresAt", Value: 1}}, Name: "expires"},
+		database.ClaimIndex(colUserEmails),
+		database.ClaimIndex(colOrgCodes),
 	}
 }
 
-var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+// claimGrace is how old a claim must be before the sweep checks it: far
+// longer than any write that follows a claim.
+const claimGrace = 10 * time.Minute
 
-// newID returns an opaque random identifier (80 bits, lower-case base32):
-// ids leak neither order nor count of objects.
-func newID() string {
-	b := make([]byte, 10)
-	_, _ = rand.Read(b)
-	return strings.ToLower(idEncoding.EncodeToString(b))
+// sweepClaims frees email addresses and organisation codes whose claim
+// outlived a failed creation (database.SweepClaims).
+func (s *Store) sweepClaims(ctx context.Context) error {
+	cutoff := s.now().Add(-claimGrace)
+	owners := map[string]struct{ owners, field string }{
+		colUserEmails: {colUsers, "userId"},
+		colOrgCodes:   {colOrganisations, "orgId"},
+	}
+	for claims, o := range owners {
+		n, err := database.SweepClaims(ctx, s.db.Collection(claims), cutoff, func(ctx context.Context, c bson.Raw) (bool, error) {
+			id, _ := c.Lookup(o.field).StringValueOK()
+			return database.Exists(ctx, s.db.Collection(o.owners), id)
+		})
+		if n > 0 {
+			s.logger.WarnContext(ctx, "stranded claims released", "collection", claims, "count", n)
+		}
+		if err != nil {
+			return fmt.Errorf("accounts: sweep claims: %w", err)
+		}
+	}
+	return nil
 }

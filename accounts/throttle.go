@@ -106,11 +106,7 @@ func (a *Auth) failureID(email string) (string, time.Time) {
 // failures returns email's failures in the current window.
 func (a *Auth) failures(ctx context.Context, email string) (int, error) {
 	id, _ := a.failureID(email)
-	var f failureCount
-	err := a.store.db.Collection(colLoginFailures).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&f)
-	if database.IsNotFound(err) {
-		return 0, nil
-	}
+	f, err := database.FindByID[failureCount](ctx, a.store.db.Collection(colLoginFailures), id, nil)
 	if err != nil {
 		return 0, fmt.Errorf("accounts: sign-in failures: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"speaksafe/database"
 	"speaksafe/errkind"
 )
 
@@ -87,7 +88,7 @@ func (t *Tokens) issue(u User, aud string, ttl time.Duration, familyID string) (
 			IssuedAt:  jwt.NewNumericDate(now),
 			NotBefore: jwt.NewNumericDate(now),
 			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
-			ID:        newID(),
+			ID:        database.NewID(),
 		},
 		TokenVersion: u.TokenVersion,
 		FamilyID:     familyID,

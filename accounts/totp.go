@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"encoding/base32"
 	"fmt"
 	"strings"
 	"time"
@@ -61,11 +62,13 @@ func (a *Auth) EnrolTOTP(ctx context.Context, id string) (Enrolment, error) {
 	if err != nil {
 		return Enrolment{}, fmt.Errorf("accounts: seal TOTP secret: %w", err)
 	}
+	if err := a.store.record(ctx, audit.Entry{Actor: u.ID, Action: "user.mfa_enrolment_started", ObjectType: "user", ObjectID: u.ID}); err != nil {
+		return Enrolment{}, err
+	}
 	data := TOTPData{Secret: sealed, UpdatedAt: a.now().UTC().Truncate(time.Millisecond)}
 	if err := a.store.setTOTP(ctx, u.ID, data); err != nil {
 		return Enrolment{}, err
 	}
-	a.store.record(ctx, audit.Entry{Actor: u.ID, Action: "user.mfa_enrolment_started", ObjectType: "user", ObjectID: u.ID})
 	return Enrolment{Secret: key.Secret(), URI: key.URL()}, nil
 }
 
@@ -86,6 +89,9 @@ func (a *Auth) ConfirmTOTP(ctx context.Context, id, code string) ([]string, erro
 		}
 		return nil, errkind.Invalid("code", "is not the current code of the authenticator app")
 	}
+	if err := a.store.record(ctx, audit.Entry{Actor: u.ID, Action: "user.mfa_enrolled", ObjectType: "user", ObjectID: u.ID}); err != nil {
+		return nil, err
+	}
 	codes, hashes := newRecoveryCodes()
 	data := *u.TOTP
 	data.Confirmed, data.RecoveryHashes = true, hashes
@@ -93,7 +99,6 @@ func (a *Auth) ConfirmTOTP(ctx context.Context, id, code string) ([]string, erro
 	if err := a.store.setTOTP(ctx, u.ID, data); err != nil {
 		return nil, err
 	}
-	a.store.record(ctx, audit.Entry{Actor: u.ID, Action: "user.mfa_enrolled", ObjectType: "user", ObjectID: u.ID})
 	return codes, nil
 }
 
@@ -133,12 +138,15 @@ func (a *Auth) useRecoveryCode(ctx context.Context, u User, code string) (bool, 
 	if err != nil || !first {
 		return false, err
 	}
+	// The code is spent; without its entry the sign-in it was for fails.
+	if err := a.store.record(ctx, audit.Entry{Actor: u.ID, Action: "auth.recovery_code_used", ObjectType: "user", ObjectID: u.ID}); err != nil {
+		return false, err
+	}
 	_, err = a.store.db.Collection(colUsers).UpdateOne(ctx, bson.D{{Key: "_id", Value: u.ID}},
 		bson.D{{Key: "$pull", Value: bson.D{{Key: "totp.recoveryHashes", Value: h}}}})
 	if err != nil {
 		return false, fmt.Errorf("accounts: spend recovery code: %w", err)
 	}
-	a.store.record(ctx, audit.Entry{Actor: u.ID, Action: "auth.recovery_code_used", ObjectType: "user", ObjectID: u.ID})
 	return true, nil
 }
 
@@ -167,7 +175,7 @@ func newRecoveryCodes() ([]string, []string) {
 func newRecoveryCode() string {
 	b := make([]byte, 10)
 	_, _ = rand.Read(b)
-	s := strings.ToLower(idEncoding.EncodeToString(b))
+	s := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
 	return s[0:4] + "-" + s[4:8] + "-" + s[8:12] + "-" + s[12:16]
 }
 

@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -103,8 +104,9 @@ func (n NewUser) Validate() error {
 }
 
 type emailClaim struct {
-	Email  string `bson:"_id"`
-	UserID string `bson:"userId"`
+	Email     string    `bson:"_id"`
+	UserID    string    `bson:"userId"`
+	ClaimedAt time.Time `bson:"claimedAt"`
 }
 
 // CreateUser creates a user who has no password yet and answers with an
@@ -125,7 +127,7 @@ func (s *Store) CreateUser(ctx context.Context, n NewUser) (User, string, error)
 	if err := n.Validate(); err != nil {
 		return User{}, "", err
 	}
-	u := User{ID: newID(), Email: n.Email, Name: n.Name, Role: n.Role}
+	u := User{ID: database.NewID(), Email: n.Email, Name: n.Name, Role: n.Role}
 	if n.OrgID != "" {
 		org, err := s.Organisation(ctx, n.OrgID)
 		if err != nil {
@@ -139,34 +141,38 @@ func (s *Store) CreateUser(ctx context.Context, n NewUser) (User, string, error)
 	if !n.Role.fits(u.OrgKind) {
 		return User{}, "", errkind.Invalid("role", "does not fit the organisation's kind")
 	}
-	if err := s.insertUser(ctx, &u); err != nil {
+	e := audit.Entry{Action: "user.create", ObjectType: "user", ObjectID: u.ID,
+		Detail: map[string]string{"role": string(u.Role), "orgId": u.OrgID, "invite": "issued"}}
+	if err := s.insertUser(ctx, &u, e); err != nil {
 		return User{}, "", err
 	}
 	token, err := s.newInvite(ctx, u.ID)
 	if err != nil {
 		return User{}, "", err
 	}
-	s.record(ctx, audit.Entry{Action: "user.create", ObjectType: "user", ObjectID: u.ID,
-		Detail: map[string]string{"role": string(u.Role), "orgId": u.OrgID, "invite": "issued"}})
 	return u, token, nil
 }
 
-// insertUser claims the email address and inserts u. A taken address is a
-// Conflict; the claim is the only atomic uniqueness on the embedded store.
-func (s *Store) insertUser(ctx context.Context, u *User) error {
+// insertUser claims the email address, records e and inserts u. A taken
+// address is a Conflict; the claim is the only atomic uniqueness on the
+// embedded store, and is released when e or u cannot be written.
+func (s *Store) insertUser(ctx context.Context, u *User, e audit.Entry) error {
 	u.CreatedAt = s.now().UTC().Truncate(time.Millisecond)
 	u.UpdatedAt = u.CreatedAt
-	if _, err := s.db.Collection(colUserEmails).InsertOne(ctx, emailClaim{Email: u.Email, UserID: u.ID}); err != nil {
-		if database.IsDuplicateKey(err) {
-			return fmt.Errorf("accounts: email address in use: %w", errkind.Conflict)
+	claim := emailClaim{Email: u.Email, UserID: u.ID, ClaimedAt: u.CreatedAt}
+	err := database.Claim(ctx, s.logger, s.db.Collection(colUserEmails), u.Email, claim, func(ctx context.Context) error {
+		if err := s.record(ctx, e); err != nil {
+			return err
 		}
-		return fmt.Errorf("accounts: claim email: %w", err)
+		if _, err := s.db.Collection(colUsers).InsertOne(ctx, u); err != nil {
+			return fmt.Errorf("accounts: insert user: %w", err)
+		}
+		return nil
+	})
+	if errors.Is(err, database.ErrClaimed) {
+		return fmt.Errorf("accounts: email address in use: %w", errkind.Conflict)
 	}
-	if _, err := s.db.Collection(colUsers).InsertOne(ctx, u); err != nil {
-		_, _ = s.db.Collection(colUserEmails).DeleteOne(context.WithoutCancel(ctx), bson.D{{Key: "_id", Value: u.Email}})
-		return fmt.Errorf("accounts: insert user: %w", err)
-	}
-	return nil
+	return err
 }
 
 // userScope restricts users to those the caller may see: all for a role
@@ -218,13 +224,10 @@ func (s *Store) findUser(ctx context.Context, filter bson.D, id string) (User, e
 // UserByEmail finds the user who claimed email, by two _id reads. It is not
 // scoped to a caller: sign-in and the operator's commands use it.
 func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
-	var claim emailClaim
-	err := s.db.Collection(colUserEmails).FindOne(ctx, bson.D{{Key: "_id", Value: NormaliseEmail(email)}}).Decode(&claim)
-	if database.IsNotFound(err) {
-		return User{}, fmt.Errorf("accounts: user by email: %w", errkind.NotFound)
-	}
+	claim, err := database.FindByID[emailClaim](ctx, s.db.Collection(colUserEmails), NormaliseEmail(email),
+		fmt.Errorf("accounts: user by email: %w", errkind.NotFound))
 	if err != nil {
-		return User{}, fmt.Errorf("accounts: user by email: %w", err)
+		return User{}, err
 	}
 	return s.LookupUser(ctx, claim.UserID)
 }

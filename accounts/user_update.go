@@ -13,27 +13,26 @@ import (
 	"speaksafe/errkind"
 )
 
-// Auditor records security events. audit.Log implements it.
-type Auditor interface {
-	Record(ctx context.Context, e audit.Entry) error
-}
-
-// UseAuditor makes the store record user and sign-in events in a.
-func (s *Store) UseAuditor(a Auditor) { s.audit = a }
-
-// record writes e to the audit log. A failure is logged, not returned: the
-// change it describes has already happened and must not look as if it
-// failed.
-func (s *Store) record(ctx context.Context, e audit.Entry) {
-	if s.audit == nil {
-		return
-	}
+// record writes e to the audit log, with the caller as actor when e names
+// none. It comes before the change e describes (audit.Recorder's policy):
+// an error means the change is not made, and is the request's answer.
+func (s *Store) record(ctx context.Context, e audit.Entry) error {
 	if e.Actor == "" {
 		if c, ok := CallerFrom(ctx); ok {
 			e.Actor = c.UserID
 		}
 	}
-	if err := s.audit.Record(context.WithoutCancel(ctx), e); err != nil {
+	if err := s.audit.Record(ctx, e); err != nil {
+		return fmt.Errorf("accounts: audit %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// recordRefusal writes the entry of a refusal (a failed sign-in, step-up
+// or second factor). The refusal stands whether or not its entry is
+// written, so a failure is logged at ERROR instead of returned.
+func (s *Store) recordRefusal(ctx context.Context, e audit.Entry) {
+	if err := s.record(context.WithoutCancel(ctx), e); err != nil {
 		s.logger.ErrorContext(ctx, "audit record failed", "action", e.Action, "error", err)
 	}
 }
@@ -107,6 +106,9 @@ func (s *Store) UpdateUser(ctx context.Context, id string, p UserPatch) (User, e
 		update = append(update, bson.E{Key: "$inc", Value: bson.D{{Key: "tokenVersion", Value: 1}}})
 		u.TokenVersion++
 	}
+	if err := s.record(ctx, audit.Entry{Action: "user.update", ObjectType: "user", ObjectID: id, Detail: patchDetail(before, u)}); err != nil {
+		return User{}, err
+	}
 	if _, err := s.db.Collection(colUsers).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update); err != nil {
 		return User{}, fmt.Errorf("accounts: update user %s: %w", id, err)
 	}
@@ -115,7 +117,6 @@ func (s *Store) UpdateUser(ctx context.Context, id string, p UserPatch) (User, e
 			return User{}, err
 		}
 	}
-	s.record(ctx, audit.Entry{Action: "user.update", ObjectType: "user", ObjectID: id, Detail: patchDetail(before, u)})
 	return u, nil
 }
 

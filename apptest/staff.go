@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"speaksafe/accounts"
+	"speaksafe/audit"
 )
 
 // StaffUser is a member of staff created for a test, with a valid access
@@ -29,7 +30,13 @@ func (a *App) accountsStore(t testing.TB) (*accounts.Store, *accounts.Tokens) {
 	if err != nil {
 		t.Fatalf("apptest: signing keys: %v", err)
 	}
-	return accounts.NewStore(a.DB, nil, a.Clock.Now), accounts.NewTokens(keys, a.Clock.Now)
+	return accounts.NewStore(a.DB, nil, a.Clock.Now, setupAudit()), accounts.NewTokens(keys, a.Clock.Now)
+}
+
+// setupAudit records nothing: the set-up a test makes behind the app's
+// back is not what the app's audit log is about.
+func setupAudit() audit.Recorder {
+	return audit.RecorderFunc(func(context.Context, audit.Entry) error { return nil })
 }
 
 // asAdmin is a context whose caller is an admin, for test set-up.

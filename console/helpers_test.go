@@ -18,6 +18,7 @@ import (
 
 	"speaksafe/accounts"
 	"speaksafe/apptest"
+	"speaksafe/audit"
 	"speaksafe/server"
 )
 
@@ -119,7 +120,7 @@ const password = "a long enough password 1"
 // the console's invite screen, as a new colleague would.
 func person(t *testing.T, app *apptest.App, role accounts.Role, orgID string) accounts.User {
 	t.Helper()
-	store := accounts.NewStore(app.DB, nil, app.Clock.Now)
+	store := accounts.NewStore(app.DB, nil, app.Clock.Now, audit.RecorderFunc(func(context.Context, audit.Entry) error { return nil }))
 	suffix := make([]byte, 4)
 	_, _ = rand.Read(suffix)
 	u, tok, err := store.CreateUser(adminCtx(), accounts.NewUser{Email: fmt.Sprintf("%s-%x@example.test", strings.ReplaceAll(string(role), "_", "-"), suffix),

@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"speaksafe/accounts"
 	"speaksafe/apptest"
+	"speaksafe/audit"
 )
 
 // handleReport files a routine report naming an online handle and answers
@@ -40,7 +42,7 @@ func caseIDOf(t *testing.T, b *browser, ref string) string {
 // commissioner in it.
 func commissioner(t *testing.T, app *apptest.App, forces ...string) accounts.User {
 	t.Helper()
-	store := accounts.NewStore(app.DB, nil, app.Clock.Now)
+	store := accounts.NewStore(app.DB, nil, app.Clock.Now, audit.RecorderFunc(func(context.Context, audit.Entry) error { return nil }))
 	suffix := make([]byte, 4)
 	_, _ = rand.Read(suffix)
 	org, err := store.CreateOrganisation(adminCtx(), accounts.Organisation{Kind: accounts.OrgOversight,

@@ -17,7 +17,7 @@ func benchStore(b *testing.B, n int) *Store {
 	db, clk := dbtest.New(b), newClock()
 	docs := make([]any, n)
 	for i := range n {
-		docs[i] = Change{Seq: int64(i + 1), Kind: ChangePublished, At: clk.now(), Summary: Summary{
+		docs[i] = Change{Seq: int64(i + 1), Kind: ChangePublished, At: clk.Now(), Summary: Summary{
 			ItemID: fmt.Sprintf("bench%06d", i), Slug: fmt.Sprintf("item-%d", i), Locale: Locales[i%2],
 			Title: fmt.Sprintf("Item %d about staying safe", i), Summary: "A summary of the item.",
 			AgeBands: []string{AgeBands[i%3]}, Topics: []string{Topics[i%len(Topics)]}, Revision: 1}}
@@ -25,7 +25,7 @@ func benchStore(b *testing.B, n int) *Store {
 	if _, err := db.Collection(colChanges).InsertMany(context.Background(), docs); err != nil {
 		b.Fatal(err)
 	}
-	s := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now, nil, Options{})
+	s := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.Now, &memAudit{}, Options{})
 	if err := s.load(context.Background()); err != nil {
 		b.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"speaksafe/accounts"
+	"speaksafe/audit"
 	"speaksafe/database"
 	"speaksafe/errkind"
 )
@@ -107,13 +108,24 @@ func (s *Store) MyCollection(ctx context.Context) (Collection, error) {
 }
 
 func (s *Store) getCollection(ctx context.Context, school string) (Collection, error) {
-	var col Collection
-	err := s.db.Collection(colCollections).FindOne(ctx, bson.D{{Key: "_id", Value: school}}).Decode(&col)
-	if database.IsNotFound(err) {
-		return Collection{}, fmt.Errorf("content: collection: %w", errkind.NotFound)
+	return database.FindByID[Collection](ctx, s.db.Collection(colCollections), school,
+		fmt.Errorf("content: collection: %w", errkind.NotFound))
+}
+
+// collectionOfCode returns the collection join code opens: notFound for
+// a malformed, unknown or rotated-away code.
+func (s *Store) collectionOfCode(ctx context.Context, code string, notFound error) (Collection, error) {
+	norm, ok := NormaliseJoinCode(code)
+	if !ok {
+		return Collection{}, notFound
 	}
+	jc, err := database.FindByID[joinCodeDoc](ctx, s.db.Collection(colJoinCodes), norm, notFound)
 	if err != nil {
-		return Collection{}, fmt.Errorf("content: collection: %w", err)
+		return Collection{}, err
+	}
+	col, err := s.getCollection(ctx, jc.SchoolID)
+	if err != nil || col.JoinCode != norm {
+		return Collection{}, notFound
 	}
 	return col, nil
 }
@@ -179,11 +191,15 @@ func (s *Store) RotateJoinCode(ctx context.Context) (Collection, error) {
 	}
 	old := col.JoinCode
 	col.JoinCode, col.Version, col.UpdatedBy, col.UpdatedAt = code, col.Version+1, c.UserID, s.now().UTC()
-	if err := s.replaceCollection(ctx, col); err != nil {
+	err = s.auditCollection(ctx, c.UserID, "content.join_code_rotate", col)
+	if err == nil {
+		err = s.replaceCollection(ctx, col)
+	}
+	if err != nil {
+		database.Release(ctx, s.log, s.db.Collection(colJoinCodes), code)
 		return Collection{}, err
 	}
 	s.dropJoinCode(ctx, old)
-	s.auditCollection(ctx, c.UserID, "content.join_code_rotate", col)
 	return col, nil
 }
 
@@ -213,10 +229,12 @@ func (s *Store) SetCollection(ctx context.Context, ifMatch int64, items []string
 		return Collection{}, fmt.Errorf("content: collection is at version %d: %w", col.Version, errkind.PreconditionFailed)
 	}
 	col.Items, col.Version, col.UpdatedBy, col.UpdatedAt = slices.Clone(items), col.Version+1, c.UserID, s.now().UTC()
+	if err := s.auditCollection(ctx, c.UserID, "content.collection_set", col); err != nil {
+		return Collection{}, err
+	}
 	if err := s.replaceCollection(ctx, col); err != nil {
 		return Collection{}, err
 	}
-	s.auditCollection(ctx, c.UserID, "content.collection_set", col)
 	return col, nil
 }
 
@@ -247,22 +265,9 @@ type SharedCollection struct {
 // CollectionByCode returns the collection a join code opens. Unknown,
 // malformed and rotated-away codes are all NotFound.
 func (s *Store) CollectionByCode(ctx context.Context, code string) (SharedCollection, error) {
-	norm, ok := NormaliseJoinCode(code)
-	notFound := fmt.Errorf("content: join code: %w", errkind.NotFound)
-	if !ok {
-		return SharedCollection{}, notFound
-	}
-	var jc joinCodeDoc
-	err := s.db.Collection(colJoinCodes).FindOne(ctx, bson.D{{Key: "_id", Value: norm}}).Decode(&jc)
-	if database.IsNotFound(err) {
-		return SharedCollection{}, notFound
-	}
+	col, err := s.collectionOfCode(ctx, code, fmt.Errorf("content: join code: %w", errkind.NotFound))
 	if err != nil {
-		return SharedCollection{}, fmt.Errorf("content: join code: %w", err)
-	}
-	col, err := s.getCollection(ctx, jc.SchoolID)
-	if err != nil || col.JoinCode != norm {
-		return SharedCollection{}, notFound
+		return SharedCollection{}, err
 	}
 	snap := s.current(ctx)
 	out := SharedCollection{SchoolID: col.SchoolID, Items: []Summary{}, Version: col.Version, Seq: snap.seq}
@@ -274,16 +279,16 @@ func (s *Store) CollectionByCode(ctx context.Context, code string) (SharedCollec
 	return out, nil
 }
 
-func (s *Store) auditCollection(ctx context.Context, actor, action string, col Collection) {
-	if s.audit == nil {
-		return
-	}
+// auditCollection records a change of col before it is saved; an error
+// means it must not be.
+func (s *Store) auditCollection(ctx context.Context, actor, action string, col Collection) error {
 	// The code itself is a credential of sorts: the audit log gets the version only.
-	err := s.audit.Record(ctx, auditEntry(actor, action, "content_collection", col.SchoolID,
-		map[string]string{"version": fmt.Sprint(col.Version), "items": fmt.Sprint(len(col.Items))}))
+	err := s.audit.Record(ctx, audit.Entry{Actor: actor, Action: action, ObjectType: "content_collection", ObjectID: col.SchoolID,
+		Detail: map[string]string{"version": fmt.Sprint(col.Version), "items": fmt.Sprint(len(col.Items))}})
 	if err != nil {
-		s.log.Error("content: audit record failed", "action", action, "error", err)
+		return fmt.Errorf("content: audit %s: %w", action, err)
 	}
+	return nil
 }
 
 func isNotFound(err error) bool { return errorsIs(err, errkind.NotFound) }

@@ -92,7 +92,7 @@ func TestViewCountsAreShownOnlyFromFive(t *testing.T) {
 	for range 7 {
 		s.CountView(ViewItem, "item1")
 	}
-	clk.advance(24 * time.Hour)
+	clk.Advance(24 * time.Hour)
 	for range 3 {
 		s.CountView(ViewItem, "item1")
 	}
@@ -105,7 +105,7 @@ func TestViewCountsAreShownOnlyFromFive(t *testing.T) {
 	if err := s.FlushViews(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	st, err := s.viewStats(context.Background(), ViewItem, "item1", clk.now().AddDate(0, 0, -30), clk.now())
+	st, err := s.viewStats(context.Background(), ViewItem, "item1", clk.Now().AddDate(0, 0, -30), clk.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

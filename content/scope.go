@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-
 	"speaksafe/accounts"
-	"speaksafe/database"
 	"speaksafe/errkind"
 )
 
@@ -68,21 +65,9 @@ func (s *Store) Promote(ctx context.Context, id string) (Item, error) {
 // school's collection. Anything else is NotFound.
 func (s *Store) CollectionItem(ctx context.Context, code, slug, locale string) (Revision, error) {
 	notFound := fmt.Errorf("content: collection item: %w", errkind.NotFound)
-	norm, ok := NormaliseJoinCode(code)
-	if !ok {
-		return Revision{}, notFound
-	}
-	var jc joinCodeDoc
-	err := s.db.Collection(colJoinCodes).FindOne(ctx, bson.D{{Key: "_id", Value: norm}}).Decode(&jc)
-	if database.IsNotFound(err) {
-		return Revision{}, notFound
-	}
+	col, err := s.collectionOfCode(ctx, code, notFound)
 	if err != nil {
-		return Revision{}, fmt.Errorf("content: join code: %w", err)
-	}
-	col, err := s.getCollection(ctx, jc.SchoolID)
-	if err != nil || col.JoinCode != norm {
-		return Revision{}, notFound
+		return Revision{}, err
 	}
 	snap := s.current(ctx)
 	for _, id := range col.Items {

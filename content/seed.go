@@ -105,6 +105,14 @@ func (s *Store) Seed(ctx context.Context) error {
 		if err := s.claimSlug(ctx, d.Locale, d.Slug, id); err != nil && !isConflict(err) {
 			return err
 		}
+		// An item that exists is left alone before anything is audited;
+		// reading it also completes an interrupted seed.
+		if _, err := s.loadItem(ctx, id); !isNotFound(err) {
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		it := Item{ID: id, Draft: d, State: StatePublished, Author: seedAuthor, Version: 1, Revision: 1,
 			Live: true, UpdatedBy: seedAuthor, UpdatedAt: now, CreatedAt: now}
 		err := s.commit(ctx, it, actionSeed, seedAuthor)

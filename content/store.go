@@ -2,6 +2,7 @@ package content
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -41,11 +42,6 @@ func Indexes() []database.Index {
 	}
 }
 
-// Auditor records content changes in the audit log (audit.Log does).
-type Auditor interface {
-	Record(ctx context.Context, e audit.Entry) error
-}
-
 // Options tune a Store.
 type Options struct {
 	// RefreshEvery is how often a read checks MongoDB for changes made by
@@ -59,7 +55,7 @@ type Store struct {
 	db     *mongo.Database
 	log    *slog.Logger
 	now    func() time.Time
-	audit  Auditor
+	audit  audit.Recorder
 	render *Renderer
 	every  time.Duration
 
@@ -73,7 +69,7 @@ type Store struct {
 }
 
 // New returns a Store. Call Start before serving.
-func New(db *mongo.Database, logger *slog.Logger, now func() time.Time, auditor Auditor, opts Options) *Store {
+func New(db *mongo.Database, logger *slog.Logger, now func() time.Time, auditor audit.Recorder, opts Options) *Store {
 	if opts.RefreshEvery <= 0 {
 		opts.RefreshEvery = 2 * time.Second
 	}
@@ -146,9 +142,8 @@ func (s *Store) catchUp(ctx context.Context) error {
 	// Bounded so that one request never pays for a long backlog; the rest
 	// is read on the next check.
 	for seq := snap.seq + 1; seq <= snap.seq+maxCatchUp; seq++ {
-		var c Change
-		err := s.db.Collection(colChanges).FindOne(ctx, bson.D{{Key: "_id", Value: seq}}).Decode(&c)
-		if database.IsNotFound(err) {
+		c, err := database.FindByID[Change](ctx, s.db.Collection(colChanges), seq, errNoChange)
+		if errors.Is(err, errNoChange) {
 			break
 		}
 		if err != nil {
@@ -162,6 +157,9 @@ func (s *Store) catchUp(ctx context.Context) error {
 	s.lastCheck.Store(s.now().UnixNano())
 	return nil
 }
+
+// errNoChange is catchUp's end of the feed.
+var errNoChange = errors.New("content: no such change")
 
 // maxCatchUp is the most feed entries one check reads.
 const maxCatchUp = 1000
@@ -234,12 +232,10 @@ func (s *Store) revision(ctx context.Context, itemID string, rev int) (Revision,
 	if ok {
 		return r, nil
 	}
-	err := s.db.Collection(colRevisions).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r)
-	if database.IsNotFound(err) {
-		return Revision{}, fmt.Errorf("content: revision %s: %w", id, errkind.NotFound)
-	}
+	r, err := database.FindByID[Revision](ctx, s.db.Collection(colRevisions), id,
+		fmt.Errorf("content: revision %s: %w", id, errkind.NotFound))
 	if err != nil {
-		return Revision{}, fmt.Errorf("content: revision %s: %w", id, err)
+		return Revision{}, err
 	}
 	s.revMu.Lock()
 	if len(s.revCache) >= 2000 { // bound memory; revisions are cheap to re-read

@@ -17,28 +17,33 @@ import (
 	"speaksafe/audit"
 	"speaksafe/dbtest"
 	"speaksafe/errkind"
+	"speaksafe/internal/testsupport"
 )
 
-type clock struct{ t atomic.Int64 }
-
-func newClock() *clock {
-	c := &clock{}
-	c.t.Store(time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC).UnixNano())
-	return c
+func newClock() *testsupport.Clock {
+	return testsupport.NewClock(time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC))
 }
-func (c *clock) now() time.Time          { return time.Unix(0, c.t.Load()).UTC() }
-func (c *clock) advance(d time.Duration) { c.t.Add(int64(d)) }
 
 type memAudit struct {
 	mu      sync.Mutex
 	entries []audit.Entry
+	fail    error // when set, Record writes nothing and answers it
 }
 
 func (m *memAudit) Record(_ context.Context, e audit.Entry) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
 	m.entries = append(m.entries, e)
 	return nil
+}
+
+func (m *memAudit) failWith(err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.fail = err
 }
 
 func (m *memAudit) actions() []string {
@@ -51,10 +56,10 @@ func (m *memAudit) actions() []string {
 	return out
 }
 
-func startStore(t testing.TB, db *mongo.Database, clk *clock) (*Store, *memAudit) {
+func startStore(t testing.TB, db *mongo.Database, clk *testsupport.Clock) (*Store, *memAudit) {
 	t.Helper()
 	a := &memAudit{}
-	s := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now, a, Options{})
+	s := New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.Now, a, Options{})
 	if err := s.Start(context.Background()); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -342,7 +347,7 @@ func TestInstancesConverge(t *testing.T) {
 	a, _ := startStore(t, db, clk)
 	b, _ := startStore(t, db, clk)
 	publishFlow(t, a, "shared-news")
-	clk.advance(3 * time.Second)
+	clk.Advance(3 * time.Second)
 	if _, err := b.Published(context.Background(), "shared-news", "en"); err != nil {
 		t.Errorf("other instance after refresh interval: %v", err)
 	}

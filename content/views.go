@@ -139,13 +139,9 @@ func (s *Store) viewStats(ctx context.Context, kind, id string, from, to time.Ti
 	out := ViewStats{Kind: kind, ID: id, Days: []DayCount{}}
 	var total int64
 	for m := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC); !m.After(to); m = m.AddDate(0, 1, 0) {
-		var doc struct {
+		doc, err := database.FindByID[struct {
 			Days map[string]int64 `bson:"days"`
-		}
-		err := s.db.Collection(colViews).FindOne(ctx, bson.D{{Key: "_id", Value: viewDocID(kind, id, m.Format("2006-01"))}}).Decode(&doc)
-		if database.IsNotFound(err) {
-			continue
-		}
+		}](ctx, s.db.Collection(colViews), viewDocID(kind, id, m.Format("2006-01")), nil)
 		if err != nil {
 			return ViewStats{}, fmt.Errorf("content: view stats: %w", err)
 		}

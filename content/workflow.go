@@ -2,8 +2,6 @@ package content
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -90,22 +88,32 @@ func (s *Store) Create(ctx context.Context, d Draft) (Item, error) {
 	if err := d.Validate(); err != nil {
 		return Item{}, err
 	}
-	id := newID()
-	if err := s.claimSlug(ctx, d.Locale, d.Slug, id); err != nil {
-		return Item{}, err
-	}
 	now := s.now().UTC()
-	it := Item{ID: id, Draft: d, State: StateDraft, OrgID: org, Author: c.UserID, Editors: []string{c.UserID},
+	it := Item{ID: database.NewID(), Draft: d, State: StateDraft, OrgID: org, Author: c.UserID, Editors: []string{c.UserID},
 		Version: 1, UpdatedBy: c.UserID, UpdatedAt: now, CreatedAt: now}
-	if err := s.commit(ctx, it, ActionCreate, c.UserID); err != nil {
-		_, _ = s.db.Collection(colSlugs).DeleteOne(ctx, bson.D{{Key: "_id", Value: d.Locale + "/" + d.Slug}})
+	slug := d.Locale + "/" + d.Slug
+	claim := slugClaim{ID: slug, ItemID: it.ID, ClaimedAt: now}
+	err = database.Claim(ctx, s.log, s.db.Collection(colSlugs), slug, claim, func(ctx context.Context) error {
+		return s.commit(ctx, it, ActionCreate, c.UserID)
+	})
+	if errors.Is(err, database.ErrClaimed) {
+		return Item{}, fmt.Errorf("content: slug %s is taken: %w", slug, errkind.Conflict)
+	}
+	if err != nil {
 		return Item{}, err
 	}
 	return it, nil
 }
 
+// slugClaim holds a locale/slug for one item.
+type slugClaim struct {
+	ID        string    `bson:"_id"`
+	ItemID    string    `bson:"itemId"`
+	ClaimedAt time.Time `bson:"claimedAt"`
+}
+
 func (s *Store) claimSlug(ctx context.Context, locale, slug, itemID string) error {
-	_, err := s.db.Collection(colSlugs).InsertOne(ctx, bson.D{{Key: "_id", Value: locale + "/" + slug}, {Key: "itemId", Value: itemID}})
+	_, err := s.db.Collection(colSlugs).InsertOne(ctx, slugClaim{ID: locale + "/" + slug, ItemID: itemID, ClaimedAt: s.now().UTC()})
 	if database.IsDuplicateKey(err) {
 		return fmt.Errorf("content: slug %s/%s is taken: %w", locale, slug, errkind.Conflict)
 	}
@@ -145,19 +153,17 @@ func (s *Store) getScoped(ctx context.Context, c accounts.Caller, id string) (It
 // loadItem reads the item and rolls it forward over any event whose
 // effects were interrupted (the process died between claim and write).
 func (s *Store) loadItem(ctx context.Context, id string) (Item, error) {
-	var it Item
-	err := s.db.Collection(colItems).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&it)
-	if err != nil && !database.IsNotFound(err) {
+	it, err := database.FindByID[Item](ctx, s.db.Collection(colItems), id, nil)
+	if err != nil {
 		return Item{}, fmt.Errorf("content: item %s: %w", id, err)
 	}
 	for {
-		var ev event
-		err := s.db.Collection(colEvents).FindOne(ctx, bson.D{{Key: "_id", Value: eventID(id, it.Version+1)}}).Decode(&ev)
-		if database.IsNotFound(err) {
-			break
-		}
+		ev, err := database.FindByID[event](ctx, s.db.Collection(colEvents), eventID(id, it.Version+1), nil)
 		if err != nil {
 			return Item{}, fmt.Errorf("content: item %s history: %w", id, err)
+		}
+		if ev.ID == "" {
+			break
 		}
 		if err := s.apply(ctx, ev); err != nil {
 			return Item{}, err
@@ -170,9 +176,21 @@ func (s *Store) loadItem(ctx context.Context, id string) (Item, error) {
 	return it, nil
 }
 
-// commit claims next.Version for the item and then carries out its
-// effects. Losing the claim means someone else changed the item first.
+// commit records the change in the audit log, claims next.Version for the
+// item and then carries out its effects. Losing the claim means someone
+// else changed the item first; an entry that cannot be written means no
+// change (a claimed event would be rolled forward, so the entry comes
+// first).
 func (s *Store) commit(ctx context.Context, next Item, action, actor string) error {
+	detail := map[string]string{"version": strconv.FormatInt(next.Version, 10), "state": string(next.State),
+		"slug": next.Slug, "locale": next.Locale}
+	if action == ActionPublish {
+		detail["revision"] = strconv.Itoa(next.Revision)
+	}
+	if err := s.audit.Record(ctx, audit.Entry{Actor: actor, Action: "content." + action,
+		ObjectType: "content_item", ObjectID: next.ID, Detail: detail}); err != nil {
+		return fmt.Errorf("content: audit %s: %w", action, err)
+	}
 	ev := event{ID: eventID(next.ID, next.Version), ItemID: next.ID, Version: next.Version,
 		Action: action, Actor: actor, At: next.UpdatedAt, Item: next}
 	_, err := s.db.Collection(colEvents).InsertOne(ctx, ev)
@@ -182,23 +200,7 @@ func (s *Store) commit(ctx context.Context, next Item, action, actor string) err
 	if err != nil {
 		return fmt.Errorf("content: item %s: %w", next.ID, err)
 	}
-	if err := s.apply(ctx, ev); err != nil {
-		return err
-	}
-	detail := map[string]string{"version": strconv.FormatInt(next.Version, 10), "state": string(next.State),
-		"slug": next.Slug, "locale": next.Locale}
-	if action == ActionPublish {
-		detail["revision"] = strconv.Itoa(next.Revision)
-	}
-	if s.audit != nil {
-		// The change is already durable; a failed audit write is logged
-		// loudly rather than reported as a failed change that happened.
-		if err := s.audit.Record(ctx, audit.Entry{Actor: actor, Action: "content." + action,
-			ObjectType: "content_item", ObjectID: next.ID, Detail: detail}); err != nil {
-			s.log.Error("content: audit record failed", "item", next.ID, "action", action, "error", err)
-		}
-	}
-	return nil
+	return s.apply(ctx, ev)
 }
 
 // apply carries out an event's effects; every step is idempotent, so a
@@ -271,12 +273,6 @@ func (s *Store) ListOwn(ctx context.Context, state State) ([]Item, error) {
 	return out, nil
 }
 
-func newID() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 func addEditor(editors []string, id string) []string {
 	if slices.Contains(editors, id) {
 		return editors
@@ -291,7 +287,3 @@ func isConflict(err error) bool     { return errors.Is(err, errkind.Conflict) }
 func isPrecondition(err error) bool { return errors.Is(err, errkind.PreconditionFailed) }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
-
-func auditEntry(actor, action, objType, objID string, detail map[string]string) audit.Entry {
-	return audit.Entry{Actor: actor, Action: action, ObjectType: objType, ObjectID: objID, Detail: detail}
-}

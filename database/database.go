@@ -2,6 +2,8 @@ package database
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -89,4 +91,13 @@ func IsUnavailable(err error) bool {
 	return mongo.IsTimeout(err) || mongo.IsNetworkError(err) ||
 		errors.As(err, &sel) || errors.As(err, &wait) ||
 		errors.Is(err, context.DeadlineExceeded)
+}
+
+// NewID returns a new opaque identifier: 128 random bits in lower-case
+// hex. Ids leak neither the order nor the count of objects; every package
+// names its objects with it.
+func NewID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // never fails (crypto/rand)
+	return hex.EncodeToString(b)
 }

@@ -83,3 +83,19 @@ func (e *ValidationError) Err() error {
 func Invalid(field, message string) error {
 	return &ValidationError{Fields: []FieldError{{Field: field, Message: message}}}
 }
+
+// ExplainedConflict is a Conflict whose Detail is safe to show the client:
+// the error mapper sends it as the problem's detail. Pkg prefixes the
+// message, as wrapping would.
+type ExplainedConflict struct {
+	Pkg    string
+	Detail string
+}
+
+func (c *ExplainedConflict) Error() string { return c.Pkg + ": " + c.Detail }
+
+// Unwrap makes errors.Is(err, Conflict) hold.
+func (c *ExplainedConflict) Unwrap() error { return Conflict }
+
+// ConflictDetail is the client-safe explanation.
+func (c *ExplainedConflict) ConflictDetail() string { return c.Detail }

@@ -61,11 +61,6 @@ func toOrganisation(o accounts.Organisation) organisationResponse {
 		ReadingHours: toReadingHours(o.ReadingHours), AgencyType: string(o.AgencyType), ForceIDs: o.ForceIDs}
 }
 
-type organisationList struct {
-	Items []organisationResponse `json:"items"`
-	Next  string                 `json:"next,omitempty"`
-}
-
 type createOrganisationRequest struct {
 	Kind    string `json:"kind"`
 	Name    string `json:"name"`
@@ -118,14 +113,7 @@ func (h *Organisations) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := organisationList{Items: make([]organisationResponse, len(items))}
-	for i, o := range items {
-		out.Items[i] = toOrganisation(o)
-	}
-	if len(items) == limit {
-		out.Next = items[len(items)-1].ID
-	}
-	return c.JSON(out)
+	return c.JSON(pageByID(items, limit, func(o accounts.Organisation) string { return o.ID }, toOrganisation))
 }
 
 func (h *Organisations) get(c *fiber.Ctx) error {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"speaksafe/apptest"
+	"speaksafe/audit"
 	"speaksafe/fieldcrypt"
 	"speaksafe/reports"
 )
@@ -147,7 +148,7 @@ func alertStateStore(t *testing.T, app *apptest.App) *reports.Store {
 	s, err := reports.NewStore(app.DB, reports.Config{
 		Keys:     keys,
 		Forces:   reports.ForcesFunc(func(context.Context, string) (string, error) { return "", nil }),
-		Audit:    reports.AuditFunc(func(context.Context, reports.AuditEvent) error { return nil }),
+		Audit:    audit.RecorderFunc(func(context.Context, audit.Entry) error { return nil }),
 		Limiter:  allowAll{},
 		Handlers: reports.HandlersFunc(func(context.Context, string, string) (bool, error) { return false, nil }),
 	})

@@ -133,55 +133,56 @@ func RouteKey(method, path string) string { return method + " " + path }
 
 func (r *Router) guard(key string, p Policy) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		switch p.kind {
-		case policyPublic:
-			if err := r.checkQuery(c, key); err != nil {
-				return err
-			}
-			return c.Next()
-		case policyReporter:
-			token, err := bearer(c)
-			if err != nil {
-				return err
-			}
-			if r.reporter == nil {
-				return fmt.Errorf("handlers: no reporter authenticator: %w", errkind.Unauthorized)
-			}
-			ctx, err := r.reporter.AuthenticateReporter(c.UserContext(), token)
-			if err != nil {
-				return authFailure(err)
-			}
-			c.SetUserContext(ctx)
-			if err := r.checkQuery(c, key); err != nil {
-				return err
-			}
-			return c.Next()
-		case policyRoles:
-			token, err := bearer(c)
-			if err != nil {
-				return err
-			}
-			if r.staff == nil {
-				return fmt.Errorf("handlers: no staff authenticator: %w", errkind.Unauthorized)
-			}
-			caller, err := r.staff.Authenticate(c.UserContext(), token)
-			if err != nil {
-				return authFailure(err)
-			}
-			if !p.Allows(caller.Role) && caller.Role.FiguresOnly() {
-				return fmt.Errorf("handlers: role %s: %w", caller.Role, errkind.NotFound)
-			}
-			if !p.Allows(caller.Role) {
-				return fmt.Errorf("handlers: role %s: %w", caller.Role, errkind.Forbidden)
-			}
-			c.SetUserContext(accounts.WithCaller(c.UserContext(), caller))
-			if err := r.checkQuery(c, key); err != nil {
-				return err
-			}
-			return c.Next()
+		ctx, err := r.admit(c, p)
+		if err != nil {
+			return err
 		}
-		return errkind.Forbidden
+		c.SetUserContext(ctx)
+		if err := r.checkQuery(c, key); err != nil {
+			return err
+		}
+		return c.Next()
 	}
+}
+
+// admit checks the request against policy p and returns its context with
+// what p establishes: nothing for a public route, the reporter's case, or
+// the authenticated staff caller.
+func (r *Router) admit(c *fiber.Ctx, p Policy) (context.Context, error) {
+	if p.kind == policyPublic {
+		return c.UserContext(), nil
+	}
+	if p.kind != policyReporter && p.kind != policyRoles {
+		return nil, errkind.Forbidden
+	}
+	token, err := bearer(c)
+	if err != nil {
+		return nil, err
+	}
+	if p.kind == policyReporter {
+		if r.reporter == nil {
+			return nil, fmt.Errorf("handlers: no reporter authenticator: %w", errkind.Unauthorized)
+		}
+		ctx, err := r.reporter.AuthenticateReporter(c.UserContext(), token)
+		if err != nil {
+			return nil, authFailure(err)
+		}
+		return ctx, nil
+	}
+	if r.staff == nil {
+		return nil, fmt.Errorf("handlers: no staff authenticator: %w", errkind.Unauthorized)
+	}
+	caller, err := r.staff.Authenticate(c.UserContext(), token)
+	if err != nil {
+		return nil, authFailure(err)
+	}
+	if !p.Allows(caller.Role) && caller.Role.FiguresOnly() {
+		return nil, fmt.Errorf("handlers: role %s: %w", caller.Role, errkind.NotFound)
+	}
+	if !p.Allows(caller.Role) {
+		return nil, fmt.Errorf("handlers: role %s: %w", caller.Role, errkind.Forbidden)
+	}
+	return accounts.WithCaller(c.UserContext(), caller), nil
 }
 
 // authFailure keeps "bad token" apart from everything else: a credential

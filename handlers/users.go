@@ -49,11 +49,6 @@ type colleague struct {
 	Role string `json:"role"`
 }
 
-type directoryList struct {
-	Items []colleague `json:"items"`
-	Next  string      `json:"next,omitempty"`
-}
-
 func (h *Users) directory(c *fiber.Ctx) error {
 	limit, err := pageLimit(c)
 	if err != nil {
@@ -63,14 +58,9 @@ func (h *Users) directory(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := directoryList{Items: make([]colleague, len(items))}
-	for i, u := range items {
-		out.Items[i] = colleague{ID: u.ID, Name: u.Name, Role: string(u.Role)}
-	}
-	if len(items) == limit {
-		out.Next = items[len(items)-1].ID
-	}
-	return c.JSON(out)
+	return c.JSON(pageByID(items, limit, userID, func(u accounts.User) colleague {
+		return colleague{ID: u.ID, Name: u.Name, Role: string(u.Role)}
+	}))
 }
 
 type inviteResponse struct {
@@ -129,10 +119,7 @@ func (h *Users) create(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(createdUserResponse{userResponse: toUser(u), InviteToken: invite})
 }
 
-type userList struct {
-	Items []userResponse `json:"items"`
-	Next  string         `json:"next,omitempty"`
-}
+func userID(u accounts.User) string { return u.ID }
 
 func (h *Users) list(c *fiber.Ctx) error {
 	limit, err := pageLimit(c)
@@ -149,14 +136,7 @@ func (h *Users) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := userList{Items: make([]userResponse, len(items))}
-	for i, u := range items {
-		out.Items[i] = toUser(u)
-	}
-	if len(items) == limit {
-		out.Next = items[len(items)-1].ID
-	}
-	return c.JSON(out)
+	return c.JSON(pageByID(items, limit, userID, toUser))
 }
 
 func (h *Users) get(c *fiber.Ctx) error {

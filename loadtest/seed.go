@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"speaksafe/accounts"
+	"speaksafe/audit"
 	"speaksafe/fieldcrypt"
 	"speaksafe/internal/harness"
 	"speaksafe/reports"
@@ -65,7 +66,7 @@ func newSeeder(db *mongo.Database, dataKeys, forceID, forceCode string) (*seeder
 			}
 			return "", fmt.Errorf("seed: unknown force %q", code)
 		}),
-		Audit:   reports.AuditFunc(func(context.Context, reports.AuditEvent) error { return nil }),
+		Audit:   audit.RecorderFunc(func(context.Context, audit.Entry) error { return nil }),
 		Limiter: allowAll{},
 		// Only the seeding officer closes cases, and only here.
 		Handlers: reports.HandlersFunc(func(_ context.Context, _, userID string) (bool, error) { return userID == seedOfficer, nil }),

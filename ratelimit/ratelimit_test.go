@@ -4,24 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"speaksafe/dbtest"
+	"speaksafe/internal/testsupport"
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 var secret = []byte(strings.Repeat("s", 32))
 
@@ -31,8 +19,8 @@ func TestAllowCountsPerWindow(t *testing.T) {
 		name := map[bool]string{true: "in memory", false: "shared store"}[local]
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			c := &clock{t: time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)}
-			l, err := New(dbtest.New(t), secret, local, c.now)
+			c := testsupport.NewClock(time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC))
+			l, err := New(dbtest.New(t), secret, local, c.Now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -42,7 +30,7 @@ func TestAllowCountsPerWindow(t *testing.T) {
 					t.Fatalf("attempt %d: got %v %v, want allowed", i+1, ok, err)
 				}
 			}
-			c.add(20 * time.Second)
+			c.Advance(20 * time.Second)
 			ok, retry, err := l.Allow(ctx, "b", "k", 3, time.Minute)
 			if ok || err != nil || retry != 40*time.Second {
 				t.Errorf("4th attempt: got %v retry %v (%v), want denied with 40s", ok, retry, err)
@@ -53,11 +41,11 @@ func TestAllowCountsPerWindow(t *testing.T) {
 			if ok, _, _ := l.Allow(ctx, "other-bucket", "k", 3, time.Minute); !ok {
 				t.Errorf("another bucket was denied")
 			}
-			c.add(40 * time.Second)
+			c.Advance(40 * time.Second)
 			if ok, _, _ := l.Allow(ctx, "b", "k", 3, time.Minute); !ok {
 				t.Errorf("next window: denied, want allowed")
 			}
-			c.add(2 * time.Minute)
+			c.Advance(2 * time.Minute)
 			if err := l.Sweep(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -73,17 +61,17 @@ func TestAllowCountsPerWindow(t *testing.T) {
 
 func TestClientKeyHidesAndRotates(t *testing.T) {
 	t.Parallel()
-	c := &clock{t: time.Date(2025, 3, 1, 23, 59, 0, 0, time.UTC)}
-	l, _ := New(nil, secret, true, c.now)
+	c := testsupport.NewClock(time.Date(2025, 3, 1, 23, 59, 0, 0, time.UTC))
+	l, _ := New(nil, secret, true, c.Now)
 	k1 := l.ClientKey("203.0.113.7")
 	if strings.Contains(k1, "203") || k1 != l.ClientKey("203.0.113.7") || k1 == l.ClientKey("203.0.113.8") {
 		t.Errorf("key %q: want stable per address per day, distinct per address, not the address", k1)
 	}
-	c.add(2 * time.Minute)
+	c.Advance(2 * time.Minute)
 	if l.ClientKey("203.0.113.7") == k1 {
 		t.Errorf("key did not change at midnight UTC")
 	}
-	other, _ := New(nil, []byte(strings.Repeat("t", 32)), true, c.now)
+	other, _ := New(nil, []byte(strings.Repeat("t", 32)), true, c.Now)
 	if other.ClientKey("203.0.113.7") == l.ClientKey("203.0.113.7") {
 		t.Errorf("two secrets give the same key")
 	}
@@ -96,8 +84,8 @@ func TestClientKeyHidesAndRotates(t *testing.T) {
 // and IPv4 (also written as IPv4-mapped IPv6) is keyed by the address.
 func TestIPv6ClientsAreGroupedBySlash64(t *testing.T) {
 	t.Parallel()
-	c := &clock{t: time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)}
-	l, _ := New(nil, secret, true, c.now)
+	c := testsupport.NewClock(time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC))
+	l, _ := New(nil, secret, true, c.Now)
 	same := []string{"2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:fffe", "2001:db8:1:2:a:b:c:d", "2001:DB8:1:2::9"}
 	for _, ip := range same[1:] {
 		if l.ClientKey(ip) != l.ClientKey(same[0]) {
@@ -130,16 +118,16 @@ func TestGroupIsSharedPerWindowAndRandom(t *testing.T) {
 	for _, local := range []bool{true, false} {
 		t.Run(map[bool]string{true: "in memory", false: "shared store"}[local], func(t *testing.T) {
 			t.Parallel()
-			c := &clock{t: time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)}
+			c := testsupport.NewClock(time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC))
 			db := dbtest.New(t)
-			l, _ := New(db, secret, local, c.now)
-			other, _ := New(db, secret, local, c.now) // a second instance
+			l, _ := New(db, secret, local, c.Now)
+			other, _ := New(db, secret, local, c.Now) // a second instance
 			ctx := context.Background()
 			g1, err := l.Group(ctx, "b", "k", 10*time.Minute)
 			if err != nil || g1 == "" {
 				t.Fatalf("group: %q %v", g1, err)
 			}
-			c.add(time.Minute)
+			c.Advance(time.Minute)
 			if g, _ := l.Group(ctx, "b", "k", 10*time.Minute); g != g1 {
 				t.Errorf("same window: got %q, want %q", g, g1)
 			}
@@ -149,7 +137,7 @@ func TestGroupIsSharedPerWindowAndRandom(t *testing.T) {
 			if g, _ := l.Group(ctx, "b", "k2", 10*time.Minute); g == g1 {
 				t.Error("another key shares the group")
 			}
-			c.add(10 * time.Minute)
+			c.Advance(10 * time.Minute)
 			if g, _ := l.Group(ctx, "b", "k", 10*time.Minute); g == g1 {
 				t.Error("the next window shares the group")
 			}
@@ -162,8 +150,8 @@ func TestExceededDoesNotCount(t *testing.T) {
 	for _, local := range []bool{true, false} {
 		t.Run(map[bool]string{true: "in memory", false: "shared store"}[local], func(t *testing.T) {
 			t.Parallel()
-			c := &clock{t: time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)}
-			l, _ := New(dbtest.New(t), secret, local, c.now)
+			c := testsupport.NewClock(time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC))
+			l, _ := New(dbtest.New(t), secret, local, c.Now)
 			ctx := context.Background()
 			for range 5 {
 				if over, _, err := l.Exceeded(ctx, "b", "k", 2, time.Minute); over || err != nil {

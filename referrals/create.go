@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"speaksafe/accounts"
+	"speaksafe/database"
 	"speaksafe/errkind"
 )
 
@@ -37,7 +38,7 @@ func (s *Service) Create(ctx context.Context, caller accounts.Caller, caseID str
 	due := s.dueAt(in.Urgency, now)
 	out := make([]Referral, 0, len(in.AgencyIDs))
 	for _, agency := range in.AgencyIDs {
-		d := &refDoc{ID: newID(), CaseID: facts.ID, ForceID: facts.ForceID, AgencyID: agency, CreatedBy: caller.UserID,
+		d := &refDoc{ID: database.NewID(), CaseID: facts.ID, ForceID: facts.ForceID, AgencyID: agency, CreatedBy: caller.UserID,
 			CreatedAt: now, Urgency: in.Urgency, DueAt: due, LawfulBasis: in.LawfulBasis, Fields: sharedFields(shared),
 			IdentityShared: in.IdentityShared && facts.Identified, Anonymous: !facts.Identified}
 		if err := s.store(ctx, caller, d, in, shared); err != nil {

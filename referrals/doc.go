@@ -99,26 +99,20 @@ func (s *Service) claim(ctx context.Context, e eventDoc) (bool, error) {
 
 // hasEvent reports whether step id happened (a lookup by _id).
 func (s *Service) hasEvent(ctx context.Context, id string) (bool, error) {
-	err := s.d.DB.Collection(colEvents).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Err()
-	if database.IsNotFound(err) {
-		return false, nil
-	}
+	ok, err := database.Exists(ctx, s.d.DB.Collection(colEvents), id)
 	if err != nil {
 		return false, fmt.Errorf("referrals: step %s: %w", id, err)
 	}
-	return true, nil
+	return ok, nil
 }
 
 // load reads referral id by _id (the one filter the embedded store
 // indexes); callers check its force or agency against theirs.
 func (s *Service) load(ctx context.Context, id string) (*refDoc, error) {
-	var d refDoc
-	err := s.d.DB.Collection(colReferrals).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
-	if database.IsNotFound(err) {
-		return nil, fmt.Errorf("referrals: referral %s: %w", id, errkind.NotFound)
-	}
+	d, err := database.FindByID[refDoc](ctx, s.d.DB.Collection(colReferrals), id,
+		fmt.Errorf("referrals: referral %s: %w", id, errkind.NotFound))
 	if err != nil {
-		return nil, fmt.Errorf("referrals: referral %s: %w", id, err)
+		return nil, err
 	}
 	return &d, nil
 }

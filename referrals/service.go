@@ -2,8 +2,6 @@ package referrals
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -57,11 +55,6 @@ type Organisations interface {
 	AgenciesOf(ctx context.Context, forceID string) ([]accounts.Organisation, error)
 }
 
-// Auditor appends to the audit log (audit.Log).
-type Auditor interface {
-	Record(ctx context.Context, e audit.Entry) error
-}
-
 // Pager pages whoever an organisation has on call now about one referral
 // (alerts.OwnerPager); it answers how many pages got through.
 type Pager interface {
@@ -74,7 +67,7 @@ type Deps struct {
 	Keys     *fieldcrypt.Keys
 	Cases    Cases
 	Orgs     Organisations
-	Audit    Auditor
+	Audit    audit.Recorder
 	Pager    Pager
 	Calendar *Calendar
 	Log      *slog.Logger
@@ -133,12 +126,6 @@ func (s *Service) lock(id string) func() {
 }
 
 func (s *Service) now() time.Time { return s.d.Now().UTC().Truncate(time.Millisecond) }
-
-func newID() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
 
 // record appends an audit entry about case caseID; a failure is returned,
 // so that nothing is shared or shown unaudited.

@@ -13,11 +13,9 @@ import (
 )
 
 // conflict is a Conflict whose explanation is safe to show the client.
-type conflict struct{ detail string }
-
-func (c *conflict) Error() string          { return "referrals: " + c.detail }
-func (c *conflict) Unwrap() error          { return errkind.Conflict }
-func (c *conflict) ConflictDetail() string { return c.detail }
+func conflict(detail string) error {
+	return &errkind.ExplainedConflict{Pkg: "referrals", Detail: detail}
+}
 
 // Acknowledge records that the caller's agency received referral id. A
 // repeat changes nothing and succeeds.
@@ -89,7 +87,7 @@ func (s *Service) Decide(ctx context.Context, id string, in DecisionInput) (Refe
 		return Referral{}, err
 	}
 	if !won {
-		return Referral{}, &conflict{"This referral has been decided already."}
+		return Referral{}, conflict("This referral has been decided already.")
 	}
 	outcome, err := s.seal(id, sealOutcome, in.Outcome)
 	if err != nil {
@@ -139,7 +137,7 @@ func (s *Service) Ask(ctx context.Context, id, text string) (Referral, error) {
 		}
 		return s.reload(ctx, id)
 	}
-	return Referral{}, &conflict{fmt.Sprintf("A referral takes at most %d questions; call the force instead.", maxQuestions)}
+	return Referral{}, conflict(fmt.Sprintf("A referral takes at most %d questions; call the force instead.", maxQuestions))
 }
 
 // Answer records the force's answer to question n of referral id, once.
@@ -168,7 +166,7 @@ func (s *Service) Answer(ctx context.Context, id string, n int, text string) (Re
 		return Referral{}, err
 	}
 	if !won {
-		return Referral{}, &conflict{"This question has been answered already."}
+		return Referral{}, conflict("This question has been answered already.")
 	}
 	if err := s.record(ctx, c.UserID, "referral.question_answered", d.CaseID, map[string]string{"referralId": id,
 		"agencyId": d.AgencyID, "question": strconv.Itoa(n)}); err != nil {

@@ -15,6 +15,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"speaksafe/alerts"
+	"speaksafe/audit"
 	"speaksafe/reports"
 )
 
@@ -87,19 +88,15 @@ type Staff interface {
 	Supervisors(ctx context.Context, forceID string) ([]string, error)
 }
 
-// Auditor records who changed a force's reminder settings.
-type Auditor interface {
-	Record(ctx context.Context, actor, action, objectType, objectID string, detail map[string]string) error
-}
-
-// Deps are a Service's dependencies; Referrals is optional.
+// Deps are a Service's dependencies; Audit records who changed a force's
+// settings (required); Referrals is optional.
 type Deps struct {
 	DB        *mongo.Database
 	Cases     Cases
 	Policies  Policies
 	Pusher    Pusher
 	Staff     Staff
-	Audit     Auditor
+	Audit     audit.Recorder
 	Referrals Referrals
 	Log       *slog.Logger
 	Now       func() time.Time

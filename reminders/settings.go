@@ -10,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"speaksafe/accounts"
+	"speaksafe/audit"
 	"speaksafe/database"
 	"speaksafe/errkind"
 )
@@ -68,13 +69,12 @@ type settingsDoc struct {
 
 // forceSettings reads force forceID's thresholds.
 func (s *Service) forceSettings(ctx context.Context, forceID string) (Settings, error) {
-	var d settingsDoc
-	err := s.d.DB.Collection(collSettings).FindOne(ctx, bson.D{{Key: "_id", Value: forceID}}).Decode(&d)
-	if database.IsNotFound(err) {
-		return DefaultSettings(), nil
-	}
+	d, err := database.FindByID[settingsDoc](ctx, s.d.DB.Collection(collSettings), forceID, nil)
 	if err != nil {
 		return Settings{}, fmt.Errorf("reminders: settings of %s: %w", forceID, err)
+	}
+	if d.ForceID == "" {
+		return DefaultSettings(), nil
 	}
 	sec := func(n int64) time.Duration { return time.Duration(n) * time.Second }
 	return Settings{NotOpened: sec(d.NotOpened), UnreadMessage: sec(d.UnreadMessage), NoActivity: sec(d.NoActivity),
@@ -92,7 +92,8 @@ func (s *Service) Settings(ctx context.Context) (Settings, error) {
 }
 
 // SetSettings replaces the thresholds of the caller's force; supervisors
-// only. The change is audited.
+// only. The change is audited first: when the entry cannot be written,
+// the settings stay as they were.
 func (s *Service) SetSettings(ctx context.Context, set Settings) (Settings, error) {
 	c, err := forceStaff(ctx)
 	if err != nil {
@@ -104,20 +105,19 @@ func (s *Service) SetSettings(ctx context.Context, set Settings) (Settings, erro
 	if err := set.Validate(); err != nil {
 		return Settings{}, err
 	}
+	m := func(x time.Duration) string { return strconv.Itoa(int(x.Minutes())) }
+	err = s.d.Audit.Record(ctx, audit.Entry{Actor: c.UserID, Action: "reminders.settings_changed", ObjectType: "force", ObjectID: c.ForceID,
+		Detail: map[string]string{"notOpenedMinutes": m(set.NotOpened), "unreadMessageMinutes": m(set.UnreadMessage),
+			"noActivityMinutes": m(set.NoActivity), "escalateAfterMinutes": m(set.EscalateAfter)}})
+	if err != nil {
+		return Settings{}, fmt.Errorf("reminders: audit settings: %w", err)
+	}
 	d := settingsDoc{ForceID: c.ForceID, NotOpened: int64(set.NotOpened / time.Second), UnreadMessage: int64(set.UnreadMessage / time.Second),
 		NoActivity: int64(set.NoActivity / time.Second), EscalateAfter: int64(set.EscalateAfter / time.Second),
 		UpdatedBy: c.UserID, UpdatedAt: s.d.Now().UTC()}
 	_, err = s.d.DB.Collection(collSettings).ReplaceOne(ctx, bson.D{{Key: "_id", Value: c.ForceID}}, d, options.Replace().SetUpsert(true))
 	if err != nil {
 		return Settings{}, fmt.Errorf("reminders: save settings: %w", err)
-	}
-	if s.d.Audit != nil {
-		m := func(x time.Duration) string { return strconv.Itoa(int(x.Minutes())) }
-		if err := s.d.Audit.Record(ctx, c.UserID, "reminders.settings_changed", "force", c.ForceID, map[string]string{
-			"notOpenedMinutes": m(set.NotOpened), "unreadMessageMinutes": m(set.UnreadMessage),
-			"noActivityMinutes": m(set.NoActivity), "escalateAfterMinutes": m(set.EscalateAfter)}); err != nil {
-			return Settings{}, fmt.Errorf("reminders: audit settings: %w", err)
-		}
 	}
 	return set, nil
 }

@@ -68,15 +68,13 @@ func (s *Store) SetAlertState(ctx context.Context, caseID string, state AlertSta
 func (s *Store) alertStates(ctx context.Context, caseIDs []string) (map[string]AlertState, error) {
 	out := make(map[string]AlertState, len(caseIDs))
 	for _, id := range caseIDs {
-		var d alertStateDoc
-		err := s.coll(collAlertStates).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
-		if database.IsNotFound(err) {
-			continue
-		}
+		d, err := database.FindByID[alertStateDoc](ctx, s.coll(collAlertStates), id, nil)
 		if err != nil {
 			return nil, dbErr("read alert state", err)
 		}
-		out[id] = d.State
+		if d.ID != "" {
+			out[id] = d.State
+		}
 	}
 	return out, nil
 }

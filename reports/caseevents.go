@@ -105,7 +105,7 @@ func (s *Store) update(ctx context.Context, id string, u caseUpdate) (*caseDoc, 
 			return cur, after, err
 		}
 	}
-	return nil, nil, &conflict{"The case was being changed by others at the same moment; reload it and try again."}
+	return nil, nil, conflict("The case was being changed by others at the same moment; reload it and try again.")
 }
 
 // decide returns the next version of cur as u asks, or false for no change.
@@ -172,13 +172,9 @@ func (s *Store) afterClaim(ctx context.Context, next *caseDoc, u *caseUpdate) (*
 
 // event reads version v of case caseID; nil when there is none.
 func (s *Store) event(ctx context.Context, caseID string, v int64) (*caseEvent, error) {
-	var ev caseEvent
-	err := s.coll(collCaseEvents).FindOne(ctx, bson.D{{Key: "_id", Value: eventID(caseID, v)}}).Decode(&ev)
-	if database.IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, dbErr("read case event", err)
+	ev, err := database.FindByID[caseEvent](ctx, s.coll(collCaseEvents), eventID(caseID, v), nil)
+	if err != nil || ev.ID == "" {
+		return nil, wrapDB("read case event", err)
 	}
 	return &ev, nil
 }

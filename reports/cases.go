@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"speaksafe/accounts"
+	"speaksafe/audit"
 	"speaksafe/errkind"
 )
 
@@ -72,7 +73,7 @@ func inForce(caller accounts.Caller) func(*caseDoc) error {
 }
 
 func (s *Store) audit(ctx context.Context, actor, action, caseID string, detail map[string]string) error {
-	err := s.cfg.Audit.Record(ctx, AuditEvent{Actor: actor, Action: action, ObjectType: "case", ObjectID: caseID, Detail: detail})
+	err := s.cfg.Audit.Record(ctx, audit.Entry{Actor: actor, Action: action, ObjectType: "case", ObjectID: caseID, Detail: detail})
 	if err != nil {
 		return fmt.Errorf("reports: audit %s: %w", action, err)
 	}

@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-
 	"speaksafe/accounts"
 	"speaksafe/database"
 	"speaksafe/errkind"
@@ -106,7 +104,7 @@ func (s *Store) RaiseConcern(ctx context.Context, key string, c Concern) (Concer
 		}
 	}
 	if subtle.ConstantTimeCompare([]byte(a.BodyHash), []byte(body)) != 1 {
-		return ConcernReceipt{}, &conflict{"This Idempotency-Key was already used for a different concern; use a new key for a new concern."}
+		return ConcernReceipt{}, conflict("This Idempotency-Key was already used for a different concern; use a new key for a new concern.")
 	}
 	return s.completeConcern(ctx, a, &c, caller)
 }
@@ -124,26 +122,8 @@ func (s *Store) claimConcern(ctx context.Context, id string, caller accounts.Cal
 	// A concern has no reporter session: its receipt (hashed into the
 	// reference document by newAnswer) is never shown nor kept.
 	a.Receipt = ""
-	sealed, err := s.sealJSON(id, fieldAnswer, a)
-	if err != nil {
-		return nil, err
-	}
-	doc := idemDoc{ID: id, Answer: sealed, CreatedAt: a.CreatedAt, ExpiresAt: a.CreatedAt.Add(s.cfg.IdempotencyTTL)}
-	if _, err := s.coll(collIdempotency).InsertOne(ctx, doc); err != nil {
-		if !database.IsDuplicateKey(err) {
-			return nil, dbErr("claim idempotency key", err)
-		}
-		_, _ = s.coll(collRefs).DeleteOne(ctx, bson.D{{Key: "_id", Value: a.Reference}})
-		other, found, err := s.loadAnswer(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if !found {
-			return nil, fmt.Errorf("reports: idempotency record vanished: %w", errkind.Conflict)
-		}
-		return other, nil
-	}
-	return a, nil
+	a, _, err = s.claimKey(ctx, id, a)
+	return a, err
 }
 
 // completeConcern makes sure the concern's case exists (audited when this

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
-	"encoding/hex"
 	"fmt"
 	"strings"
 
@@ -180,13 +179,4 @@ func (h *hasher) verify(ctx context.Context, receipt string, stored *receiptHash
 		return false, err
 	}
 	return subtle.ConstantTimeCompare(sum, stored.Hash) == 1, nil
-}
-
-// newID returns an opaque 128-bit identifier in hex.
-func newID() (string, error) {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("reports: id: %w", err)
-	}
-	return hex.EncodeToString(b), nil
 }

@@ -66,13 +66,9 @@ func (s *Store) ExportByReference(ctx context.Context, ref, actor string) ([]byt
 	if !ok {
 		return nil, errkind.Invalid("reference", "must be a case reference like SS-7KQ2-MX9D")
 	}
-	var r refDoc
-	err := s.coll(collRefs).FindOne(ctx, bson.D{{Key: "_id", Value: norm}}).Decode(&r)
-	if database.IsNotFound(err) {
-		return nil, fmt.Errorf("reports: reference %s: %w", norm, errkind.NotFound)
-	}
+	r, err := database.FindByID[refDoc](ctx, s.coll(collRefs), norm, fmt.Errorf("reports: reference %s: %w", norm, errkind.NotFound))
 	if err != nil {
-		return nil, dbErr("read reference", err)
+		return nil, err
 	}
 	d, err := s.loadCase(ctx, r.CaseID)
 	if err != nil {
@@ -128,13 +124,9 @@ func (s *Store) bundle(ctx context.Context, d *caseDoc, actor string, history Ca
 }
 
 func (s *Store) exportAlert(ctx context.Context, caseID string) (*exportAlert, error) {
-	var a alertStateDoc
-	err := s.coll(collAlertStates).FindOne(ctx, bson.D{{Key: "_id", Value: caseID}}).Decode(&a)
-	if database.IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, dbErr("read alert state", err)
+	a, err := database.FindByID[alertStateDoc](ctx, s.coll(collAlertStates), caseID, nil)
+	if err != nil || a.ID == "" {
+		return nil, wrapDB("read alert state", err)
 	}
 	return &exportAlert{State: string(a.State), UpdatedAt: a.UpdatedAt}, nil
 }

@@ -97,9 +97,8 @@ type handleProgress struct {
 // entries under other keys are removed. It answers how many cases it read.
 func (s *Store) BackfillHandles(ctx context.Context) (int, error) {
 	kid := s.handleKeys.kid
-	var p handleProgress
-	err := s.coll(collHandleProgress).FindOne(ctx, bson.D{{Key: "_id", Value: kid}}).Decode(&p)
-	if err != nil && !database.IsNotFound(err) {
+	p, err := database.FindByID[handleProgress](ctx, s.coll(collHandleProgress), kid, nil)
+	if err != nil {
 		return 0, dbErr("read handle backfill", err)
 	}
 	if p.Done {

@@ -138,14 +138,13 @@ func (s *Store) raise(ctx context.Context, kind, forceID, hash string, caseIDs [
 func (s *Store) signalKinds(ctx context.Context, forceID, hash string) ([]string, error) {
 	var out []string
 	for _, kind := range []string{PatternRepeat, PatternCrossForce} {
-		err := s.coll(collSignals).FindOne(ctx, bson.D{{Key: "_id", Value: s.signalID(kind, forceID, hash)}}).Err()
-		if database.IsNotFound(err) {
-			continue
-		}
+		ok, err := database.Exists(ctx, s.coll(collSignals), s.signalID(kind, forceID, hash))
 		if err != nil {
 			return nil, dbErr("read pattern signal", err)
 		}
-		out = append(out, kind)
+		if ok {
+			out = append(out, kind)
+		}
 	}
 	return out, nil
 }

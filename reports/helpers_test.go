@@ -12,9 +12,11 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"speaksafe/accounts"
+	"speaksafe/audit"
 	"speaksafe/dbtest"
 	"speaksafe/errkind"
 	"speaksafe/fieldcrypt"
+	"speaksafe/internal/testsupport"
 	"speaksafe/ratelimit"
 )
 
@@ -72,20 +74,20 @@ func (f fakeForces) ForceID(_ context.Context, code string) (string, error) {
 
 type fakeAudit struct {
 	mu      sync.Mutex
-	entries []AuditEvent
+	entries []audit.Entry
 }
 
-func (a *fakeAudit) Record(_ context.Context, e AuditEvent) error {
+func (a *fakeAudit) Record(_ context.Context, e audit.Entry) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.entries = append(a.entries, e)
 	return nil
 }
 
-func (a *fakeAudit) find(action, objectID string) []AuditEvent {
+func (a *fakeAudit) find(action, objectID string) []audit.Entry {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	var out []AuditEvent
+	var out []audit.Entry
 	for _, e := range a.entries {
 		if e.Action == action && (objectID == "" || e.ObjectID == objectID) {
 			out = append(out, e)
@@ -100,30 +102,13 @@ func (h fakeHandlers) CanHandle(_ context.Context, forceID, userID string) (bool
 	return h[userID] == forceID, nil
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type env struct {
 	db      *mongo.Database
 	store   *Store
 	alerter *fakeAlerter
 	audit   *fakeAudit
 	limiter *ratelimit.Limiter
-	clock   *clock
+	clock   *testsupport.Clock
 	keys    *fieldcrypt.Keys
 }
 
@@ -144,7 +129,7 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	e := &env{db: db, alerter: newFakeAlerter(db), audit: &fakeAudit{},
-		clock: &clock{t: time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)}, keys: keys}
+		clock: testsupport.NewClock(time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)), keys: keys}
 	if e.limiter, err = ratelimit.New(nil, []byte(strings.Repeat("r", 32)), true, e.clock.Now); err != nil {
 		t.Fatal(err)
 	}

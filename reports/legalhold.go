@@ -108,13 +108,9 @@ func (s *Store) ReleaseLegalHold(ctx context.Context, id string) error {
 
 // legalHold returns the hold of case id; nil when there is none.
 func (s *Store) legalHold(ctx context.Context, id string) (*LegalHold, error) {
-	var d holdDoc
-	err := s.coll(collHolds).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
-	if database.IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, dbErr("read legal hold", err)
+	d, err := database.FindByID[holdDoc](ctx, s.coll(collHolds), id, nil)
+	if err != nil || d.ID == "" {
+		return nil, wrapDB("read legal hold", err)
 	}
 	return &LegalHold{Reason: d.Reason, By: d.By, At: d.At}, nil
 }

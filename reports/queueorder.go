@@ -90,13 +90,9 @@ func (s *Store) markUnacked(ctx context.Context, caseID string, unacked bool, at
 		}
 		return nil
 	}
-	var e queueEntry
-	err := s.coll(collQueue).FindOne(ctx, bson.D{{Key: "_id", Value: caseID}}).Decode(&e)
-	if database.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return dbErr("read queue entry", err)
+	e, err := database.FindByID[queueEntry](ctx, s.coll(collQueue), caseID, nil)
+	if err != nil || e.ID == "" {
+		return wrapDB("read queue entry", err)
 	}
 	_, err = s.coll(collUnacked).InsertOne(ctx, unackedDoc{ID: caseID, ForceID: e.ForceID, At: at.UTC()})
 	if err != nil && !database.IsDuplicateKey(err) {

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-
 	"speaksafe/database"
 	"speaksafe/errkind"
 )
@@ -38,13 +36,9 @@ func (s *Store) reporterCase(ctx context.Context) (*caseDoc, error) {
 // answers from its index) and brings it up to its newest version (see
 // caseevents.go). Callers apply scope checks themselves.
 func (s *Store) loadCase(ctx context.Context, id string) (*caseDoc, error) {
-	var d caseDoc
-	err := s.coll(collCases).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
-	if database.IsNotFound(err) {
-		return nil, fmt.Errorf("reports: case %s: %w", id, errkind.NotFound)
-	}
+	d, err := database.FindByID[caseDoc](ctx, s.coll(collCases), id, fmt.Errorf("reports: case %s: %w", id, errkind.NotFound))
 	if err != nil {
-		return nil, dbErr("load case", err)
+		return nil, err
 	}
 	return s.catchUp(ctx, &d)
 }
@@ -96,7 +90,7 @@ func (s *Store) AddReporterMessage(ctx context.Context, body string) (Message, e
 	_, _, err = s.update(ctx, id, caseUpdate{action: "case.reporter_message", list: listMessages, entry: &e,
 		apply: func(next *caseDoc) (bool, error) {
 			if next.Status == StatusClosed {
-				return false, &conflict{"This case is closed. If something else has happened, please make a new report."}
+				return false, conflict("This case is closed. If something else has happened, please make a new report.")
 			}
 			next.ReporterMessageAt = &e.At
 			return true, nil

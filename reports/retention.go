@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"speaksafe/audit"
 	"speaksafe/database"
 )
 
@@ -132,7 +133,7 @@ func (s *Store) sweepExpired(ctx context.Context, coll, objectType string, now t
 	if n == 0 {
 		return 0, nil
 	}
-	err = s.cfg.Audit.Record(ctx, AuditEvent{Actor: auditActor, Action: objectType + ".expired_deleted", ObjectType: objectType,
+	err = s.cfg.Audit.Record(ctx, audit.Entry{Actor: auditActor, Action: objectType + ".expired_deleted", ObjectType: objectType,
 		Detail: map[string]string{"count": strconv.Itoa(n), "before": now.UTC().Format(time.RFC3339)}})
 	if err != nil {
 		return n, fmt.Errorf("reports: audit %s deletion: %w", objectType, err)

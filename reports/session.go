@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-
 	"speaksafe/database"
 	"speaksafe/errkind"
 )
@@ -87,13 +85,12 @@ func (s *Store) OpenSession(ctx context.Context, reference, receipt, client stri
 	rc, rcOK := ParseReceipt(receipt)
 	var stored *refDoc
 	if refOK && rcOK {
-		var d refDoc
-		err := s.coll(collRefs).FindOne(ctx, bson.D{{Key: "_id", Value: ref}}).Decode(&d)
-		switch {
-		case err == nil:
-			stored = &d
-		case !database.IsNotFound(err):
+		d, err := database.FindByID[refDoc](ctx, s.coll(collRefs), ref, nil)
+		if err != nil {
 			return Session{}, dbErr("load reference", err)
+		}
+		if d.ID != "" {
+			stored = &d
 		}
 	}
 	var h *receiptHash
@@ -177,13 +174,10 @@ func (s *Store) AuthenticateReporter(ctx context.Context, bearer string) (contex
 	if len(bearer) != 43 {
 		return nil, fmt.Errorf("reports: session: %w", errkind.Unauthorized)
 	}
-	var d sessionDoc
-	err := s.coll(collSessions).FindOne(ctx, bson.D{{Key: "_id", Value: sessionID(bearer)}}).Decode(&d)
-	if database.IsNotFound(err) {
-		return nil, fmt.Errorf("reports: session: %w", errkind.Unauthorized)
-	}
+	d, err := database.FindByID[sessionDoc](ctx, s.coll(collSessions), sessionID(bearer),
+		fmt.Errorf("reports: session: %w", errkind.Unauthorized))
 	if err != nil {
-		return nil, fmt.Errorf("reports: session: %w", err)
+		return nil, err
 	}
 	if !s.now().Before(d.ExpiresAt) {
 		return nil, fmt.Errorf("reports: session expired: %w", errkind.Unauthorized)

@@ -94,7 +94,7 @@ func (s *Store) SetStatus(ctx context.Context, id string, c StatusChange) (CaseD
 func moveForward(next *caseDoc, c StatusChange, userID, outcome string) (bool, error) {
 	from := next.Status
 	if c.Status.rank() < from.rank() || (c.Status == from && from == StatusClosed) {
-		return false, &conflict{fmt.Sprintf("The case is %s and cannot become %s: cases only move forward.", from, c.Status)}
+		return false, conflict(fmt.Sprintf("The case is %s and cannot become %s: cases only move forward.", from, c.Status))
 	}
 	if c.Status == from {
 		return false, nil

@@ -13,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"speaksafe/audit"
 	"speaksafe/database"
 	"speaksafe/errkind"
 	"speaksafe/fieldcrypt"
@@ -49,21 +50,6 @@ type Forces interface {
 	ForceID(ctx context.Context, code string) (string, error)
 }
 
-// AuditEvent is one line of the audit log as the reports domain writes it:
-// who did what to which object. It never holds report text.
-type AuditEvent struct {
-	Actor      string
-	Action     string
-	ObjectType string
-	ObjectID   string
-	Detail     map[string]string
-}
-
-// Auditor appends to the audit log (wired to audit.Log).
-type Auditor interface {
-	Record(ctx context.Context, e AuditEvent) error
-}
-
 // Limiter counts attempts in fixed windows shared by every instance (wired
 // to ratelimit.Limiter): routine reports and receipt guesses per client,
 // and urgent reports per network and per force to find floods.
@@ -92,12 +78,6 @@ type ForcesFunc func(ctx context.Context, code string) (string, error)
 // ForceID calls f.
 func (f ForcesFunc) ForceID(ctx context.Context, code string) (string, error) { return f(ctx, code) }
 
-// AuditFunc adapts a function to Auditor.
-type AuditFunc func(ctx context.Context, e AuditEvent) error
-
-// Record calls f.
-func (f AuditFunc) Record(ctx context.Context, e AuditEvent) error { return f(ctx, e) }
-
 // HandlersFunc adapts a function to Handlers.
 type HandlersFunc func(ctx context.Context, forceID, userID string) (bool, error)
 
@@ -112,7 +92,7 @@ type Config struct {
 	Argon2   Argon2Params
 	Alerter  Alerter
 	Forces   Forces
-	Audit    Auditor
+	Audit    audit.Recorder
 	Limiter  Limiter
 	Handlers Handlers
 	// Hours says when each force reads routine reports; optional (the
@@ -240,11 +220,7 @@ func (s *Store) alerts() (Alerter, error) {
 }
 
 // conflict is a Conflict whose explanation is safe to show the client.
-type conflict struct{ detail string }
-
-func (c *conflict) Error() string          { return "reports: " + c.detail }
-func (c *conflict) Unwrap() error          { return errkind.Conflict }
-func (c *conflict) ConflictDetail() string { return c.detail }
+func conflict(detail string) error { return &errkind.ExplainedConflict{Pkg: "reports", Detail: detail} }
 
 func isNilPointer(v any) bool {
 	k, ok := v.(*fieldcrypt.Keys)
@@ -282,4 +258,12 @@ func (s *Store) coll(name string) *mongo.Collection { return s.db.Collection(nam
 // cause. Driver errors name ids at most, never document contents.
 func dbErr(op string, err error) error {
 	return fmt.Errorf("reports: %s: %w", op, err)
+}
+
+// wrapDB is dbErr for an err that may be nil (then nil).
+func wrapDB(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return dbErr(op, err)
 }

@@ -11,9 +11,6 @@ import (
 	"regexp"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
-
 	"speaksafe/database"
 	"speaksafe/errkind"
 )
@@ -141,26 +138,12 @@ func (s *Store) SubmitFrom(ctx context.Context, key string, r Report, client str
 	if err != nil {
 		return Submission{}, err
 	}
-	sealed, err := s.sealJSON(id, fieldAnswer, a)
+	a, won, err := s.claimKey(ctx, id, a)
 	if err != nil {
 		return Submission{}, err
 	}
-	doc := idemDoc{ID: id, Answer: sealed, CreatedAt: a.CreatedAt, ExpiresAt: a.CreatedAt.Add(s.cfg.IdempotencyTTL)}
-	if _, err := s.coll(collIdempotency).InsertOne(ctx, doc); err != nil {
-		if !database.IsDuplicateKey(err) {
-			return Submission{}, dbErr("claim idempotency key", err)
-		}
-		// Another request with this key won the claim: drop our reference
-		// and give its answer.
-		_, _ = s.coll(collRefs).DeleteOne(ctx, bson.D{{Key: "_id", Value: a.Reference}})
-		other, found, err := s.loadAnswer(ctx, id)
-		if err != nil {
-			return Submission{}, err
-		}
-		if !found {
-			return Submission{}, fmt.Errorf("reports: idempotency record vanished: %w", errkind.Conflict)
-		}
-		return s.resume(ctx, other, body, &r)
+	if !won {
+		return s.resume(ctx, a, body, &r)
 	}
 	return s.complete(ctx, a, &r)
 }
@@ -169,7 +152,7 @@ func (s *Store) SubmitFrom(ctx context.Context, key string, r Report, client str
 // finishing the work if needed); another report under the key is refused.
 func (s *Store) resume(ctx context.Context, a *answer, body string, r *Report) (Submission, error) {
 	if subtle.ConstantTimeCompare([]byte(a.BodyHash), []byte(body)) != 1 {
-		return Submission{}, &conflict{"This Idempotency-Key was already used for a different report; use a new key for a new report."}
+		return Submission{}, conflict("This Idempotency-Key was already used for a different report; use a new key for a new report.")
 	}
 	return s.complete(ctx, a, r)
 }
@@ -243,9 +226,7 @@ func (s *Store) storeCase(ctx context.Context, a *answer, handles []Handle, buil
 // lookup document (a clash draws another reference).
 func (s *Store) newAnswer(ctx context.Context, a *answer) (*answer, error) {
 	var err error
-	if a.CaseID, err = newID(); err != nil {
-		return nil, err
-	}
+	a.CaseID = database.NewID()
 	if a.Receipt, err = newReceipt(); err != nil {
 		return nil, err
 	}
@@ -266,14 +247,38 @@ func (s *Store) newAnswer(ctx context.Context, a *answer) (*answer, error) {
 	return nil, fmt.Errorf("reports: no free reference after 5 draws: %w", err)
 }
 
-func (s *Store) loadAnswer(ctx context.Context, id string) (*answer, bool, error) {
-	var doc idemDoc
-	err := s.coll(collIdempotency).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc)
-	if database.IsNotFound(err) {
-		return nil, false, nil
-	}
+// claimKey records answer a, whose reference newAnswer claimed, under
+// idempotency record id. When another request with the same key won that
+// claim, a's reference is released (database.Release) and the winner's
+// answer is returned with false.
+func (s *Store) claimKey(ctx context.Context, id string, a *answer) (*answer, bool, error) {
+	sealed, err := s.sealJSON(id, fieldAnswer, a)
 	if err != nil {
-		return nil, false, dbErr("load idempotency record", err)
+		return nil, false, err
+	}
+	doc := idemDoc{ID: id, Answer: sealed, CreatedAt: a.CreatedAt, ExpiresAt: a.CreatedAt.Add(s.cfg.IdempotencyTTL)}
+	_, err = s.coll(collIdempotency).InsertOne(ctx, doc)
+	if err == nil {
+		return a, true, nil
+	}
+	if !database.IsDuplicateKey(err) {
+		return nil, false, dbErr("claim idempotency key", err)
+	}
+	database.Release(ctx, s.log, s.coll(collRefs), a.Reference)
+	other, found, err := s.loadAnswer(ctx, id)
+	if err != nil {
+		return nil, false, err
+	}
+	if !found {
+		return nil, false, fmt.Errorf("reports: idempotency record vanished: %w", errkind.Conflict)
+	}
+	return other, false, nil
+}
+
+func (s *Store) loadAnswer(ctx context.Context, id string) (*answer, bool, error) {
+	doc, err := database.FindByID[idemDoc](ctx, s.coll(collIdempotency), id, nil)
+	if err != nil || doc.ID == "" {
+		return nil, false, wrapDB("load idempotency record", err)
 	}
 	var a answer
 	if err := s.openJSON(id, fieldAnswer, doc.Answer, &a); err != nil {
@@ -285,17 +290,11 @@ func (s *Store) loadAnswer(ctx context.Context, id string) (*answer, bool, error
 // CaseExists reports whether the case document exists. Notifications uses
 // it to void an alert whose case never got stored.
 func (s *Store) CaseExists(ctx context.Context, caseID string) (bool, error) {
-	// FindOne on {_id} alone, because that is the only filter the embedded
-	// store answers from its index.
-	err := s.coll(collCases).FindOne(ctx, bson.D{{Key: "_id", Value: caseID}},
-		options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
-	if database.IsNotFound(err) {
-		return false, nil
-	}
+	ok, err := database.Exists(ctx, s.coll(collCases), caseID)
 	if err != nil {
 		return false, dbErr("case exists", err)
 	}
-	return true, nil
+	return ok, nil
 }
 
 func idemID(key string) string {

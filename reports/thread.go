@@ -84,11 +84,12 @@ func noteField(id string) string    { return "note:" + id }
 // PrevThread links lead from the newest back to the document's version,
 // and the document is written again.
 func (s *Store) loadThread(ctx context.Context, d *caseDoc) (*threadDoc, error) {
-	t := &threadDoc{ID: d.ID}
-	err := s.coll(collThreads).FindOne(ctx, bson.D{{Key: "_id", Value: d.ID}}).Decode(t)
-	if err != nil && !database.IsNotFound(err) {
+	found, err := database.FindByID[threadDoc](ctx, s.coll(collThreads), d.ID, nil)
+	if err != nil {
 		return nil, dbErr("load thread", err)
 	}
+	t := &found
+	t.ID = d.ID
 	if t.Version >= d.ThreadVersion {
 		return t, nil
 	}
@@ -138,10 +139,7 @@ func checkBody(field, body string, max int) (string, error) {
 }
 
 func (s *Store) newEntry(caseID string, from Author, by, body string, field func(string) string) (entryDoc, error) {
-	id, err := newID()
-	if err != nil {
-		return entryDoc{}, err
-	}
+	id := database.NewID()
 	sealed, err := s.keys.SealString(caseID, field(id), body)
 	if err != nil {
 		return entryDoc{}, err

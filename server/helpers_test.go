@@ -1,16 +1,16 @@
 package server_test
 
 import (
-	"net"
 	"testing"
+
+	"speaksafe/internal/testsupport"
 )
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := testsupport.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return addr
 }

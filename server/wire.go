@@ -106,8 +106,7 @@ func (a *App) wire(ctx context.Context) error {
 	if err := a.wireAudit(); err != nil {
 		return err
 	}
-	a.w.Accounts = accounts.NewStore(a.db, a.logger, a.clock)
-	a.w.Accounts.UseAuditor(a.w.Audit)
+	a.w.Accounts = accounts.NewStore(a.db, a.logger, a.clock, a.w.Audit)
 	tokens := accounts.NewTokens(signing, a.clock)
 	auth := accounts.NewAuth(accounts.AuthDeps{Store: a.w.Accounts, Tokens: tokens, Hasher: hasher,
 		Limiter: a.w.Limiter, DataKeys: a.w.DataKeys, MFARoles: mfaRoles, Now: a.clock, Sleep: a.sleep})

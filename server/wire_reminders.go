@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"speaksafe/accounts"
-	"speaksafe/audit"
 	"speaksafe/database"
 	"speaksafe/handlers"
 	"speaksafe/reminders"
@@ -18,7 +17,7 @@ const remindersSweepInterval = time.Minute
 // them from a worker on the injected clock.
 func (a *App) wireReminders() {
 	a.w.Reminders = reminders.New(reminders.Deps{DB: a.db, Cases: a.w.Reports, Policies: a.w.OnCall, Pusher: a.w.Pusher,
-		Staff: supervisors{a}, Audit: reminderAudit{a.w.Audit}, Log: a.logger, Now: a.clock})
+		Staff: supervisors{a}, Audit: a.w.Audit, Log: a.logger, Now: a.clock})
 	a.AddSetup("reminders indexes", func(ctx context.Context) error {
 		return database.EnsureIndexes(ctx, a.db, reminders.Indexes())
 	})
@@ -53,11 +52,4 @@ func (s supervisors) Supervisors(ctx context.Context, forceID string) ([]string,
 		}
 		after = users[len(users)-1].ID
 	}
-}
-
-// reminderAudit writes reminders' audit entries.
-type reminderAudit struct{ log *audit.Log }
-
-func (r reminderAudit) Record(ctx context.Context, actor, action, objectType, objectID string, detail map[string]string) error {
-	return r.log.Record(ctx, audit.Entry{Actor: actor, Action: action, ObjectType: objectType, ObjectID: objectID, Detail: detail})
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"speaksafe/accounts"
-	"speaksafe/audit"
 	"speaksafe/database"
 	"speaksafe/errkind"
 	"speaksafe/handlers"
@@ -38,7 +37,7 @@ func (a *App) wireReports() error {
 		Argon2:              reports.Argon2Params(a.cfg.Argon2),
 		HashBudget:          a.w.HashBudget,
 		Forces:              reports.ForcesFunc(a.forceByCode),
-		Audit:               reports.AuditFunc(a.auditReports),
+		Audit:               a.w.Audit,
 		Limiter:             a.w.Limiter,
 		Handlers:            reports.HandlersFunc(a.canHandleCases),
 		Hours:               reports.HoursFunc(a.forceReadingHours),
@@ -83,10 +82,6 @@ func (a *App) forceByCode(ctx context.Context, code string) (string, error) {
 		return "", fmt.Errorf("server: organisation code is not a force: %w", errkind.NotFound)
 	}
 	return o.ID, nil
-}
-
-func (a *App) auditReports(ctx context.Context, e reports.AuditEvent) error {
-	return a.w.Audit.Record(ctx, audit.Entry{Actor: e.Actor, Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID, Detail: e.Detail})
 }
 
 // canHandleCases reports whether userID is an active officer or supervisor
