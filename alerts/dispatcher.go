@@ -72,7 +72,7 @@ func (c EngineConfig) withDefaults() EngineConfig {
 		c.PageRatePerForce = 20
 	}
 	if c.Instance == "" {
-		c.Instance = newID()[:8]
+		c.Instance = database.NewID()[:8]
 	}
 	return c
 }

@@ -14,6 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"speaksafe/accounts"
+	"speaksafe/audit"
 	"speaksafe/dbtest"
 	"speaksafe/devices"
 	"speaksafe/errkind"
@@ -186,13 +187,13 @@ func newHarnessTB(t testing.TB, clock *fakeClock, now func() time.Time) *harness
 		h.hooks <- hookRequest{r.Header.Get(HeaderTimestamp), r.Header.Get(HeaderSignature), b}
 	}))
 	t.Cleanup(h.hook.Close)
-	h.oncall = oncall.NewOnCall(h.db, h.users, h.now, time.Minute)
+	h.oncall = oncall.NewOnCall(h.db, h.users, h.now, time.Minute, noAudit(), h.log)
 	local, err := outbound.ParseAllowedHosts([]string{"127.0.0.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.oncall.AllowWebhookHosts(local) // the local test receiver
-	h.devs = devices.NewDevices(h.db, h.users, h.log, h.now)
+	h.devs = devices.NewDevices(h.db, h.users, h.log, h.now, noAudit())
 	h.addUser("sup", accounts.RoleSupervisor)
 	return h
 }
@@ -315,4 +316,10 @@ func dataOf(t *testing.T, r fcmfake.Request) map[string]string {
 		t.Fatal(err)
 	}
 	return body.Message.Data
+}
+
+// noAudit accepts every entry: the engine's tests look at pages, not at
+// the on-call and device entries (oncall's and devices' own tests do).
+func noAudit() audit.Recorder {
+	return audit.RecorderFunc(func(context.Context, audit.Entry) error { return nil })
 }

@@ -2,8 +2,6 @@ package alerts
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -56,10 +54,4 @@ type Cases interface {
 	// category, urgency reasons, meeting time, flood group; never the
 	// report's text). NotFound when the case does not exist.
 	AlertInfo(ctx context.Context, caseID string) (reports.AlertInfo, error)
-}
-
-func newID() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

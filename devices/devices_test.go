@@ -19,8 +19,7 @@ func (h *harness) foreignOfficer(id string) {
 func TestDeviceTokenMovesOnlyWithinAForce(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	log := &fakeAudit{}
-	h.devs.UseAuditor(log)
+	log := h.audit
 	const token = "token-of-a-shared-phone-0001"
 	h.officer("owner", token)
 	id := TokenID(token)

@@ -45,13 +45,23 @@ func (f *fakeUsers) update(id string, fn func(*accounts.User)) {
 type fakeAudit struct {
 	mu      sync.Mutex
 	entries []audit.Entry
+	fail    error // when set, every Record fails with it
 }
 
 func (f *fakeAudit) Record(_ context.Context, e audit.Entry) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.fail != nil {
+		return f.fail
+	}
 	f.entries = append(f.entries, e)
 	return nil
+}
+
+func (f *fakeAudit) failWith(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fail = err
 }
 
 func (f *fakeAudit) find(action, objectID string) (audit.Entry, bool) {
@@ -72,6 +82,7 @@ type harness struct {
 	db    *mongo.Database
 	clock *testsupport.Clock
 	users *fakeUsers
+	audit *fakeAudit
 	devs  *Devices
 }
 
@@ -79,7 +90,8 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	h := &harness{t: t, db: dbtest.New(t), clock: testsupport.NewClock(time.Date(2025, 6, 2, 10, 0, 0, 0, time.UTC)),
 		users: &fakeUsers{users: map[string]accounts.User{}}}
-	h.devs = NewDevices(h.db, h.users, slog.New(slog.NewTextHandler(io.Discard, nil)), h.now)
+	h.audit = &fakeAudit{}
+	h.devs = NewDevices(h.db, h.users, slog.New(slog.NewTextHandler(io.Discard, nil)), h.now, h.audit)
 	return h
 }
 

@@ -84,12 +84,11 @@ type Devices struct {
 }
 
 // NewDevices returns the device store.
-func NewDevices(db *mongo.Database, users Users, log *slog.Logger, now func() time.Time) *Devices {
-	return &Devices{db: db, users: users, log: log, now: now}
+// Every registration, move and removal a member of staff makes is recorded
+// with auditor before it is made, and not made when that fails.
+func NewDevices(db *mongo.Database, users Users, log *slog.Logger, now func() time.Time, auditor Auditor) *Devices {
+	return &Devices{db: db, users: users, log: log, now: now, rec: staff.NewRecorder(auditor, log)}
 }
-
-// UseAuditor makes every registration, move and removal audited.
-func (s *Devices) UseAuditor(a Auditor) { s.rec = staff.Recorder{Audit: a, Log: s.log} }
 
 // Register records the caller's device, or refreshes it when the caller
 // already has it. A token held by another account moves only within one
@@ -124,10 +123,13 @@ func (s *Devices) Register(ctx context.Context, in DeviceInput) (Device, error) 
 			return Device{}, err
 		}
 	}
+	if err := s.recordRegister(ctx, c.UserID, id, in.Platform, prev, held, moving); err != nil {
+		return Device{}, err
+	}
 	if err := s.upsert(ctx, c, u.TokenVersion, id, in, !held || moving); err != nil {
 		return Device{}, err
 	}
-	s.afterRegister(ctx, c.UserID, id, in.Platform, prev, held, moving)
+	s.afterRegister(ctx, c.UserID, id, prev, held, moving)
 	return s.Get(ctx, id)
 }
 
@@ -150,7 +152,7 @@ func (s *Devices) refuseForeign(ctx context.Context, userID string, prev Device)
 	if !live {
 		return nil
 	}
-	s.rec.Record(ctx, audit.Entry{Actor: userID, Action: "device.register_refused", ObjectType: "device", ObjectID: prev.ID})
+	s.rec.Note(ctx, audit.Entry{Actor: userID, Action: "device.register_refused", ObjectType: "device", ObjectID: prev.ID})
 	return ErrDeviceTaken
 }
 
@@ -186,18 +188,25 @@ func (s *Devices) upsert(ctx context.Context, c accounts.Caller, tokenVersion in
 	return nil
 }
 
-// afterRegister audits a new registration or a move and keeps the previous
-// owner's list truthful. Refreshing one's own device is not audited: the
-// app does it on every start.
-func (s *Devices) afterRegister(ctx context.Context, userID, id, platform string, prev Device, held, moving bool) {
+// recordRegister audits a new registration or a move before it is made.
+// Refreshing one's own device is not audited: the app does it on every
+// start.
+func (s *Devices) recordRegister(ctx context.Context, userID, id, platform string, prev Device, held, moving bool) error {
 	switch {
 	case moving:
-		s.noteMove(ctx, prev)
-		s.rec.Record(ctx, audit.Entry{Actor: userID, Action: "device.moved", ObjectType: "device", ObjectID: id,
+		return s.rec.Record(ctx, audit.Entry{Actor: userID, Action: "device.moved", ObjectType: "device", ObjectID: id,
 			Detail: map[string]string{"fromUserId": prev.UserID, "toUserId": userID}})
 	case !held:
-		s.rec.Record(ctx, audit.Entry{Actor: userID, Action: "device.registered", ObjectType: "device", ObjectID: id,
+		return s.rec.Record(ctx, audit.Entry{Actor: userID, Action: "device.registered", ObjectType: "device", ObjectID: id,
 			Detail: map[string]string{"platform": platform}})
+	}
+	return nil
+}
+
+// afterRegister keeps the previous owner's list truthful after a move.
+func (s *Devices) afterRegister(ctx context.Context, userID, id string, prev Device, held, moving bool) {
+	if moving {
+		s.noteMove(ctx, prev)
 	}
 	if !held || moving {
 		s.forgetMove(ctx, userID, id)
@@ -229,12 +238,11 @@ func (s *Devices) Delete(ctx context.Context, id string) error {
 		return err
 	}
 	if err == nil && d.UserID == c.UserID {
-		if err := s.remove(ctx, id); err != nil {
+		if err := s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "device.removed", ObjectType: "device", ObjectID: id,
+			Detail: map[string]string{"userId": c.UserID}}); err != nil {
 			return err
 		}
-		s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "device.removed", ObjectType: "device", ObjectID: id,
-			Detail: map[string]string{"userId": c.UserID}})
-		return nil
+		return s.remove(ctx, id)
 	}
 	return s.dismissMove(ctx, c.UserID, id)
 }
@@ -245,7 +253,7 @@ func (s *Devices) Remove(ctx context.Context, id string) error {
 	if err := s.remove(ctx, id); err != nil {
 		return err
 	}
-	s.rec.Record(ctx, audit.Entry{Actor: "system", Action: "device.removed", ObjectType: "device", ObjectID: id})
+	s.rec.Note(ctx, audit.Entry{Actor: "system", Action: "device.removed", ObjectType: "device", ObjectID: id})
 	return nil
 }
 

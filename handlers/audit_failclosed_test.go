@@ -70,3 +70,32 @@ func TestActionsFailClosedWhenTheAuditLogCannotBeWritten(t *testing.T) {
 		t.Errorf("drafts after the refused one: %+v, want only kept", own.Items)
 	}
 }
+
+// Rota and phone changes follow the same policy: with the audit log
+// unwritable, a supervisor's new rotation and an officer's new phone are
+// refused and nothing is stored, so a change to who is paged never goes
+// unrecorded.
+func TestOnCallAndDeviceChangesFailClosed(t *testing.T) {
+	t.Parallel()
+	app := apptest.New(t, apptest.WithoutWorkers())
+	w := app.NewWorld(t)
+	sup, off := w.Who(t, "forceA/supervisor"), w.Who(t, "forceA/officer")
+	breakAuditLog(t, app)
+
+	rotation := map[string]any{"name": "Unrecorded", "members": []string{off.ID}, "shiftHours": 24, "handover": "08:00", "startDate": "2025-01-01"}
+	if res := app.Post(t, "/v1/oncall/rotations", sup.Token, rotation); res.Status != http.StatusInternalServerError {
+		t.Errorf("create rotation: status %d, want 500: %s", res.Status, res.Body)
+	}
+	device := map[string]string{"token": "unrecorded-phone-token-0001", "platform": "android", "appVersion": "2.2"}
+	if res := app.Post(t, "/v1/me/devices", off.Token, device); res.Status != http.StatusInternalServerError {
+		t.Errorf("register device: status %d, want 500: %s", res.Status, res.Body)
+	}
+	for coll, filter := range map[string]bson.D{
+		"oncall_rotations": {{Key: "name", Value: "Unrecorded"}},
+		"devices":          {{Key: "userId", Value: off.ID}},
+	} {
+		if n, err := app.DB.Collection(coll).CountDocuments(context.Background(), filter); err != nil || n != 0 {
+			t.Errorf("%s stored without an audit entry: %d (%v)", coll, n, err)
+		}
+	}
+}

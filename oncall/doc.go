@@ -6,8 +6,6 @@
 package oncall
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -42,12 +40,6 @@ type Users = staff.Users
 
 // Auditor appends to the audit log (audit.Log satisfies it).
 type Auditor = staff.Auditor
-
-func newID() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
 
 func asValidation(err error) *errkind.ValidationError {
 	var ve *errkind.ValidationError

@@ -84,11 +84,13 @@ func (s *OnCall) UpdateRotation(ctx context.Context, id string, p RotationPatch)
 		}
 	}
 	r.UpdatedAt = s.now().UTC()
+	if err := s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.rotation_updated", ObjectType: "rotation",
+		ObjectID: id, Detail: map[string]string{"forceId": r.ForceID, "changed": strings.Join(changed, ",")}}); err != nil {
+		return Rotation{}, err
+	}
 	if _, err := s.db.Collection(colRotations).ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, r); err != nil {
 		return Rotation{}, fmt.Errorf("oncall: update rotation: %w", err)
 	}
-	s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.rotation_updated", ObjectType: "rotation",
-		ObjectID: id, Detail: map[string]string{"forceId": r.ForceID, "changed": strings.Join(changed, ",")}})
 	return r, nil
 }
 
@@ -114,13 +116,15 @@ func (s *OnCall) DeleteRotation(ctx context.Context, id string) error {
 		}
 	}
 	now := s.now().UTC()
+	if err := s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.rotation_deleted", ObjectType: "rotation",
+		ObjectID: id, Detail: map[string]string{"forceId": r.ForceID}}); err != nil {
+		return err
+	}
 	_, err = s.db.Collection(colRotations).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "deletedAt", Value: now}, {Key: "updatedAt", Value: now}}}})
 	if err != nil {
 		return fmt.Errorf("oncall: delete rotation: %w", err)
 	}
-	s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.rotation_deleted", ObjectType: "rotation",
-		ObjectID: id, Detail: map[string]string{"forceId": r.ForceID}})
 	return nil
 }
 
@@ -172,6 +176,10 @@ func (s *OnCall) ReplacePolicy(ctx context.Context, id string, p Policy) (Policy
 		return Policy{}, err
 	}
 	p.ID, p.ForceID, p.CreatedBy, p.CreatedAt, p.Replaces = nextVersionID(old.ID), c.ForceID, c.UserID, s.now().UTC(), old.ID
+	if err := s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.policy_replaced", ObjectType: "policy",
+		ObjectID: p.ID, Detail: map[string]string{"forceId": p.ForceID, "previousVersionId": old.ID}}); err != nil {
+		return Policy{}, err
+	}
 	if _, err := s.db.Collection(colPolicies).InsertOne(ctx, p); err != nil {
 		if database.IsDuplicateKey(err) {
 			return Policy{}, &onCallConflict{detail: "this policy was changed by someone else; reload it"}
@@ -184,8 +192,6 @@ func (s *OnCall) ReplacePolicy(ctx context.Context, id string, p Policy) (Policy
 		return Policy{}, fmt.Errorf("oncall: replace policy: %w", err)
 	}
 	s.forget(old.ID)
-	s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.policy_replaced", ObjectType: "policy",
-		ObjectID: p.ID, Detail: map[string]string{"forceId": p.ForceID, "previousVersionId": old.ID}})
 	def, err := s.DefaultPolicyID(ctx, c.ForceID)
 	if err != nil {
 		return Policy{}, err
@@ -216,14 +222,16 @@ func (s *OnCall) DeletePolicy(ctx context.Context, id string) error {
 		return &onCallConflict{detail: "this is the force's default policy; make another policy the default first"}
 	}
 	now := s.now().UTC()
+	if err := s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.policy_deleted", ObjectType: "policy",
+		ObjectID: id, Detail: map[string]string{"forceId": c.ForceID}}); err != nil {
+		return err
+	}
 	_, err = s.db.Collection(colPolicies).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "deletedAt", Value: now}}}})
 	if err != nil {
 		return fmt.Errorf("oncall: delete policy: %w", err)
 	}
 	s.forget(id)
-	s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.policy_deleted", ObjectType: "policy",
-		ObjectID: id, Detail: map[string]string{"forceId": c.ForceID}})
 	return nil
 }
 
@@ -271,11 +279,13 @@ func (s *OnCall) DeleteOverride(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("oncall: override %s: %w", id, err)
 	}
+	if err := s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.override_deleted", ObjectType: "override",
+		ObjectID: id, Detail: map[string]string{"forceId": o.ForceID, "rotationId": o.RotationID}}); err != nil {
+		return err
+	}
 	if _, err := s.db.Collection(colOverrides).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
 		return fmt.Errorf("oncall: delete override: %w", err)
 	}
-	s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.override_deleted", ObjectType: "override",
-		ObjectID: id, Detail: map[string]string{"forceId": o.ForceID, "rotationId": o.RotationID}})
 	return nil
 }
 
@@ -292,11 +302,13 @@ func (s *OnCall) SweepOverrides(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("oncall: sweep overrides: %w", err)
 	}
 	for _, o := range ended {
+		if err := s.rec.Record(ctx, audit.Entry{Actor: "system", Action: "oncall.override_expired", ObjectType: "override",
+			ObjectID: o.ID, Detail: map[string]string{"forceId": o.ForceID, "rotationId": o.RotationID}}); err != nil {
+			return 0, err
+		}
 		if _, err := s.db.Collection(colOverrides).DeleteOne(ctx, bson.D{{Key: "_id", Value: o.ID}}); err != nil {
 			return 0, fmt.Errorf("oncall: sweep overrides: %w", err)
 		}
-		s.rec.Record(ctx, audit.Entry{Actor: "system", Action: "oncall.override_expired", ObjectType: "override",
-			ObjectID: o.ID, Detail: map[string]string{"forceId": o.ForceID, "rotationId": o.RotationID}})
 	}
 	return len(ended), nil
 }

@@ -25,12 +25,14 @@ func (s *OnCall) CreatePolicy(ctx context.Context, p Policy) (Policy, error) {
 	if err := s.checkPolicy(ctx, c.ForceID, p); err != nil {
 		return Policy{}, err
 	}
-	p.ID, p.ForceID, p.CreatedBy, p.CreatedAt = newID(), c.ForceID, c.UserID, s.now().UTC()
+	p.ID, p.ForceID, p.CreatedBy, p.CreatedAt = database.NewID(), c.ForceID, c.UserID, s.now().UTC()
+	if err := s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.policy_created", ObjectType: "policy",
+		ObjectID: p.ID, Detail: map[string]string{"forceId": p.ForceID}}); err != nil {
+		return Policy{}, err
+	}
 	if _, err := s.db.Collection(colPolicies).InsertOne(ctx, p); err != nil {
 		return Policy{}, fmt.Errorf("oncall: create policy: %w", err)
 	}
-	s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.policy_created", ObjectType: "policy",
-		ObjectID: p.ID, Detail: map[string]string{"forceId": p.ForceID}})
 	return p, nil
 }
 
@@ -145,18 +147,20 @@ func (s *OnCall) SetDefault(ctx context.Context, id string) (Policy, error) {
 	if err != nil {
 		return Policy{}, err
 	}
+	detail := map[string]string{"forceId": c.ForceID}
+	if previous != "" {
+		detail["previousPolicyId"] = previous
+	}
+	if err := s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.default_policy_set", ObjectType: "policy",
+		ObjectID: id, Detail: detail}); err != nil {
+		return Policy{}, err
+	}
 	d := defaultDoc{ForceID: c.ForceID, PolicyID: id, SetBy: c.UserID, UpdatedAt: s.now().UTC()}
 	_, err = s.db.Collection(colDefaults).ReplaceOne(ctx, bson.D{{Key: "_id", Value: c.ForceID}}, d,
 		options.Replace().SetUpsert(true))
 	if err != nil {
 		return Policy{}, fmt.Errorf("oncall: set default policy: %w", err)
 	}
-	detail := map[string]string{"forceId": c.ForceID}
-	if previous != "" {
-		detail["previousPolicyId"] = previous
-	}
-	s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.default_policy_set", ObjectType: "policy",
-		ObjectID: id, Detail: detail})
 	return p, nil
 }
 

@@ -37,14 +37,13 @@ type OnCall struct {
 	policies map[string]Policy
 }
 
-// NewOnCall returns the on-call store. minDelay is ESCALATION_MIN_DELAY.
-func NewOnCall(db *mongo.Database, users Users, now func() time.Time, minDelay time.Duration) *OnCall {
-	return &OnCall{db: db, users: users, now: now, minDelay: minDelay, policies: map[string]Policy{}}
+// NewOnCall returns the on-call store. minDelay is ESCALATION_MIN_DELAY;
+// every rota, override and policy change is recorded with auditor before
+// it is made, and not made when that fails.
+func NewOnCall(db *mongo.Database, users Users, now func() time.Time, minDelay time.Duration, auditor Auditor, log *slog.Logger) *OnCall {
+	return &OnCall{db: db, users: users, now: now, minDelay: minDelay, policies: map[string]Policy{},
+		rec: staff.NewRecorder(auditor, log)}
 }
-
-// UseAuditor makes every rota, override and policy change audited; failures
-// to append are logged to log.
-func (s *OnCall) UseAuditor(a Auditor, log *slog.Logger) { s.rec = staff.Recorder{Audit: a, Log: log} }
 
 // UseDevices lets Now show each on-call member's device state.
 func (s *OnCall) UseDevices(d *devices.Devices) { s.devices = d }
@@ -71,12 +70,14 @@ func (s *OnCall) CreateRotation(ctx context.Context, r Rotation) (Rotation, erro
 	if err := s.checkMembers(ctx, c.ForceID, "members", r.Members); err != nil {
 		return Rotation{}, err
 	}
-	r.ID, r.ForceID, r.CreatedAt = newID(), c.ForceID, s.now().UTC()
+	r.ID, r.ForceID, r.CreatedAt = database.NewID(), c.ForceID, s.now().UTC()
+	if err := s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.rotation_created", ObjectType: "rotation",
+		ObjectID: r.ID, Detail: map[string]string{"forceId": r.ForceID}}); err != nil {
+		return Rotation{}, err
+	}
 	if _, err := s.db.Collection(colRotations).InsertOne(ctx, r); err != nil {
 		return Rotation{}, fmt.Errorf("oncall: create rotation: %w", err)
 	}
-	s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.rotation_created", ObjectType: "rotation",
-		ObjectID: r.ID, Detail: map[string]string{"forceId": r.ForceID}})
 	return r, nil
 }
 
@@ -157,17 +158,19 @@ func (s *OnCall) CreateOverride(ctx context.Context, o Override) (Override, erro
 	if err := s.checkMembers(ctx, c.ForceID, "userId", []string{o.UserID}); err != nil {
 		return Override{}, errkind.Invalid("userId", "is not an active member of this force")
 	}
-	o.ID, o.ForceID, o.CreatedBy, o.CreatedAt = newID(), c.ForceID, c.UserID, s.now().UTC()
+	o.ID, o.ForceID, o.CreatedBy, o.CreatedAt = database.NewID(), c.ForceID, c.UserID, s.now().UTC()
 	o.Start, o.End = o.Start.UTC(), o.End.UTC()
-	if _, err := s.db.Collection(colOverrides).InsertOne(ctx, o); err != nil {
-		return Override{}, fmt.Errorf("oncall: create override: %w", err)
-	}
 	detail := map[string]string{"forceId": o.ForceID, "rotationId": o.RotationID, "mode": o.Mode, "userId": o.UserID}
 	if o.ReplaceUserID != "" {
 		detail["replaceUserId"] = o.ReplaceUserID
 	}
-	s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.override_created", ObjectType: "override",
-		ObjectID: o.ID, Detail: detail})
+	if err := s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.override_created", ObjectType: "override",
+		ObjectID: o.ID, Detail: detail}); err != nil {
+		return Override{}, err
+	}
+	if _, err := s.db.Collection(colOverrides).InsertOne(ctx, o); err != nil {
+		return Override{}, fmt.Errorf("oncall: create override: %w", err)
+	}
 	return o, nil
 }
 

@@ -140,14 +140,12 @@ func (a *App) wire(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("WEBHOOK_ALLOWED_HOSTS: %w", err)
 	}
-	onCall := oncall.NewOnCall(a.db, a.w.Accounts, a.clock, a.cfg.EscalationMinDelay)
+	onCall := oncall.NewOnCall(a.db, a.w.Accounts, a.clock, a.cfg.EscalationMinDelay, a.w.Audit, a.logger)
 	a.w.OnCall = onCall
-	devs := devices.NewDevices(a.db, a.w.Accounts, a.logger, a.clock)
+	devs := devices.NewDevices(a.db, a.w.Accounts, a.logger, a.clock, a.w.Audit)
 	a.w.Devices = devs
-	onCall.UseAuditor(a.w.Audit, a.logger)
 	onCall.UseDevices(devs)
 	onCall.AllowWebhookHosts(webhookHosts)
-	devs.UseAuditor(a.w.Audit)
 	a.w.Accounts.UseDeviceRevoker(devs) // account resets forget the user's phones
 	engineDB, closeEngineDB, err := a.alertEngineDB()
 	if err != nil {
@@ -157,12 +155,10 @@ func (a *App) wire(ctx context.Context) error {
 	// one); its device changes (UNREGISTERED tokens) are audited too.
 	engineOnCall, engineDevices := onCall, devs
 	if engineDB != a.db {
-		engineOnCall = oncall.NewOnCall(engineDB, a.w.Accounts, a.clock, a.cfg.EscalationMinDelay)
-		engineDevices = devices.NewDevices(engineDB, a.w.Accounts, a.logger, a.clock)
-		engineOnCall.UseAuditor(a.w.Audit, a.logger)
+		engineOnCall = oncall.NewOnCall(engineDB, a.w.Accounts, a.clock, a.cfg.EscalationMinDelay, a.w.Audit, a.logger)
+		engineDevices = devices.NewDevices(engineDB, a.w.Accounts, a.logger, a.clock, a.w.Audit)
 		engineOnCall.UseDevices(engineDevices)
 		engineOnCall.AllowWebhookHosts(webhookHosts)
-		engineDevices.UseAuditor(a.w.Audit)
 	}
 	a.w.Alerts = alerts.NewDispatcher(alerts.Deps{DB: engineDB, OnCall: engineOnCall, Devices: engineDevices,
 		Sender: sender, Audit: a.w.Audit, Metrics: alerts.NewMetrics(a.Metrics), Log: a.logger, Now: a.clock,
