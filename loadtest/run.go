@@ -210,12 +210,14 @@ func growthRows(ctx context.Context, o options, st *stack, e *env, f harness.For
 	var rows []result
 	var steps []growthStep
 	for _, n := range o.growth {
-		took, err := sd.fill(ctx, db, n, 8)
+		before, _ := countCases(ctx, db)
+		took, err := sd.fill(ctx, db, n, 2)
 		if err != nil {
 			return fmt.Errorf("seeding to %d: %w", n, err)
 		}
 		have, _ := countCases(ctx, db)
-		fmt.Fprintf(os.Stderr, "loadtest: %d cases stored (seeding took %s)\n", have, took.Round(time.Second))
+		rate := float64(have-before) / max(took.Seconds(), 0.001)
+		fmt.Fprintf(os.Stderr, "loadtest: %d cases stored (seeding %d took %s, %.0f cases/s)\n", have, have-before, took.Round(time.Second), rate)
 		// Access tokens live 15 minutes; seeding may take longer.
 		tok, err := e.client.Login(ctx, f.Officer.Email, f.Officer.Password)
 		if err != nil {
@@ -224,7 +226,7 @@ func growthRows(ctx context.Context, o options, st *stack, e *env, f harness.For
 		label := func(r result) result {
 			r.Name = fmt.Sprintf("%d stored: %s", have, r.Name)
 			if took > 0 {
-				r.Note = fmt.Sprintf("seeded via reports.Store.Submit in %s", took.Round(time.Second))
+				r.Note = fmt.Sprintf("seeded %d via reports.Store.Seed in %s (%.0f cases/s)", have-before, took.Round(time.Second), rate)
 			}
 			return r
 		}
