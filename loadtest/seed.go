@@ -30,6 +30,8 @@ type seeder struct {
 	store   *reports.Store
 	code    string
 	forceID string
+	// allOpen puts every case in the measured force and leaves it open.
+	allOpen bool
 	n       atomic.Int64
 }
 
@@ -86,7 +88,11 @@ func (s *seeder) fill(ctx context.Context, db *mongo.Database, target int64, con
 	if err != nil {
 		return 0, err
 	}
-	todo := target - have
+	return s.add(ctx, target-have, conc)
+}
+
+// add stores todo more cases, conc batches at a time.
+func (s *seeder) add(ctx context.Context, todo int64, conc int) (time.Duration, error) {
 	if todo <= 0 {
 		return 0, nil
 	}
@@ -130,14 +136,14 @@ func (s *seeder) batch(n int) []reports.SeedCase {
 	for range n {
 		i := s.n.Add(1)
 		code := s.code
-		if i%2 == 1 {
+		if i%2 == 1 && !s.allOpen {
 			code = otherForce
 		}
 		r := reports.Report{ForceCode: code, Category: "worried_about_friend",
 			WhatHappened: "Seeded report for growth measurement; my friend is being messaged by an adult.",
 			Answers:      reports.Answers{AgeBand: "11-13", Handles: []reports.Handle{{Platform: "game", Handle: "player_" + harness.RandomHex(3)}}}}
 		c := reports.SeedCase{Report: r, At: now}
-		if (i/2)%10 != 0 {
+		if (i/2)%10 != 0 && !s.allOpen {
 			c.Closed, c.ClosedBy, c.Disposition = true, seedOfficer, reports.DispositionAdviceGiven
 		}
 		out = append(out, c)
