@@ -37,10 +37,13 @@ func (s *Store) Seed(ctx context.Context, cases []SeedCase) error {
 		}
 	}
 	// Like a submission, every index entry goes in before its case.
+	if err := s.insertSlots(ctx, b.handles); err != nil {
+		return err
+	}
 	for _, w := range []struct {
 		coll string
 		docs []any
-	}{{collRefs, b.refs}, {collHandles, b.handles}, {collQueue, b.queue}, {collCaseEvents, b.events}, {collCases, b.cases}} {
+	}{{collRefs, b.refs}, {collQueue, b.queue}, {collCaseEvents, b.events}, {collCases, b.cases}} {
 		if len(w.docs) == 0 {
 			continue
 		}
@@ -53,7 +56,8 @@ func (s *Store) Seed(ctx context.Context, cases []SeedCase) error {
 
 // seedBatch gathers the documents of a Seed call by collection.
 type seedBatch struct {
-	refs, handles, queue, events, cases []any
+	refs, queue, events, cases []any
+	handles                    []handleDoc
 }
 
 func (s *Store) seedOne(ctx context.Context, b *seedBatch, forces map[string]string, c *SeedCase) error {
@@ -92,7 +96,7 @@ func (s *Store) seedOne(ctx context.Context, b *seedBatch, forces map[string]str
 		return err
 	}
 	for _, h := range s.handleKeys.hashes(r.Answers.Handles) {
-		b.handles = append(b.handles, handleDoc{ID: s.handleKeys.kid + ":" + h + ":" + d.ID, Kid: s.handleKeys.kid,
+		b.handles = append(b.handles, handleDoc{Kid: s.handleKeys.kid,
 			Hash: h, CaseID: d.ID, ForceID: forceID, CreatedAt: at})
 	}
 	if c.Closed {
