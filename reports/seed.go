@@ -50,6 +50,13 @@ func (s *Store) Seed(ctx context.Context, cases []SeedCase) error {
 		if _, err := s.coll(w.coll).InsertMany(ctx, w.docs); err != nil {
 			return dbErr("seed "+w.coll, err)
 		}
+		if w.coll == collQueue {
+			for _, e := range w.docs {
+				if err := s.queueChanged(ctx, e.(queueEntry).ID); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	return nil
 }
