@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -118,13 +119,14 @@ func (e *env) consoleRows(ctx context.Context, f harness.Force, adminEmail, admi
 			sessions[p.role] = b
 		}
 		path := strings.Replace(p.route, ":id", caseID, 1)
+		want := cmp.Or(p.status, http.StatusOK)
 		r := e.closedLoop(ctx, name, 1, dur, func(ctx context.Context, _ int) error {
 			status, page, err := b.do(ctx, http.MethodGet, path, nil)
 			if err != nil {
 				return err
 			}
-			if status != http.StatusOK {
-				return fmt.Errorf("got %d, want 200: %s", status, truncate(page, 120))
+			if status != want {
+				return fmt.Errorf("got %d, want %d: %s", status, want, truncate(page, 120))
 			}
 			return nil
 		})

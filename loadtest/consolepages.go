@@ -1,11 +1,15 @@
 package main
 
+import "net/http"
+
 // consolePage is one console screen the console row requests: a GET
-// route of package console (as registered, under /console) and the role
-// that opens it. ":id" in a case route becomes a case of the force's queue.
+// route of package console (as registered, under /console), the role that
+// opens it and, when not 200, the status it answers. ":id" in a case route
+// becomes a case of the force's queue.
 type consolePage struct {
-	role  string
-	route string
+	role   string
+	route  string
+	status int
 }
 
 // Roles the console row signs in as.
@@ -19,19 +23,19 @@ const (
 // console screen goes here (or in consoleNotMeasured with the reason);
 // TestEveryConsolePageIsMeasured fails on a GET route in neither.
 var consolePages = []consolePage{
-	{roleOfficer, "/console/"},
-	{roleOfficer, "/console/cases"},
-	{roleOfficer, "/console/cases/:id"},
-	{roleOfficer, "/console/alerts"},
-	{roleOfficer, "/console/account"},
-	{roleSupervisor, "/console/cases"},
-	{roleSupervisor, "/console/cases/:id"},
-	{roleSupervisor, "/console/alerts"},
-	{roleSupervisor, "/console/oncall"},
-	{roleAdmin, "/console/content"},
-	{roleAdmin, "/console/content/new"},
-	{roleAdmin, "/console/organisations"},
-	{roleAdmin, "/console/users"},
+	{roleOfficer, "/console/", http.StatusSeeOther}, // to the role's first screen
+	{roleOfficer, "/console/cases", 0},
+	{roleOfficer, "/console/cases/:id", 0},
+	{roleOfficer, "/console/alerts", 0},
+	{roleOfficer, "/console/account", 0},
+	{roleSupervisor, "/console/cases", 0},
+	{roleSupervisor, "/console/cases/:id", 0},
+	{roleSupervisor, "/console/alerts", 0},
+	{roleSupervisor, "/console/oncall", 0},
+	{roleAdmin, "/console/content", 0},
+	{roleAdmin, "/console/content/new", 0},
+	{roleAdmin, "/console/organisations", 0},
+	{roleAdmin, "/console/users", 0},
 }
 
 // consoleNotMeasured are the console GET routes the row leaves out, with why.
