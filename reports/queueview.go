@@ -97,30 +97,68 @@ func (s *Store) queueHint(ctx context.Context) (int64, error) {
 }
 
 // queueSync brings the copy up to the newest change, building it first
-// when this instance has none. The caller must not hold v.mu.
+// when this instance has none. The reads run outside the lock, so that
+// concurrent queue reads do not wait for each other's store round trips;
+// what they read is applied in change order, each change once.
 func (s *Store) queueSync(ctx context.Context) error {
 	v := &s.queue
 	v.mu.Lock()
-	defer v.mu.Unlock()
 	if !v.built {
 		if err := s.buildQueueView(ctx); err != nil {
+			v.mu.Unlock()
 			return err
 		}
 	}
+	head := v.head
+	v.mu.Unlock()
+	var read []queueRead
 	for {
 		var c queueChange
-		err := s.coll(collQueueChanges).FindOne(ctx, bson.D{{Key: "_id", Value: v.head + 1}}).Decode(&c)
+		err := s.coll(collQueueChanges).FindOne(ctx, bson.D{{Key: "_id", Value: head + 1}}).Decode(&c)
 		if database.IsNotFound(err) {
-			return nil
+			break
 		}
 		if err != nil {
 			return dbErr("read queue change", err)
 		}
-		if err := s.reloadQueueCase(ctx, c.CaseID); err != nil {
+		r, err := s.readQueueCase(ctx, c)
+		if err != nil {
 			return err
 		}
-		v.head = c.ID
+		read = append(read, r)
+		head = c.ID
 	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for _, r := range read {
+		if r.seq > v.head {
+			v.apply(r)
+		}
+	}
+	return nil
+}
+
+// queueRead is one case's entry and marker, read after change seq.
+type queueRead struct {
+	seq    int64
+	id     string
+	entry  *queueEntry
+	marker *unackedDoc
+}
+
+// apply puts r in the copy; the caller holds v.mu.
+func (v *queueView) apply(r queueRead) {
+	if r.entry != nil {
+		v.entries[r.id] = *r.entry
+	} else {
+		delete(v.entries, r.id)
+	}
+	if r.marker != nil {
+		v.unacked[r.id] = r.marker.ForceID
+	} else {
+		delete(v.unacked, r.id)
+	}
+	v.head = r.seq
 }
 
 // buildQueueView reads every entry and marker once (this instance's first
@@ -173,31 +211,28 @@ func (s *Store) readAll(ctx context.Context, coll string, out any) error {
 	return nil
 }
 
-// reloadQueueCase reads case id's entry and marker again into the copy;
-// the caller holds v.mu.
-func (s *Store) reloadQueueCase(ctx context.Context, id string) error {
-	v := &s.queue
+// readQueueCase reads the entry and marker of the case change c names.
+func (s *Store) readQueueCase(ctx context.Context, c queueChange) (queueRead, error) {
+	r := queueRead{seq: c.ID, id: c.CaseID}
 	var e queueEntry
-	err := s.coll(collQueue).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&e)
+	err := s.coll(collQueue).FindOne(ctx, bson.D{{Key: "_id", Value: c.CaseID}}).Decode(&e)
 	switch {
 	case database.IsNotFound(err):
-		delete(v.entries, id)
 	case err != nil:
-		return dbErr("read queue entry", err)
+		return r, dbErr("read queue entry", err)
 	default:
-		v.entries[id] = e
+		r.entry = &e
 	}
 	var m unackedDoc
-	err = s.coll(collUnacked).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&m)
+	err = s.coll(collUnacked).FindOne(ctx, bson.D{{Key: "_id", Value: c.CaseID}}).Decode(&m)
 	switch {
 	case database.IsNotFound(err):
-		delete(v.unacked, id)
 	case err != nil:
-		return dbErr("read unacknowledged marker", err)
+		return r, dbErr("read unacknowledged marker", err)
 	default:
-		v.unacked[id] = m.ForceID
+		r.marker = &m
 	}
-	return nil
+	return r, nil
 }
 
 // forceQueue returns copies of force forceID's open entries and the ids
