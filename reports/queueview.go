@@ -2,12 +2,14 @@ package reports
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"speaksafe/database"
+	"speaksafe/errkind"
 )
 
 // The open queue is served from a copy of every open case's queue entry
@@ -23,15 +25,16 @@ import (
 // instance reads the changes after the last one it applied, each by _id,
 // and reads the named cases' entry and marker again by _id: whatever order
 // writes and changes land in, a case is re-read after its last change, so
-// the copy is at least as new as every change it has seen.
-const (
-	collQueueChanges = "queue_changes"
-	collQueueHead    = "queue_changes_head"
-)
+// the copy is at least as new as every change it has seen. The newest
+// change is found from the last one known in O(log distance) reads; an
+// instance more than replayAtMost changes behind reads every entry and
+// marker again instead of replaying them.
+const collQueueChanges = "queue_changes"
 
-// headEvery is how often (in changes) the head hint is brought forward: a
-// new instance finds the newest change from the hint by reading forward.
-const headEvery = 32
+// replayAtMost is how many changes a queue read applies one by one; an
+// instance further behind (after a bulk load, or one that serves the
+// queue rarely) reads every entry and marker again instead.
+const replayAtMost = 64
 
 type queueChange struct {
 	ID     int64  `bson:"_id"`
@@ -53,47 +56,70 @@ type queueView struct {
 func (s *Store) queueChanged(ctx context.Context, caseID string) error {
 	v := &s.queue
 	v.mu.Lock()
-	n := max(v.head, v.claimed) + 1
+	known := max(v.head, v.claimed)
 	v.mu.Unlock()
-	if n == 1 {
-		hint, err := s.queueHint(ctx)
+	for range maxClaimAttempts {
+		last, err := s.lastChange(ctx, known)
 		if err != nil {
 			return err
 		}
-		n = hint + 1
-	}
-	for {
-		_, err := s.coll(collQueueChanges).InsertOne(ctx, queueChange{ID: n, CaseID: caseID})
+		_, err = s.coll(collQueueChanges).InsertOne(ctx, queueChange{ID: last + 1, CaseID: caseID})
 		if err == nil {
-			break
+			v.mu.Lock()
+			v.claimed = max(v.claimed, last+1)
+			v.mu.Unlock()
+			return nil
 		}
 		if !database.IsDuplicateKey(err) {
 			return dbErr("append queue change", err)
 		}
-		n++
+		known = last + 1
 	}
-	v.mu.Lock()
-	v.claimed = max(v.claimed, n)
-	v.mu.Unlock()
-	if n%headEvery == 0 {
-		_, err := s.coll(collQueueHead).UpdateOne(ctx, bson.D{{Key: "_id", Value: "head"}},
-			bson.D{{Key: "$max", Value: bson.D{{Key: "seq", Value: n}}}}, options.UpdateOne().SetUpsert(true))
-		if err != nil && !database.IsDuplicateKey(err) {
-			s.log.WarnContext(ctx, "queue change head hint not saved", "error", err)
-		}
-	}
-	return nil
+	return fmt.Errorf("reports: queue change: too much contention: %w", errkind.Conflict)
 }
 
-func (s *Store) queueHint(ctx context.Context) (int64, error) {
-	var h struct {
-		Seq int64 `bson:"seq"`
+// lastChange returns the newest change, searching from known (a change
+// that exists, or 0): the sequence has no gaps, so doubling steps and then
+// halving find it in O(log distance) reads by _id.
+func (s *Store) lastChange(ctx context.Context, known int64) (int64, error) {
+	lo, step := known, int64(1)
+	var hi int64
+	for {
+		ok, err := s.changeExists(ctx, lo+step)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			hi = lo + step
+			break
+		}
+		lo, step = lo+step, step*2
 	}
-	err := s.coll(collQueueHead).FindOne(ctx, bson.D{{Key: "_id", Value: "head"}}).Decode(&h)
-	if err != nil && !database.IsNotFound(err) {
-		return 0, dbErr("read queue change head", err)
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		ok, err := s.changeExists(ctx, mid)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			lo = mid
+		} else {
+			hi = mid
+		}
 	}
-	return h.Seq, nil
+	return lo, nil
+}
+
+func (s *Store) changeExists(ctx context.Context, seq int64) (bool, error) {
+	err := s.coll(collQueueChanges).FindOne(ctx, bson.D{{Key: "_id", Value: seq}},
+		options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
+	if database.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, dbErr("read queue change", err)
+	}
+	return true, nil
 }
 
 // queueSync brings the copy up to the newest change, building it first
@@ -103,22 +129,24 @@ func (s *Store) queueHint(ctx context.Context) (int64, error) {
 func (s *Store) queueSync(ctx context.Context) error {
 	v := &s.queue
 	v.mu.Lock()
-	if !v.built {
-		if err := s.buildQueueView(ctx); err != nil {
-			v.mu.Unlock()
-			return err
-		}
-	}
-	head := v.head
+	head, built := v.head, v.built
 	v.mu.Unlock()
-	var read []queueRead
-	for {
-		var c queueChange
-		err := s.coll(collQueueChanges).FindOne(ctx, bson.D{{Key: "_id", Value: head + 1}}).Decode(&c)
-		if database.IsNotFound(err) {
-			break
+	last, err := s.lastChange(ctx, head)
+	if err != nil {
+		return err
+	}
+	if !built || last-head > replayAtMost {
+		v.mu.Lock()
+		defer v.mu.Unlock()
+		if v.built && v.head >= last {
+			return nil // another read rebuilt it meanwhile
 		}
-		if err != nil {
+		return s.buildQueueView(ctx)
+	}
+	read := make([]queueRead, 0, last-head)
+	for seq := head + 1; seq <= last; seq++ {
+		var c queueChange
+		if err := s.coll(collQueueChanges).FindOne(ctx, bson.D{{Key: "_id", Value: seq}}).Decode(&c); err != nil {
 			return dbErr("read queue change", err)
 		}
 		r, err := s.readQueueCase(ctx, c)
@@ -126,7 +154,6 @@ func (s *Store) queueSync(ctx context.Context) error {
 			return err
 		}
 		read = append(read, r)
-		head = c.ID
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -161,24 +188,15 @@ func (v *queueView) apply(r queueRead) {
 	v.head = r.seq
 }
 
-// buildQueueView reads every entry and marker once (this instance's first
-// queue read): the newest change first, so that every write after the
-// reads is among the changes read next.
+// buildQueueView reads every entry and marker (at this instance's first
+// queue read, or when it is far behind): the newest change first, so that
+// every write after the reads is among the changes read next. The caller
+// holds v.mu.
 func (s *Store) buildQueueView(ctx context.Context) error {
 	v := &s.queue
-	head, err := s.queueHint(ctx)
+	head, err := s.lastChange(ctx, v.head)
 	if err != nil {
 		return err
-	}
-	for {
-		err := s.coll(collQueueChanges).FindOne(ctx, bson.D{{Key: "_id", Value: head + 1}}).Err()
-		if database.IsNotFound(err) {
-			break
-		}
-		if err != nil {
-			return dbErr("read queue change", err)
-		}
-		head++
 	}
 	var entries []queueEntry
 	if err := s.readAll(ctx, collQueue, &entries); err != nil {

@@ -64,3 +64,40 @@ func TestAnInstancesQueueFollowsAnotherInstancesChanges(t *testing.T) {
 		t.Errorf("a new instance lists %+v", got)
 	}
 }
+
+// An instance far behind the change sequence (here after a bulk load by
+// another) reads the queue again whole and lists every case; its own next
+// change lands after the others'.
+func TestAnInstanceFarBehindCatchesUp(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	other := e.secondInstance(t)
+	queueOf(t, other)
+	seeded := make([]SeedCase, replayAtMost+30)
+	for i := range seeded {
+		seeded[i] = SeedCase{Report: routine("seeded"), At: e.clock.Now()}
+	}
+	if err := e.store.Seed(context.Background(), seeded); err != nil {
+		t.Fatal(err)
+	}
+	if got := queueOf(t, other); len(got) != len(seeded) {
+		t.Fatalf("after a bulk load elsewhere: %d cases listed, want %d", len(got), len(seeded))
+	}
+	if _, err := other.Submit(context.Background(), newKey(), routine("one more")); err != nil {
+		t.Fatal(err)
+	}
+	page, err := e.store.Queue(officerA(), QueueFilter{Limit: MaxQueueLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(page.Cases)
+	for page.NextCursor != "" {
+		if page, err = e.store.Queue(officerA(), QueueFilter{Limit: MaxQueueLimit, Cursor: page.NextCursor}); err != nil {
+			t.Fatal(err)
+		}
+		n += len(page.Cases)
+	}
+	if n != len(seeded)+1 {
+		t.Errorf("the loading instance lists %d cases, want %d", n, len(seeded)+1)
+	}
+}
