@@ -52,31 +52,50 @@ type queueView struct {
 }
 
 // queueChanged appends a change naming case caseID, after its entry or
-// marker was written.
+// marker was written. It claims the number after the newest it finds; when
+// others took that one, the next ones in turn (each failed insert costs
+// what a read would, so a writer behind others catches up with them
+// rather than searching again behind each new change), searching again
+// only after several.
 func (s *Store) queueChanged(ctx context.Context, caseID string) error {
 	v := &s.queue
 	v.mu.Lock()
 	known := max(v.head, v.claimed)
 	v.mu.Unlock()
-	for range maxClaimAttempts {
-		last, err := s.lastChange(ctx, known)
-		if err != nil {
-			return err
-		}
-		_, err = s.coll(collQueueChanges).InsertOne(ctx, queueChange{ID: last + 1, CaseID: caseID})
+	last, err := s.lastChange(ctx, known)
+	if err != nil {
+		return err
+	}
+	n := last + 1
+	for attempt := 1; attempt <= maxQueueClaims; attempt++ {
+		_, err := s.coll(collQueueChanges).InsertOne(ctx, queueChange{ID: n, CaseID: caseID})
 		if err == nil {
 			v.mu.Lock()
-			v.claimed = max(v.claimed, last+1)
+			v.claimed = max(v.claimed, n)
 			v.mu.Unlock()
 			return nil
 		}
 		if !database.IsDuplicateKey(err) {
 			return dbErr("append queue change", err)
 		}
-		known = last + 1
+		if attempt%searchAgainAfter != 0 {
+			n++
+			continue
+		}
+		if last, err = s.lastChange(ctx, n); err != nil {
+			return err
+		}
+		n = last + 1
 	}
 	return fmt.Errorf("reports: queue change: too much contention: %w", errkind.Conflict)
 }
+
+// Claims of a queue change: how many inserts at most, and after how many
+// taken numbers in a row the newest is searched for again.
+const (
+	maxQueueClaims   = 400
+	searchAgainAfter = 8
+)
 
 // lastChange returns the newest change, searching from known (a change
 // that exists, or 0): the sequence has no gaps, so doubling steps and then
