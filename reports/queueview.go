@@ -46,7 +46,7 @@ type queueView struct {
 	mu      sync.Mutex
 	built   bool
 	head    int64 // the last change applied
-	claimed int64 // the last change this instance wrote
+	known   int64 // the newest change this instance knows exists
 	entries map[string]queueEntry
 	unacked map[string]string // case id → force id
 }
@@ -60,19 +60,18 @@ type queueView struct {
 func (s *Store) queueChanged(ctx context.Context, caseID string) error {
 	v := &s.queue
 	v.mu.Lock()
-	known := max(v.head, v.claimed)
+	known := max(v.head, v.known)
 	v.mu.Unlock()
 	last, err := s.lastChange(ctx, known)
 	if err != nil {
 		return err
 	}
+	v.sawChange(last)
 	n := last + 1
 	for attempt := 1; attempt <= maxQueueClaims; attempt++ {
 		_, err := s.coll(collQueueChanges).InsertOne(ctx, queueChange{ID: n, CaseID: caseID})
 		if err == nil {
-			v.mu.Lock()
-			v.claimed = max(v.claimed, n)
-			v.mu.Unlock()
+			v.sawChange(n)
 			return nil
 		}
 		if !database.IsDuplicateKey(err) {
@@ -96,6 +95,20 @@ const (
 	maxQueueClaims   = 400
 	searchAgainAfter = 8
 )
+
+func (v *queueView) knownNow() int64 {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.known
+}
+
+// sawChange records that change n exists, so that this instance's next
+// search starts there.
+func (v *queueView) sawChange(n int64) {
+	v.mu.Lock()
+	v.known = max(v.known, n)
+	v.mu.Unlock()
+}
 
 // lastChange returns the newest change, searching from known (a change
 // that exists, or 0): the sequence has no gaps, so doubling steps and then
@@ -150,10 +163,11 @@ func (s *Store) queueSync(ctx context.Context) error {
 	v.mu.Lock()
 	head, built := v.head, v.built
 	v.mu.Unlock()
-	last, err := s.lastChange(ctx, head)
+	last, err := s.lastChange(ctx, max(head, v.knownNow()))
 	if err != nil {
 		return err
 	}
+	v.sawChange(last)
 	if !built || last-head > replayAtMost {
 		v.mu.Lock()
 		defer v.mu.Unlock()
