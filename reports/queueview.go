@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -43,10 +44,12 @@ type queueChange struct {
 
 // queueView is this instance's copy of the open queue.
 type queueView struct {
-	mu      sync.Mutex
-	built   bool
-	head    int64 // the last change applied
-	known   int64 // the newest change this instance knows exists
+	mu    sync.Mutex
+	built bool
+	head  int64 // the last change applied
+	// known is the newest change this instance knows exists; atomic, so
+	// that writers never wait for a queue read's catch-up.
+	known   atomic.Int64
 	entries map[string]queueEntry
 	unacked map[string]string // case id → force id
 }
@@ -59,10 +62,7 @@ type queueView struct {
 // only after several.
 func (s *Store) queueChanged(ctx context.Context, caseID string) error {
 	v := &s.queue
-	v.mu.Lock()
-	known := max(v.head, v.known)
-	v.mu.Unlock()
-	last, err := s.lastChange(ctx, known)
+	last, err := s.lastChange(ctx, v.known.Load())
 	if err != nil {
 		return err
 	}
@@ -96,18 +96,15 @@ const (
 	searchAgainAfter = 8
 )
 
-func (v *queueView) knownNow() int64 {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.known
-}
-
 // sawChange records that change n exists, so that this instance's next
 // search starts there.
 func (v *queueView) sawChange(n int64) {
-	v.mu.Lock()
-	v.known = max(v.known, n)
-	v.mu.Unlock()
+	for {
+		k := v.known.Load()
+		if n <= k || v.known.CompareAndSwap(k, n) {
+			return
+		}
+	}
 }
 
 // lastChange returns the newest change, searching from known (a change
@@ -155,29 +152,22 @@ func (s *Store) changeExists(ctx context.Context, seq int64) (bool, error) {
 }
 
 // queueSync brings the copy up to the newest change, building it first
-// when this instance has none. The reads run outside the lock, so that
-// concurrent queue reads do not wait for each other's store round trips;
-// what they read is applied in change order, each change once.
+// when this instance has none, or again when it is far behind. It holds
+// the lock while it reads: concurrent queue reads wait for one catch-up
+// rather than each doing it again.
 func (s *Store) queueSync(ctx context.Context) error {
 	v := &s.queue
 	v.mu.Lock()
-	head, built := v.head, v.built
-	v.mu.Unlock()
-	last, err := s.lastChange(ctx, max(head, v.knownNow()))
+	defer v.mu.Unlock()
+	last, err := s.lastChange(ctx, max(v.head, v.known.Load()))
 	if err != nil {
 		return err
 	}
 	v.sawChange(last)
-	if !built || last-head > replayAtMost {
-		v.mu.Lock()
-		defer v.mu.Unlock()
-		if v.built && v.head >= last {
-			return nil // another read rebuilt it meanwhile
-		}
+	if !v.built || last-v.head > replayAtMost {
 		return s.buildQueueView(ctx)
 	}
-	read := make([]queueRead, 0, last-head)
-	for seq := head + 1; seq <= last; seq++ {
+	for seq := v.head + 1; seq <= last; seq++ {
 		var c queueChange
 		if err := s.coll(collQueueChanges).FindOne(ctx, bson.D{{Key: "_id", Value: seq}}).Decode(&c); err != nil {
 			return dbErr("read queue change", err)
@@ -186,14 +176,7 @@ func (s *Store) queueSync(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		read = append(read, r)
-	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	for _, r := range read {
-		if r.seq > v.head {
-			v.apply(r)
-		}
+		v.apply(r)
 	}
 	return nil
 }
