@@ -55,6 +55,8 @@ type options struct {
 	only                            string
 	soak                            time.Duration
 	soakRate                        int
+	consoleOpen                     int
+	consoleDur                      time.Duration
 	serverEnv                       []string
 }
 
@@ -77,7 +79,9 @@ func main() {
 	flag.DurationVar(&o.growthDur, "growth-duration", 10*time.Second, "length of each row at each growth step")
 	flag.StringVar(&o.out, "out", "", "also write the tables to this file")
 	flag.StringVar(&o.keep, "workdir", "", "keep binaries and store files here (default: a temporary directory, removed)")
-	flag.StringVar(&o.only, "only", "", "comma-separated rows to run: refs,content,intake,reporter,queue,urgent,logins,growth (default all)")
+	flag.StringVar(&o.only, "only", "", "comma-separated rows to run: refs,content,intake,reporter,queue,console,urgent,logins,growth (default all)")
+	flag.IntVar(&o.consoleOpen, "console-open", 1000, "open cases in the console row's force")
+	flag.DurationVar(&o.consoleDur, "console-duration", 5*time.Second, "length of each console page's row (one request at a time)")
 	flag.DurationVar(&o.soak, "soak", 0, "instead of the tables, run a steady mixed load for this long (e.g. 30m)")
 	flag.IntVar(&o.soakRate, "soak-rate", 20, "requests per second during -soak")
 	serverEnv := flag.String("server-env", "", "comma-separated NAME=value settings added to the server's environment (e.g. flood thresholds)")

@@ -10,27 +10,29 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
-	"speaksafe/accounts"
 	"speaksafe/audit"
 	"speaksafe/fieldcrypt"
 	"speaksafe/internal/harness"
 	"speaksafe/reports"
 )
 
-// seeder adds reports straight through the reports domain store (the same
-// code the server runs, in this process, on the same database with the same
-// data keys), which is much faster than the API because it can use cheap
-// receipt hashing: the seeded receipts are never used to sign in.
+// seeder adds reports straight through the reports domain store's bulk
+// Seed (the documents a submission and a closing leave, built by the same
+// code the server runs, in this process, on the same database with the
+// same data keys), in batches: the API would cost a request, a rate limit
+// and a dozen single writes per case.
 //
 // The stored cases have issue 14's shape: half in the measured force, half
 // in another one (a force only the seeder knows: its cases make the
 // collections larger, which is what the measured force's reads must not
-// feel), and one in ten open; the others are closed through
-// reports.Store.SetStatus by a seeding officer of their force.
+// feel), and one in ten open; the others are written closed, with the
+// version event a closing leaves.
 type seeder struct {
 	store   *reports.Store
 	code    string
 	forceID string
+	// allOpen puts every case in the measured force and leaves it open.
+	allOpen bool
 	n       atomic.Int64
 }
 
@@ -77,13 +79,21 @@ func newSeeder(db *mongo.Database, dataKeys, forceID, forceCode string) (*seeder
 	return &seeder{store: st, code: forceCode, forceID: forceID}, nil
 }
 
-// fill adds non-urgent reports until the cases collection holds target.
+// seedBatch is how many cases one Seed call stores.
+const seedBatch = 500
+
+// fill adds routine reports until the cases collection holds target, in
+// batches through reports.Store.Seed, conc batches at a time.
 func (s *seeder) fill(ctx context.Context, db *mongo.Database, target int64, conc int) (time.Duration, error) {
 	have, err := countCases(ctx, db)
 	if err != nil {
 		return 0, err
 	}
-	todo := target - have
+	return s.add(ctx, target-have, conc)
+}
+
+// add stores todo more cases, conc batches at a time.
+func (s *seeder) add(ctx context.Context, todo int64, conc int) (time.Duration, error) {
 	if todo <= 0 {
 		return 0, nil
 	}
@@ -95,8 +105,13 @@ func (s *seeder) fill(ctx context.Context, db *mongo.Database, target int64, con
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for next.Add(1) <= todo && ctx.Err() == nil {
-				if err := s.one(ctx); err != nil {
+			for ctx.Err() == nil {
+				end := next.Add(seedBatch)
+				n := min(seedBatch, todo-(end-seedBatch))
+				if n <= 0 {
+					return
+				}
+				if err := s.store.Seed(ctx, s.batch(int(n))); err != nil {
 					firstErr.CompareAndSwap(nil, err)
 					return
 				}
@@ -110,29 +125,29 @@ func (s *seeder) fill(ctx context.Context, db *mongo.Database, target int64, con
 	return time.Since(begin), nil
 }
 
-// seedOfficer is the user id the seeder closes cases as.
+// seedOfficer is the user id the seeded closed cases were closed by.
 const seedOfficer = "lt-growth-seeder"
 
-// one stores the seeder's next report: even ones in the measured force, odd
-// ones in the other; nine in ten are then closed.
-func (s *seeder) one(ctx context.Context) error {
-	i := s.n.Add(1)
-	code, forceID := s.code, s.forceID
-	if i%2 == 1 {
-		code, forceID = otherForce, otherForce
+// batch returns the seeder's next n cases: even ones in the measured
+// force, odd ones in the other; one in ten of each force open, the others
+// closed. Each names one handle, as the load test's reports do.
+func (s *seeder) batch(n int) []reports.SeedCase {
+	out := make([]reports.SeedCase, 0, n)
+	now := time.Now()
+	for range n {
+		i := s.n.Add(1)
+		code := s.code
+		if i%2 == 1 && !s.allOpen {
+			code = otherForce
+		}
+		r := reports.Report{ForceCode: code, Category: "worried_about_friend",
+			WhatHappened: "Seeded report for growth measurement; my friend is being messaged by an adult.",
+			Answers:      reports.Answers{AgeBand: "11-13", Handles: []reports.Handle{{Platform: "game", Handle: "player_" + harness.RandomHex(3)}}}}
+		c := reports.SeedCase{Report: r, At: now}
+		if (i/2)%10 != 0 && !s.allOpen {
+			c.Closed, c.ClosedBy, c.Disposition = true, seedOfficer, reports.DispositionAdviceGiven
+		}
+		out = append(out, c)
 	}
-	r := reports.Report{ForceCode: code, Category: "worried_about_friend",
-		WhatHappened: "Seeded report for growth measurement; my friend is being messaged by an adult."}
-	sub, err := s.store.Submit(ctx, "seed-"+harness.RandomHex(16), r)
-	if err != nil {
-		return err
-	}
-	if (i/2)%10 == 0 {
-		return nil // one in ten of each force stays open
-	}
-	officer := accounts.WithCaller(ctx, accounts.Caller{UserID: seedOfficer, Role: accounts.RoleOfficer,
-		OrgID: forceID, OrgKind: accounts.OrgForce, ForceID: forceID})
-	_, err = s.store.SetStatus(officer, sub.CaseID, reports.StatusChange{Status: reports.StatusClosed,
-		Disposition: reports.DispositionSafeguardingReferral})
-	return err
+	return out
 }

@@ -12,8 +12,11 @@ import (
 
 // collHandles holds one document per handle a case names: its keyed hash
 // (handlekeys.go), the key id, the case, its force and when it was made,
-// _id "<kid>:<hash>:<caseID>" so that writing it again changes nothing.
-// The handle itself stays sealed in the case; this is what matching reads.
+// as a slot of the hash's chain (handlechain.go). The handle itself stays
+// sealed in the case; this is what matching reads. (Databases from before
+// the chains also hold entries with _id "<kid>:<hash>:<caseID>", which
+// nothing reads; retention empties them with their case, a key change
+// drops them.)
 const collHandles = "case_handles"
 
 // collHandleProgress remembers how far the backfill of one key id got.
@@ -28,11 +31,11 @@ type handleDoc struct {
 	CreatedAt time.Time `bson:"createdAt"`
 }
 
-// handleIndexes are the MongoDB indexes of handle matching: a handle's
-// cases, a case's handles and a force's signals, newest first.
+// handleIndexes are the MongoDB indexes of handle matching: a case's
+// handles (for retention), entries by key (for a key change) and a
+// force's signals, newest first. A handle's cases are a chain read by _id.
 func handleIndexes() []database.Index {
 	return []database.Index{
-		{Collection: collHandles, Name: "hash", Keys: bson.D{{Key: "kid", Value: 1}, {Key: "hash", Value: 1}, {Key: "createdAt", Value: -1}}},
 		{Collection: collHandles, Name: "case_kid_created", Keys: bson.D{{Key: "caseId", Value: 1}, {Key: "kid", Value: 1}, {Key: "createdAt", Value: -1}}},
 		{Collection: collHandles, Name: "kid", Keys: bson.D{{Key: "kid", Value: 1}}},
 		{Collection: collSignals, Name: "force_at_id", Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "at", Value: -1}, {Key: "_id", Value: 1}}},
@@ -46,35 +49,23 @@ func handleIndexes() []database.Index {
 func (s *Store) indexHandles(ctx context.Context, d *caseDoc, hs []Handle) ([]string, error) {
 	hashes := s.handleKeys.hashes(hs)
 	for _, h := range hashes {
-		doc := handleDoc{ID: s.handleKeys.kid + ":" + h + ":" + d.ID, Kid: s.handleKeys.kid, Hash: h, CaseID: d.ID,
-			ForceID: d.ForceID, CreatedAt: d.CreatedAt}
-		if _, err := s.coll(collHandles).InsertOne(ctx, doc); err != nil && !database.IsDuplicateKey(err) {
-			return nil, dbErr("index handles", err)
+		if err := s.claimSlot(ctx, d, h); err != nil {
+			return nil, err
 		}
 	}
 	return hashes, nil
 }
 
-// findHandles reads the handle entries of filter, under the current key.
-func (s *Store) findHandles(ctx context.Context, filter bson.D) ([]handleDoc, error) {
-	filter = append(bson.D{{Key: "kid", Value: s.handleKeys.kid}}, filter...)
-	cur, err := s.coll(collHandles).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}}).SetLimit(maxHandleMatches))
-	if err != nil {
-		return nil, dbErr("find handles", err)
-	}
-	var out []handleDoc
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, dbErr("find handles", err)
-	}
-	return out, nil
-}
-
 // maxHandleMatches bounds the entries one look-up reads.
 const maxHandleMatches = 1000
 
-// deleteHandles removes the handle entries of case caseID (retention).
+// deleteHandles empties the handle entries of case caseID (retention):
+// the slots stay, holding nothing of the case, so that the chains they
+// are in still reach the slots after them.
 func (s *Store) deleteHandles(ctx context.Context, caseID string) error {
-	if _, err := s.coll(collHandles).DeleteMany(ctx, bson.D{{Key: "caseId", Value: caseID}}); err != nil {
+	_, err := s.coll(collHandles).UpdateMany(ctx, bson.D{{Key: "caseId", Value: caseID}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "caseId", Value: ""}, {Key: "forceId", Value: ""}, {Key: "createdAt", Value: time.Time{}}}}})
+	if err != nil {
 		return dbErr("delete handles", err)
 	}
 	return nil
@@ -96,8 +87,8 @@ type handleProgress struct {
 // instances (entries are inserted by deterministic _id). When it is done,
 // entries under other keys are removed. It answers how many cases it read.
 func (s *Store) BackfillHandles(ctx context.Context) (int, error) {
-	kid := s.handleKeys.kid
-	p, err := database.FindByID[handleProgress](ctx, s.coll(collHandleProgress), kid, nil)
+	progress := progressID(s.handleKeys.kid)
+	p, err := database.FindByID[handleProgress](ctx, s.coll(collHandleProgress), progress, nil)
 	if err != nil {
 		return 0, dbErr("read handle backfill", err)
 	}
@@ -110,12 +101,12 @@ func (s *Store) BackfillHandles(ctx context.Context) (int, error) {
 		read += n
 		if err != nil || n == 0 {
 			if err == nil {
-				err = s.finishBackfill(ctx, kid)
+				err = s.finishBackfill(ctx, progress)
 			}
 			return read, err
 		}
 		p.After = last
-		_, err = s.coll(collHandleProgress).UpdateOne(ctx, bson.D{{Key: "_id", Value: kid}},
+		_, err = s.coll(collHandleProgress).UpdateOne(ctx, bson.D{{Key: "_id", Value: progress}},
 			bson.D{{Key: "$set", Value: bson.D{{Key: "after", Value: last}}}}, options.UpdateOne().SetUpsert(true))
 		if err != nil {
 			return read, dbErr("save handle backfill", err)
@@ -149,11 +140,17 @@ func (s *Store) backfillBatch(ctx context.Context, after string) (int, string, e
 	return len(docs), docs[len(docs)-1].ID, nil
 }
 
-func (s *Store) finishBackfill(ctx context.Context, kid string) error {
+// progressID is the backfill progress of key kid: "chains:" marks the
+// backfill into handle chains, which a database indexed before them needs
+// once even under a key it has already backfilled.
+func progressID(kid string) string { return "chains:" + kid }
+
+func (s *Store) finishBackfill(ctx context.Context, progress string) error {
+	kid := s.handleKeys.kid
 	if _, err := s.coll(collHandles).DeleteMany(ctx, bson.D{{Key: "kid", Value: bson.D{{Key: "$ne", Value: kid}}}}); err != nil {
 		return dbErr("drop handles under old keys", err)
 	}
-	_, err := s.coll(collHandleProgress).UpdateOne(ctx, bson.D{{Key: "_id", Value: kid}},
+	_, err := s.coll(collHandleProgress).UpdateOne(ctx, bson.D{{Key: "_id", Value: progress}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "done", Value: true}}}}, options.UpdateOne().SetUpsert(true))
 	if err != nil {
 		return dbErr("finish handle backfill", err)

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"sort"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-
 	"speaksafe/accounts"
 	"speaksafe/errkind"
 )
@@ -38,13 +36,9 @@ func (s *Store) RelatedCases(ctx context.Context, id string) (HandleMatches, err
 	if err != nil {
 		return HandleMatches{}, err
 	}
-	own, err := s.findHandles(ctx, bson.D{{Key: "caseId", Value: d.ID}})
+	hashes, err := s.caseHashes(d)
 	if err != nil {
 		return HandleMatches{}, err
-	}
-	hashes := make([]string, 0, len(own))
-	for _, h := range own {
-		hashes = append(hashes, h.Hash)
 	}
 	return s.matches(ctx, caller, hashes, d.ID, MaxHandleSearchLimit)
 }
@@ -75,7 +69,7 @@ func (s *Store) matches(ctx context.Context, caller accounts.Caller, hashes []st
 	out := HandleMatches{InForce: []CaseSummary{}, OtherForces: []string{}, Patterns: []string{}}
 	seen := map[string]bool{exclude: true}
 	for _, h := range hashes {
-		entries, err := s.findHandles(ctx, bson.D{{Key: "hash", Value: h}})
+		entries, err := s.handleChain(ctx, h)
 		if err != nil {
 			return out, err
 		}

@@ -87,7 +87,7 @@ func (s *Store) checkPatterns(ctx context.Context, d *caseDoc, hashes []string) 
 }
 
 func (s *Store) checkPattern(ctx context.Context, d *caseDoc, hash string) error {
-	entries, err := s.findHandles(ctx, bson.D{{Key: "hash", Value: hash}})
+	entries, err := s.handleChain(ctx, hash)
 	if err != nil {
 		return err
 	}

@@ -78,29 +78,30 @@ func (s *Store) syncIndex(ctx context.Context, d *caseDoc) error {
 	if err != nil {
 		return dbErr("update queue entry", err)
 	}
-	return nil
+	return s.queueChanged(ctx, d.ID)
 }
 
 func (s *Store) dropIndexEntry(ctx context.Context, _ string, caseID string) error {
-	if _, err := s.coll(collQueue).DeleteOne(ctx, bson.D{{Key: "_id", Value: caseID}}); err != nil {
+	r, err := s.coll(collQueue).DeleteOne(ctx, bson.D{{Key: "_id", Value: caseID}})
+	if err != nil {
 		return dbErr("delete queue entry", err)
 	}
-	return s.markUnacked(ctx, caseID, false, time.Time{})
+	cleared, err := s.clearMarker(ctx, caseID)
+	if err != nil || (r.DeletedCount == 0 && !cleared) {
+		return err // nothing deleted here: whoever deleted it tells the queue
+	}
+	return s.queueChanged(ctx, caseID)
 }
 
-// queueFromIndex answers a queue page for open cases from the index: the
-// force's entries (a scan on the embedded store, bounded by the open work),
-// the force's unacknowledged markers, then the alert states of the page.
+// queueFromIndex answers a queue page for open cases from this instance's
+// copy of the entries and markers (queueview.go), then the alert states of
+// the markers and of the page, each read by _id.
 func (s *Store) queueFromIndex(ctx context.Context, forceID string, f QueueFilter) (QueuePage, error) {
-	cur, err := s.coll(collQueue).Find(ctx, bson.D{{Key: "forceId", Value: forceID}})
+	entries, marked, err := s.forceQueue(ctx, forceID)
 	if err != nil {
-		return QueuePage{}, dbErr("queue", err)
+		return QueuePage{}, err
 	}
-	var entries []queueEntry
-	if err := cur.All(ctx, &entries); err != nil {
-		return QueuePage{}, dbErr("queue", err)
-	}
-	unacked, err := s.unackedCases(ctx, forceID)
+	unacked, err := s.unackedCases(ctx, marked)
 	if err != nil {
 		return QueuePage{}, err
 	}

@@ -85,46 +85,47 @@ func compareMeetings(a, b *time.Time) int {
 // SetAlertState; a case without a queue entry (closed) gets no marker.
 func (s *Store) markUnacked(ctx context.Context, caseID string, unacked bool, at time.Time) error {
 	if !unacked {
-		if _, err := s.coll(collUnacked).DeleteOne(ctx, bson.D{{Key: "_id", Value: caseID}}); err != nil {
-			return dbErr("clear unacknowledged marker", err)
+		cleared, err := s.clearMarker(ctx, caseID)
+		if err != nil || !cleared {
+			return err // none, or whoever deleted it tells the queue
 		}
-		return nil
+		return s.queueChanged(ctx, caseID)
 	}
 	e, err := database.FindByID[queueEntry](ctx, s.coll(collQueue), caseID, nil)
 	if err != nil || e.ID == "" {
 		return wrapDB("read queue entry", err)
 	}
 	_, err = s.coll(collUnacked).InsertOne(ctx, unackedDoc{ID: caseID, ForceID: e.ForceID, At: at.UTC()})
-	if err != nil && !database.IsDuplicateKey(err) {
+	if database.IsDuplicateKey(err) {
+		return nil // marked already; whoever marked it tells the queue
+	}
+	if err != nil {
 		return dbErr("mark unacknowledged", err)
 	}
-	return nil
+	return s.queueChanged(ctx, caseID)
 }
 
-// unackedCases returns the open cases of force forceID whose alert is
-// unacknowledged now: its markers, checked against their alert states.
-func (s *Store) unackedCases(ctx context.Context, forceID string) (map[string]bool, error) {
-	cur, err := s.coll(collUnacked).Find(ctx, bson.D{{Key: "forceId", Value: forceID}})
+// clearMarker deletes case caseID's marker; true when there was one.
+func (s *Store) clearMarker(ctx context.Context, caseID string) (bool, error) {
+	r, err := s.coll(collUnacked).DeleteOne(ctx, bson.D{{Key: "_id", Value: caseID}})
 	if err != nil {
-		return nil, dbErr("read unacknowledged markers", err)
+		return false, dbErr("clear unacknowledged marker", err)
 	}
-	var docs []unackedDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, dbErr("read unacknowledged markers", err)
-	}
-	if len(docs) == 0 {
+	return r.DeletedCount > 0, nil
+}
+
+// unackedCases returns which of the marked cases' alerts are
+// unacknowledged now (a marker is a hint: its alert state decides).
+func (s *Store) unackedCases(ctx context.Context, marked []string) (map[string]bool, error) {
+	if len(marked) == 0 {
 		return nil, nil
 	}
-	ids := make([]string, len(docs))
-	for i, d := range docs {
-		ids[i] = d.ID
-	}
-	states, err := s.alertStates(ctx, ids)
+	states, err := s.alertStates(ctx, marked)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]bool, len(ids))
-	for _, id := range ids {
+	out := make(map[string]bool, len(marked))
+	for _, id := range marked {
 		if states[id] == AlertUnacknowledged {
 			out[id] = true
 		}

@@ -154,6 +154,8 @@ type Store struct {
 	referrer atomic.Pointer[referrerBox]
 	// export signs case exports (export.go).
 	export atomic.Pointer[exportDeps]
+	// queue is this instance's copy of the open queue (queueview.go).
+	queue queueView
 }
 
 // NewStore returns a store over db. Keys, Forces, Audit, Limiter and

@@ -1,0 +1,294 @@
+package reports
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"speaksafe/database"
+	"speaksafe/errkind"
+)
+
+// The open queue is served from a copy of every open case's queue entry
+// and unacknowledged marker that each instance keeps in memory, so that a
+// queue page reads O(page) from the store on every engine (the embedded
+// store would otherwise scan the entries of all forces for each page).
+//
+// The copy is kept fresh by the queue's change sequence: every write of an
+// entry or a marker is followed by the insert of a change document naming
+// the case, _id 1, 2, 3 … claimed by the insert itself (a duplicate _id
+// fails atomically on every store, so the sequence has no gaps and no
+// number twice, with any number of instances). Before each queue read an
+// instance reads the changes after the last one it applied, each by _id,
+// and reads the named cases' entry and marker again by _id: whatever order
+// writes and changes land in, a case is re-read after its last change, so
+// the copy is at least as new as every change it has seen. The newest
+// change is found from the last one known in O(log distance) reads; an
+// instance more than replayAtMost changes behind reads every entry and
+// marker again instead of replaying them.
+const collQueueChanges = "queue_changes"
+
+// replayAtMost is how many changes a queue read applies one by one; an
+// instance further behind (after a bulk load, or one that serves the
+// queue rarely) reads every entry and marker again instead.
+const replayAtMost = 64
+
+type queueChange struct {
+	ID     int64  `bson:"_id"`
+	CaseID string `bson:"caseId"`
+}
+
+// queueView is this instance's copy of the open queue.
+type queueView struct {
+	mu    sync.Mutex
+	built bool
+	head  int64 // the last change applied
+	// known is the newest change this instance knows exists; atomic, so
+	// that writers never wait for a queue read's catch-up.
+	known   atomic.Int64
+	entries map[string]queueEntry
+	unacked map[string]string // case id → force id
+}
+
+// queueChanged appends a change naming case caseID, after its entry or
+// marker was written. It claims the number after the newest it finds; when
+// others took that one, the next ones in turn (each failed insert costs
+// what a read would, so a writer behind others catches up with them
+// rather than searching again behind each new change), searching again
+// only after several.
+func (s *Store) queueChanged(ctx context.Context, caseID string) error {
+	v := &s.queue
+	last, err := s.lastChange(ctx, v.known.Load())
+	if err != nil {
+		return err
+	}
+	v.sawChange(last)
+	n := last + 1
+	for attempt := 1; attempt <= maxQueueClaims; attempt++ {
+		_, err := s.coll(collQueueChanges).InsertOne(ctx, queueChange{ID: n, CaseID: caseID})
+		if err == nil {
+			v.sawChange(n)
+			return nil
+		}
+		if !database.IsDuplicateKey(err) {
+			return dbErr("append queue change", err)
+		}
+		if attempt%searchAgainAfter != 0 {
+			n++
+			continue
+		}
+		if last, err = s.lastChange(ctx, n); err != nil {
+			return err
+		}
+		n = last + 1
+	}
+	return fmt.Errorf("reports: queue change: too much contention: %w", errkind.Conflict)
+}
+
+// Claims of a queue change: how many inserts at most, and after how many
+// taken numbers in a row the newest is searched for again.
+const (
+	maxQueueClaims   = 400
+	searchAgainAfter = 8
+)
+
+// sawChange records that change n exists, so that this instance's next
+// search starts there.
+func (v *queueView) sawChange(n int64) {
+	for {
+		k := v.known.Load()
+		if n <= k || v.known.CompareAndSwap(k, n) {
+			return
+		}
+	}
+}
+
+// lastChange returns the newest change, searching from known (a change
+// that exists, or 0): the sequence has no gaps, so doubling steps and then
+// halving find it in O(log distance) reads by _id.
+func (s *Store) lastChange(ctx context.Context, known int64) (int64, error) {
+	lo, step := known, int64(1)
+	var hi int64
+	for {
+		ok, err := s.changeExists(ctx, lo+step)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			hi = lo + step
+			break
+		}
+		lo, step = lo+step, step*2
+	}
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		ok, err := s.changeExists(ctx, mid)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo, nil
+}
+
+func (s *Store) changeExists(ctx context.Context, seq int64) (bool, error) {
+	err := s.coll(collQueueChanges).FindOne(ctx, bson.D{{Key: "_id", Value: seq}},
+		options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
+	if database.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, dbErr("read queue change", err)
+	}
+	return true, nil
+}
+
+// queueSync brings the copy up to the newest change, building it first
+// when this instance has none, or again when it is far behind. It holds
+// the lock while it reads: concurrent queue reads wait for one catch-up
+// rather than each doing it again.
+func (s *Store) queueSync(ctx context.Context) error {
+	v := &s.queue
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	last, err := s.lastChange(ctx, max(v.head, v.known.Load()))
+	if err != nil {
+		return err
+	}
+	v.sawChange(last)
+	if !v.built || last-v.head > replayAtMost {
+		return s.buildQueueView(ctx)
+	}
+	for seq := v.head + 1; seq <= last; seq++ {
+		var c queueChange
+		if err := s.coll(collQueueChanges).FindOne(ctx, bson.D{{Key: "_id", Value: seq}}).Decode(&c); err != nil {
+			return dbErr("read queue change", err)
+		}
+		r, err := s.readQueueCase(ctx, c)
+		if err != nil {
+			return err
+		}
+		v.apply(r)
+	}
+	return nil
+}
+
+// queueRead is one case's entry and marker, read after change seq.
+type queueRead struct {
+	seq    int64
+	id     string
+	entry  *queueEntry
+	marker *unackedDoc
+}
+
+// apply puts r in the copy; the caller holds v.mu.
+func (v *queueView) apply(r queueRead) {
+	if r.entry != nil {
+		v.entries[r.id] = *r.entry
+	} else {
+		delete(v.entries, r.id)
+	}
+	if r.marker != nil {
+		v.unacked[r.id] = r.marker.ForceID
+	} else {
+		delete(v.unacked, r.id)
+	}
+	v.head = r.seq
+}
+
+// buildQueueView reads every entry and marker (at this instance's first
+// queue read, or when it is far behind): the newest change first, so that
+// every write after the reads is among the changes read next. The caller
+// holds v.mu.
+func (s *Store) buildQueueView(ctx context.Context) error {
+	v := &s.queue
+	head, err := s.lastChange(ctx, v.head)
+	if err != nil {
+		return err
+	}
+	var entries []queueEntry
+	if err := s.readAll(ctx, collQueue, &entries); err != nil {
+		return err
+	}
+	var markers []unackedDoc
+	if err := s.readAll(ctx, collUnacked, &markers); err != nil {
+		return err
+	}
+	v.entries = make(map[string]queueEntry, len(entries))
+	for _, e := range entries {
+		v.entries[e.ID] = e
+	}
+	v.unacked = make(map[string]string, len(markers))
+	for _, m := range markers {
+		v.unacked[m.ID] = m.ForceID
+	}
+	v.head, v.built = head, true
+	return nil
+}
+
+func (s *Store) readAll(ctx context.Context, coll string, out any) error {
+	cur, err := s.coll(coll).Find(ctx, bson.D{})
+	if err != nil {
+		return dbErr("read "+coll, err)
+	}
+	if err := cur.All(ctx, out); err != nil {
+		return dbErr("read "+coll, err)
+	}
+	return nil
+}
+
+// readQueueCase reads the entry and marker of the case change c names.
+func (s *Store) readQueueCase(ctx context.Context, c queueChange) (queueRead, error) {
+	r := queueRead{seq: c.ID, id: c.CaseID}
+	var e queueEntry
+	err := s.coll(collQueue).FindOne(ctx, bson.D{{Key: "_id", Value: c.CaseID}}).Decode(&e)
+	switch {
+	case database.IsNotFound(err):
+	case err != nil:
+		return r, dbErr("read queue entry", err)
+	default:
+		r.entry = &e
+	}
+	var m unackedDoc
+	err = s.coll(collUnacked).FindOne(ctx, bson.D{{Key: "_id", Value: c.CaseID}}).Decode(&m)
+	switch {
+	case database.IsNotFound(err):
+	case err != nil:
+		return r, dbErr("read unacknowledged marker", err)
+	default:
+		r.marker = &m
+	}
+	return r, nil
+}
+
+// forceQueue returns copies of force forceID's open entries and the ids
+// of its unacknowledged markers, fresh from the change sequence.
+func (s *Store) forceQueue(ctx context.Context, forceID string) ([]queueEntry, []string, error) {
+	if err := s.queueSync(ctx); err != nil {
+		return nil, nil, err
+	}
+	v := &s.queue
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	var entries []queueEntry
+	for _, e := range v.entries {
+		if e.ForceID == forceID {
+			entries = append(entries, e)
+		}
+	}
+	var marked []string
+	for id, f := range v.unacked {
+		if f == forceID {
+			marked = append(marked, id)
+		}
+	}
+	return entries, marked, nil
+}

@@ -1,0 +1,103 @@
+package reports
+
+import (
+	"context"
+	"testing"
+)
+
+func (e *env) secondInstance(t *testing.T) *Store {
+	t.Helper()
+	other, err := NewStore(e.db, Config{
+		Keys: e.keys, Argon2: Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1, MaxConcurrent: 4},
+		Alerter: e.alerter, Forces: fakeForces{"AB": forceA, "CD": forceB}, Audit: e.audit, Limiter: e.limiter,
+		Handlers: fakeHandlers{"officer-a": forceA}, Now: e.clock.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return other
+}
+
+func queueOf(t *testing.T, s *Store) []CaseSummary {
+	t.Helper()
+	page, err := s.Queue(officerA(), QueueFilter{Limit: MaxQueueLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return page.Cases
+}
+
+// An instance that has served the queue already follows every change
+// another instance makes after it: new reports, a closing, an alert nobody
+// took and its acknowledgement.
+func TestAnInstancesQueueFollowsAnotherInstancesChanges(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	other := e.secondInstance(t)
+	if got := queueOf(t, other); len(got) != 0 {
+		t.Fatalf("empty store: %d cases in the queue", len(got))
+	}
+	a, b := e.submit(t, routine("first")), e.submit(t, routine("second"))
+	urgent := e.submit(t, urgentReport("he is outside"))
+	if got := queueOf(t, other); len(got) != 3 {
+		t.Fatalf("after three reports on the first instance the second lists %d", len(got))
+	}
+	if _, err := e.store.SetStatus(officerA(), a.CaseID, StatusChange{Status: StatusClosed, Disposition: DispositionAdviceGiven}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := e.store.SetAlertState(ctx, b.CaseID, AlertUnacknowledged, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	got := queueOf(t, other)
+	if len(got) != 2 || got[0].ID != b.CaseID || got[0].AlertState != AlertUnacknowledged {
+		t.Fatalf("second instance: %+v; want the unacknowledged case first, then the urgent one, the closed one gone", got)
+	}
+	if err := e.store.SetAlertState(ctx, b.CaseID, AlertAcknowledged, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got := queueOf(t, other); got[0].ID != urgent.CaseID || got[1].AlertState == AlertUnacknowledged {
+		t.Errorf("after the acknowledgement: %+v; want the urgent case first again", got)
+	}
+	// A third instance starting now builds the same queue.
+	if got := queueOf(t, e.secondInstance(t)); len(got) != 2 || got[0].ID != urgent.CaseID {
+		t.Errorf("a new instance lists %+v", got)
+	}
+}
+
+// An instance far behind the change sequence (here after a bulk load by
+// another) reads the queue again whole and lists every case; its own next
+// change lands after the others'.
+func TestAnInstanceFarBehindCatchesUp(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	other := e.secondInstance(t)
+	queueOf(t, other)
+	seeded := make([]SeedCase, replayAtMost+30)
+	for i := range seeded {
+		seeded[i] = SeedCase{Report: routine("seeded"), At: e.clock.Now()}
+	}
+	if err := e.store.Seed(context.Background(), seeded); err != nil {
+		t.Fatal(err)
+	}
+	if got := queueOf(t, other); len(got) != len(seeded) {
+		t.Fatalf("after a bulk load elsewhere: %d cases listed, want %d", len(got), len(seeded))
+	}
+	if _, err := other.Submit(context.Background(), newKey(), routine("one more")); err != nil {
+		t.Fatal(err)
+	}
+	page, err := e.store.Queue(officerA(), QueueFilter{Limit: MaxQueueLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(page.Cases)
+	for page.NextCursor != "" {
+		if page, err = e.store.Queue(officerA(), QueueFilter{Limit: MaxQueueLimit, Cursor: page.NextCursor}); err != nil {
+			t.Fatal(err)
+		}
+		n += len(page.Cases)
+	}
+	if n != len(seeded)+1 {
+		t.Errorf("the loading instance lists %d cases, want %d", n, len(seeded)+1)
+	}
+}
