@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -37,6 +38,12 @@ const collQueueChanges = "queue_changes"
 // queue rarely) reads every entry and marker again instead.
 const replayAtMost = 64
 
+// rebuildEvery is how old a copy may grow before a queue read builds it
+// again from the entries and markers themselves. A change is written after
+// the entry it names, so a process that dies between the two leaves that
+// change unrecorded; the rebuild bounds how long any instance can miss it.
+const rebuildEvery = 2 * time.Minute
+
 type queueChange struct {
 	ID     int64  `bson:"_id"`
 	CaseID string `bson:"caseId"`
@@ -44,9 +51,10 @@ type queueChange struct {
 
 // queueView is this instance's copy of the open queue.
 type queueView struct {
-	mu    sync.Mutex
-	built bool
-	head  int64 // the last change applied
+	mu      sync.Mutex
+	built   bool
+	builtAt time.Time // by the store's clock
+	head    int64     // the last change applied
 	// known is the newest change this instance knows exists; atomic, so
 	// that writers never wait for a queue read's catch-up.
 	known   atomic.Int64
@@ -152,7 +160,8 @@ func (s *Store) changeExists(ctx context.Context, seq int64) (bool, error) {
 }
 
 // queueSync brings the copy up to the newest change, building it first
-// when this instance has none, or again when it is far behind. It holds
+// when this instance has none, or again when it is far behind or older
+// than rebuildEvery. It holds
 // the lock while it reads: concurrent queue reads wait for one catch-up
 // rather than each doing it again.
 func (s *Store) queueSync(ctx context.Context) error {
@@ -164,7 +173,7 @@ func (s *Store) queueSync(ctx context.Context) error {
 		return err
 	}
 	v.sawChange(last)
-	if !v.built || last-v.head > replayAtMost {
+	if !v.built || last-v.head > replayAtMost || s.now().Sub(v.builtAt) >= rebuildEvery {
 		return s.buildQueueView(ctx)
 	}
 	for seq := v.head + 1; seq <= last; seq++ {
@@ -230,7 +239,7 @@ func (s *Store) buildQueueView(ctx context.Context) error {
 	for _, m := range markers {
 		v.unacked[m.ID] = m.ForceID
 	}
-	v.head, v.built = head, true
+	v.head, v.built, v.builtAt = head, true, s.now()
 	return nil
 }
 

@@ -101,3 +101,25 @@ func TestAnInstanceFarBehindCatchesUp(t *testing.T) {
 		t.Errorf("the loading instance lists %d cases, want %d", n, len(seeded)+1)
 	}
 }
+
+// A change that was never recorded (its writer died between writing the
+// entry and recording the change) is missed by an instance that has its
+// copy, but only until the copy is rebuilt, at most rebuildEvery later.
+func TestAnUnrecordedQueueChangeIsPickedUpByTheRebuild(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	other := e.secondInstance(t)
+	queueOf(t, other)
+	lost := e.submit(t, routine("its change was lost"))
+	queueOf(t, other)
+	other.queue.mu.Lock()
+	delete(other.queue.entries, lost.CaseID) // as if the change had not been recorded
+	other.queue.mu.Unlock()
+	if got := queueOf(t, other); len(got) != 0 {
+		t.Fatalf("the copy should still miss the case before the rebuild: %+v", got)
+	}
+	e.clock.Advance(rebuildEvery)
+	if got := queueOf(t, other); len(got) != 1 || got[0].ID != lost.CaseID {
+		t.Errorf("after %s the queue lists %+v, want the case", rebuildEvery, got)
+	}
+}
