@@ -17,6 +17,20 @@ func (c *Console) caseRoutes() {
 	c.add(fiber.MethodPost, "/cases/:id/notes", p, c.caseNote)
 	c.add(fiber.MethodPost, "/cases/:id/assignment", p, c.caseAssign)
 	c.add(fiber.MethodPost, "/cases/:id/status", p, c.caseStatus)
+	c.add(fiber.MethodPost, "/cases/:id/export", p, c.caseExport)
+}
+
+// caseExport answers the case's signed export bundle as a download, as
+// POST /v1/cases/{id}/export does (same scope, audited before anything is
+// read); a POST, so that the export needs the form's CSRF token.
+func (c *Console) caseExport(ctx *fiber.Ctx) error {
+	b, err := c.d.Reports.Export(ctx.UserContext(), strings.Clone(ctx.Params("id")))
+	if err != nil {
+		return err
+	}
+	ctx.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	ctx.Set(fiber.HeaderContentDisposition, `attachment; filename="case-export.json"`)
+	return ctx.Send(b)
 }
 
 type caseView struct {
