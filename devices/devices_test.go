@@ -104,3 +104,27 @@ func TestDeviceStateOfAMember(t *testing.T) {
 		t.Errorf("a month unseen: got %+v (gap %v), want stale, still paged", got, got.Gap())
 	}
 }
+
+// A phone is registered or removed only when its audit entry is written:
+// with the log unwritable, a new phone is refused and an existing one is
+// kept (docs/ARCHITECTURE.md, "Auditing").
+func TestDeviceChangesNeedTheirAuditEntry(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	const kept = "token-of-a-kept-phone-00001"
+	h.officer("owner", kept)
+	h.audit.failWith(errors.New("audit log unwritable"))
+
+	if _, err := h.devs.Register(h.as("owner"), DeviceInput{Token: "token-of-an-unrecorded-phone", Platform: PlatformAndroid}); err == nil {
+		t.Error("a phone was registered without its audit entry")
+	}
+	if _, err := h.devs.Get(context.Background(), TokenID("token-of-an-unrecorded-phone")); !errors.Is(err, errkind.NotFound) {
+		t.Errorf("the refused phone is stored: %v", err)
+	}
+	if err := h.devs.Delete(h.as("owner"), TokenID(kept)); err == nil {
+		t.Error("a phone was removed without its audit entry")
+	}
+	if _, err := h.devs.Get(context.Background(), TokenID(kept)); err != nil {
+		t.Errorf("the phone whose removal was refused is gone: %v", err)
+	}
+}
