@@ -215,15 +215,7 @@ func (s *Devices) afterRegister(ctx context.Context, userID, id string, prev Dev
 
 // Get returns device id whoever owns it (internal use).
 func (s *Devices) Get(ctx context.Context, id string) (Device, error) {
-	var d Device
-	err := s.db.Collection(colDevices).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
-	if database.IsNotFound(err) {
-		return Device{}, fmt.Errorf("devices: device %s: %w", id, errkind.NotFound)
-	}
-	if err != nil {
-		return Device{}, fmt.Errorf("devices: device %s: %w", id, err)
-	}
-	return d, nil
+	return database.FindByID[Device](ctx, s.db.Collection(colDevices), id, fmt.Errorf("devices: device %s: %w", id, errkind.NotFound))
 }
 
 // Delete removes one of the caller's devices, or dismisses the note of one

@@ -131,13 +131,13 @@ func (s *OnCall) DeleteRotation(ctx context.Context, id string) error {
 // freshPolicy reads policy id of forceID past the cache: whether it was
 // replaced or deleted may have changed on another instance.
 func (s *OnCall) freshPolicy(ctx context.Context, forceID, id string) (Policy, error) {
-	var p Policy
-	err := s.db.Collection(colPolicies).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&p)
-	if database.IsNotFound(err) || (err == nil && p.ForceID != forceID) {
-		return Policy{}, fmt.Errorf("oncall: policy %s: %w", id, errkind.NotFound)
-	}
+	notFound := fmt.Errorf("oncall: policy %s: %w", id, errkind.NotFound)
+	p, err := database.FindByID[Policy](ctx, s.db.Collection(colPolicies), id, notFound)
 	if err != nil {
-		return Policy{}, fmt.Errorf("oncall: policy %s: %w", id, err)
+		return Policy{}, err
+	}
+	if p.ForceID != forceID {
+		return Policy{}, notFound
 	}
 	return p, nil
 }
@@ -271,13 +271,13 @@ func (s *OnCall) DeleteOverride(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	var o Override
-	err = s.db.Collection(colOverrides).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&o)
-	if database.IsNotFound(err) || (err == nil && o.ForceID != c.ForceID) {
-		return fmt.Errorf("oncall: override %s: %w", id, errkind.NotFound)
-	}
+	notFound := fmt.Errorf("oncall: override %s: %w", id, errkind.NotFound)
+	o, err := database.FindByID[Override](ctx, s.db.Collection(colOverrides), id, notFound)
 	if err != nil {
-		return fmt.Errorf("oncall: override %s: %w", id, err)
+		return err
+	}
+	if o.ForceID != c.ForceID {
+		return notFound
 	}
 	if err := s.rec.Record(ctx, audit.Entry{Actor: c.UserID, Action: "oncall.override_deleted", ObjectType: "override",
 		ObjectID: id, Detail: map[string]string{"forceId": o.ForceID, "rotationId": o.RotationID}}); err != nil {

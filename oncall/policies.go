@@ -108,12 +108,10 @@ func (s *OnCall) Policy(ctx context.Context, forceID, id string) (Policy, error)
 	p, ok := s.policies[id]
 	s.mu.RUnlock()
 	if !ok {
-		err := s.db.Collection(colPolicies).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&p)
-		if database.IsNotFound(err) {
-			return Policy{}, fmt.Errorf("oncall: policy %s: %w", id, errkind.NotFound)
-		}
+		var err error
+		p, err = database.FindByID[Policy](ctx, s.db.Collection(colPolicies), id, fmt.Errorf("oncall: policy %s: %w", id, errkind.NotFound))
 		if err != nil {
-			return Policy{}, fmt.Errorf("oncall: policy %s: %w", id, err)
+			return Policy{}, err
 		}
 		s.mu.Lock()
 		s.policies[id] = p
@@ -168,15 +166,11 @@ func (s *OnCall) SetDefault(ctx context.Context, id string) (Policy, error) {
 // force forceID, "" when it has none. It reads without a caller, for the
 // alert engine and the pagers.
 func (s *OnCall) DefaultPolicyID(ctx context.Context, forceID string) (string, error) {
-	var d defaultDoc
-	err := s.db.Collection(colDefaults).FindOne(ctx, bson.D{{Key: "_id", Value: forceID}}).Decode(&d)
-	if database.IsNotFound(err) {
-		return "", nil
-	}
+	d, err := database.FindByID[defaultDoc](ctx, s.db.Collection(colDefaults), forceID, nil)
 	if err != nil {
 		return "", fmt.Errorf("oncall: default policy of %s: %w", forceID, err)
 	}
-	return d.PolicyID, nil
+	return d.PolicyID, nil // "" when the force has none
 }
 
 // Why a tier would reach nobody now.

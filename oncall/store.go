@@ -119,16 +119,13 @@ func (s *OnCall) Rotations(ctx context.Context) ([]Rotation, error) {
 // filter on the embedded store) and checks the force in code; another
 // force's rotation is NotFound.
 func (s *OnCall) Rotation(ctx context.Context, forceID, id string) (Rotation, error) {
-	var r Rotation
-	err := s.db.Collection(colRotations).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r)
-	if database.IsNotFound(err) {
-		return Rotation{}, fmt.Errorf("oncall: rotation %s: %w", id, errkind.NotFound)
-	}
+	notFound := fmt.Errorf("oncall: rotation %s: %w", id, errkind.NotFound)
+	r, err := database.FindByID[Rotation](ctx, s.db.Collection(colRotations), id, notFound)
 	if err != nil {
-		return Rotation{}, fmt.Errorf("oncall: rotation %s: %w", id, err)
+		return Rotation{}, err
 	}
 	if r.ForceID != forceID {
-		return Rotation{}, fmt.Errorf("oncall: rotation %s: %w", id, errkind.NotFound)
+		return Rotation{}, notFound
 	}
 	return r, nil
 }
