@@ -19,6 +19,7 @@ import (
 	"speaksafe/devices"
 	"speaksafe/errkind"
 	"speaksafe/fcmfake"
+	"speaksafe/internal/testsupport"
 	"speaksafe/oncall"
 	"speaksafe/outbound"
 	"speaksafe/reports"
@@ -28,23 +29,6 @@ const (
 	testForce  = "force-1"
 	hookSecret = "0123456789abcdef0123456789abcdef-secret"
 )
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 type fakeUsers struct {
 	mu    sync.Mutex
@@ -143,7 +127,7 @@ type harness struct {
 	t      testing.TB
 	db     *mongo.Database
 	fcm    *fcmfake.Server
-	clock  *fakeClock
+	clock  *testsupport.Clock
 	users  *fakeUsers
 	cases  *fakeCases
 	oncall *oncall.OnCall
@@ -156,7 +140,7 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	return newHarnessTB(t, &fakeClock{t: time.Date(2025, 6, 2, 10, 0, 0, 0, time.UTC)}, nil)
+	return newHarnessTB(t, testsupport.NewClock(time.Date(2025, 6, 2, 10, 0, 0, 0, time.UTC)), nil)
 }
 
 // newBenchHarness follows the wall clock: benchmarks measure real latency.
@@ -169,7 +153,7 @@ func newBenchHarness(b *testing.B) *harness {
 	return h
 }
 
-func newHarnessTB(t testing.TB, clock *fakeClock, now func() time.Time) *harness {
+func newHarnessTB(t testing.TB, clock *testsupport.Clock, now func() time.Time) *harness {
 	t.Helper()
 	if now == nil {
 		now = clock.Now

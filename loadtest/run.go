@@ -17,6 +17,7 @@ import (
 	"speaksafe/database"
 	"speaksafe/fcmfake"
 	"speaksafe/internal/harness"
+	"speaksafe/internal/testsupport"
 )
 
 // stack is the system under test.
@@ -37,7 +38,7 @@ func spawn(ctx context.Context, o options, dir, fcmEndpoint string) (*stack, err
 	if err != nil {
 		return nil, err
 	}
-	storeAddr, err := harness.FreeAddr()
+	storeAddr, err := testsupport.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +46,7 @@ func spawn(ctx context.Context, o options, dir, fcmEndpoint string) (*stack, err
 	if err != nil {
 		return nil, err
 	}
-	addr, err := harness.FreeAddr()
+	addr, err := testsupport.FreeAddr()
 	if err != nil {
 		store.Kill()
 		return nil, err

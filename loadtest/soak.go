@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"speaksafe/internal/harness"
+	"speaksafe/internal/testsupport"
 )
 
 // soak sends a steady mixed load, open loop at rate requests per second,
@@ -141,7 +142,7 @@ func soak(ctx context.Context, e *env, w io.Writer, intake, urgent harness.Force
 		}
 	}
 	wg.Wait()
-	_ = harness.Eventually(ctx, time.Minute, 100*time.Millisecond, func() (bool, error) {
+	_ = testsupport.Eventually(ctx, time.Minute, 100*time.Millisecond, func() (bool, error) {
 		return int64(pc.count()) >= urgentSent.Load(), nil
 	})
 	mu.Lock()

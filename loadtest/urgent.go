@@ -9,6 +9,7 @@ import (
 
 	"speaksafe/fcmfake"
 	"speaksafe/internal/harness"
+	"speaksafe/internal/testsupport"
 )
 
 // pageClock records when each alert's first page reached the fake FCM.
@@ -89,7 +90,7 @@ func (e *env) urgent(ctx context.Context, f harness.Force, pc *pageClock, rate i
 	intakeElapsed := time.Since(begin)
 	// Wait (bounded) for a page per stored report: the fake FCM is in this
 	// process but the server is not, so this polls.
-	_ = harness.Eventually(ctx, 60*time.Second, 50*time.Millisecond, func() (bool, error) {
+	_ = testsupport.Eventually(ctx, 60*time.Second, 50*time.Millisecond, func() (bool, error) {
 		return pc.count() >= already+len(ok), nil
 	})
 	peak, storePeak := srv.Stop(), store.Stop()

@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
-
-	"speaksafe/internal/testsupport"
 )
 
 // Staff is a signed-in member of staff.
@@ -198,12 +195,4 @@ func (c *Client) Queue(ctx context.Context, token, status string) ([]CaseSummary
 		cursor = page.Next
 	}
 	return all, fmt.Errorf("harness: queue longer than expected")
-}
-
-// Eventually polls cond every interval until it returns true or timeout
-// passes; for conditions in another process, which cannot signal us.
-//
-// It is testsupport.Eventually, kept for the load test; new code calls that.
-func Eventually(ctx context.Context, timeout, interval time.Duration, cond func() (bool, error)) error {
-	return testsupport.Eventually(ctx, timeout, interval, cond)
 }

@@ -21,8 +21,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"speaksafe/internal/testsupport"
 )
 
 // Binaries are the built programs.
@@ -151,11 +149,6 @@ func (p *Proc) Stop(timeout time.Duration) error {
 		return fmt.Errorf("harness: %s did not stop within %s", p.Name, timeout)
 	}
 }
-
-// FreeAddr returns a loopback address with a port nothing listens on now.
-//
-// It is testsupport.FreeAddr, kept for the load test; new code calls that.
-func FreeAddr() (string, error) { return testsupport.FreeAddr() }
 
 // StartStore runs cmd/devstore on addr with its files in dir and returns once
 // it accepts connections.
