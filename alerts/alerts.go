@@ -231,8 +231,7 @@ func (d *Dispatcher) withCase(ctx context.Context, a Alert) Alert {
 	if a.AckAt == nil {
 		// On the embedded store an engine update racing the ack's can
 		// lose its fields; the ack document is the truth.
-		var ack ackDoc
-		if err := d.db.Collection(colAcks).FindOne(ctx, bson.D{{Key: "_id", Value: a.ID}}).Decode(&ack); err == nil {
+		if ack, err := database.FindByID[ackDoc](ctx, d.db.Collection(colAcks), a.ID, errAbsent); err == nil {
 			a.State, a.AckAt, a.AckBy = StateAcknowledged, &ack.At, ack.UserID
 		}
 	}
@@ -292,13 +291,9 @@ func (d *Dispatcher) callerAlert(ctx context.Context, alertID string) (accounts.
 }
 
 func (d *Dispatcher) alert(ctx context.Context, id string) (Alert, error) {
-	var a Alert
-	err := d.db.Collection(colAlerts).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&a)
-	if database.IsNotFound(err) {
-		return Alert{}, fmt.Errorf("alerts: alert %s: %w", id, errkind.NotFound)
-	}
+	a, err := database.FindByID[Alert](ctx, d.db.Collection(colAlerts), id, fmt.Errorf("alerts: alert %s: %w", id, errkind.NotFound))
 	if err != nil {
-		return Alert{}, fmt.Errorf("alerts: alert %s: %w", id, err)
+		return Alert{}, err
 	}
 	if a.AckAt != nil {
 		a.State = StateAcknowledged

@@ -70,9 +70,8 @@ type attemptDoc struct {
 // final outcome when it is over.
 func (d *Dispatcher) deliver(ctx context.Context, a Alert, s stepDoc, target string) (time.Time, string, error) {
 	key := s.ID + ":" + target
-	var pg pageDoc
-	err := d.db.Collection(colPages).FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&pg)
-	if err != nil && !database.IsNotFound(err) {
+	pg, err := database.FindByID[pageDoc](ctx, d.db.Collection(colPages), key, nil) // none yet: attempt 0
+	if err != nil {
 		return time.Time{}, "", err
 	}
 	if finalOutcome(pg.Status) {
@@ -89,7 +88,8 @@ func (d *Dispatcher) deliver(ctx context.Context, a Alert, s stepDoc, target str
 		if !database.IsDuplicateKey(err) {
 			return time.Time{}, "", err
 		}
-		if err := d.db.Collection(colAttempts).FindOne(ctx, bson.D{{Key: "_id", Value: att.ID}}).Decode(&att); err != nil {
+		att, err = database.FindByID[attemptDoc](ctx, d.db.Collection(colAttempts), att.ID, fmt.Errorf("alerts: attempt %s vanished after its claim", att.ID))
+		if err != nil {
 			return time.Time{}, "", err
 		}
 		switch {

@@ -60,7 +60,7 @@ func (d *Dispatcher) fold(ctx context.Context, a Alert, s *stepDoc, now time.Tim
 	claim := digestDoc{ID: dg.ID, AlertID: a.ID, At: now}
 	_, err = d.db.Collection(colDigests).InsertOne(ctx, claim)
 	if database.IsDuplicateKey(err) {
-		err = d.db.Collection(colDigests).FindOne(ctx, bson.D{{Key: "_id", Value: dg.ID}}).Decode(&claim)
+		claim, err = database.FindByID[digestDoc](ctx, d.db.Collection(colDigests), dg.ID, errAbsent)
 	}
 	if err != nil {
 		return fmt.Errorf("alerts: digest %s: %w", dg.ID, err)

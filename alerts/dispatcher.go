@@ -302,9 +302,8 @@ func (d *Dispatcher) process(ctx context.Context, alertID string, confirmed bool
 
 // orphan handles an active entry whose alert document never got written.
 func (d *Dispatcher) orphan(ctx context.Context, alertID string, now time.Time) error {
-	var act activeDoc
-	err := d.db.Collection(colActive).FindOne(ctx, bson.D{{Key: "_id", Value: alertID}}).Decode(&act)
-	if database.IsNotFound(err) {
+	act, err := database.FindByID[activeDoc](ctx, d.db.Collection(colActive), alertID, errAbsent)
+	if errors.Is(err, errAbsent) {
 		return nil
 	}
 	if err != nil {
@@ -320,9 +319,8 @@ func (d *Dispatcher) orphan(ctx context.Context, alertID string, now time.Time) 
 // checkAck ends the alert when someone acknowledged it (possibly through
 // another instance that died before tidying up).
 func (d *Dispatcher) checkAck(ctx context.Context, a Alert) (bool, error) {
-	var ack ackDoc
-	err := d.db.Collection(colAcks).FindOne(ctx, bson.D{{Key: "_id", Value: a.ID}}).Decode(&ack)
-	if database.IsNotFound(err) {
+	ack, err := database.FindByID[ackDoc](ctx, d.db.Collection(colAcks), a.ID, errAbsent)
+	if errors.Is(err, errAbsent) {
 		return false, nil
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -155,8 +156,8 @@ func (d *Dispatcher) loadStep(ctx context.Context, alertID string, k int) (stepD
 	if ok {
 		return s, true, nil
 	}
-	err := d.db.Collection(colSteps).FindOne(ctx, bson.D{{Key: "_id", Value: stepID(alertID, k)}}).Decode(&s)
-	if database.IsNotFound(err) {
+	s, err := database.FindByID[stepDoc](ctx, d.db.Collection(colSteps), stepID(alertID, k), errAbsent)
+	if errors.Is(err, errAbsent) {
 		return stepDoc{}, false, nil
 	}
 	if err != nil {

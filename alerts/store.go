@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -55,3 +56,7 @@ type Cases interface {
 	// report's text). NotFound when the case does not exist.
 	AlertInfo(ctx context.Context, caseID string) (reports.AlertInfo, error)
 }
+
+// errAbsent is the not-found answer of the engine's reads where a missing
+// document is a normal state (no acknowledgement yet, no step stored).
+var errAbsent = errors.New("alerts: not stored")
