@@ -7,6 +7,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"speaksafe/database"
+	"speaksafe/errkind"
 	"speaksafe/fieldcrypt"
 )
 
@@ -26,8 +28,8 @@ func SealedPlaces() [][3]string {
 // rewrote. Values written once are rewritten alone by _id; a run cut short
 // or racing a decision can simply run again (rekey says so).
 func Reseal(ctx context.Context, db *mongo.Database, keys *fieldcrypt.Keys, id string) (int, error) {
-	var d bson.M
-	if err := db.Collection(colReferrals).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+	d, err := database.FindByID[bson.M](ctx, db.Collection(colReferrals), id, errkind.NotFound)
+	if err != nil {
 		return 0, fmt.Errorf("referrals: reseal %s: %w", id, err)
 	}
 	set := bson.D{}

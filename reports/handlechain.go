@@ -65,10 +65,9 @@ func (s *Store) claimSlot(ctx context.Context, d *caseDoc, hash string) error {
 func (s *Store) handleChain(ctx context.Context, hash string) ([]handleDoc, error) {
 	var out []handleDoc
 	for n := 0; n < maxHandleMatches; n++ {
-		var e handleDoc
-		err := s.coll(collHandles).FindOne(ctx, bson.D{{Key: "_id", Value: slotID(s.handleKeys.kid, hash, n)}}).Decode(&e)
-		if database.IsNotFound(err) {
-			break
+		e, err := database.FindByID[handleDoc](ctx, s.coll(collHandles), slotID(s.handleKeys.kid, hash, n), errNotStored)
+		if errors.Is(err, errNotStored) {
+			break // the end of the chain
 		}
 		if err != nil {
 			return nil, dbErr("find handles", err)

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -177,8 +178,8 @@ func (s *Store) queueSync(ctx context.Context) error {
 		return s.buildQueueView(ctx)
 	}
 	for seq := v.head + 1; seq <= last; seq++ {
-		var c queueChange
-		if err := s.coll(collQueueChanges).FindOne(ctx, bson.D{{Key: "_id", Value: seq}}).Decode(&c); err != nil {
+		c, err := database.FindByID[queueChange](ctx, s.coll(collQueueChanges), seq, errNotStored)
+		if err != nil {
 			return dbErr("read queue change", err)
 		}
 		r, err := s.readQueueCase(ctx, c)
@@ -257,19 +258,17 @@ func (s *Store) readAll(ctx context.Context, coll string, out any) error {
 // readQueueCase reads the entry and marker of the case change c names.
 func (s *Store) readQueueCase(ctx context.Context, c queueChange) (queueRead, error) {
 	r := queueRead{seq: c.ID, id: c.CaseID}
-	var e queueEntry
-	err := s.coll(collQueue).FindOne(ctx, bson.D{{Key: "_id", Value: c.CaseID}}).Decode(&e)
+	e, err := database.FindByID[queueEntry](ctx, s.coll(collQueue), c.CaseID, errNotStored)
 	switch {
-	case database.IsNotFound(err):
+	case errors.Is(err, errNotStored):
 	case err != nil:
 		return r, dbErr("read queue entry", err)
 	default:
 		r.entry = &e
 	}
-	var m unackedDoc
-	err = s.coll(collUnacked).FindOne(ctx, bson.D{{Key: "_id", Value: c.CaseID}}).Decode(&m)
+	m, err := database.FindByID[unackedDoc](ctx, s.coll(collUnacked), c.CaseID, errNotStored)
 	switch {
-	case database.IsNotFound(err):
+	case errors.Is(err, errNotStored):
 	case err != nil:
 		return r, dbErr("read unacknowledged marker", err)
 	default:

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -176,8 +177,8 @@ func (s *Store) resealIntake(ctx context.Context, d *caseDoc) (int, error) {
 		if _, err := s.coll(collCases).UpdateOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, bson.D{{Key: "$set", Value: set}}); err != nil {
 			return 0, dbErr("reseal case", err)
 		}
-		var again caseDoc
-		if err := s.coll(collCases).FindOne(ctx, bson.D{{Key: "_id", Value: d.ID}}).Decode(&again); err != nil {
+		again, err := database.FindByID[caseDoc](ctx, s.coll(collCases), d.ID, errNotStored)
+		if err != nil {
 			return 0, dbErr("reseal case", err)
 		}
 		if left, err := s.intakeReseals(&again); err != nil || len(left) == 0 {
@@ -216,9 +217,8 @@ func (s *Store) intakeReseals(d *caseDoc) (bson.D, error) {
 // the next reader puts it back as for any thread behind its case.
 func (s *Store) resealThread(ctx context.Context, d *caseDoc) (int, error) {
 	for range resealAttempts {
-		var t threadDoc
-		err := s.coll(collThreads).FindOne(ctx, bson.D{{Key: "_id", Value: d.ID}}).Decode(&t)
-		if database.IsNotFound(err) {
+		t, err := database.FindByID[threadDoc](ctx, s.coll(collThreads), d.ID, errNotStored)
+		if errors.Is(err, errNotStored) {
 			return 0, nil
 		}
 		if err != nil {
@@ -238,8 +238,8 @@ func (s *Store) resealThread(ctx context.Context, d *caseDoc) (int, error) {
 		if _, err := s.coll(collThreads).UpdateOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, bson.D{{Key: "$set", Value: set}}); err != nil {
 			return 0, dbErr("reseal thread", err)
 		}
-		var again threadDoc
-		if err := s.coll(collThreads).FindOne(ctx, bson.D{{Key: "_id", Value: d.ID}}).Decode(&again); err != nil {
+		again, err := database.FindByID[threadDoc](ctx, s.coll(collThreads), d.ID, errNotStored)
+		if err != nil {
 			return 0, dbErr("reseal thread", err)
 		}
 		if left, err := s.resealEntries(&again); err != nil || left == 0 {

@@ -269,3 +269,7 @@ func wrapDB(op string, err error) error {
 	}
 	return dbErr(op, err)
 }
+
+// errNotStored is the not-found answer of reads where a missing document
+// is a normal state (the end of a chain, a case with no thread yet).
+var errNotStored = errors.New("reports: not stored")
