@@ -19,6 +19,7 @@ import (
 	"speaksafe/devices"
 	"speaksafe/errkind"
 	"speaksafe/fcmfake"
+	"speaksafe/internal/stafftest"
 	"speaksafe/internal/testsupport"
 	"speaksafe/oncall"
 	"speaksafe/outbound"
@@ -29,29 +30,6 @@ const (
 	testForce  = "force-1"
 	hookSecret = "0123456789abcdef0123456789abcdef-secret"
 )
-
-type fakeUsers struct {
-	mu    sync.Mutex
-	users map[string]accounts.User
-}
-
-func (f *fakeUsers) LookupUser(_ context.Context, id string) (accounts.User, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	u, ok := f.users[id]
-	if !ok {
-		return accounts.User{}, errkind.NotFound
-	}
-	return u, nil
-}
-
-func (f *fakeUsers) update(id string, fn func(*accounts.User)) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	u := f.users[id]
-	fn(&u)
-	f.users[id] = u
-}
 
 type fakeCases struct {
 	mu     sync.Mutex
@@ -128,7 +106,7 @@ type harness struct {
 	db     *mongo.Database
 	fcm    *fcmfake.Server
 	clock  *testsupport.Clock
-	users  *fakeUsers
+	users  *stafftest.Users
 	cases  *fakeCases
 	oncall *oncall.OnCall
 	devs   *devices.Devices
@@ -159,7 +137,7 @@ func newHarnessTB(t testing.TB, clock *testsupport.Clock, now func() time.Time) 
 		now = clock.Now
 	}
 	h := &harness{t: t, db: dbtest.New(t), fcm: fcmfake.New(), clock: clock, now: now,
-		users: &fakeUsers{users: map[string]accounts.User{}},
+		users: stafftest.NewUsers(),
 		cases: &fakeCases{exists: map[string]bool{}, acked: map[string]string{},
 			states: map[string][]reports.AlertState{}, info: map[string]reports.AlertInfo{}},
 		hooks: make(chan hookRequest, 100),
@@ -198,7 +176,7 @@ func (h *harness) dispatcher() *Dispatcher {
 }
 
 func (h *harness) addUser(id string, role accounts.Role) {
-	h.users.update(id, func(u *accounts.User) {
+	h.users.Update(id, func(u *accounts.User) {
 		*u = accounts.User{ID: id, Role: role, OrgID: testForce, OrgKind: accounts.OrgForce, ForceID: testForce}
 	})
 }

@@ -11,7 +11,7 @@ import (
 )
 
 func (h *harness) foreignOfficer(id string) {
-	h.users.update(id, func(u *accounts.User) {
+	h.users.Update(id, func(u *accounts.User) {
 		*u = accounts.User{ID: id, Role: accounts.RoleOfficer, OrgID: "force-2", OrgKind: accounts.OrgForce, ForceID: "force-2"}
 	})
 }
@@ -69,7 +69,7 @@ func TestDeviceOfAnAccountThatCannotBePagedIsTakenOver(t *testing.T) {
 	h := newHarness(t)
 	const token = "token-of-a-reissued-phone-01"
 	h.officer("leaver", token)
-	h.users.update("leaver", func(u *accounts.User) { u.Disabled = true })
+	h.users.Update("leaver", func(u *accounts.User) { u.Disabled = true })
 	h.foreignOfficer("newcomer")
 	if _, err := h.devs.Register(h.as("newcomer"), DeviceInput{Token: token, Platform: PlatformAndroid}); err != nil {
 		t.Fatalf("registering a disabled account's phone in another force: %v", err)
@@ -85,7 +85,7 @@ func TestDeviceStateOfAMember(t *testing.T) {
 	h.addUser("bare", accounts.RoleOfficer)
 	h.officer("ready", "token-of-ready-officer-01")
 	h.officer("gone", "token-of-signed-out-one-1")
-	h.users.update("gone", func(u *accounts.User) { u.TokenVersion++ })
+	h.users.Update("gone", func(u *accounts.User) { u.TokenVersion++ })
 	state := func(id string) DeviceState {
 		u, _ := h.users.LookupUser(context.Background(), id)
 		st, err := h.devs.StateOf(context.Background(), u, h.now())

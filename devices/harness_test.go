@@ -13,34 +13,11 @@ import (
 	"speaksafe/accounts"
 	"speaksafe/audit"
 	"speaksafe/dbtest"
-	"speaksafe/errkind"
+	"speaksafe/internal/stafftest"
 	"speaksafe/internal/testsupport"
 )
 
 const testForce = "force-1"
-
-type fakeUsers struct {
-	mu    sync.Mutex
-	users map[string]accounts.User
-}
-
-func (f *fakeUsers) LookupUser(_ context.Context, id string) (accounts.User, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	u, ok := f.users[id]
-	if !ok {
-		return accounts.User{}, errkind.NotFound
-	}
-	return u, nil
-}
-
-func (f *fakeUsers) update(id string, fn func(*accounts.User)) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	u := f.users[id]
-	fn(&u)
-	f.users[id] = u
-}
 
 type fakeAudit struct {
 	mu      sync.Mutex
@@ -81,7 +58,7 @@ type harness struct {
 	t     *testing.T
 	db    *mongo.Database
 	clock *testsupport.Clock
-	users *fakeUsers
+	users *stafftest.Users
 	audit *fakeAudit
 	devs  *Devices
 }
@@ -89,7 +66,7 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	h := &harness{t: t, db: dbtest.New(t), clock: testsupport.NewClock(time.Date(2025, 6, 2, 10, 0, 0, 0, time.UTC)),
-		users: &fakeUsers{users: map[string]accounts.User{}}}
+		users: stafftest.NewUsers()}
 	h.audit = &fakeAudit{}
 	h.devs = NewDevices(h.db, h.users, slog.New(slog.NewTextHandler(io.Discard, nil)), h.now, h.audit)
 	return h
@@ -98,7 +75,7 @@ func newHarness(t *testing.T) *harness {
 func (h *harness) now() time.Time { return h.clock.Now() }
 
 func (h *harness) addUser(id string, role accounts.Role) {
-	h.users.update(id, func(u *accounts.User) {
+	h.users.Update(id, func(u *accounts.User) {
 		*u = accounts.User{ID: id, Role: role, OrgID: testForce, OrgKind: accounts.OrgForce, ForceID: testForce}
 	})
 }
