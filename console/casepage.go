@@ -28,9 +28,7 @@ func (c *Console) caseExport(ctx *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-	ctx.Set(fiber.HeaderContentDisposition, `attachment; filename="case-export.json"`)
-	return ctx.Send(b)
+	return handlers.SendExport(ctx, b)
 }
 
 type caseView struct {

@@ -33,6 +33,12 @@ func (h *CaseRecords) export(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return SendExport(c, b)
+}
+
+// SendExport answers a case's signed export bundle b as a JSON file to
+// download (the API's export and the console's).
+func SendExport(c *fiber.Ctx, b []byte) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="case-export.json"`)
 	return c.Send(b)
