@@ -149,7 +149,7 @@ func run(ctx context.Context, o options, w io.Writer) error {
 		add(e.contentNotModified(ctx))
 	}
 	if o.wants("intake") {
-		add(e.intake(ctx, intakeForce.Code))
+		add(e.withStoreWrites(ctx, func() result { return e.intake(ctx, intakeForce.Code) }))
 	}
 	if o.wants("reporter") {
 		add(e.reporterCase(ctx, intakeForce.Code, 20))
@@ -173,6 +173,7 @@ func run(ctx context.Context, o options, w io.Writer) error {
 		add(e.loginFlood(ctx, st.adminEmail, st.adminPassword, 400))
 	}
 	printTable(w, "Rows", rows)
+	printIntakeAgainstStore(w, rows)
 	if st.pid > 0 {
 		fmt.Fprintf(w, "\nserver VmHWM (peak RSS over its whole life so far): %s MiB\n", mib(readStatusKB(st.pid, "VmHWM")))
 	}

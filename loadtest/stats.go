@@ -18,6 +18,9 @@ type result struct {
 	PeakRSS  int64 // server VmRSS peak during the row, bytes (0 = not sampled)
 	StoreRSS int64 // store process VmRSS peak, bytes (0 = not sampled)
 	Note     string
+	// WritesPerOp is how many store writes each successful request cost
+	// (0 = not counted); see withStoreWrites.
+	WritesPerOp float64
 	// ErrSample is one example of a failure, to say what went wrong.
 	ErrSample string
 }

@@ -41,17 +41,19 @@ type App struct {
 	Router  *handlers.Router
 	Metrics *prometheus.Registry
 
-	cfg     Config
-	db      *mongo.Database
-	logger  *slog.Logger
-	clock   func() time.Time
-	sleep   func(context.Context, time.Duration) error
-	workers []namedWorker
-	setups  []namedSetup
-	ready   atomic.Bool
-	stop    context.CancelFunc
-	wg      sync.WaitGroup
-	w       wiring
+	cfg    Config
+	db     *mongo.Database
+	logger *slog.Logger
+	clock  func() time.Time
+	sleep  func(context.Context, time.Duration) error
+	// storeCommands counts store commands (Options.StoreCommands).
+	storeCommands *database.Commands
+	workers       []namedWorker
+	setups        []namedSetup
+	ready         atomic.Bool
+	stop          context.CancelFunc
+	wg            sync.WaitGroup
+	w             wiring
 }
 
 type namedSetup struct {
@@ -74,6 +76,10 @@ type Options struct {
 	// AccessLog receives the one line per request; logger when nil. Run
 	// gives it a writer that batches lines (see logSink).
 	AccessLog *slog.Logger
+	// StoreCommands counts the commands the app's store clients send; it is
+	// published on /metrics. Run makes one and gives its ClientOptions to
+	// the client it opens; nil leaves the count out.
+	StoreCommands *database.Commands
 }
 
 // New builds the app on db: indexes, seed data, routes and workers. It does
@@ -84,6 +90,9 @@ func New(ctx context.Context, cfg Config, db *mongo.Database, logger *slog.Logge
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if opts.StoreCommands != nil {
+		reg.MustRegister(opts.StoreCommands)
+	}
 
 	app := fiber.New(fiber.Config{
 		AppName:      "speaksafe",
@@ -100,7 +109,7 @@ func New(ctx context.Context, cfg Config, db *mongo.Database, logger *slog.Logge
 		// c.IP() then returns only well-formed addresses from proxy headers.
 		EnableIPValidation: true,
 	})
-	a := &App{Fiber: app, Metrics: reg, cfg: cfg, db: db, logger: logger, clock: opts.Clock, sleep: opts.Sleep}
+	a := &App{Fiber: app, Metrics: reg, cfg: cfg, db: db, logger: logger, clock: opts.Clock, sleep: opts.Sleep, storeCommands: opts.StoreCommands}
 
 	httpMetrics := handlers.NewHTTPMetrics(reg)
 	app.Use(fiberrecover.New())

@@ -84,7 +84,8 @@ func run(ctx context.Context, spec []byte, stdout io.Writer, demo bool) error {
 			return err
 		}
 	}
-	client, err := database.Connect(uri)
+	commands := database.NewCommands()
+	client, err := database.Connect(uri, commands.ClientOptions())
 	if err != nil {
 		return err
 	}
@@ -93,7 +94,7 @@ func run(ctx context.Context, spec []byte, stdout io.Writer, demo bool) error {
 		defer done()
 		_ = client.Disconnect(closeCtx)
 	}()
-	app, err := New(ctx, cfg, client.Database(cfg.MongoDatabase), logger, spec, Options{AccessLog: accessLogger})
+	app, err := New(ctx, cfg, client.Database(cfg.MongoDatabase), logger, spec, Options{AccessLog: accessLogger, StoreCommands: commands})
 	if err != nil {
 		return err
 	}

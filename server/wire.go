@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"speaksafe/accounts"
 	"speaksafe/alerts"
@@ -214,7 +215,11 @@ func (a *App) alertEngineDB() (*mongo.Database, func(), error) {
 	if a.cfg.Embedded || a.cfg.MongoURI == "" {
 		return a.db, func() {}, nil
 	}
-	client, err := database.Connect(a.cfg.MongoURI)
+	var extra []*options.ClientOptions
+	if a.storeCommands != nil {
+		extra = append(extra, a.storeCommands.ClientOptions())
+	}
+	client, err := database.Connect(a.cfg.MongoURI, extra...)
 	if err != nil {
 		return nil, nil, err
 	}
