@@ -52,7 +52,11 @@ type Entry struct {
 // names the key whose HMAC Hash is; entries written before the chain was
 // keyed have none and Hash is their plain SHA-256 (the legacy segment).
 type Record struct {
-	Seq        int64             `bson:"_id" json:"seq"`
+	// Key is the stored _id, database.SeqKey(Seq): a string, so that the
+	// embedded store finds an entry by its index (see MigrateKeys for
+	// entries stored before).
+	Key        string            `bson:"_id" json:"-"`
+	Seq        int64             `bson:"seq" json:"seq"`
 	At         time.Time         `bson:"at" json:"at"`
 	Actor      string            `bson:"actor" json:"actor"`
 	Action     string            `bson:"action" json:"action"`
@@ -100,6 +104,8 @@ type Log struct {
 	synced bool       // head was found in the database since the last conflict
 	raced  bool       // the last append lost its position to another writer
 	cp     Checkpoint // latest checkpoint this process knows of; N 0 = none
+
+	keyMig keyMigration
 }
 
 // Option configures a Log.
@@ -163,7 +169,7 @@ func (l *Log) Record(ctx context.Context, e Entry) error {
 // append writes e after l.head; the caller holds l.mu.
 func (l *Log) append(ctx context.Context, e Entry) error {
 	r := Record{
-		Seq: l.head.Seq + 1, At: l.now().UTC().Truncate(time.Millisecond),
+		Key: database.SeqKey(l.head.Seq + 1), Seq: l.head.Seq + 1, At: l.now().UTC().Truncate(time.Millisecond),
 		Actor: e.Actor, Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID,
 		Detail: e.Detail, Prev: l.head.Hash, Kid: l.keys.current,
 	}
@@ -177,7 +183,7 @@ func (l *Log) append(ctx context.Context, e Entry) error {
 }
 
 func (l *Log) get(ctx context.Context, seq int64) (Record, error) {
-	return database.FindByID[Record](ctx, l.db.Collection(colEntries), seq, errNoEntry)
+	return database.FindByID[Record](ctx, l.db.Collection(colEntries), database.SeqKey(seq), errNoEntry)
 }
 
 // errNoEntry is get's answer for a position with no stored entry.
@@ -219,6 +225,9 @@ func (l *Log) saveHint(ctx context.Context, seq int64) {
 // Entries returns up to limit entries after seq after, oldest first, for
 // an admin's view of the log.
 func (l *Log) Entries(ctx context.Context, after int64, limit int) ([]Record, error) {
+	if err := l.migrateKeys(ctx); err != nil {
+		return nil, err
+	}
 	out := []Record{}
 	for seq := after + 1; len(out) < limit; seq++ {
 		r, err := l.get(ctx, seq)

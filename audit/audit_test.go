@@ -9,6 +9,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"speaksafe/database"
 	"speaksafe/dbtest"
 )
 
@@ -66,14 +67,14 @@ func TestVerifyDetectsTampering(t *testing.T) {
 	t.Parallel()
 	cases := map[string]func(ctx context.Context, t *testing.T, l *Log){
 		"edited detail": func(ctx context.Context, t *testing.T, l *Log) {
-			_, err := l.db.Collection(colEntries).UpdateOne(ctx, bson.D{{Key: "_id", Value: int64(2)}},
+			_, err := l.db.Collection(colEntries).UpdateOne(ctx, bson.D{{Key: "_id", Value: database.SeqKey(2)}},
 				bson.D{{Key: "$set", Value: bson.D{{Key: "actor", Value: "someone else"}}}})
 			if err != nil {
 				t.Fatal(err)
 			}
 		},
 		"deleted entry": func(ctx context.Context, t *testing.T, l *Log) {
-			if _, err := l.db.Collection(colEntries).DeleteOne(ctx, bson.D{{Key: "_id", Value: int64(2)}}); err != nil {
+			if _, err := l.db.Collection(colEntries).DeleteOne(ctx, bson.D{{Key: "_id", Value: database.SeqKey(2)}}); err != nil {
 				t.Fatal(err)
 			}
 		},
@@ -81,7 +82,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 			r, _ := l.get(ctx, 2)
 			r.Action = "forged"
 			r.Hash = r.digest()
-			if _, err := l.db.Collection(colEntries).ReplaceOne(ctx, bson.D{{Key: "_id", Value: int64(2)}}, r); err != nil {
+			if _, err := l.db.Collection(colEntries).ReplaceOne(ctx, bson.D{{Key: "_id", Value: database.SeqKey(2)}}, r); err != nil {
 				t.Fatal(err)
 			}
 		},
@@ -90,7 +91,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 			r, _ := l.get(ctx, 3)
 			r.Kid = other.keys.current
 			r.Hash, _ = other.keys.mac(r.Kid, r.signed())
-			if _, err := l.db.Collection(colEntries).ReplaceOne(ctx, bson.D{{Key: "_id", Value: int64(3)}}, r); err != nil {
+			if _, err := l.db.Collection(colEntries).ReplaceOne(ctx, bson.D{{Key: "_id", Value: database.SeqKey(3)}}, r); err != nil {
 				t.Fatal(err)
 			}
 		},

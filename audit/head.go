@@ -49,6 +49,9 @@ func (l *Log) ready(ctx context.Context) error {
 // process or the latest checkpoint saw, appends a break entry that starts a
 // new segment, then checkpoints it. The caller holds l.mu.
 func (l *Log) sync(ctx context.Context) error {
+	if err := l.migrateKeys(ctx); err != nil {
+		return err
+	}
 	for range maxAttempts {
 		// Losing a race means the chain grew, not that it was cut: the
 		// reads that look for a break are saved under contention (the

@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"speaksafe/database"
 	"speaksafe/internal/testsupport"
 )
 
@@ -59,7 +60,7 @@ func record(t *testing.T, l *Log, n int) {
 
 func deleteEntries(t *testing.T, db *mongo.Database, from int64) {
 	t.Helper()
-	_, err := db.Collection(colEntries).DeleteMany(context.Background(), bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: from}}}})
+	_, err := db.Collection(colEntries).DeleteMany(context.Background(), bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: database.SeqKey(from)}}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,9 @@ const MaxObjectRecords = 10000
 // say), oldest first, at most MaxObjectRecords; Indexes' "object" index
 // serves it on MongoDB.
 func (l *Log) ObjectRecords(ctx context.Context, objectType, objectID string) ([]Record, error) {
+	if err := l.migrateKeys(ctx); err != nil {
+		return nil, err
+	}
 	filter := bson.D{{Key: "objectType", Value: objectType}, {Key: "objectId", Value: objectID}}
 	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(MaxObjectRecords)
 	cur, err := l.db.Collection(colEntries).Find(ctx, filter, opts)

@@ -6,6 +6,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"speaksafe/database"
 )
 
 // MaxObjectEntries bounds one page of ForObject.
@@ -17,13 +19,16 @@ const MaxObjectEntries = 1000
 // stored chain entries themselves, so a view built from them says what the
 // chain says; their hashes are verified by Verify and the Monitor.
 func (l *Log) ForObject(ctx context.Context, types []string, id string, after int64, limit int) ([]Record, error) {
+	if err := l.migrateKeys(ctx); err != nil {
+		return nil, err
+	}
 	if limit < 1 || limit > MaxObjectEntries {
 		limit = MaxObjectEntries
 	}
 	filter := bson.D{
 		{Key: "objectType", Value: bson.D{{Key: "$in", Value: types}}},
 		{Key: "objectId", Value: id},
-		{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}},
+		{Key: "_id", Value: bson.D{{Key: "$gt", Value: database.SeqKey(after)}}},
 	}
 	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit))
 	cur, err := l.db.Collection(colEntries).Find(ctx, filter, opts)

@@ -22,7 +22,7 @@ type Query struct {
 }
 
 func (q Query) filter() bson.D {
-	f := bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: q.After}}}}
+	f := bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: database.SeqKey(q.After)}}}}
 	if q.Actor != "" {
 		f = append(f, bson.E{Key: "actor", Value: q.Actor})
 	}
@@ -52,6 +52,9 @@ func (q Query) filter() bson.D {
 // number. Reading never checks the chain: Monitor does that, and its state
 // is reported beside any reading.
 func (l *Log) Search(ctx context.Context, q Query, limit int) ([]Record, error) {
+	if err := l.migrateKeys(ctx); err != nil {
+		return nil, err
+	}
 	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit))
 	cur, err := l.db.Collection(colEntries).Find(ctx, q.filter(), opts)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"speaksafe/database"
 	"speaksafe/dbtest"
 )
 
@@ -40,7 +41,7 @@ func rewriteUnkeyed(t *testing.T, db *mongo.Database, l *Log, from int64) {
 		r.Prev, r.Kid = prev, ""
 		r.Hash = r.digest()
 		prev = r.Hash
-		if _, err := db.Collection(colEntries).ReplaceOne(ctx, bson.D{{Key: "_id", Value: seq}}, r); err != nil {
+		if _, err := db.Collection(colEntries).ReplaceOne(ctx, bson.D{{Key: "_id", Value: database.SeqKey(seq)}}, r); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -184,7 +185,7 @@ func TestSecurity21LegacyUnkeyedEntriesVerifyAsASegment(t *testing.T) {
 	// Entries as written before the chain was keyed: plain SHA-256.
 	prev := genesis
 	for seq := int64(1); seq <= 3; seq++ {
-		r := Record{Seq: seq, At: time.Date(2026, 1, 1, 0, 0, int(seq), 0, time.UTC), Actor: "u0", Action: "auth.login",
+		r := Record{Key: database.SeqKey(seq), Seq: seq, At: time.Date(2026, 1, 1, 0, 0, int(seq), 0, time.UTC), Actor: "u0", Action: "auth.login",
 			ObjectType: "user", ObjectID: "u0", Prev: prev}
 		r.Hash = r.digest()
 		prev = r.Hash
@@ -207,7 +208,7 @@ func TestSecurity21LegacyUnkeyedEntriesVerifyAsASegment(t *testing.T) {
 	// An unkeyed entry after the chain was keyed (an old instance, or a
 	// forger) is not accepted.
 	last := recs[4]
-	forged := Record{Seq: 6, At: last.At, Action: "auth.login", Prev: last.Hash}
+	forged := Record{Key: database.SeqKey(6), Seq: 6, At: last.At, Action: "auth.login", Prev: last.Hash}
 	forged.Hash = forged.digest()
 	if _, err := db.Collection(colEntries).InsertOne(ctx, forged); err != nil {
 		t.Fatal(err)
@@ -302,7 +303,7 @@ func TestSecurity21DeletedMiddleEntryIsReportedAndCheckingGoesOn(t *testing.T) {
 	ctx := context.Background()
 	l := New(dbtest.New(t), nil, nil, WithKeys(newKeyring("k1").keys(t, "k1")))
 	record(t, l, 5)
-	if _, err := l.db.Collection(colEntries).DeleteOne(ctx, bson.D{{Key: "_id", Value: int64(3)}}); err != nil {
+	if _, err := l.db.Collection(colEntries).DeleteOne(ctx, bson.D{{Key: "_id", Value: database.SeqKey(3)}}); err != nil {
 		t.Fatal(err)
 	}
 	record(t, l, 1)

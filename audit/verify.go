@@ -46,6 +46,9 @@ type walker struct {
 }
 
 func (l *Log) newWalker(ctx context.Context) (*walker, error) {
+	if err := l.migrateKeys(ctx); err != nil {
+		return nil, err
+	}
 	w := &walker{l: l, hash: genesis, legacyEnd: -1}
 	first, ok, err := l.getCheckpoint(ctx, 1)
 	if err != nil {

@@ -18,10 +18,12 @@ const (
 )
 
 // Change is one entry of the changes feed: an item went live (or a new
-// revision of it did) or was withdrawn. Its _id is a sequence number claimed
-// by inserting it, so every instance sees one order without gaps.
+// revision of it did) or was withdrawn. Its position Seq is claimed by
+// inserting _id database.SeqKey(Seq), so every instance sees one order
+// without gaps.
 type Change struct {
-	Seq     int64  `bson:"_id"`
+	Key     string `bson:"_id"`
+	Seq     int64  `bson:"seq"`
 	Kind    string `bson:"kind"`
 	Summary `bson:",inline"`
 	At      time.Time `bson:"at"`

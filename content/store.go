@@ -23,7 +23,7 @@ const (
 	colItems       = "content_items"       // working copies (a materialised head of colEvents)
 	colEvents      = "content_events"      // every change to an item, _id "<item>:<version>"
 	colRevisions   = "content_revisions"   // published revisions, _id "<item>:<rev>"
-	colChanges     = "content_changes"     // the changes feed, _id = sequence number
+	colChanges     = "content_changes"     // the changes feed, _id = database.SeqKey(sequence number)
 	colSlugs       = "content_slugs"       // slug claims, _id "<locale>/<slug>"
 	colCollections = "content_collections" // school collections, _id = school id
 	colJoinCodes   = "content_join_codes"  // join code lookups, _id = code
@@ -86,6 +86,9 @@ func (s *Store) Start(ctx context.Context) error {
 	if err := database.EnsureIndexes(ctx, s.db, Indexes()); err != nil {
 		return err
 	}
+	if _, err := database.MigrateSeqKeys(ctx, s.db.Collection(colChanges)); err != nil {
+		return fmt.Errorf("content: %w", err)
+	}
 	if err := s.load(ctx); err != nil {
 		return err
 	}
@@ -142,7 +145,7 @@ func (s *Store) catchUp(ctx context.Context) error {
 	// Bounded so that one request never pays for a long backlog; the rest
 	// is read on the next check.
 	for seq := snap.seq + 1; seq <= snap.seq+maxCatchUp; seq++ {
-		c, err := database.FindByID[Change](ctx, s.db.Collection(colChanges), seq, errNoChange)
+		c, err := database.FindByID[Change](ctx, s.db.Collection(colChanges), database.SeqKey(seq), errNoChange)
 		if errors.Is(err, errNoChange) {
 			break
 		}
@@ -171,7 +174,7 @@ func (s *Store) appendChange(ctx context.Context, c Change) error {
 	}
 	c.At = s.now().UTC()
 	for seq := s.snap.Load().seq + 1; ; seq++ {
-		c.Seq = seq
+		c.Key, c.Seq = database.SeqKey(seq), seq
 		_, err := s.db.Collection(colChanges).InsertOne(ctx, c)
 		if err == nil {
 			break

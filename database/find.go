@@ -12,11 +12,12 @@ import (
 
 // FindByID reads the document of c whose _id is id. A filter of exactly
 // {_id: id} is the one shape the embedded store answers from its index, so
-// this is the one way a store reads a single document. A missing document
+// this is the one way a store reads a single document; id is a string
+// because the index serves no other type (see SeqKey). A missing document
 // answers notFound as it is (a domain error such as one wrapping
 // errkind.NotFound), or the zero T and no error when notFound is nil, for
 // reads where absence is normal (a hint, a counter not yet started).
-func FindByID[T any](ctx context.Context, c *mongo.Collection, id any, notFound error) (T, error) {
+func FindByID[T any](ctx context.Context, c *mongo.Collection, id string, notFound error) (T, error) {
 	var v T
 	err := c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&v)
 	if IsNotFound(err) {

@@ -9,6 +9,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"speaksafe/apptest"
+	"speaksafe/database"
 )
 
 // breakAuditLog stores an entry the audit log cannot read where its next
@@ -18,13 +19,13 @@ func breakAuditLog(t *testing.T, app *apptest.App) {
 	ctx := context.Background()
 	c := app.DB.Collection("audit_log")
 	var last struct {
-		Seq int64 `bson:"_id"`
+		Seq int64 `bson:"seq"`
 	}
 	err := c.FindOne(ctx, bson.D{}, options.FindOne().SetSort(bson.D{{Key: "_id", Value: -1}})).Decode(&last)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.InsertOne(ctx, bson.D{{Key: "_id", Value: last.Seq + 1}, {Key: "at", Value: "not a time"}}); err != nil {
+	if _, err := c.InsertOne(ctx, bson.D{{Key: "_id", Value: database.SeqKey(last.Seq + 1)}, {Key: "seq", Value: last.Seq + 1}, {Key: "at", Value: "not a time"}}); err != nil {
 		t.Fatal(err)
 	}
 }

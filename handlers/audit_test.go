@@ -10,6 +10,7 @@ import (
 
 	"speaksafe/apptest"
 	"speaksafe/audit"
+	"speaksafe/database"
 )
 
 type auditStatus struct {
@@ -53,7 +54,7 @@ func TestSecurity21TruncatedAuditChainIsLoudButCasesStayReadable(t *testing.T) {
 	}
 
 	cut := before.Entries - 2
-	if _, err := app.DB.Collection("audit_log").DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: cut}}}}); err != nil {
+	if _, err := app.DB.Collection("audit_log").DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: database.SeqKey(cut)}}}}); err != nil {
 		t.Fatal(err)
 	}
 	if res := app.Get(t, "/v1/cases/"+id, officer.Token); res.Status != http.StatusOK {

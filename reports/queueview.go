@@ -22,7 +22,8 @@ import (
 //
 // The copy is kept fresh by the queue's change sequence: every write of an
 // entry or a marker is followed by the insert of a change document naming
-// the case, _id 1, 2, 3 … claimed by the insert itself (a duplicate _id
+// the case, position 1, 2, 3 … (_id database.SeqKey(n)) claimed by the
+// insert itself (a duplicate _id
 // fails atomically on every store, so the sequence has no gaps and no
 // number twice, with any number of instances). Before each queue read an
 // instance reads the changes after the last one it applied, each by _id,
@@ -45,8 +46,13 @@ const replayAtMost = 64
 // change unrecorded; the rebuild bounds how long any instance can miss it.
 const rebuildEvery = 2 * time.Minute
 
+// queueChange is one position of the sequence. Changes written before the
+// sequence had string keys (numeric _id) are never read: every instance
+// builds its copy from the entries at start, and the sequence carries on
+// in its own key space.
 type queueChange struct {
-	ID     int64  `bson:"_id"`
+	Key    string `bson:"_id"` // database.SeqKey(Seq)
+	Seq    int64  `bson:"seq"`
 	CaseID string `bson:"caseId"`
 }
 
@@ -78,7 +84,7 @@ func (s *Store) queueChanged(ctx context.Context, caseID string) error {
 	v.sawChange(last)
 	n := last + 1
 	for attempt := 1; attempt <= maxQueueClaims; attempt++ {
-		_, err := s.coll(collQueueChanges).InsertOne(ctx, queueChange{ID: n, CaseID: caseID})
+		_, err := s.coll(collQueueChanges).InsertOne(ctx, queueChange{Key: database.SeqKey(n), Seq: n, CaseID: caseID})
 		if err == nil {
 			v.sawChange(n)
 			return nil
@@ -149,7 +155,7 @@ func (s *Store) lastChange(ctx context.Context, known int64) (int64, error) {
 }
 
 func (s *Store) changeExists(ctx context.Context, seq int64) (bool, error) {
-	err := s.coll(collQueueChanges).FindOne(ctx, bson.D{{Key: "_id", Value: seq}},
+	err := s.coll(collQueueChanges).FindOne(ctx, bson.D{{Key: "_id", Value: database.SeqKey(seq)}},
 		options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
 	if database.IsNotFound(err) {
 		return false, nil
@@ -178,7 +184,7 @@ func (s *Store) queueSync(ctx context.Context) error {
 		return s.buildQueueView(ctx)
 	}
 	for seq := v.head + 1; seq <= last; seq++ {
-		c, err := database.FindByID[queueChange](ctx, s.coll(collQueueChanges), seq, errNotStored)
+		c, err := database.FindByID[queueChange](ctx, s.coll(collQueueChanges), database.SeqKey(seq), errNotStored)
 		if err != nil {
 			return dbErr("read queue change", err)
 		}
@@ -257,7 +263,7 @@ func (s *Store) readAll(ctx context.Context, coll string, out any) error {
 
 // readQueueCase reads the entry and marker of the case change c names.
 func (s *Store) readQueueCase(ctx context.Context, c queueChange) (queueRead, error) {
-	r := queueRead{seq: c.ID, id: c.CaseID}
+	r := queueRead{seq: c.Seq, id: c.CaseID}
 	e, err := database.FindByID[queueEntry](ctx, s.coll(collQueue), c.CaseID, errNotStored)
 	switch {
 	case errors.Is(err, errNotStored):
@@ -299,4 +305,13 @@ func (s *Store) forceQueue(ctx context.Context, forceID string) ([]queueEntry, [
 		}
 	}
 	return entries, marked, nil
+}
+
+// MigrateQueueKeys moves queue changes stored with a numeric _id to string
+// keys (database.SeqKey); run it at start-up, before serving.
+func (s *Store) MigrateQueueKeys(ctx context.Context) error {
+	if _, err := database.MigrateSeqKeys(ctx, s.coll(collQueueChanges)); err != nil {
+		return fmt.Errorf("reports: %w", err)
+	}
+	return nil
 }

@@ -17,7 +17,8 @@ func (a *App) wireAudit() error {
 	a.w.Audit = audit.New(a.db, a.logger, a.clock, audit.WithKeys(keys))
 	a.w.AuditMonitor = audit.NewMonitor(a.w.Audit, a.logger, a.Metrics)
 	// The first checkpoint, before anything is appended, pins the entries
-	// written before the chain was keyed.
+	// written before the chain was keyed (and moves entries stored with
+	// numeric keys to string ones first).
 	a.AddSetup("audit checkpoint", func(ctx context.Context) error {
 		_, err := a.w.Audit.Checkpoint(ctx)
 		return err
