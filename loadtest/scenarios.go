@@ -22,6 +22,9 @@ type env struct {
 	storePID int
 	conc     int
 	dur      time.Duration
+	// routineRate is how many routine reports a second the urgent row
+	// sends beside its urgent ones (-routine-rate).
+	routineRate int
 }
 
 // closedLoop runs conc workers, each sending its next request when the last

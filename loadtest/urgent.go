@@ -61,6 +61,7 @@ func (e *env) urgent(ctx context.Context, f harness.Force, pc *pageClock, rate i
 	)
 	srv, store := startSampler(e.pid), startSampler(e.storePID)
 	already := pc.count() // pages of earlier rows
+	stopRoutine := e.routineAlongside(ctx, f.Code, e.routineRate)
 	tick := time.NewTicker(time.Second / time.Duration(rate))
 	begin := time.Now()
 	total := 0
@@ -88,6 +89,7 @@ func (e *env) urgent(ctx context.Context, f harness.Force, pc *pageClock, rate i
 	tick.Stop()
 	wg.Wait()
 	intakeElapsed := time.Since(begin)
+	routine := stopRoutine()
 	// Wait (bounded) for a page per stored report: the fake FCM is in this
 	// process but the server is not, so this polls.
 	_ = testsupport.Eventually(ctx, 60*time.Second, 50*time.Millisecond, func() (bool, error) {
@@ -128,6 +130,10 @@ func (e *env) urgent(ctx context.Context, f harness.Force, pc *pageClock, rate i
 	fromAnswer.Errors += errs
 	fromAnswer.Note = fmt.Sprintf("%d sent, %d got 201, %d paged, %d unpaged after 60 s, %d pages arrived before the client read its 201 (counted 0 ms); %d pages in all",
 		total, len(ok), len(ok)-missing, missing, before, pc.pages)
+	if routine.sent > 0 {
+		fromAnswer.Note += "; " + routine.String()
+		fromAnswer.Name += fmt.Sprintf(" with %d routine/s", e.routineRate)
+	}
 	if err != nil {
 		fromAnswer.Note += "; queue lookup failed: " + err.Error()
 	}
