@@ -147,26 +147,39 @@ func (l *Log) Record(ctx context.Context, e Entry) error {
 	if e.Action == "" {
 		return errors.New("audit: entry has no action")
 	}
+	seq, err := l.recordLocked(ctx, e)
+	if err != nil {
+		return err
+	}
+	// The hint is saved outside the lock: it only ever grows ($max), so
+	// writers need not wait for each other's.
+	l.saveHint(ctx, seq)
+	return nil
+}
+
+// recordLocked appends e under l.mu and returns its position.
+func (l *Log) recordLocked(ctx context.Context, e Entry) (int64, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for range maxAttempts {
 		if err := l.ready(ctx); err != nil {
-			return err
+			return 0, err
 		}
 		err := l.append(ctx, e)
 		if err == nil {
-			return nil
+			return l.head.Seq, nil
 		}
 		if !database.IsDuplicateKey(err) {
-			return fmt.Errorf("audit: append: %w", err)
+			return 0, fmt.Errorf("audit: append: %w", err)
 		}
 		// Another writer took this position: find the real head.
 		l.synced, l.raced = false, true
 	}
-	return errors.New("audit: append: too much contention")
+	return 0, errors.New("audit: append: too much contention")
 }
 
-// append writes e after l.head; the caller holds l.mu.
+// append writes e after l.head; the caller holds l.mu and saves the
+// head hint.
 func (l *Log) append(ctx context.Context, e Entry) error {
 	r := Record{
 		Key: database.SeqKey(l.head.Seq + 1), Seq: l.head.Seq + 1, At: l.now().UTC().Truncate(time.Millisecond),
@@ -178,7 +191,6 @@ func (l *Log) append(ctx context.Context, e Entry) error {
 		return err
 	}
 	l.head = r
-	l.saveHint(ctx, r.Seq)
 	return nil
 }
 

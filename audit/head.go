@@ -90,6 +90,7 @@ func (l *Log) sync(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("audit: record break: %w", err)
 		}
+		l.saveHint(ctx, l.head.Seq)
 		l.logger.ErrorContext(ctx, "audit chain broken: a new segment starts", "expectedSeq", lost.Seq,
 			"expectedHead", lost.Hash, "foundSeq", h.Seq, "foundHead", h.Hash, "breakSeq", l.head.Seq)
 		l.checkpointLogged(ctx)
