@@ -45,8 +45,10 @@ const replayAtMost = 64
 // change unrecorded; the rebuild bounds how long any instance can miss it.
 const rebuildEvery = 2 * time.Minute
 
+// queueChange is change Seq of the sequence, stored under changeID(Seq).
 type queueChange struct {
-	ID     int64  `bson:"_id"`
+	ID     string `bson:"_id"`
+	Seq    int64  `bson:"seq"`
 	CaseID string `bson:"caseId"`
 }
 
@@ -78,7 +80,7 @@ func (s *Store) queueChanged(ctx context.Context, caseID string) error {
 	v.sawChange(last)
 	n := last + 1
 	for attempt := 1; attempt <= maxQueueClaims; attempt++ {
-		_, err := s.coll(collQueueChanges).InsertOne(ctx, queueChange{ID: n, CaseID: caseID})
+		_, err := s.coll(collQueueChanges).InsertOne(ctx, queueChange{ID: changeID(n), Seq: n, CaseID: caseID})
 		if err == nil {
 			v.sawChange(n)
 			return nil
@@ -149,7 +151,7 @@ func (s *Store) lastChange(ctx context.Context, known int64) (int64, error) {
 }
 
 func (s *Store) changeExists(ctx context.Context, seq int64) (bool, error) {
-	err := s.coll(collQueueChanges).FindOne(ctx, bson.D{{Key: "_id", Value: seq}},
+	err := s.coll(collQueueChanges).FindOne(ctx, bson.D{{Key: "_id", Value: changeID(seq)}},
 		options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
 	if database.IsNotFound(err) {
 		return false, nil
@@ -178,7 +180,7 @@ func (s *Store) queueSync(ctx context.Context) error {
 		return s.buildQueueView(ctx)
 	}
 	for seq := v.head + 1; seq <= last; seq++ {
-		c, err := database.FindByID[queueChange](ctx, s.coll(collQueueChanges), seq, errNotStored)
+		c, err := database.FindByID[queueChange](ctx, s.coll(collQueueChanges), changeID(seq), errNotStored)
 		if err != nil {
 			return dbErr("read queue change", err)
 		}
@@ -257,7 +259,7 @@ func (s *Store) readAll(ctx context.Context, coll string, out any) error {
 
 // readQueueCase reads the entry and marker of the case change c names.
 func (s *Store) readQueueCase(ctx context.Context, c queueChange) (queueRead, error) {
-	r := queueRead{seq: c.ID, id: c.CaseID}
+	r := queueRead{seq: c.Seq, id: c.CaseID}
 	e, err := database.FindByID[queueEntry](ctx, s.coll(collQueue), c.CaseID, errNotStored)
 	switch {
 	case errors.Is(err, errNotStored):
