@@ -32,7 +32,19 @@ import (
 // change is found from the last one known in O(log distance) reads; an
 // instance more than replayAtMost changes behind reads every entry and
 // marker again instead of replaying them.
-const collQueueChanges = "queue_changes"
+//
+// A change's _id is its number as a string of changeDigits digits: the
+// embedded store looks a document up by _id only for a string (or object
+// id) _id, and reads the whole collection for a number, which would make
+// every step of the search a scan of the sequence.
+const collQueueChanges = "case_changes"
+
+// changeDigits is the width of a change's _id (zero-padded, so that the
+// ids also sort in the sequence's order).
+const changeDigits = 19
+
+// changeID is the _id of change seq.
+func changeID(seq int64) string { return fmt.Sprintf("%0*d", changeDigits, seq) }
 
 // replayAtMost is how many changes a queue read applies one by one; an
 // instance further behind (after a bulk load, or one that serves the
@@ -45,9 +57,8 @@ const replayAtMost = 64
 // change unrecorded; the rebuild bounds how long any instance can miss it.
 const rebuildEvery = 2 * time.Minute
 
-// queueChange is change Seq of the sequence, stored under changeID(Seq).
 type queueChange struct {
-	ID     string `bson:"_id"`
+	ID     string `bson:"_id"` // changeID(Seq)
 	Seq    int64  `bson:"seq"`
 	CaseID string `bson:"caseId"`
 }
