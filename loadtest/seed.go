@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -82,24 +83,16 @@ func newSeeder(db *mongo.Database, dataKeys, forceID, forceCode string) (*seeder
 // seedBatch is how many cases one Seed call stores.
 const seedBatch = 500
 
-// fill adds routine reports until the cases collection holds target, in
-// batches through reports.Store.Seed, conc batches at a time.
-func (s *seeder) fill(ctx context.Context, db *mongo.Database, target int64, conc int) (time.Duration, error) {
-	have, err := countCases(ctx, db)
-	if err != nil {
-		return 0, err
-	}
-	return s.add(ctx, target-have, conc)
-}
-
 // add stores todo more cases, conc batches at a time.
 func (s *seeder) add(ctx context.Context, todo int64, conc int) (time.Duration, error) {
 	if todo <= 0 {
 		return 0, nil
 	}
 	begin := time.Now()
-	var next atomic.Int64
+	var next, done atomic.Int64
 	var firstErr atomic.Value
+	stopProgress := progress(ctx, &done)
+	defer stopProgress()
 	var wg sync.WaitGroup
 	for range conc {
 		wg.Add(1)
@@ -115,6 +108,7 @@ func (s *seeder) add(ctx context.Context, todo int64, conc int) (time.Duration, 
 					firstErr.CompareAndSwap(nil, err)
 					return
 				}
+				done.Add(n)
 			}
 		}()
 	}
@@ -123,6 +117,35 @@ func (s *seeder) add(ctx context.Context, todo int64, conc int) (time.Duration, 
 		return time.Since(begin), e
 	}
 	return time.Since(begin), nil
+}
+
+// progressEvery is how often seeding reports its rate, so that a long
+// step shows whether the rate holds as the store grows.
+const progressEvery = 15 * time.Second
+
+// progress prints, every progressEvery until stopped, how many cases done
+// counts and the rate over the last interval.
+func progress(ctx context.Context, done *atomic.Int64) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(progressEvery)
+		defer t.Stop()
+		var last int64
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			n := done.Load()
+			fmt.Fprintf(os.Stderr, "loadtest: seeding: %d added, %.0f cases/s over the last %s\n",
+				n, float64(n-last)/progressEvery.Seconds(), progressEvery)
+			last = n
+		}
+	}()
+	return func() { cancel(); <-finished }
 }
 
 // seedOfficer is the user id the seeded closed cases were closed by.

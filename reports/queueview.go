@@ -22,8 +22,7 @@ import (
 //
 // The copy is kept fresh by the queue's change sequence: every write of an
 // entry or a marker is followed by the insert of a change document naming
-// the case, position 1, 2, 3 … (_id database.SeqKey(n)) claimed by the
-// insert itself (a duplicate _id
+// the case, _id 1, 2, 3 … claimed by the insert itself (a duplicate _id
 // fails atomically on every store, so the sequence has no gaps and no
 // number twice, with any number of instances). Before each queue read an
 // instance reads the changes after the last one it applied, each by _id,
@@ -33,7 +32,19 @@ import (
 // change is found from the last one known in O(log distance) reads; an
 // instance more than replayAtMost changes behind reads every entry and
 // marker again instead of replaying them.
-const collQueueChanges = "queue_changes"
+//
+// A change's _id is its number as a string of changeDigits digits: the
+// embedded store looks a document up by _id only for a string (or object
+// id) _id, and reads the whole collection for a number, which would make
+// every step of the search a scan of the sequence.
+const collQueueChanges = "case_changes"
+
+// changeDigits is the width of a change's _id (zero-padded, so that the
+// ids also sort in the sequence's order).
+const changeDigits = 19
+
+// changeID is the _id of change seq.
+func changeID(seq int64) string { return fmt.Sprintf("%0*d", changeDigits, seq) }
 
 // replayAtMost is how many changes a queue read applies one by one; an
 // instance further behind (after a bulk load, or one that serves the
@@ -46,12 +57,8 @@ const replayAtMost = 64
 // change unrecorded; the rebuild bounds how long any instance can miss it.
 const rebuildEvery = 2 * time.Minute
 
-// queueChange is one position of the sequence. Changes written before the
-// sequence had string keys (numeric _id) are never read: every instance
-// builds its copy from the entries at start, and the sequence carries on
-// in its own key space.
 type queueChange struct {
-	Key    string `bson:"_id"` // database.SeqKey(Seq)
+	ID     string `bson:"_id"` // changeID(Seq)
 	Seq    int64  `bson:"seq"`
 	CaseID string `bson:"caseId"`
 }
@@ -84,7 +91,7 @@ func (s *Store) queueChanged(ctx context.Context, caseID string) error {
 	v.sawChange(last)
 	n := last + 1
 	for attempt := 1; attempt <= maxQueueClaims; attempt++ {
-		_, err := s.coll(collQueueChanges).InsertOne(ctx, queueChange{Key: database.SeqKey(n), Seq: n, CaseID: caseID})
+		_, err := s.coll(collQueueChanges).InsertOne(ctx, queueChange{ID: changeID(n), Seq: n, CaseID: caseID})
 		if err == nil {
 			v.sawChange(n)
 			return nil
@@ -155,7 +162,7 @@ func (s *Store) lastChange(ctx context.Context, known int64) (int64, error) {
 }
 
 func (s *Store) changeExists(ctx context.Context, seq int64) (bool, error) {
-	err := s.coll(collQueueChanges).FindOne(ctx, bson.D{{Key: "_id", Value: database.SeqKey(seq)}},
+	err := s.coll(collQueueChanges).FindOne(ctx, bson.D{{Key: "_id", Value: changeID(seq)}},
 		options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
 	if database.IsNotFound(err) {
 		return false, nil
@@ -184,7 +191,7 @@ func (s *Store) queueSync(ctx context.Context) error {
 		return s.buildQueueView(ctx)
 	}
 	for seq := v.head + 1; seq <= last; seq++ {
-		c, err := database.FindByID[queueChange](ctx, s.coll(collQueueChanges), database.SeqKey(seq), errNotStored)
+		c, err := database.FindByID[queueChange](ctx, s.coll(collQueueChanges), changeID(seq), errNotStored)
 		if err != nil {
 			return dbErr("read queue change", err)
 		}
@@ -305,13 +312,4 @@ func (s *Store) forceQueue(ctx context.Context, forceID string) ([]queueEntry, [
 		}
 	}
 	return entries, marked, nil
-}
-
-// MigrateQueueKeys moves queue changes stored with a numeric _id to string
-// keys (database.SeqKey); run it at start-up, before serving.
-func (s *Store) MigrateQueueKeys(ctx context.Context) error {
-	if _, err := database.MigrateSeqKeys(ctx, s.coll(collQueueChanges)); err != nil {
-		return fmt.Errorf("reports: %w", err)
-	}
-	return nil
 }

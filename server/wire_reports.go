@@ -56,10 +56,7 @@ func (a *App) wireReports() error {
 	a.w.Alerts.UseCases(a.w.Reports)
 	a.Router.UseReporterAuthenticator(a.w.Reports)
 	a.AddSetup("reports indexes", func(ctx context.Context) error {
-		if err := database.EnsureIndexes(ctx, a.db, reports.Indexes()); err != nil {
-			return err
-		}
-		return a.w.Reports.MigrateQueueKeys(ctx)
+		return database.EnsureIndexes(ctx, a.db, reports.Indexes())
 	})
 	a.AddWorker("reports retention", WorkerFunc(func(ctx context.Context) {
 		a.w.Reports.RunSweeper(ctx, reportsSweepInterval)
