@@ -52,23 +52,41 @@ type Entry struct {
 // names the key whose HMAC Hash is; entries written before the chain was
 // keyed have none and Hash is their plain SHA-256 (the legacy segment).
 type Record struct {
-	Seq        int64             `bson:"_id" json:"seq"`
-	At         time.Time         `bson:"at" json:"at"`
-	Actor      string            `bson:"actor" json:"actor"`
-	Action     string            `bson:"action" json:"action"`
-	ObjectType string            `bson:"objectType" json:"objectType"`
-	ObjectID   string            `bson:"objectId" json:"objectId"`
-	Detail     map[string]string `bson:"detail,omitempty" json:"detail,omitempty"`
-	Prev       string            `bson:"prev" json:"prev"`
-	Kid        string            `bson:"kid,omitempty" json:"kid,omitempty"`
-	Hash       string            `bson:"hash" json:"-"`
+	Seq        int64             `bson:"_id"`
+	At         time.Time         `bson:"at"`
+	Actor      string            `bson:"actor"`
+	Action     string            `bson:"action"`
+	ObjectType string            `bson:"objectType"`
+	ObjectID   string            `bson:"objectId"`
+	Detail     map[string]string `bson:"detail,omitempty"`
+	Prev       string            `bson:"prev"`
+	Kid        string            `bson:"kid,omitempty"`
+	Hash       string            `bson:"hash"`
 }
 
-// canonical is the record's JSON without Hash. encoding/json sorts map
-// keys, so the encoding is deterministic; Kid is omitted when empty, so a
-// legacy entry encodes exactly as it did when it was written.
+// chainFormat is the signature format of an entry: the JSON its hash or
+// HMAC covers (everything but Hash). It is not a wire format: entries
+// written by every earlier release must still verify, so these names,
+// their order and the omitted-when-empty fields never change
+// (TestCanonicalBytesArePinned). encoding/json sorts map keys, so the
+// encoding is deterministic; Kid is omitted when empty, so a legacy entry
+// encodes exactly as it did when it was written.
+type chainFormat struct {
+	Seq        int64             `json:"seq"`
+	At         time.Time         `json:"at"`
+	Actor      string            `json:"actor"`
+	Action     string            `json:"action"`
+	ObjectType string            `json:"objectType"`
+	ObjectID   string            `json:"objectId"`
+	Detail     map[string]string `json:"detail,omitempty"`
+	Prev       string            `json:"prev"`
+	Kid        string            `json:"kid,omitempty"`
+}
+
+// canonical is the record in its chainFormat.
 func (r Record) canonical() []byte {
-	b, _ := json.Marshal(r)
+	b, _ := json.Marshal(chainFormat{Seq: r.Seq, At: r.At, Actor: r.Actor, Action: r.Action, ObjectType: r.ObjectType,
+		ObjectID: r.ObjectID, Detail: r.Detail, Prev: r.Prev, Kid: r.Kid})
 	return b
 }
 
