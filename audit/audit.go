@@ -83,8 +83,10 @@ type chainFormat struct {
 	Kid        string            `json:"kid,omitempty"`
 }
 
-// canonical is the record in its chainFormat.
-func (r Record) canonical() []byte {
+// Canonical is the record in its chainFormat: the JSON its hash covers.
+// Case exports and the operator's audit export carry entries in this form,
+// so that a reader can check them against the chain.
+func (r Record) Canonical() []byte {
 	b, _ := json.Marshal(chainFormat{Seq: r.Seq, At: r.At, Actor: r.Actor, Action: r.Action, ObjectType: r.ObjectType,
 		ObjectID: r.ObjectID, Detail: r.Detail, Prev: r.Prev, Kid: r.Kid})
 	return b
@@ -92,13 +94,13 @@ func (r Record) canonical() []byte {
 
 // digest is the legacy, unkeyed hash: SHA-256 of the canonical JSON.
 func (r Record) digest() string {
-	sum := sha256.Sum256(r.canonical())
+	sum := sha256.Sum256(r.Canonical())
 	return hex.EncodeToString(sum[:])
 }
 
 // signed is what an entry's HMAC covers, apart from checkpoints'.
 func (r Record) signed() []byte {
-	return append([]byte("speaksafe audit entry\x00"), r.canonical()...)
+	return append([]byte("speaksafe audit entry\x00"), r.Canonical()...)
 }
 
 // Log appends entries to the chain. It is safe for concurrent use, and

@@ -23,7 +23,7 @@ func TestCanonicalBytesArePinned(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := string(tc.rec.canonical()); got != tc.want {
+			if got := string(tc.rec.Canonical()); got != tc.want {
 				t.Errorf("got %s, want %s", got, tc.want)
 			}
 		})
