@@ -63,23 +63,22 @@ type concernFormat struct {
 }
 
 func handlesFormatOf(hs []Handle) []handleFormat {
-	if hs == nil {
-		return nil
-	}
-	out := make([]handleFormat, len(hs))
-	for i, h := range hs {
-		out[i] = handleFormat(h)
-	}
-	return out
+	return mapAll(hs, func(h Handle) handleFormat { return handleFormat(h) })
 }
 
 func handlesOf(fs []handleFormat) []Handle {
-	if fs == nil {
+	return mapAll(fs, func(f handleFormat) Handle { return Handle(f) })
+}
+
+// mapAll maps every item; nil stays nil, so that what was stored as null
+// is stored and read as null again.
+func mapAll[T, R any](in []T, f func(T) R) []R {
+	if in == nil {
 		return nil
 	}
-	out := make([]Handle, len(fs))
-	for i, f := range fs {
-		out[i] = Handle(f)
+	out := make([]R, len(in))
+	for i, v := range in {
+		out[i] = f(v)
 	}
 	return out
 }
