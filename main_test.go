@@ -50,13 +50,13 @@ func TestMain(m *testing.M) {
 type process struct {
 	cmd  *exec.Cmd
 	addr string
-	logs *lockedWriter
+	logs *testsupport.Logs
 }
 
 func start(t *testing.T, env ...string) *process {
 	t.Helper()
 	addr := freeAddr(t)
-	logs := &lockedWriter{b: &strings.Builder{}}
+	logs := &testsupport.Logs{}
 	cmd := exec.Command(binary)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "LISTEN_ADDR=" + addr}, env...)
 	cmd.Stdout, cmd.Stderr = logs, logs

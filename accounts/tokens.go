@@ -27,6 +27,8 @@ const (
 // tokenClaims are the claims of SpeakSafe's JWTs. tv is the user's token
 // version when the token was issued; fid the refresh family (sign-in) an
 // access token was issued from, so that revoking the family kills it.
+// The json names are the signed token format: tokens issued earlier must
+// still parse, so they never change.
 type tokenClaims struct {
 	jwt.RegisteredClaims
 	TokenVersion int64  `json:"tv"`

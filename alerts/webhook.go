@@ -26,6 +26,9 @@ const (
 )
 
 // WebhookEvent is what the control room receives: ids and times only.
+// Its JSON is the signed body of the webhook, a format control rooms
+// build against (docs/alerts.md), so it is declared here with its tags
+// rather than in handlers.
 type WebhookEvent struct {
 	Event    string    `json:"event"`
 	AlertID  string    `json:"alertId"`

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -216,25 +215,9 @@ func (a *App) Post(t testing.TB, path, token string, body any) *Response {
 	return a.Do(t, Request{Method: http.MethodPost, Path: path, Token: token, Body: body})
 }
 
-// LogBuffer collects log lines for tests that check what is (not) logged.
-type LogBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-// Write appends p.
-func (l *LogBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-// String returns everything logged so far.
-func (l *LogBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
+// LogBuffer collects log lines for tests that check what is (not) logged:
+// the one collector, testsupport.Logs.
+type LogBuffer = testsupport.Logs
 
 // Clock is a clock tests can read and, when manual, move: the one fake
 // clock, testsupport.Clock.

@@ -53,38 +53,58 @@ type Entry struct {
 // keyed have none and Hash is their plain SHA-256 (the legacy segment).
 type Record struct {
 	// Key is the stored _id, database.SeqKey(Seq): a string, so that the
-	// embedded store finds an entry by its index (see MigrateKeys for
-	// entries stored before).
-	Key        string            `bson:"_id" json:"-"`
-	Seq        int64             `bson:"seq" json:"seq"`
-	At         time.Time         `bson:"at" json:"at"`
-	Actor      string            `bson:"actor" json:"actor"`
-	Action     string            `bson:"action" json:"action"`
-	ObjectType string            `bson:"objectType" json:"objectType"`
-	ObjectID   string            `bson:"objectId" json:"objectId"`
-	Detail     map[string]string `bson:"detail,omitempty" json:"detail,omitempty"`
-	Prev       string            `bson:"prev" json:"prev"`
-	Kid        string            `bson:"kid,omitempty" json:"kid,omitempty"`
-	Hash       string            `bson:"hash" json:"-"`
+	// embedded store finds an entry by its index (entries stored before
+	// under a numeric _id are moved at start, see migrateKeys).
+	Key        string            `bson:"_id"`
+	Seq        int64             `bson:"seq"`
+	At         time.Time         `bson:"at"`
+	Actor      string            `bson:"actor"`
+	Action     string            `bson:"action"`
+	ObjectType string            `bson:"objectType"`
+	ObjectID   string            `bson:"objectId"`
+	Detail     map[string]string `bson:"detail,omitempty"`
+	Prev       string            `bson:"prev"`
+	Kid        string            `bson:"kid,omitempty"`
+	Hash       string            `bson:"hash"`
 }
 
-// canonical is the record's JSON without Hash. encoding/json sorts map
-// keys, so the encoding is deterministic; Kid is omitted when empty, so a
-// legacy entry encodes exactly as it did when it was written.
-func (r Record) canonical() []byte {
-	b, _ := json.Marshal(r)
+// chainFormat is the signature format of an entry: the JSON its hash or
+// HMAC covers (everything but Hash). It is not a wire format: entries
+// written by every earlier release must still verify, so these names,
+// their order and the omitted-when-empty fields never change
+// (TestCanonicalBytesArePinned). encoding/json sorts map keys, so the
+// encoding is deterministic; Kid is omitted when empty, so a legacy entry
+// encodes exactly as it did when it was written.
+type chainFormat struct {
+	Seq        int64             `json:"seq"`
+	At         time.Time         `json:"at"`
+	Actor      string            `json:"actor"`
+	Action     string            `json:"action"`
+	ObjectType string            `json:"objectType"`
+	ObjectID   string            `json:"objectId"`
+	Detail     map[string]string `json:"detail,omitempty"`
+	Prev       string            `json:"prev"`
+	Kid        string            `json:"kid,omitempty"`
+}
+
+// Canonical is the record in its chainFormat: the JSON its hash covers.
+// Case exports and the operator's audit export carry entries in this form,
+// so that a reader can check them against the chain.
+func (r Record) Canonical() []byte {
+	b, _ := json.Marshal(chainFormat{Seq: r.Seq, At: r.At, Actor: r.Actor, Action: r.Action, ObjectType: r.ObjectType,
+		ObjectID: r.ObjectID, Detail: r.Detail, Prev: r.Prev, Kid: r.Kid})
 	return b
 }
 
 // digest is the legacy, unkeyed hash: SHA-256 of the canonical JSON.
 func (r Record) digest() string {
-	sum := sha256.Sum256(r.canonical())
+	sum := sha256.Sum256(r.Canonical())
 	return hex.EncodeToString(sum[:])
 }
 
 // signed is what an entry's HMAC covers, apart from checkpoints'.
 func (r Record) signed() []byte {
-	return append([]byte("speaksafe audit entry\x00"), r.canonical()...)
+	return append([]byte("speaksafe audit entry\x00"), r.Canonical()...)
 }
 
 // Log appends entries to the chain. It is safe for concurrent use, and

@@ -25,12 +25,12 @@ const (
 // in Head at At. Truncation below it, or a rewrite up to it, no longer
 // matches it.
 type Checkpoint struct {
-	N    int64     `bson:"n" json:"n"`
-	Seq  int64     `bson:"seq" json:"seq"`
-	Head string    `bson:"head" json:"head"`
-	At   time.Time `bson:"at" json:"at"`
-	Kid  string    `bson:"kid" json:"-"`
-	MAC  string    `bson:"mac" json:"-"`
+	N    int64     `bson:"n"`
+	Seq  int64     `bson:"seq"`
+	Head string    `bson:"head"`
+	At   time.Time `bson:"at"`
+	Kid  string    `bson:"kid"`
+	MAC  string    `bson:"mac"`
 }
 
 type checkpointDoc struct {

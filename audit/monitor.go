@@ -15,15 +15,15 @@ import (
 // Status is the chain's state at the last check.
 type Status struct {
 	// OK is false while any problem is open.
-	OK bool `json:"ok"`
+	OK bool
 	// Entries is the number of entries verified; Head the last one's hash.
-	Entries int64  `json:"entries"`
-	Head    string `json:"head"`
+	Entries int64
+	Head    string
 	// Checkpoint is the latest signed checkpoint.
-	Checkpoint Checkpoint `json:"checkpoint"`
-	CheckedAt  time.Time  `json:"checkedAt"`
+	Checkpoint Checkpoint
+	CheckedAt  time.Time
 	// Problems are the open problems, oldest first.
-	Problems []Problem `json:"problems"`
+	Problems []Problem
 }
 
 // Monitor verifies the chain continuously: each check reads only the

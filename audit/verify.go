@@ -15,9 +15,9 @@ var ErrBroken = errors.New("audit: chain broken")
 
 // Problem is one thing wrong with the chain, at entry Seq.
 type Problem struct {
-	Seq    int64  `json:"seq"`
-	Kind   string `json:"kind"`
-	Detail string `json:"detail"`
+	Seq    int64
+	Kind   string
+	Detail string
 }
 
 // Kinds of Problem.

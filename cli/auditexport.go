@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"time"
@@ -72,7 +71,6 @@ func runAuditExport(ctx context.Context, e Env, from, to time.Time) error {
 	}
 	defer s.close()
 	out := bufio.NewWriter(e.Stdout)
-	enc := json.NewEncoder(out)
 	pr := newProgress(e, "audit export")
 	var scanned, written int
 	// The chain is in order of sequence; times are nearly in order too,
@@ -84,7 +82,7 @@ func runAuditExport(ctx context.Context, e Env, from, to time.Time) error {
 		}
 		for _, r := range page {
 			if inRange(r, from, to) {
-				if err := enc.Encode(r); err != nil {
+				if _, err := out.Write(append(r.Canonical(), '\n')); err != nil {
 					return fmt.Errorf("write entry %d: %w", r.Seq, err)
 				}
 				written++

@@ -52,10 +52,6 @@ type alertResponse struct {
 	Flood         string     `json:"flood,omitempty"`
 }
 
-type alertList struct {
-	Items []alertResponse `json:"items"`
-}
-
 func toAlert(a alerts.Alert) alertResponse {
 	out := alertResponse{ID: a.ID, State: a.State, Step: a.Step, Tier: a.Tier, Round: a.Round,
 		PagesSent: a.PagesSent, Gaps: a.Gaps, OpenedAt: a.OpenedAt, FirstPageAt: a.FirstPageAt,
@@ -80,7 +76,7 @@ func (h *Alerts) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := alertList{Items: make([]alertResponse, len(items))}
+	out := listResponse[alertResponse]{Items: make([]alertResponse, len(items))}
 	for i, a := range items {
 		out.Items[i] = toAlert(a)
 	}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -27,15 +28,38 @@ func (h *Audit) Routes(r *Router) {
 	r.Add(fiber.MethodPost, "/v1/audit/acknowledge", Roles(accounts.RoleAdmin), h.acknowledge)
 }
 
+type auditCheckpointResponse struct {
+	N    int64     `json:"n"`
+	Seq  int64     `json:"seq"`
+	Head string    `json:"head"`
+	At   time.Time `json:"at"`
+}
+
+type auditProblemResponse struct {
+	Seq    int64  `json:"seq"`
+	Kind   string `json:"kind"`
+	Detail string `json:"detail"`
+}
+
 type auditStatusResponse struct {
-	audit.Status
-	Checkpoint *audit.Checkpoint `json:"checkpoint"`
+	OK         bool                     `json:"ok"`
+	Entries    int64                    `json:"entries"`
+	Head       string                   `json:"head"`
+	Checkpoint *auditCheckpointResponse `json:"checkpoint"`
+	CheckedAt  time.Time                `json:"checkedAt"`
+	Problems   []auditProblemResponse   `json:"problems"`
 }
 
 func toAuditStatus(st audit.Status) auditStatusResponse {
-	out := auditStatusResponse{Status: st}
-	if st.Checkpoint.N > 0 {
-		out.Checkpoint = &st.Checkpoint
+	out := auditStatusResponse{OK: st.OK, Entries: st.Entries, Head: st.Head, CheckedAt: st.CheckedAt}
+	if cp := st.Checkpoint; cp.N > 0 {
+		out.Checkpoint = &auditCheckpointResponse{N: cp.N, Seq: cp.Seq, Head: cp.Head, At: cp.At}
+	}
+	if st.Problems != nil {
+		out.Problems = make([]auditProblemResponse, 0, len(st.Problems))
+	}
+	for _, p := range st.Problems {
+		out.Problems = append(out.Problems, auditProblemResponse{Seq: p.Seq, Kind: p.Kind, Detail: p.Detail})
 	}
 	return out
 }

@@ -51,11 +51,6 @@ func toAuditEntry(r audit.Record) auditEntry {
 		ObjectID: r.ObjectID, Detail: r.Detail}
 }
 
-type auditPage struct {
-	Items []auditEntry `json:"items"`
-	Next  string       `json:"next,omitempty"`
-}
-
 func (h *AuditLog) list(c *fiber.Ctx) error {
 	f, err := auditFilter(c)
 	if err != nil {
@@ -73,7 +68,7 @@ func (h *AuditLog) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := auditPage{Items: make([]auditEntry, len(recs))}
+	out := listResponse[auditEntry]{Items: make([]auditEntry, len(recs))}
 	for i, r := range recs {
 		out.Items[i] = toAuditEntry(r)
 	}

@@ -48,11 +48,6 @@ type historyEntryResponse struct {
 	Detail     map[string]string `json:"detail"`
 }
 
-type historyResponse struct {
-	Items []historyEntryResponse `json:"items"`
-	Next  string                 `json:"next,omitempty"`
-}
-
 func (h *CaseHistory) get(c *fiber.Ctx) error {
 	cursor, err := pageCursor(c)
 	if err != nil {
@@ -75,7 +70,7 @@ func (h *CaseHistory) get(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := historyResponse{Items: make([]historyEntryResponse, 0, len(page.Entries))}
+	out := listResponse[historyEntryResponse]{Items: make([]historyEntryResponse, 0, len(page.Entries))}
 	if page.Next > 0 {
 		out.Next = strconv.FormatInt(page.Next, 10)
 	}

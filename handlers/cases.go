@@ -120,30 +120,12 @@ type caseNoteResponse struct {
 	Body string    `json:"body"`
 }
 
-type caseContactResponse struct {
-	Name       string `json:"name,omitempty"`
-	Phone      string `json:"phone,omitempty"`
-	Email      string `json:"email,omitempty"`
-	SafeTimes  string `json:"safeTimes,omitempty"`
-	MayContact bool   `json:"mayContact"`
-}
-
-type caseAnswersResponse struct {
-	InDangerNow     bool               `json:"inDangerNow"`
-	HappeningNow    bool               `json:"happeningNow"`
-	MeetingPlanned  bool               `json:"meetingPlanned"`
-	MeetingAt       *time.Time         `json:"meetingAt,omitempty"`
-	KnowsWhereILive bool               `json:"knowsWhereILive"`
-	Handles         []reportHandleBody `json:"handles"`
-	AgeBand         string             `json:"ageBand,omitempty"`
-}
-
 type caseDetailResponse struct {
 	caseSummaryResponse
 	WhatHappened   string                 `json:"whatHappened"`
-	Answers        caseAnswersResponse    `json:"answers"`
+	Answers        answersBody            `json:"answers"`
 	Identified     bool                   `json:"identified"`
-	Contact        *caseContactResponse   `json:"contact,omitempty"`
+	Contact        *contactBody           `json:"contact,omitempty"`
 	FirstReadBy    string                 `json:"firstReadBy,omitempty"`
 	AcknowledgedAt *time.Time             `json:"acknowledgedAt,omitempty"`
 	AcknowledgedBy string                 `json:"acknowledgedBy,omitempty"`
@@ -162,22 +144,14 @@ type caseDetailResponse struct {
 }
 
 func toCaseDetail(d reports.CaseDetail) caseDetailResponse {
-	a := d.Answers
 	out := caseDetailResponse{
 		caseSummaryResponse: toCaseSummary(d.CaseSummary), WhatHappened: d.WhatHappened, Identified: d.Identified,
-		Answers: caseAnswersResponse{InDangerNow: a.InDangerNow, HappeningNow: a.HappeningNow, MeetingPlanned: a.MeetingPlanned,
-			MeetingAt: a.MeetingAt, KnowsWhereILive: a.KnowsWhereILive, AgeBand: string(a.AgeBand), Handles: []reportHandleBody{}},
+		Answers: toAnswersBody(d.Answers), Contact: toContactBody(d.Contact),
 		FirstReadBy: d.FirstReadBy, AcknowledgedAt: d.AcknowledgedAt, AcknowledgedBy: d.AcknowledgedBy,
 		Disposition: string(d.Disposition), Outcome: d.Outcome, ClosedAt: d.ClosedAt, ClosedBy: d.ClosedBy,
 		Messages: make([]staffMessageResponse, 0, len(d.Messages)), Notes: make([]caseNoteResponse, 0, len(d.Notes)),
 	}
 	out.Concern = toCaseConcern(d.Concern)
-	for _, h := range a.Handles {
-		out.Answers.Handles = append(out.Answers.Handles, reportHandleBody{Platform: h.Platform, Handle: h.Handle})
-	}
-	if ct := d.Contact; ct != nil {
-		out.Contact = &caseContactResponse{Name: ct.Name, Phone: ct.Phone, Email: ct.Email, SafeTimes: ct.SafeTimes, MayContact: ct.MayContact}
-	}
 	for _, m := range d.Messages {
 		out.Messages = append(out.Messages, toStaffMessage(m))
 	}

@@ -117,11 +117,6 @@ func toConcernResponse(v reports.ConcernView) concernResponse {
 	return out
 }
 
-type concernListResponse struct {
-	Items []concernResponse `json:"items"`
-	Next  string            `json:"next,omitempty"`
-}
-
 func (h *Concerns) list(c *fiber.Ctx) error {
 	limit := 0
 	if c.Query("limit") != "" {
@@ -134,7 +129,7 @@ func (h *Concerns) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := concernListResponse{Items: make([]concernResponse, 0, len(page.Concerns)), Next: page.NextCursor}
+	out := listResponse[concernResponse]{Items: make([]concernResponse, 0, len(page.Concerns)), Next: page.NextCursor}
 	for _, v := range page.Concerns {
 		out.Items = append(out.Items, toConcernResponse(v))
 	}

@@ -68,11 +68,6 @@ func nonNil(xs []string) []string {
 	return xs
 }
 
-type contentList struct {
-	Items []contentSummary `json:"items"`
-	Next  string           `json:"next,omitempty"`
-}
-
 type contentItem struct {
 	contentSummary
 	HTML      string             `json:"html"`
@@ -124,7 +119,7 @@ func (h *Content) list(c *fiber.Ctx) error {
 	}
 	etag = etagOf("l", strconv.FormatInt(page.Seq, 10), q.AgeBand, q.Topic, q.Locale, q.Q, q.Cursor, strconv.Itoa(q.Limit))
 	setCacheable(c, etag, publicMaxAge)
-	return c.JSON(contentList{Items: toSummaries(page.Items), Next: page.NextCursor})
+	return c.JSON(listResponse[contentSummary]{Items: toSummaries(page.Items), Next: page.NextCursor})
 }
 
 func (h *Content) changes(c *fiber.Ctx) error {

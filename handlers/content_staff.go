@@ -79,10 +79,6 @@ type staffItem struct {
 	CreatedAt     time.Time `json:"createdAt"`
 }
 
-type staffItemList struct {
-	Items []staffItem `json:"items"`
-}
-
 func toStaffItem(it content.Item) staffItem {
 	return staffItem{ID: it.ID, Slug: it.Slug, Locale: it.Locale, Title: it.Title, Summary: it.Summary, Body: it.Body,
 		AgeBands: nonNil(it.AgeBands), Topics: nonNil(it.Topics), Helplines: nonNil(it.Helplines), State: string(it.State),
@@ -119,7 +115,7 @@ func (h *ContentStaff) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := staffItemList{Items: make([]staffItem, len(items))}
+	out := listResponse[staffItem]{Items: make([]staffItem, len(items))}
 	for i, it := range items {
 		out.Items[i] = toStaffItem(it)
 	}

@@ -51,10 +51,6 @@ type deviceResponse struct {
 	MovedAt    *time.Time `json:"movedAt,omitempty"`
 }
 
-type deviceList struct {
-	Items []deviceResponse `json:"items"`
-}
-
 func toDevice(d devices.Device, state string) deviceResponse {
 	return deviceResponse{ID: d.ID, Platform: d.Platform, AppVersion: d.AppVersion, State: state,
 		CreatedAt: d.CreatedAt, LastSeen: d.LastSeen}
@@ -90,7 +86,7 @@ func (h *Devices) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := deviceList{Items: make([]deviceResponse, 0, len(items)+len(moved))}
+	out := listResponse[deviceResponse]{Items: make([]deviceResponse, 0, len(items)+len(moved))}
 	for _, d := range items {
 		live, err := h.store.Pageable(ctx, d)
 		if err != nil {

@@ -41,10 +41,6 @@ type forceResponse struct {
 	ReadingHours       *readingHoursBody `json:"readingHours,omitempty"`
 }
 
-type forceList struct {
-	Items []forceResponse `json:"items"`
-}
-
 func toForce(o accounts.Organisation) forceResponse {
 	return forceResponse{Code: o.Code, Name: o.Name, Area: o.Area, NonEmergencyNumber: o.NonEmergency,
 		ReadingHours: toReadingHours(o.ReadingHours)}
@@ -55,7 +51,7 @@ func (h *Forces) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := forceList{Items: make([]forceResponse, 0, len(forces))}
+	out := listResponse[forceResponse]{Items: make([]forceResponse, 0, len(forces))}
 	for _, f := range forces {
 		out.Items = append(out.Items, toForce(f))
 	}

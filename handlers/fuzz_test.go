@@ -25,7 +25,7 @@ var requestKinds = []struct {
 	check func(t *testing.T, body []byte)
 }{
 	{"report", decodeThen(func(r *reportRequest) error {
-		rep := r.toReport()
+		rep := r.domain()
 		rep.Normalize()
 		err := rep.Validate()
 		if err == nil {

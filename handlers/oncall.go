@@ -53,10 +53,6 @@ type rotationResponse struct {
 	CreatedAt  time.Time `json:"createdAt"`
 }
 
-type rotationList struct {
-	Items []rotationResponse `json:"items"`
-}
-
 func toRotation(r oncall.Rotation) rotationResponse {
 	return rotationResponse{ID: r.ID, Name: r.Name, Members: r.Members, ShiftHours: r.ShiftHours,
 		Handover: r.Handover, TimeZone: r.TimeZone, StartDate: r.StartDate, CreatedAt: r.CreatedAt}
@@ -80,7 +76,7 @@ func (h *OnCall) listRotations(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := rotationList{Items: make([]rotationResponse, len(items))}
+	out := listResponse[rotationResponse]{Items: make([]rotationResponse, len(items))}
 	for i, r := range items {
 		out.Items[i] = toRotation(r)
 	}

@@ -72,10 +72,6 @@ func (h *OnCall) deletePolicy(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-type overrideList struct {
-	Items []overrideResponse `json:"items"`
-}
-
 func toOverride(o oncall.Override) overrideResponse {
 	return overrideResponse{ID: o.ID, RotationID: o.RotationID, Mode: o.Mode, UserID: o.UserID,
 		ReplaceUserID: o.ReplaceUserID, Start: o.Start, End: o.End, CreatedAt: o.CreatedAt}
@@ -86,7 +82,7 @@ func (h *OnCall) listOverrides(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := overrideList{Items: make([]overrideResponse, len(items))}
+	out := listResponse[overrideResponse]{Items: make([]overrideResponse, len(items))}
 	for i, o := range items {
 		out.Items[i] = toOverride(o)
 	}

@@ -233,13 +233,8 @@ type referralResponse struct {
 	Steps           []referralStepResponse `json:"steps,omitempty"`
 }
 
-type referralList struct {
-	Items []referralResponse `json:"items"`
-	Next  string             `json:"next,omitempty"`
-}
-
-func toReferralList(in []referrals.Referral, force bool, next string) referralList {
-	out := referralList{Items: make([]referralResponse, 0, len(in)), Next: next}
+func toReferralList(in []referrals.Referral, force bool, next string) listResponse[referralResponse] {
+	out := listResponse[referralResponse]{Items: make([]referralResponse, 0, len(in)), Next: next}
 	for _, r := range in {
 		out.Items = append(out.Items, toReferral(r, force))
 	}

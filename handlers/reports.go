@@ -38,52 +38,78 @@ const (
 	reporterWritesWindow   = time.Hour
 )
 
-type reportHandleBody struct {
+// handleBody, answersBody and contactBody are a report's parts on the
+// wire: the same in the report a child sends and in the case an officer
+// reads (omitted-when-empty fields only shape the answer).
+type handleBody struct {
 	Platform string `json:"platform"`
 	Handle   string `json:"handle"`
 }
 
-type reportAnswersBody struct {
-	InDangerNow     bool               `json:"inDangerNow"`
-	HappeningNow    bool               `json:"happeningNow"`
-	MeetingPlanned  bool               `json:"meetingPlanned"`
-	MeetingAt       *time.Time         `json:"meetingAt"`
-	KnowsWhereILive bool               `json:"knowsWhereILive"`
-	Handles         []reportHandleBody `json:"handles"`
-	AgeBand         string             `json:"ageBand"`
+type answersBody struct {
+	InDangerNow     bool         `json:"inDangerNow"`
+	HappeningNow    bool         `json:"happeningNow"`
+	MeetingPlanned  bool         `json:"meetingPlanned"`
+	MeetingAt       *time.Time   `json:"meetingAt,omitempty"`
+	KnowsWhereILive bool         `json:"knowsWhereILive"`
+	Handles         []handleBody `json:"handles"`
+	AgeBand         string       `json:"ageBand,omitempty"`
 }
 
-type reportContactBody struct {
-	Name       string `json:"name"`
-	Phone      string `json:"phone"`
-	Email      string `json:"email"`
-	SafeTimes  string `json:"safeTimes"`
+func toAnswersBody(a reports.Answers) answersBody {
+	out := answersBody{InDangerNow: a.InDangerNow, HappeningNow: a.HappeningNow, MeetingPlanned: a.MeetingPlanned,
+		MeetingAt: a.MeetingAt, KnowsWhereILive: a.KnowsWhereILive, AgeBand: string(a.AgeBand), Handles: []handleBody{}}
+	for _, h := range a.Handles {
+		out.Handles = append(out.Handles, handleBody(h))
+	}
+	return out
+}
+
+func (a *answersBody) domain() reports.Answers {
+	out := reports.Answers{InDangerNow: a.InDangerNow, HappeningNow: a.HappeningNow, MeetingPlanned: a.MeetingPlanned,
+		MeetingAt: a.MeetingAt, KnowsWhereILive: a.KnowsWhereILive, AgeBand: reports.AgeBand(a.AgeBand)}
+	for _, h := range a.Handles {
+		out.Handles = append(out.Handles, reports.Handle(h))
+	}
+	return out
+}
+
+type contactBody struct {
+	Name       string `json:"name,omitempty"`
+	Phone      string `json:"phone,omitempty"`
+	Email      string `json:"email,omitempty"`
+	SafeTimes  string `json:"safeTimes,omitempty"`
 	MayContact bool   `json:"mayContact"`
 }
 
+func toContactBody(c *reports.Contact) *contactBody {
+	if c == nil {
+		return nil
+	}
+	out := contactBody(*c)
+	return &out
+}
+
 type reportRequest struct {
-	ForceCode    string             `json:"forceCode"`
-	Category     string             `json:"category"`
-	WhatHappened string             `json:"whatHappened"`
-	Answers      *reportAnswersBody `json:"answers"`
-	Contact      *reportContactBody `json:"contact"`
-	Locale       string             `json:"locale"`
+	ForceCode    string       `json:"forceCode"`
+	Category     string       `json:"category"`
+	WhatHappened string       `json:"whatHappened"`
+	Answers      *answersBody `json:"answers"`
+	Contact      *contactBody `json:"contact"`
+	Locale       string       `json:"locale"`
 	// RelatedReference is an earlier report's reference, if the child has one.
 	RelatedReference string `json:"relatedReference"`
 }
 
-func (req *reportRequest) toReport() reports.Report {
+func (req *reportRequest) domain() reports.Report {
 	r := reports.Report{ForceCode: req.ForceCode, Category: reports.Category(req.Category), WhatHappened: req.WhatHappened,
 		RelatedReference: req.RelatedReference}
-	if a := req.Answers; a != nil {
-		r.Answers = reports.Answers{InDangerNow: a.InDangerNow, HappeningNow: a.HappeningNow, MeetingPlanned: a.MeetingPlanned,
-			MeetingAt: a.MeetingAt, KnowsWhereILive: a.KnowsWhereILive, AgeBand: reports.AgeBand(a.AgeBand)}
-		for _, h := range a.Handles {
-			r.Answers.Handles = append(r.Answers.Handles, reports.Handle{Platform: h.Platform, Handle: h.Handle})
-		}
+	if req.Answers != nil {
+		r.Answers = req.Answers.domain()
 	}
 	if c := req.Contact; c != nil {
-		r.Contact = &reports.Contact{Name: c.Name, Phone: c.Phone, Email: c.Email, SafeTimes: c.SafeTimes, MayContact: c.MayContact}
+		ct := reports.Contact(*c)
+		r.Contact = &ct
 	}
 	return r
 }
@@ -129,7 +155,7 @@ func (h *Reports) submit(c *fiber.Ctx) error {
 		return err
 	}
 	key := strings.Clone(c.Get("Idempotency-Key"))
-	report := req.toReport()
+	report := req.domain()
 	sub, err := h.store.SubmitFrom(c.UserContext(), key, report, h.limits.Client(c))
 	if err != nil {
 		return err

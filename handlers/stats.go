@@ -54,7 +54,7 @@ func (h *Stats) figures(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentDisposition, `attachment; filename="speaksafe-figures.csv"`)
 		return c.Send(b.Bytes())
 	}
-	return c.JSON(f)
+	return c.JSON(toFigures(f))
 }
 
 func (h *Stats) chart(c *fiber.Ctx) error {

@@ -17,16 +17,16 @@ const (
 
 // Override changes who is on call in a rotation for a window [Start, End).
 type Override struct {
-	ID            string    `bson:"_id" json:"id"`
-	ForceID       string    `bson:"forceId" json:"forceId"`
-	RotationID    string    `bson:"rotationId" json:"rotationId"`
-	Mode          string    `bson:"mode" json:"mode"`
-	UserID        string    `bson:"userId" json:"userId"`
-	ReplaceUserID string    `bson:"replaceUserId,omitempty" json:"replaceUserId,omitempty"`
-	Start         time.Time `bson:"start" json:"start"`
-	End           time.Time `bson:"end" json:"end"`
-	CreatedBy     string    `bson:"createdBy" json:"createdBy"`
-	CreatedAt     time.Time `bson:"createdAt" json:"createdAt"`
+	ID            string    `bson:"_id"`
+	ForceID       string    `bson:"forceId"`
+	RotationID    string    `bson:"rotationId"`
+	Mode          string    `bson:"mode"`
+	UserID        string    `bson:"userId"`
+	ReplaceUserID string    `bson:"replaceUserId,omitempty"`
+	Start         time.Time `bson:"start"`
+	End           time.Time `bson:"end"`
+	CreatedBy     string    `bson:"createdBy"`
+	CreatedAt     time.Time `bson:"createdAt"`
 }
 
 // MaxOverrideWindow bounds an override: longer changes belong in the rotation.

@@ -16,19 +16,19 @@ const DefaultTimeZone = "Europe/London"
 // the hand-over time of StartDate and last ShiftHours of local wall-clock
 // time, so a daily 08:00 hand-over stays at 08:00 across clock changes.
 type Rotation struct {
-	ID         string    `bson:"_id" json:"id"`
-	ForceID    string    `bson:"forceId" json:"forceId"`
-	Name       string    `bson:"name" json:"name"`
-	Members    []string  `bson:"members" json:"members"`
-	ShiftHours int       `bson:"shiftHours" json:"shiftHours"`
-	Handover   string    `bson:"handover" json:"handover"`
-	TimeZone   string    `bson:"timeZone" json:"timeZone"`
-	StartDate  string    `bson:"startDate" json:"startDate"`
-	CreatedAt  time.Time `bson:"createdAt" json:"createdAt"`
-	UpdatedAt  time.Time `bson:"updatedAt,omitempty" json:"updatedAt"`
+	ID         string    `bson:"_id"`
+	ForceID    string    `bson:"forceId"`
+	Name       string    `bson:"name"`
+	Members    []string  `bson:"members"`
+	ShiftHours int       `bson:"shiftHours"`
+	Handover   string    `bson:"handover"`
+	TimeZone   string    `bson:"timeZone"`
+	StartDate  string    `bson:"startDate"`
+	CreatedAt  time.Time `bson:"createdAt"`
+	UpdatedAt  time.Time `bson:"updatedAt,omitempty"`
 	// DeletedAt is set when a supervisor deleted it: it is no longer
 	// listed or offered, but an alert whose policy still names it pages it.
-	DeletedAt *time.Time `bson:"deletedAt,omitempty" json:"-"`
+	DeletedAt *time.Time `bson:"deletedAt,omitempty"`
 }
 
 var hhmm = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)

@@ -22,6 +22,8 @@ type Calendar struct {
 	years    []int
 }
 
+// holidayFile is the gov.uk bank-holiday file's format, which this package
+// reads as published.
 type holidayFile struct {
 	Division    string `json:"division"`
 	CoversYears []int  `json:"coversYears"`

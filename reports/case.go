@@ -174,12 +174,12 @@ func (s *Store) newCaseDoc(r *Report, a *answer) (*caseDoc, error) {
 		return nil, err
 	}
 	if len(r.Answers.Handles) > 0 {
-		if d.Handles, err = s.sealJSON(d.ID, fieldHandles, r.Answers.Handles); err != nil {
+		if d.Handles, err = s.sealHandles(d.ID, r.Answers.Handles); err != nil {
 			return nil, err
 		}
 	}
 	if r.Contact != nil {
-		if d.Contact, err = s.sealJSON(d.ID, fieldContact, r.Contact); err != nil {
+		if d.Contact, err = s.sealContact(d.ID, r.Contact); err != nil {
 			return nil, err
 		}
 	}

@@ -150,15 +150,14 @@ func (s *Store) detail(ctx context.Context, d *caseDoc) (CaseDetail, error) {
 	if out.Outcome, err = s.openString(d.ID, fieldOutcome, d.Outcome); err != nil {
 		return CaseDetail{}, err
 	}
-	if err := s.openJSON(d.ID, fieldHandles, d.Handles, &out.Answers.Handles); err != nil {
+	if out.Answers.Handles, err = s.openHandles(d.ID, d.Handles); err != nil {
 		return CaseDetail{}, err
 	}
 	if out.Concern, err = s.concernDetail(d); err != nil {
 		return CaseDetail{}, err
 	}
 	if d.Contact != "" {
-		out.Contact = &Contact{}
-		if err := s.openJSON(d.ID, fieldContact, d.Contact, out.Contact); err != nil {
+		if out.Contact, err = s.openContact(d.ID, d.Contact); err != nil {
 			return CaseDetail{}, err
 		}
 	}

@@ -33,11 +33,11 @@ func (k Kind) orReport() Kind {
 // to the officers of the school's force and, by first name and year group,
 // to the school's own staff.
 type Pupil struct {
-	FirstName string `json:"firstName"`
+	FirstName string
 	// YearGroup is "nursery", "reception" or "year_1" to "year_13".
-	YearGroup string `json:"yearGroup"`
+	YearGroup string
 	// DateOfBirth is a calendar date, YYYY-MM-DD.
-	DateOfBirth string `json:"dateOfBirth"`
+	DateOfBirth string
 }
 
 // Concern is what a school's safeguarding lead or member of staff raises

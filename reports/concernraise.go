@@ -169,7 +169,7 @@ func (s *Store) newConcernDoc(ctx context.Context, a *answer, c *Concern, caller
 	if d.WhatHappened, err = s.keys.SealString(d.ID, fieldWhatHappened, c.WhatHappened); err != nil {
 		return nil, err
 	}
-	if d.Concern.Pupil, err = s.sealJSON(d.ID, fieldPupil, c.Pupil); err != nil {
+	if d.Concern.Pupil, err = s.sealPupil(d.ID, c.Pupil); err != nil {
 		return nil, err
 	}
 	entry := schoolConcernEntry{ID: d.ID, SchoolID: caller.OrgID, RaisedBy: caller.UserID, Reference: d.Reference,
@@ -185,8 +185,8 @@ func (s *Store) newConcernDoc(ctx context.Context, a *answer, c *Concern, caller
 func concernHash(caller accounts.Caller, c *Concern) string {
 	b, _ := json.Marshal(struct {
 		School string
-		C      *Concern
-	}{caller.OrgID, c})
+		C      *concernFormat
+	}{caller.OrgID, concernFormatOf(c)})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }

@@ -63,7 +63,8 @@ func (s *Store) concernDetail(d *caseDoc) (*ConcernDetail, error) {
 	c := d.Concern
 	out := &ConcernDetail{SchoolID: c.SchoolID, RaisedBy: c.RaisedBy, ObservedAt: c.ObservedAt,
 		ParentsKnow: c.ParentsKnow, ReferToMash: c.ReferToMash}
-	if err := s.openJSON(d.ID, fieldPupil, c.Pupil, &out.Pupil); err != nil {
+	var err error
+	if out.Pupil, err = s.openPupil(d.ID, c.Pupil); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -103,8 +104,8 @@ func (s *Store) concernView(ctx context.Context, d *caseDoc) (ConcernView, error
 	c := d.Concern
 	out := ConcernView{ID: d.ID, Reference: d.Reference, RaisedAt: d.CreatedAt, RaisedBy: c.RaisedBy,
 		ObservedAt: c.ObservedAt, ReferToMash: c.ReferToMash, AcknowledgedAt: d.AcknowledgedAt}
-	var p Pupil
-	if err := s.openJSON(d.ID, fieldPupil, c.Pupil, &p); err != nil {
+	p, err := s.openPupil(d.ID, c.Pupil)
+	if err != nil {
 		return ConcernView{}, err
 	}
 	out.PupilFirstName, out.YearGroup = p.FirstName, p.YearGroup

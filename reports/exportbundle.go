@@ -35,9 +35,9 @@ type exportCaseBody struct {
 	Status           string         `json:"status"`
 	CreatedAt        time.Time      `json:"createdAt"`
 	WhatHappened     string         `json:"whatHappened"`
-	Answers          Answers        `json:"answers"`
+	Answers          answersFormat  `json:"answers"`
 	Identified       bool           `json:"identified"`
-	Contact          *Contact       `json:"contact"`
+	Contact          *contactFormat `json:"contact"`
 	AssignedTo       string         `json:"assignedTo,omitempty"`
 	FirstReadAt      *time.Time     `json:"firstReadAt,omitempty"`
 	FirstReadBy      string         `json:"firstReadBy,omitempty"`
@@ -53,12 +53,12 @@ type exportCaseBody struct {
 }
 
 type exportConcern struct {
-	SchoolID    string    `json:"schoolId"`
-	RaisedBy    string    `json:"raisedBy"`
-	ObservedAt  time.Time `json:"observedAt"`
-	ParentsKnow bool      `json:"parentsKnow"`
-	ReferToMash bool      `json:"referToMash"`
-	Pupil       Pupil     `json:"pupil"`
+	SchoolID    string      `json:"schoolId"`
+	RaisedBy    string      `json:"raisedBy"`
+	ObservedAt  time.Time   `json:"observedAt"`
+	ParentsKnow bool        `json:"parentsKnow"`
+	ReferToMash bool        `json:"referToMash"`
+	Pupil       pupilFormat `json:"pupil"`
 }
 
 type exportMessage struct {
@@ -91,7 +91,7 @@ func exportCaseOf(d *caseDoc, detail *CaseDetail) exportCaseBody {
 	out := exportCaseBody{
 		ID: d.ID, Reference: d.Reference, Kind: string(d.Kind.orReport()), ForceID: d.ForceID, Category: string(d.Category),
 		Urgent: d.Urgent, UrgentReasons: d.UrgentReasons, Status: string(d.Status), CreatedAt: d.CreatedAt,
-		WhatHappened: detail.WhatHappened, Answers: detail.Answers, Identified: d.Identified, Contact: detail.Contact,
+		WhatHappened: detail.WhatHappened, Answers: answersFormatOf(detail.Answers), Identified: d.Identified, Contact: contactFormatOf(detail.Contact),
 		AssignedTo: d.AssignedTo, FirstReadAt: d.FirstReadAt, FirstReadBy: d.FirstReadBy,
 		AcknowledgedAt: d.AcknowledgedAt, AcknowledgedBy: d.AcknowledgedBy, Disposition: d.Disposition,
 		Outcome: detail.Outcome, ClosedAt: d.ClosedAt, ClosedBy: d.ClosedBy, RelatedReference: d.RelatedReference,
@@ -102,7 +102,7 @@ func exportCaseOf(d *caseDoc, detail *CaseDetail) exportCaseBody {
 	}
 	if c := detail.Concern; c != nil {
 		out.Concern = &exportConcern{SchoolID: c.SchoolID, RaisedBy: c.RaisedBy, ObservedAt: c.ObservedAt,
-			ParentsKnow: c.ParentsKnow, ReferToMash: c.ReferToMash, Pupil: c.Pupil}
+			ParentsKnow: c.ParentsKnow, ReferToMash: c.ReferToMash, Pupil: pupilFormat(c.Pupil)}
 	}
 	return out
 }

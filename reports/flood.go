@@ -47,7 +47,8 @@ const (
 )
 
 // flood is the flood marking of one urgent report; empty when it is paged
-// on its own.
+// on its own. Its json names are part of the sealed answer's storage
+// format.
 type flood struct {
 	Group string    `json:"floodGroup,omitempty"`
 	Kind  FloodKind `json:"floodKind,omitempty"`

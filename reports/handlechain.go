@@ -60,8 +60,8 @@ func (s *Store) handleChain(ctx context.Context, hash string) ([]handleDoc, erro
 // caseHashes returns the hashes, under the current key, of the handles
 // case d names (the same ones indexHandles put in the chains).
 func (s *Store) caseHashes(d *caseDoc) ([]string, error) {
-	var hs []Handle
-	if err := s.openJSON(d.ID, fieldHandles, d.Handles, &hs); err != nil {
+	hs, err := s.openHandles(d.ID, d.Handles)
+	if err != nil {
 		return nil, err
 	}
 	return s.handleKeys.hashes(hs), nil

@@ -126,8 +126,8 @@ func (s *Store) backfillBatch(ctx context.Context, after string) (int, string, e
 		return 0, "", dbErr("backfill handles", err)
 	}
 	for i := range docs {
-		var hs []Handle
-		if err := s.openJSON(docs[i].ID, fieldHandles, docs[i].Handles, &hs); err != nil {
+		hs, err := s.openHandles(docs[i].ID, docs[i].Handles)
+		if err != nil {
 			return 0, "", err
 		}
 		if _, err := s.indexHandles(ctx, &docs[i], hs); err != nil {

@@ -88,7 +88,8 @@ const (
 
 // cursor is the sort key of the last case of a page. The open queue's
 // cursor carries a queueKey; the closed view's the (urgent, createdAt, id)
-// of its MongoDB sort.
+// of its MongoDB sort. Its JSON, base64url-encoded, is the opaque cursor
+// token clients hand back: a token format of its own, not a wire type.
 type cursor struct {
 	Kind      string     `json:"k"`
 	Urgent    bool       `json:"u,omitempty"`

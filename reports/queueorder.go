@@ -29,11 +29,11 @@ type unackedDoc struct {
 // alert first, then by severity; meetings soonest first (no time given
 // counts as soonest); otherwise oldest first; the id breaks ties.
 type queueKey struct {
-	Unacked   bool       `json:"a,omitempty"`
-	Severity  Severity   `json:"s"`
-	MeetingAt *time.Time `json:"m,omitempty"`
-	CreatedAt time.Time  `json:"t"`
-	ID        string     `json:"i"`
+	Unacked   bool
+	Severity  Severity
+	MeetingAt *time.Time
+	CreatedAt time.Time
+	ID        string
 }
 
 func keyOf(e *queueEntry, unacked bool) queueKey {

@@ -87,44 +87,44 @@ const (
 
 // Handle is an online identity of the person the report is about.
 type Handle struct {
-	Platform string `json:"platform"`
-	Handle   string `json:"handle"`
+	Platform string
+	Handle   string
 }
 
 // Answers are the structured questions of the report form. Every answer is
 // optional; urgency rules read them.
 type Answers struct {
-	InDangerNow     bool       `json:"inDangerNow"`
-	HappeningNow    bool       `json:"happeningNow"`
-	MeetingPlanned  bool       `json:"meetingPlanned"`
-	MeetingAt       *time.Time `json:"meetingAt,omitempty"`
-	KnowsWhereILive bool       `json:"knowsWhereILive"`
-	Handles         []Handle   `json:"handles,omitempty"`
-	AgeBand         AgeBand    `json:"ageBand,omitempty"`
+	InDangerNow     bool
+	HappeningNow    bool
+	MeetingPlanned  bool
+	MeetingAt       *time.Time
+	KnowsWhereILive bool
+	Handles         []Handle
+	AgeBand         AgeBand
 }
 
 // Contact is what an identified reporter chose to tell us about how to reach
 // them. It is stored encrypted and only officers of the force see it.
 type Contact struct {
-	Name       string `json:"name,omitempty"`
-	Phone      string `json:"phone,omitempty"`
-	Email      string `json:"email,omitempty"`
-	SafeTimes  string `json:"safeTimes,omitempty"`
-	MayContact bool   `json:"mayContact"`
+	Name       string
+	Phone      string
+	Email      string
+	SafeTimes  string
+	MayContact bool
 }
 
 // Report is one submission from a young person. A nil Contact makes it
 // anonymous.
 type Report struct {
-	ForceCode    string   `json:"forceCode"`
-	Category     Category `json:"category"`
-	WhatHappened string   `json:"whatHappened"`
-	Answers      Answers  `json:"answers"`
-	Contact      *Contact `json:"contact,omitempty"`
+	ForceCode    string
+	Category     Category
+	WhatHappened string
+	Answers      Answers
+	Contact      *Contact
 	// RelatedReference is the reference of an earlier report the child
 	// made (say, after losing its receipt). It is only a pointer for the
 	// officer: it need not exist and grants no access to that case.
-	RelatedReference string `json:"relatedReference,omitempty"`
+	RelatedReference string
 }
 
 var (

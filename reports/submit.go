@@ -29,7 +29,8 @@ type Submission struct {
 
 // answer is everything a retry with the same Idempotency-Key needs to give
 // the same Submission and to finish the work if the first attempt died
-// half-way. It is stored sealed, because it holds the receipt.
+// half-way. It is stored sealed, because it holds the receipt; its JSON is
+// that storage format (not a wire type), read back by later releases.
 type answer struct {
 	CaseID      string    `json:"caseId"`
 	Reference   string    `json:"reference"`
@@ -306,7 +307,7 @@ func idemID(key string) string {
 // from another report under the same key. It is kept only inside the sealed
 // answer, never in clear.
 func bodyHash(r *Report) string {
-	b, _ := json.Marshal(r)
+	b, _ := json.Marshal(reportFormatOf(r))
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"speaksafe/audit"
 	"speaksafe/handlers"
@@ -35,11 +34,7 @@ func (h caseHistory) CaseRecords(ctx context.Context, caseID string) ([]json.Raw
 	}
 	out := make([]json.RawMessage, 0, len(recs))
 	for _, r := range recs {
-		b, err := json.Marshal(r)
-		if err != nil {
-			return nil, fmt.Errorf("server: encode audit record: %w", err)
-		}
-		out = append(out, b)
+		out = append(out, r.Canonical())
 	}
 	return out, nil
 }

@@ -54,6 +54,22 @@ func (s caseSharing) ShareView(ctx context.Context, caller accounts.Caller, case
 	return shareFacts(d, caller.ForceID)
 }
 
+// sharedHandle and sharedContact are the JSON texts of the handles and
+// contact a referral shares: sealed on the referral and shown to the
+// agency as written, so these names never change.
+type sharedHandle struct {
+	Platform string `json:"platform"`
+	Handle   string `json:"handle"`
+}
+
+type sharedContact struct {
+	Name       string `json:"name,omitempty"`
+	Phone      string `json:"phone,omitempty"`
+	Email      string `json:"email,omitempty"`
+	SafeTimes  string `json:"safeTimes,omitempty"`
+	MayContact bool   `json:"mayContact"`
+}
+
 // shareFacts gives each shareable field of case d as text.
 func shareFacts(d reports.CaseDetail, forceID string) (referrals.CaseFacts, error) {
 	f := referrals.CaseFacts{ID: d.ID, ForceID: forceID, Identified: d.Identified, Values: map[referrals.Field]string{
@@ -64,8 +80,17 @@ func shareFacts(d reports.CaseDetail, forceID string) (referrals.CaseFacts, erro
 		MeetingPlanned  bool `json:"meetingPlanned"`
 		KnowsWhereILive bool `json:"knowsWhereILive"`
 	}{d.Answers.InDangerNow, d.Answers.HappeningNow, d.Answers.MeetingPlanned, d.Answers.KnowsWhereILive}
-	for field, v := range map[referrals.Field]any{referrals.FieldAnswers: answers, referrals.FieldHandles: d.Answers.Handles,
-		referrals.FieldContact: d.Contact} {
+	handles := make([]sharedHandle, len(d.Answers.Handles))
+	for i, h := range d.Answers.Handles {
+		handles[i] = sharedHandle(h)
+	}
+	var contact *sharedContact
+	if d.Contact != nil {
+		c := sharedContact(*d.Contact)
+		contact = &c
+	}
+	for field, v := range map[referrals.Field]any{referrals.FieldAnswers: answers, referrals.FieldHandles: handles,
+		referrals.FieldContact: contact} {
 		if field == referrals.FieldHandles && len(d.Answers.Handles) == 0 || field == referrals.FieldContact && d.Contact == nil {
 			continue
 		}

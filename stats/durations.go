@@ -23,10 +23,10 @@ const (
 // than 5 cases the percentiles are left out (one case's time could be
 // told apart).
 type Durations struct {
-	Name       string `json:"name"`
-	N          Count  `json:"n"`
-	P50Seconds *int64 `json:"p50Seconds"`
-	P90Seconds *int64 `json:"p90Seconds"`
+	Name       string
+	N          Count
+	P50Seconds *int64
+	P90Seconds *int64
 }
 
 func durations(facts []reports.Fact, pages map[string]alerts.PageTimes) []Durations {

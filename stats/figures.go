@@ -52,31 +52,31 @@ func (q Query) Validate() error {
 
 // Figures are the published figures of a query.
 type Figures struct {
-	Forces    []string    `json:"forces"`
-	From      time.Time   `json:"from"`
-	To        time.Time   `json:"to"`
-	Cases     Count       `json:"cases"`
-	Tables    []Table     `json:"tables"`
-	Durations []Durations `json:"durations"`
+	Forces    []string
+	From      time.Time
+	To        time.Time
+	Cases     Count
+	Tables    []Table
+	Durations []Durations
 	// Referrals is nil when referrals are not recorded by this service.
-	Referrals []AgencyRow `json:"referrals"`
+	Referrals []AgencyRow
 	// RemindersOutstanding is nil when reminders are not kept.
-	RemindersOutstanding *Count `json:"remindersOutstanding"`
+	RemindersOutstanding *Count
 }
 
 // Table is one breakdown of the cases: a count per key and the total.
 type Table struct {
-	Name  string `json:"name"`
-	Cells []Cell `json:"cells"`
-	Total Count  `json:"total"`
+	Name  string
+	Cells []Cell
+	Total Count
 }
 
 // Cell is one row of a table. Label is a display name (a school's name)
 // where the key is an id.
 type Cell struct {
-	Key   string `json:"key"`
-	Label string `json:"label,omitempty"`
-	Count Count  `json:"count"`
+	Key   string
+	Label string
+	Count Count
 	n     int
 }
 

@@ -35,11 +35,11 @@ type Reminders interface {
 // took (median and 90th percentile, from 5 decided referrals) and the share
 // that went overdue (percent, from 5 referrals).
 type AgencyRow struct {
-	Agency             string `json:"agency"`
-	Referrals          Count  `json:"referrals"`
-	DecisionP50Seconds *int64 `json:"decisionP50Seconds"`
-	DecisionP90Seconds *int64 `json:"decisionP90Seconds"`
-	OverduePercent     *int   `json:"overduePercent"`
+	Agency             string
+	Referrals          Count
+	DecisionP50Seconds *int64
+	DecisionP90Seconds *int64
+	OverduePercent     *int
 }
 
 func (s *Service) referralRows(ctx context.Context, q Query) ([]AgencyRow, error) {

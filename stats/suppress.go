@@ -1,7 +1,6 @@
 package stats
 
 import (
-	"encoding/json"
 	"strconv"
 )
 
@@ -46,14 +45,6 @@ func (c Count) String() string {
 		return strconv.Itoa(v)
 	}
 	return "<5"
-}
-
-// MarshalJSON writes a number, or the string "<5".
-func (c Count) MarshalJSON() ([]byte, error) {
-	if v, ok := c.Value(); ok {
-		return json.Marshal(v)
-	}
-	return []byte(`"<5"`), nil
 }
 
 // shown reports whether a figure derived from n values (a percentile, a

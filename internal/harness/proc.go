@@ -17,10 +17,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
 	"syscall"
 	"time"
+
+	"speaksafe/internal/testsupport"
 )
 
 // Binaries are the built programs.
@@ -75,24 +75,7 @@ type Proc struct {
 }
 
 // Logs collects a process's output; safe for concurrent use.
-type Logs struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-// Write appends p.
-func (l *Logs) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// String returns everything written so far.
-func (l *Logs) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type Logs = testsupport.Logs
 
 func startProc(name, bin string, args, env []string, out io.Writer, logs *Logs) (*Proc, error) {
 	cmd := exec.Command(bin, args...)
