@@ -80,14 +80,20 @@ func TestSecurity21TruncationIsDetectedAndANewSegmentStarts(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		process func(l *Log) *Log // the Log that writes after the cut
+		direct  bool              // the head is checked by the store's direct reads
 	}{
-		{"same process", func(l *Log) *Log { return l }},
-		{"fresh process", func(l *Log) *Log { return New(l.db, nil, nil, WithKeys(l.keys)) }},
+		{"same process", func(l *Log) *Log { return l }, false},
+		{"same process, direct reads", func(l *Log) *Log { return l }, true},
+		{"fresh process", func(l *Log) *Log { return New(l.db, nil, nil, WithKeys(l.keys)) }, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			l := New(dbtest.New(t), nil, nil, WithKeys(newKeyring("k1").keys(t, "k1")))
+			opts := []Option{WithKeys(newKeyring("k1").keys(t, "k1"))}
+			if tc.direct {
+				opts = append(opts, directReads(t))
+			}
+			l := New(dbtest.New(t), nil, nil, opts...)
 			record(t, l, 6)
 			reg := prometheus.NewRegistry()
 			m := NewMonitor(l, nil, reg)
