@@ -1,0 +1,71 @@
+package database
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+)
+
+// A chain is an append-only list of documents of one collection under a
+// key: slot n is the document whose _id is ChainSlot(key, n), n = 0, 1, 2 …
+// A look-up reads slot 0, 1, … until the first free one, each a read by
+// _id, so it costs reads in proportion to the key's own entries on every
+// store (the embedded store answers no other filter from an index). A
+// writer claims the first free slot by inserting it: a duplicate _id fails
+// atomically, so of writers racing for one slot exactly one gets it and
+// the others move on, on one instance or several. Slots are never deleted
+// while the chain is read (a gap would end it early): an entry that no
+// longer counts is emptied or left pointing at nothing.
+
+// ChainSlot is the _id of slot n of the chain of key.
+func ChainSlot(key string, n int) string { return key + "#" + strconv.Itoa(n) }
+
+// ChainAppend adds entry(id) to the chain of key in coll at the first free
+// slot, unless a slot before it holds the entry already (has reports it).
+// It answers false when the chain's max slots are taken.
+func ChainAppend[T any](ctx context.Context, coll *mongo.Collection, key string, max int, entry func(id string) T, has func(T) bool) (bool, error) {
+	for n := 0; n < max; n++ {
+		id := ChainSlot(key, n)
+		var cur T
+		err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&cur)
+		if err == nil {
+			if has(cur) {
+				return true, nil
+			}
+			continue
+		}
+		if !IsNotFound(err) {
+			return false, fmt.Errorf("database: chain %s: %w", coll.Name(), err)
+		}
+		_, err = coll.InsertOne(ctx, entry(id))
+		if err == nil {
+			return true, nil
+		}
+		if !IsDuplicateKey(err) {
+			return false, fmt.Errorf("database: chain %s: %w", coll.Name(), err)
+		}
+		n-- // another writer took slot n: read what it holds
+	}
+	return false, nil
+}
+
+// ChainRead returns the entries of the chain of key in coll in slot
+// order, up to the first free slot, at most max.
+func ChainRead[T any](ctx context.Context, coll *mongo.Collection, key string, max int) ([]T, error) {
+	var out []T
+	for n := 0; n < max; n++ {
+		var e T
+		err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: ChainSlot(key, n)}}).Decode(&e)
+		if IsNotFound(err) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("database: chain %s: %w", coll.Name(), err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
