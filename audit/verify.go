@@ -43,8 +43,6 @@ type walker struct {
 	count     int64 // entries stepped through
 	// stepped, when set, is told the count after each entry.
 	stepped func(n int64)
-	// ahead holds entries read but not yet stepped through, in order.
-	ahead []Record
 }
 
 func (l *Log) newWalker(ctx context.Context) (*walker, error) {
@@ -124,22 +122,18 @@ func (w *walker) acknowledge(through int64) {
 // walk steps through every stored entry after w's position. A gap below
 // until (the furthest position known to have been written) is a problem,
 // and the walk goes on after it, so that later entries, acknowledgements
-// included, are still checked. Entries are read in order, a batch at a
-// time (a range of _id), not one find per entry: the embedded store
-// answers a find by an integer _id by decoding the whole log.
+// included, are still checked.
 func (w *walker) walk(ctx context.Context, until int64) error {
-	w.ahead = nil // what an earlier walk read may have changed since
 	for {
-		r, err := w.next(ctx)
-		if err != nil {
-			return fmt.Errorf("audit: verify: %w", err)
-		}
-		if r.Seq == 0 || (r.Seq > w.seq+1 && r.Seq > until) {
-			return nil
-		}
-		if r.Seq > w.seq+1 {
+		r, err := w.l.get(ctx, w.seq+1)
+		if errors.Is(err, errNoEntry) {
+			if r, err = w.afterGap(ctx, until); err != nil || r.Seq == 0 {
+				return err
+			}
 			w.add(r.Seq, KindLink, "entries %d to %d are missing", w.seq+1, r.Seq-1)
 			w.seq, w.hash = r.Seq-1, r.Prev
+		} else if err != nil {
+			return fmt.Errorf("audit: verify: %w", err)
 		}
 		w.step(r)
 		w.count++
@@ -149,25 +143,19 @@ func (w *walker) walk(ctx context.Context, until int64) error {
 	}
 }
 
-// walkBatch is how many entries walk reads at once.
-const walkBatch = 500
-
-// next returns the first stored entry after w's position (Seq 0: none),
-// from the entries read ahead or a new batch of them.
-func (w *walker) next(ctx context.Context) (Record, error) {
-	for len(w.ahead) > 0 && w.ahead[0].Seq <= w.seq {
-		w.ahead = w.ahead[1:]
-	}
-	if len(w.ahead) == 0 {
-		batch, err := w.l.Search(ctx, Query{After: w.seq}, walkBatch)
-		if err != nil || len(batch) == 0 {
-			return Record{}, err
+// afterGap returns the first stored entry after w's position up to until
+// (Seq 0: none).
+func (w *walker) afterGap(ctx context.Context, until int64) (Record, error) {
+	for seq := w.seq + 2; seq <= until; seq++ {
+		r, err := w.l.get(ctx, seq)
+		if err == nil {
+			return r, nil
 		}
-		w.ahead = batch
+		if !errors.Is(err, errNoEntry) {
+			return Record{}, fmt.Errorf("audit: verify: %w", err)
+		}
 	}
-	r := w.ahead[0]
-	w.ahead = w.ahead[1:]
-	return r, nil
+	return Record{}, nil
 }
 
 // checkCheckpoint compares the chain walked so far with c.
