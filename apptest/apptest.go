@@ -111,8 +111,7 @@ func New(t testing.TB, opts ...Option) *App {
 	logs := &LogBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx := context.Background()
-	app, err := server.New(ctx, cfg, db, logger, Spec(t), server.Options{Clock: o.clock.Now, Sleep: o.clock.Sleep,
-		Embedded: dbtest.Embedded(t)})
+	app, err := server.New(ctx, cfg, db, logger, Spec(t), server.Options{Clock: o.clock.Now, Sleep: o.clock.Sleep})
 	if err != nil {
 		t.Fatalf("apptest: build app: %v", err)
 	}

@@ -94,9 +94,6 @@ type Log struct {
 	// checkMACs is false for a Log built without keys: it can check links
 	// and legacy hashes only.
 	checkMACs bool
-	// direct, when set, reads the head's hash by an index search (see
-	// WithDirectReader).
-	direct DirectReader
 
 	mu     sync.Mutex
 	head   Record     // last entry this process knows of; Seq 0 = none yet
@@ -192,8 +189,11 @@ func (l *Log) exists(ctx context.Context, seq int64) (bool, error) {
 	if seq == 0 {
 		return true, nil
 	}
-	_, ok, err := l.storedHash(ctx, seq)
-	return ok, err
+	_, err := l.get(ctx, seq)
+	if errors.Is(err, errNoEntry) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // hint reads the stored head hint.

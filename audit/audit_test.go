@@ -18,15 +18,10 @@ func TestConcurrentWritersNeverForkTheChain(t *testing.T) {
 	ctx := context.Background()
 	ring := newKeyring("k1")
 	// Four Logs over one database stand for four instances, each also
-	// checkpointing while the others write; on the embedded store two of
-	// them check their head by direct reads.
+	// checkpointing while the others write.
 	var logs []*Log
-	for i := range 4 {
-		opts := []Option{WithKeys(ring.keys(t, "k1"))}
-		if e := dbtest.Embedded(t); e != nil && i%2 == 0 {
-			opts = append(opts, WithDirectReader(e))
-		}
-		logs = append(logs, New(db, nil, nil, opts...))
+	for range 4 {
+		logs = append(logs, New(db, nil, nil, WithKeys(ring.keys(t, "k1"))))
 	}
 	var wg sync.WaitGroup
 	for i, l := range logs {

@@ -34,12 +34,12 @@ func (l *Log) ready(ctx context.Context) error {
 		if l.head.Seq == 0 {
 			return nil
 		}
-		h, ok, err := l.storedHash(ctx, l.head.Seq)
-		if err != nil {
-			return fmt.Errorf("audit: head: %w", err)
-		}
-		if ok && h == l.head.Hash {
+		r, err := l.get(ctx, l.head.Seq)
+		if err == nil && r.Hash == l.head.Hash {
 			return nil
+		}
+		if err != nil && !errors.Is(err, errNoEntry) {
+			return fmt.Errorf("audit: head: %w", err)
 		}
 	}
 	return l.sync(ctx)
@@ -134,11 +134,14 @@ func (l *Log) holds(ctx context.Context, h Record, a anchor) (bool, error) {
 	case a.Seq == 0:
 		return a.Hash == genesis, nil
 	}
-	stored, ok, err := l.storedHash(ctx, a.Seq)
+	r, err := l.get(ctx, a.Seq)
+	if errors.Is(err, errNoEntry) {
+		return false, nil
+	}
 	if err != nil {
 		return false, fmt.Errorf("audit: head: %w", err)
 	}
-	return ok && stored == a.Hash, nil
+	return r.Hash == a.Hash, nil
 }
 
 // recordsBreak reports whether h is a genuine break entry written by a
@@ -175,10 +178,6 @@ func (l *Log) findHead(ctx context.Context) (Record, error) {
 		}
 	}
 	for {
-		// The usual answer is "nothing after": ask it cheaply first.
-		if _, ok, err := l.storedHash(ctx, head.Seq+1); err != nil || !ok {
-			return head, err
-		}
 		next, err := l.get(ctx, head.Seq+1)
 		if errors.Is(err, errNoEntry) {
 			return head, nil

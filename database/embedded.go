@@ -27,7 +27,6 @@ type Embedded struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	swept  chan struct{} // closed when the _id index sweep has stopped
-	reads  directReads   // FieldByIntID's handles
 }
 
 // StartEmbedded starts FerretDB with the SQLite handler storing its files in
@@ -100,7 +99,6 @@ func (e *Embedded) Close() {
 	e.cancel()
 	<-e.swept
 	<-e.done
-	e.reads.close()
 }
 
 func freePort() (int, error) {

@@ -25,12 +25,11 @@ import (
 )
 
 var shared struct {
-	once     sync.Once
-	uri      string
-	embedded *database.Embedded
-	client   *mongo.Client
-	shapes   *recorder
-	err      error
+	once   sync.Once
+	uri    string
+	client *mongo.Client
+	shapes *recorder
+	err    error
 }
 
 // URI returns the connection string of the test server, starting the
@@ -57,7 +56,7 @@ func start(t testing.TB) {
 				shared.err = err
 				return
 			}
-			shared.uri, shared.embedded = e.URI(), e
+			shared.uri = e.URI()
 		}
 		shared.shapes = newRecorder()
 		shared.client, shared.err = database.Connect(shared.uri, options.Client().SetMonitor(shared.shapes.monitor()))
@@ -65,15 +64,6 @@ func start(t testing.TB) {
 	if shared.err != nil {
 		t.Fatalf("dbtest: %v", shared.err)
 	}
-}
-
-// Embedded returns the embedded test server, for its direct reads
-// (database.Embedded.FieldByIntID); nil when the tests run against
-// TEST_MONGODB_URI.
-func Embedded(t testing.TB) *database.Embedded {
-	t.Helper()
-	start(t)
-	return shared.embedded
 }
 
 // ExternalURI returns TEST_MONGODB_URI and true when the tests run against

@@ -41,19 +41,17 @@ type App struct {
 	Router  *handlers.Router
 	Metrics *prometheus.Registry
 
-	cfg    Config
-	db     *mongo.Database
-	logger *slog.Logger
-	clock  func() time.Time
-	sleep  func(context.Context, time.Duration) error
-	// embedded is the in-process store, nil on MongoDB.
-	embedded *database.Embedded
-	workers  []namedWorker
-	setups   []namedSetup
-	ready    atomic.Bool
-	stop     context.CancelFunc
-	wg       sync.WaitGroup
-	w        wiring
+	cfg     Config
+	db      *mongo.Database
+	logger  *slog.Logger
+	clock   func() time.Time
+	sleep   func(context.Context, time.Duration) error
+	workers []namedWorker
+	setups  []namedSetup
+	ready   atomic.Bool
+	stop    context.CancelFunc
+	wg      sync.WaitGroup
+	w       wiring
 }
 
 type namedSetup struct {
@@ -76,9 +74,6 @@ type Options struct {
 	// AccessLog receives the one line per request; logger when nil. Run
 	// gives it a writer that batches lines (see logSink).
 	AccessLog *slog.Logger
-	// Embedded is the in-process store db lives on, if it is one: the
-	// audit chain checks its head through it by an index search.
-	Embedded *database.Embedded
 }
 
 // New builds the app on db: indexes, seed data, routes and workers. It does
@@ -105,7 +100,7 @@ func New(ctx context.Context, cfg Config, db *mongo.Database, logger *slog.Logge
 		// c.IP() then returns only well-formed addresses from proxy headers.
 		EnableIPValidation: true,
 	})
-	a := &App{Fiber: app, Metrics: reg, cfg: cfg, db: db, logger: logger, clock: opts.Clock, sleep: opts.Sleep, embedded: opts.Embedded}
+	a := &App{Fiber: app, Metrics: reg, cfg: cfg, db: db, logger: logger, clock: opts.Clock, sleep: opts.Sleep}
 
 	httpMetrics := handlers.NewHTTPMetrics(reg)
 	app.Use(fiberrecover.New())

@@ -93,7 +93,7 @@ func run(ctx context.Context, spec []byte, stdout io.Writer, demo bool) error {
 		defer done()
 		_ = client.Disconnect(closeCtx)
 	}()
-	app, err := New(ctx, cfg, client.Database(cfg.MongoDatabase), logger, spec, Options{AccessLog: accessLogger, Embedded: embedded})
+	app, err := New(ctx, cfg, client.Database(cfg.MongoDatabase), logger, spec, Options{AccessLog: accessLogger})
 	if err != nil {
 		return err
 	}

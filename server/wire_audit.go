@@ -14,11 +14,7 @@ func (a *App) wireAudit() error {
 	if err != nil {
 		return err
 	}
-	opts := []audit.Option{audit.WithKeys(keys)}
-	if a.embedded != nil {
-		opts = append(opts, audit.WithDirectReader(a.embedded))
-	}
-	a.w.Audit = audit.New(a.db, a.logger, a.clock, opts...)
+	a.w.Audit = audit.New(a.db, a.logger, a.clock, audit.WithKeys(keys))
 	a.w.AuditMonitor = audit.NewMonitor(a.w.Audit, a.logger, a.Metrics)
 	// The first checkpoint, before anything is appended, pins the entries
 	// written before the chain was keyed.
