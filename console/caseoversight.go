@@ -37,7 +37,7 @@ func (c *Console) caseOversight(ctx *fiber.Ctx, id string, v *caseView) error {
 
 type historyView struct {
 	CaseID       string
-	Steps        []reports.HistoryEntry
+	Steps        []historyStep
 	Names        map[string]string
 	Next         string
 	CanReadAudit bool
@@ -45,7 +45,8 @@ type historyView struct {
 
 // caseHistory is a case's timeline as GET /v1/cases/{id}/history gives it
 // (the officers and supervisors of the case's force; anyone else: 404),
-// a page of steps at a time, naming the force's staff.
+// a page of steps at a time, naming the force's staff: who took each step
+// and whom it assigned or paged (the API gives their ids).
 func (c *Console) caseHistory(ctx *fiber.Ctx) error {
 	id := strings.Clone(ctx.Params("id"))
 	var after int64
@@ -61,12 +62,12 @@ func (c *Console) caseHistory(ctx *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	names, err := c.staffNames(ctx)
+	steps, names, err := c.namedSteps(uctx, page.Entries)
 	if err != nil {
 		return err
 	}
 	who, _ := accounts.CallerFrom(uctx)
-	v := historyView{CaseID: id, Steps: page.Entries, Names: names, CanReadAudit: who.Role == accounts.RoleSupervisor}
+	v := historyView{CaseID: id, Steps: steps, Names: names, CanReadAudit: who.Role == accounts.RoleSupervisor}
 	if page.Next > 0 {
 		v.Next = strconv.FormatInt(page.Next, 10)
 	}

@@ -62,7 +62,7 @@ func (c *Console) caseReferrals(ctx *fiber.Ctx) error {
 	for _, a := range agencies {
 		v.Agency[a.ID] = a.Name
 	}
-	if v.Names, err = c.colleagueNames(ctx); err != nil {
+	if v.Names, err = c.staffNames(ctx); err != nil {
 		return err
 	}
 	if n := ctx.QueryInt("made"); n > 0 {
@@ -109,18 +109,6 @@ func shareable(d reports.CaseDetail) []referrals.Field {
 		out = append(out, f)
 	}
 	return out
-}
-
-func (c *Console) colleagueNames(ctx *fiber.Ctx) (map[string]string, error) {
-	people, err := c.d.Accounts.Directory(ctx.UserContext(), "", 100)
-	if err != nil {
-		return nil, err
-	}
-	names := make(map[string]string, len(people))
-	for _, u := range people {
-		names[u.ID] = u.Name
-	}
-	return names, nil
 }
 
 // refer makes one referral per chosen agency, as POST

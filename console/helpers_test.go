@@ -26,7 +26,7 @@ import (
 // http://127.0.0.1 would be: it keeps Secure cookies (browsers treat
 // loopback as a secure context) and sends them back.
 type browser struct {
-	t       *testing.T
+	t       testing.TB
 	app     *apptest.App
 	cookies map[string]*http.Cookie
 }
@@ -38,7 +38,7 @@ type page struct {
 	Set    []*http.Cookie
 }
 
-func newBrowser(t *testing.T, app *apptest.App) *browser {
+func newBrowser(t testing.TB, app *apptest.App) *browser {
 	return &browser{t: t, app: app, cookies: map[string]*http.Cookie{}}
 }
 
@@ -92,7 +92,7 @@ func (b *browser) post(from, path string, form url.Values) page {
 
 var csrfMeta = regexp.MustCompile(`<meta name="csrf-token" content="([^"]+)">`)
 
-func csrfOf(t *testing.T, p page) string {
+func csrfOf(t testing.TB, p page) string {
 	t.Helper()
 	m := csrfMeta.FindStringSubmatch(p.Body)
 	if m == nil {
@@ -101,7 +101,7 @@ func csrfOf(t *testing.T, p page) string {
 	return html.UnescapeString(m[1])
 }
 
-func find(t *testing.T, re, body string) string {
+func find(t testing.TB, re, body string) string {
 	t.Helper()
 	m := regexp.MustCompile(re).FindStringSubmatch(body)
 	if m == nil {
@@ -118,7 +118,7 @@ const password = "a long enough password 1"
 
 // person creates a user with role in org and sets their password through
 // the console's invite screen, as a new colleague would.
-func person(t *testing.T, app *apptest.App, role accounts.Role, orgID string) accounts.User {
+func person(t testing.TB, app *apptest.App, role accounts.Role, orgID string) accounts.User {
 	t.Helper()
 	store := accounts.NewStore(app.DB, nil, app.Clock.Now, audit.RecorderFunc(func(context.Context, audit.Entry) error { return nil }))
 	suffix := make([]byte, 4)
@@ -138,7 +138,7 @@ func person(t *testing.T, app *apptest.App, role accounts.Role, orgID string) ac
 
 // signIn signs u in with their password (and a TOTP code when secret is
 // set) and answers the browser holding the session.
-func signIn(t *testing.T, app *apptest.App, u accounts.User, secret string) *browser {
+func signIn(t testing.TB, app *apptest.App, u accounts.User, secret string) *browser {
 	t.Helper()
 	b := newBrowser(t, app)
 	form := url.Values{"email": {u.Email}, "password": {password}}
@@ -152,7 +152,7 @@ func signIn(t *testing.T, app *apptest.App, u accounts.User, secret string) *bro
 	return b
 }
 
-func code(t *testing.T, app *apptest.App, secret string) string {
+func code(t testing.TB, app *apptest.App, secret string) string {
 	t.Helper()
 	c, err := totp.GenerateCode(secret, app.Clock.Now())
 	if err != nil {
@@ -171,7 +171,7 @@ type serverConfig = server.Config
 
 // report files a report through the API as the app does and answers its
 // case reference.
-func report(t *testing.T, app *apptest.App, forceCode string, urgent bool, text string) string {
+func report(t testing.TB, app *apptest.App, forceCode string, urgent bool, text string) string {
 	t.Helper()
 	body := map[string]any{"forceCode": forceCode, "category": "gifts_or_money", "whatHappened": text}
 	if urgent {

@@ -97,7 +97,8 @@ func sharedFields(shared map[Field]string) []Field {
 	return out
 }
 
-// store seals d's texts, audits the share and inserts d with its first step.
+// store seals d's texts, audits the share and inserts d, after its link
+// to its case (caselinks.go), with its first step.
 func (s *Service) store(ctx context.Context, caller accounts.Caller, d *refDoc, in Input, shared map[Field]string) error {
 	raw, err := json.Marshal(shared)
 	if err != nil {
@@ -116,6 +117,9 @@ func (s *Service) store(ctx context.Context, caller accounts.Caller, d *refDoc, 
 		"referralId": d.ID, "agencyId": d.AgencyID, "fields": joinFields(d.Fields), "lawfulBasis": string(d.LawfulBasis),
 		"urgency": string(d.Urgency), "identityShared": fmt.Sprint(d.IdentityShared), "dueAt": d.DueAt.Format(time.RFC3339),
 	}); err != nil {
+		return err
+	}
+	if err := s.link(ctx, d); err != nil {
 		return err
 	}
 	if _, err := s.d.DB.Collection(colReferrals).InsertOne(ctx, d); err != nil {

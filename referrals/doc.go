@@ -1,9 +1,11 @@
 package referrals
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -137,16 +139,47 @@ func (s *Service) find(ctx context.Context, filter bson.D, opts *options.FindOpt
 	return out, nil
 }
 
+// events reads the steps of a referral by their _ids, which are known
+// (eventID): the single steps, then questions 1, 2, … (claimed in order,
+// so the first one missing ends them) each with its answer. That is a read
+// by _id per step on every store, instead of a filter on referralId that
+// the embedded store answers by decoding every step of every referral.
 func (s *Service) events(ctx context.Context, referralID string) ([]eventDoc, error) {
-	cur, err := s.d.DB.Collection(colEvents).Find(ctx, bson.D{{Key: "referralId", Value: referralID}},
-		options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(200))
-	if err != nil {
-		return nil, fmt.Errorf("referrals: steps: %w", err)
-	}
+	c := s.d.DB.Collection(colEvents)
 	out := []eventDoc{}
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("referrals: steps: %w", err)
+	read := func(id string) (bool, error) {
+		e, err := database.FindByID[eventDoc](ctx, c, id, nil)
+		if err != nil {
+			return false, fmt.Errorf("referrals: steps: %w", err)
+		}
+		if e.ID != "" {
+			out = append(out, e)
+		}
+		return e.ID != "", nil
 	}
+	for _, kind := range []string{stepShared, stepAcknowledged, stepDecided, stepOverduePaged} {
+		if _, err := read(eventID(referralID, kind, 0)); err != nil {
+			return nil, err
+		}
+	}
+	for n := 1; n <= maxQuestions; n++ {
+		asked, err := read(eventID(referralID, stepQuestion, n))
+		if err != nil {
+			return nil, err
+		}
+		if !asked {
+			break
+		}
+		if _, err := read(eventID(referralID, stepAnswer, n)); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(out, func(a, b eventDoc) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
 	return out, nil
 }
 

@@ -43,8 +43,7 @@ func (s *Service) ForCase(ctx context.Context, caseID string) ([]Referral, error
 	if force != c.ForceID {
 		return nil, fmt.Errorf("referrals: case %s: %w", caseID, errkind.NotFound)
 	}
-	docs, err := s.find(ctx, bson.D{{Key: "caseId", Value: caseID}, {Key: "forceId", Value: c.ForceID}},
-		options.Find().SetSort(bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(maxListLength))
+	docs, err := s.ofCase(ctx, c.ForceID, caseID)
 	if err != nil {
 		return nil, err
 	}
@@ -57,8 +56,7 @@ func (s *Service) ForCase(ctx context.Context, caseID string) ([]Referral, error
 // Referred reports whether case caseID of force forceID has a referral
 // (reports.Referrals: closing a case as referred needs one).
 func (s *Service) Referred(ctx context.Context, forceID, caseID string) (bool, error) {
-	docs, err := s.find(ctx, bson.D{{Key: "caseId", Value: caseID}, {Key: "forceId", Value: forceID}},
-		options.Find().SetLimit(1).SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	docs, err := s.ofCase(ctx, forceID, caseID)
 	return len(docs) > 0, err
 }
 

@@ -29,6 +29,7 @@ func (a *App) wireReferrals() error {
 	a.AddSetup("referrals indexes", func(ctx context.Context) error {
 		return database.EnsureIndexes(ctx, a.db, referrals.Indexes())
 	})
+	a.AddSetup("referrals linked to their cases", a.w.Referrals.LinkCases)
 	a.AddWorker("overdue referrals", WorkerFunc(func(ctx context.Context) {
 		a.w.Referrals.RunSweeper(ctx, referrals.SweepInterval)
 	}))
