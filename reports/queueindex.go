@@ -54,13 +54,18 @@ type queueEntry struct {
 	FloodGroup string    `bson:"floodGroup,omitempty"`
 	FloodKind  FloodKind `bson:"floodKind,omitempty"`
 	Kind       Kind      `bson:"kind,omitempty"`
+	// UpdatedAt and StaffReadAt are for the reminders (OpenCases), which
+	// are worked out from this instance's copy of the entries. An entry
+	// written before they were kept has a zero UpdatedAt (see openCase).
+	UpdatedAt   time.Time  `bson:"updatedAt"`
+	StaffReadAt *time.Time `bson:"staffReadAt,omitempty"`
 }
 
 func entryOf(d *caseDoc) queueEntry {
 	return queueEntry{ID: d.ID, ForceID: d.ForceID, Reference: d.Reference, Category: d.Category, Urgent: d.Urgent,
 		UrgentReasons: d.UrgentReasons, Status: d.Status, CreatedAt: d.CreatedAt.UTC().Truncate(time.Millisecond),
 		AssignedTo: d.AssignedTo, FirstReadAt: d.FirstReadAt, ReporterMessageAt: d.ReporterMessageAt, MeetingAt: d.MeetingAt,
-		FloodGroup: d.FloodGroup, FloodKind: d.FloodKind, Kind: d.Kind}
+		FloodGroup: d.FloodGroup, FloodKind: d.FloodKind, Kind: d.Kind, UpdatedAt: d.UpdatedAt, StaffReadAt: d.StaffReadAt}
 }
 
 // syncIndex writes d's queue entry, or removes it when d is closed.

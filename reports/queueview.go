@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -299,4 +300,27 @@ func (s *Store) forceQueue(ctx context.Context, forceID string) ([]queueEntry, [
 		}
 	}
 	return entries, marked, nil
+}
+
+// queueForces returns the forces that have open entries, sorted, fresh
+// from the change sequence.
+func (s *Store) queueForces(ctx context.Context) ([]string, error) {
+	if err := s.queueSync(ctx); err != nil {
+		return nil, err
+	}
+	v := &s.queue
+	v.mu.Lock()
+	seen := map[string]bool{}
+	for _, e := range v.entries {
+		if e.Status != StatusClosed {
+			seen[e.ForceID] = true
+		}
+	}
+	v.mu.Unlock()
+	ids := make([]string, 0, len(seen))
+	for id := range seen {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids, nil
 }
