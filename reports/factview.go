@@ -104,7 +104,7 @@ func (s *Store) factSync(ctx context.Context) error {
 	}
 	ids := make([]string, 0, len(v.pending)+int(last-v.head))
 	for seq := v.head + 1; seq <= last; seq++ {
-		c, err := database.FindByID[queueChange](ctx, s.coll(collQueueChanges), seq, errNotStored)
+		c, err := database.FindByID[queueChange](ctx, s.coll(collQueueChanges), changeID(seq), errNotStored)
 		if err != nil {
 			return dbErr("read queue change", err)
 		}

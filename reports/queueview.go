@@ -33,7 +33,19 @@ import (
 // change is found from the last one known in O(log distance) reads; an
 // instance more than replayAtMost changes behind reads every entry and
 // marker again instead of replaying them.
-const collQueueChanges = "queue_changes"
+//
+// A change's _id is its number as a string of changeDigits digits: the
+// embedded store looks a document up by _id only for a string (or object
+// id) _id, and reads the whole collection for a number, which would make
+// every step of the search a scan of the sequence.
+const collQueueChanges = "case_changes"
+
+// changeDigits is the width of a change's _id (zero-padded, so that the
+// ids also sort in the sequence's order).
+const changeDigits = 19
+
+// changeID is the _id of change seq.
+func changeID(seq int64) string { return fmt.Sprintf("%0*d", changeDigits, seq) }
 
 // replayAtMost is how many changes a queue read applies one by one; an
 // instance further behind (after a bulk load, or one that serves the
@@ -47,7 +59,8 @@ const replayAtMost = 64
 const rebuildEvery = 2 * time.Minute
 
 type queueChange struct {
-	ID     int64  `bson:"_id"`
+	ID     string `bson:"_id"` // changeID(Seq)
+	Seq    int64  `bson:"seq"`
 	CaseID string `bson:"caseId"`
 }
 
@@ -79,7 +92,7 @@ func (s *Store) queueChanged(ctx context.Context, caseID string) error {
 	v.sawChange(last)
 	n := last + 1
 	for attempt := 1; attempt <= maxQueueClaims; attempt++ {
-		_, err := s.coll(collQueueChanges).InsertOne(ctx, queueChange{ID: n, CaseID: caseID})
+		_, err := s.coll(collQueueChanges).InsertOne(ctx, queueChange{ID: changeID(n), Seq: n, CaseID: caseID})
 		if err == nil {
 			v.sawChange(n)
 			return nil
@@ -150,7 +163,7 @@ func (s *Store) lastChange(ctx context.Context, known int64) (int64, error) {
 }
 
 func (s *Store) changeExists(ctx context.Context, seq int64) (bool, error) {
-	err := s.coll(collQueueChanges).FindOne(ctx, bson.D{{Key: "_id", Value: seq}},
+	err := s.coll(collQueueChanges).FindOne(ctx, bson.D{{Key: "_id", Value: changeID(seq)}},
 		options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
 	if database.IsNotFound(err) {
 		return false, nil
@@ -179,7 +192,7 @@ func (s *Store) queueSync(ctx context.Context) error {
 		return s.buildQueueView(ctx)
 	}
 	for seq := v.head + 1; seq <= last; seq++ {
-		c, err := database.FindByID[queueChange](ctx, s.coll(collQueueChanges), seq, errNotStored)
+		c, err := database.FindByID[queueChange](ctx, s.coll(collQueueChanges), changeID(seq), errNotStored)
 		if err != nil {
 			return dbErr("read queue change", err)
 		}
@@ -258,7 +271,7 @@ func (s *Store) readAll(ctx context.Context, coll string, out any) error {
 
 // readQueueCase reads the entry and marker of the case change c names.
 func (s *Store) readQueueCase(ctx context.Context, c queueChange) (queueRead, error) {
-	r := queueRead{seq: c.ID, id: c.CaseID}
+	r := queueRead{seq: c.Seq, id: c.CaseID}
 	e, err := database.FindByID[queueEntry](ctx, s.coll(collQueue), c.CaseID, errNotStored)
 	switch {
 	case errors.Is(err, errNotStored):
