@@ -104,6 +104,7 @@ func BenchmarkConsolePages(b *testing.B) {
 		role accounts.Role
 		path string
 	}{
+		{accounts.RoleOfficer, "/console/account"}, // a page that reads little, for comparison
 		{accounts.RoleOfficer, "/console/cases"},
 		{accounts.RoleSupervisor, "/console/cases"},
 		{accounts.RoleSupervisor, "/console/figures"},
