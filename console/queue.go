@@ -12,6 +12,7 @@ import (
 
 func (c *Console) queueRoutes() {
 	c.add(fiber.MethodGet, "/cases", handlers.Roles(handlerRoles()...), c.queue)
+	c.reminderSettingsRoutes()
 }
 
 type queueView struct {
