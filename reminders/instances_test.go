@@ -25,7 +25,9 @@ func (openLimiter) Exceeded(context.Context, string, string, int, time.Duration)
 	return false, 0, nil
 }
 
-func (openLimiter) Group(context.Context, string, string, time.Duration) (string, error) { return "", nil }
+func (openLimiter) Group(context.Context, string, string, time.Duration) (string, error) {
+	return "", nil
+}
 
 // caseStore is one instance's reports store over db, for force-a (code AB).
 func caseStore(t *testing.T, db *mongo.Database, keys *fieldcrypt.Keys, now func() time.Time) *reports.Store {
