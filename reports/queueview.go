@@ -22,8 +22,10 @@ import (
 // store would otherwise scan the entries of all forces for each page).
 //
 // The copy is kept fresh by the queue's change sequence: every write of an
-// entry or a marker is followed by the insert of a change document naming
-// the case, _id 1, 2, 3 … claimed by the insert itself (a duplicate _id
+// entry or a marker (and of a closed case, its deletion, and a bulk load,
+// for the figures' copy: factview.go) is followed by the insert of a
+// change document naming the case, numbered 1, 2, 3 … and claimed by the
+// insert itself (a duplicate _id
 // fails atomically on every store, so the sequence has no gaps and no
 // number twice, with any number of instances). Before each queue read an
 // instance reads the changes after the last one it applied, each by _id,
