@@ -12,6 +12,7 @@ import (
 
 func (c *Console) queueRoutes() {
 	c.add(fiber.MethodGet, "/cases", handlers.Roles(handlerRoles()...), c.queue)
+	c.reminderSettingsRoutes()
 }
 
 type queueView struct {
@@ -22,8 +23,11 @@ type queueView struct {
 	// Reminders are what GET /v1/reminders gives the caller; Waiting
 	// marks the queue's cases that have one.
 	Reminders []reminders.Reminder
-	Waiting   map[string][]string
-	Overdue   int
+	// MoreReminders counts the reminders past the first shownReminders,
+	// which the page counts rather than lists.
+	MoreReminders int
+	Waiting       map[string][]string
+	Overdue       int
 	// ShowReminders: the first page of open cases only, so that paging
 	// on or reading closed cases does not work them out again.
 	ShowReminders bool
@@ -53,6 +57,11 @@ func (c *Console) queue(ctx *fiber.Ctx) error {
 	return c.render(ctx, "queue", "Case queue", v)
 }
 
+// shownReminders is how many reminders the queue page lists, the oldest
+// first; a force far behind has hundreds, which one page cannot usefully
+// show (each case in the queue still carries its own).
+const shownReminders = 50
+
 // queueReminders adds the caller's reminders (as GET /v1/reminders: a
 // supervisor every one of the force, an officer those of their cases and
 // of cases assigned to nobody) and counts the alerts on the page nobody
@@ -66,7 +75,8 @@ func (c *Console) queueReminders(ctx *fiber.Ctx, v *queueView) error {
 	if err != nil {
 		return err
 	}
-	v.Reminders, v.Waiting = rems, map[string][]string{}
+	shown := min(len(rems), shownReminders)
+	v.Reminders, v.MoreReminders, v.Waiting = rems[:shown], len(rems)-shown, map[string][]string{}
 	for _, r := range rems {
 		v.Waiting[r.CaseID] = append(v.Waiting[r.CaseID], strings.ReplaceAll(string(r.Kind), "_", " "))
 	}

@@ -37,6 +37,7 @@ var consolePages = []consolePage{
 	{roleSupervisor, "/console/cases/:id/audit", 0},
 	{roleSupervisor, "/console/figures", 0},
 	{roleSupervisor, "/console/figures/figures.csv", 0},
+	{roleSupervisor, "/console/reminders/settings", 0},
 	{roleAdmin, "/console/content", 0},
 	{roleAdmin, "/console/content/new", 0},
 	{roleAdmin, "/console/organisations", 0},

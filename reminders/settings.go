@@ -132,3 +132,20 @@ func forceStaff(ctx context.Context) (accounts.Caller, error) {
 	}
 	return c, nil
 }
+
+// Limit is the allowed range of one setting, named as the API names it
+// (notOpenedMinutes …).
+type Limit struct {
+	Field    string
+	Min, Max time.Duration
+}
+
+// Limits lists the allowed range of every setting, in the order of
+// Settings' fields.
+func Limits() []Limit {
+	out := make([]Limit, len(bounds))
+	for i, b := range bounds {
+		out[i] = Limit{Field: b.field, Min: b.min, Max: b.max}
+	}
+	return out
+}

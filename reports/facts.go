@@ -54,39 +54,6 @@ var factFields = bson.D{{Key: "forceId", Value: 1}, {Key: "kind", Value: 1}, {Ke
 	{Key: "createdAt", Value: 1}, {Key: "firstReadAt", Value: 1}, {Key: "acknowledgedAt", Value: 1},
 	{Key: "closedAt", Value: 1}, {Key: "messageCount", Value: 1}}
 
-// Facts returns the facts of the cases of forces created in [from, to).
-// The caller has already decided which forces it may count (figures are
-// never scoped by the signed-in user alone: a commissioner covers several);
-// an empty list of forces answers nothing.
-func (s *Store) Facts(ctx context.Context, forces []string, from, to time.Time) ([]Fact, error) {
-	if len(forces) == 0 {
-		return nil, nil
-	}
-	filter := bson.D{{Key: "forceId", Value: bson.D{{Key: "$in", Value: forces}}},
-		{Key: "createdAt", Value: bson.D{{Key: "$gte", Value: from.UTC()}, {Key: "$lt", Value: to.UTC()}}}}
-	cur, err := s.coll(collCases).Find(ctx, filter, options.Find().SetProjection(factFields))
-	if err != nil {
-		return nil, dbErr("facts", err)
-	}
-	var docs []factDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, dbErr("facts", err)
-	}
-	out := make([]Fact, 0, len(docs))
-	for _, d := range docs {
-		f := Fact{ID: d.ID, ForceID: d.ForceID, Kind: d.Kind, SchoolID: d.SchoolID, Category: d.Category,
-			Urgent: d.Urgent, AgeBand: d.AgeBand, Disposition: d.Disposition, CreatedAt: d.CreatedAt,
-			FirstReadAt: d.FirstReadAt, AckAt: d.AcknowledgedAt, ClosedAt: d.ClosedAt}
-		if d.MessageCount > 0 {
-			if f.FirstReplyAt, err = s.firstReply(ctx, d.ID); err != nil {
-				return nil, err
-			}
-		}
-		out = append(out, f)
-	}
-	return out, nil
-}
-
 // firstReply reads a case's thread by _id (the indexed path on both
 // stores) for the time of the first message from staff.
 func (s *Store) firstReply(ctx context.Context, caseID string) (*time.Time, error) {

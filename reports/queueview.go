@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,8 +22,10 @@ import (
 // store would otherwise scan the entries of all forces for each page).
 //
 // The copy is kept fresh by the queue's change sequence: every write of an
-// entry or a marker is followed by the insert of a change document naming
-// the case, _id 1, 2, 3 … claimed by the insert itself (a duplicate _id
+// entry or a marker (and of a closed case, its deletion, and a bulk load,
+// for the figures' copy: factview.go) is followed by the insert of a
+// change document naming the case, numbered 1, 2, 3 … and claimed by the
+// insert itself (a duplicate _id
 // fails atomically on every store, so the sequence has no gaps and no
 // number twice, with any number of instances). Before each queue read an
 // instance reads the changes after the last one it applied, each by _id,
@@ -312,4 +315,27 @@ func (s *Store) forceQueue(ctx context.Context, forceID string) ([]queueEntry, [
 		}
 	}
 	return entries, marked, nil
+}
+
+// queueForces returns the forces that have open entries, sorted, fresh
+// from the change sequence.
+func (s *Store) queueForces(ctx context.Context) ([]string, error) {
+	if err := s.queueSync(ctx); err != nil {
+		return nil, err
+	}
+	v := &s.queue
+	v.mu.Lock()
+	seen := map[string]bool{}
+	for _, e := range v.entries {
+		if e.Status != StatusClosed {
+			seen[e.ForceID] = true
+		}
+	}
+	v.mu.Unlock()
+	ids := make([]string, 0, len(seen))
+	for id := range seen {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids, nil
 }

@@ -115,6 +115,10 @@ func (s *Store) sweepCases(ctx context.Context, now time.Time) (int, error) {
 		if err := s.deleteHandles(ctx, d.ID); err != nil {
 			return 0, err
 		}
+		// The case is gone: the copies of the facts drop it (factview.go).
+		if err := s.queueChanged(ctx, d.ID); err != nil {
+			return 0, err
+		}
 	}
 	if deleted > 0 {
 		s.log.InfoContext(ctx, "retention: deleted closed cases", "count", deleted)

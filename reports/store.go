@@ -156,6 +156,8 @@ type Store struct {
 	export atomic.Pointer[exportDeps]
 	// queue is this instance's copy of the open queue (queueview.go).
 	queue queueView
+	// facts is this instance's copy of every case's Fact (factview.go).
+	facts factView
 }
 
 // NewStore returns a store over db. Keys, Forces, Audit, Limiter and

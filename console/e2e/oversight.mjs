@@ -1,6 +1,7 @@
 // Browser flows of the oversight screens: a supervisor edits a rotation
 // and sees the calendar follow, edits a policy's tiers and makes it the
-// default, reads the force's figures and a case's history and audit log;
+// default, reads the force's figures, changes a reminder threshold and
+// reads a case's history and audit log;
 // the commissioner's office reads the figures. flows.mjs passes its
 // helpers in (h: BASE, check, signIn, assert).
 
@@ -74,6 +75,23 @@ async function figures(page, h, name) {
   await check(page, name);
 }
 
+async function reminderSettings(page, h) {
+  const { BASE, check, assert } = h;
+  await page.goto(`${BASE}/console/cases`);
+  await page.click("#reminder-settings");
+  await page.waitForSelector("#rs-notOpenedMinutes");
+  assert.equal(await page.inputValue("#rs-notOpenedMinutes"), "240");
+  await page.fill("#rs-notOpenedMinutes", "180");
+  await page.click("button:has-text('Save thresholds')");
+  await page.waitForSelector("#saved");
+  assert.equal(await page.inputValue("#rs-notOpenedMinutes"), "180", "the saved threshold is shown");
+  await check(page, "reminder-settings");
+  // Put the default back for the flows after.
+  await page.fill("#rs-notOpenedMinutes", "240");
+  await page.click("button:has-text('Save thresholds')");
+  await page.waitForSelector("#saved");
+}
+
 async function caseHistory(page, h) {
   const { BASE, check, assert } = h;
   await page.goto(`${BASE}/console/cases?status=closed`);
@@ -94,6 +112,7 @@ export async function oversightFlows(browser, h) {
   await editRotation(page, h);
   await editPolicy(page, h);
   await figures(page, h, "figures");
+  await reminderSettings(page, h);
   await caseHistory(page, h);
   await page.context().close();
 
