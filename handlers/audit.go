@@ -8,22 +8,30 @@ import (
 
 	"speaksafe/accounts"
 	"speaksafe/audit"
+	"speaksafe/auditlog"
 	"speaksafe/errkind"
 )
 
-// Audit serves the audit chain's state to admins.
+// Audit serves the audit log (/v1/audit): its entries to admins (every
+// entry) and supervisors (their force's), the check of its chain, and the
+// chain's state to admins.
 type Audit struct {
 	log     *audit.Log
+	reader  *auditlog.Reader
 	monitor *audit.Monitor
 }
 
-// NewAudit returns the audit handlers.
-func NewAudit(log *audit.Log, monitor *audit.Monitor) *Audit {
-	return &Audit{log: log, monitor: monitor}
+// NewAudit returns the /v1/audit handlers.
+func NewAudit(log *audit.Log, reader *auditlog.Reader, monitor *audit.Monitor) *Audit {
+	return &Audit{log: log, reader: reader, monitor: monitor}
 }
 
-// Routes registers the routes: admins only.
+// Routes registers the routes: reading and verifying for admins and
+// supervisors, the chain's state and its acknowledgement for admins only.
 func (h *Audit) Routes(r *Router) {
+	leads := Roles(accounts.RoleAdmin, accounts.RoleSupervisor)
+	r.Add(fiber.MethodGet, "/v1/audit", leads, h.list)
+	r.Add(fiber.MethodGet, "/v1/audit/verify", leads, h.verify)
 	r.Add(fiber.MethodGet, "/v1/audit/status", Roles(accounts.RoleAdmin), h.status)
 	r.Add(fiber.MethodPost, "/v1/audit/acknowledge", Roles(accounts.RoleAdmin), h.acknowledge)
 }

@@ -9,30 +9,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"speaksafe/accounts"
 	"speaksafe/audit"
 	"speaksafe/auditlog"
 	"speaksafe/errkind"
 )
-
-// AuditLog serves the reading of the audit log: admins every entry,
-// supervisors their force's.
-type AuditLog struct {
-	reader  *auditlog.Reader
-	monitor *audit.Monitor
-}
-
-// NewAuditLog returns the audit log handlers.
-func NewAuditLog(reader *auditlog.Reader, monitor *audit.Monitor) *AuditLog {
-	return &AuditLog{reader: reader, monitor: monitor}
-}
-
-// Routes registers the routes.
-func (h *AuditLog) Routes(r *Router) {
-	leads := Roles(accounts.RoleAdmin, accounts.RoleSupervisor)
-	r.Add(fiber.MethodGet, "/v1/audit", leads, h.list)
-	r.Add(fiber.MethodGet, "/v1/audit/verify", leads, h.verify)
-}
 
 // auditEntry is an entry as a reader sees it; the chain's hashes stay out
 // (audit verify checks them).
@@ -51,7 +31,7 @@ func toAuditEntry(r audit.Record) auditEntry {
 		ObjectID: r.ObjectID, Detail: r.Detail}
 }
 
-func (h *AuditLog) list(c *fiber.Ctx) error {
+func (h *Audit) list(c *fiber.Ctx) error {
 	f, err := auditFilter(c)
 	if err != nil {
 		return err
@@ -84,7 +64,7 @@ const maxExport = 50000
 
 // export writes the matching entries as JSON Lines, up to maxExport of
 // them; when there are more, Export-Next-Cursor says where to go on.
-func (h *AuditLog) export(c *fiber.Ctx, f auditlog.Filter) error {
+func (h *Audit) export(c *fiber.Ctx, f auditlog.Filter) error {
 	ctx := c.UserContext()
 	var b strings.Builder
 	w := bufio.NewWriter(&b)
@@ -144,7 +124,7 @@ func auditFilter(c *fiber.Ctx) (auditlog.Filter, error) {
 
 // verify checks the chain now (the monitor's own check, from where it last
 // stopped) and answers its state, as /v1/audit/status does.
-func (h *AuditLog) verify(c *fiber.Ctx) error {
+func (h *Audit) verify(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(toAuditStatus(h.monitor.Check(c.UserContext())))
 }

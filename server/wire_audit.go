@@ -4,11 +4,11 @@ import (
 	"context"
 
 	"speaksafe/audit"
-	"speaksafe/handlers"
 )
 
 // wireAudit builds the keyed audit chain, the monitor that verifies and
-// checkpoints it every minute, and the admins' view of its state.
+// checkpoints it every minute; its routes are wired with the audit log's
+// reader (wireOversight).
 func (a *App) wireAudit() error {
 	keys, err := audit.ParseKeys(a.cfg.AuditKeys)
 	if err != nil {
@@ -24,7 +24,6 @@ func (a *App) wireAudit() error {
 		return err
 	})
 	a.AddWorker("audit monitor", a.w.AuditMonitor)
-	handlers.NewAudit(a.w.Audit, a.w.AuditMonitor).Routes(a.Router)
 	return nil
 }
 

@@ -13,8 +13,9 @@ import (
 )
 
 // wireOversight builds the figures for supervisors and commissioners and
-// the reading of the audit log by admins and supervisors. It
-// runs after the reports section, whose reminders it counts.
+// the audit log routes (reading by admins and supervisors, the chain's
+// state for admins). It runs after the reports section, whose reminders
+// it counts.
 func (a *App) wireOversight() {
 	a.w.Stats = stats.NewService(a.w.Reports, a.w.Alerts, a.w.Accounts)
 	a.AddSetup("figures indexes", func(ctx context.Context) error {
@@ -27,7 +28,7 @@ func (a *App) wireOversight() {
 		return database.EnsureIndexes(ctx, a.db, audit.Indexes())
 	})
 	reader := auditlog.NewReader(a.w.Audit, a.w.Accounts, a.w.Reports)
-	handlers.NewAuditLog(reader, a.w.AuditMonitor).Routes(a.Router)
+	handlers.NewAudit(a.w.Audit, reader, a.w.AuditMonitor).Routes(a.Router)
 }
 
 // OnCall returns the on-call store, so that tests built without background
