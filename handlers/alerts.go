@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -54,6 +55,7 @@ type alertResponse struct {
 
 type alertList struct {
 	Items []alertResponse `json:"items"`
+	Next  string          `json:"next,omitempty"`
 }
 
 func toAlert(a alerts.Alert) alertResponse {
@@ -76,11 +78,11 @@ func (h *Alerts) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items, err := h.engine.List(c.UserContext(), limit)
+	items, next, err := h.engine.Page(c.UserContext(), limit, strings.Clone(c.Query("cursor")))
 	if err != nil {
 		return err
 	}
-	out := alertList{Items: make([]alertResponse, len(items))}
+	out := alertList{Items: make([]alertResponse, len(items)), Next: next}
 	for i, a := range items {
 		out.Items[i] = toAlert(a)
 	}
