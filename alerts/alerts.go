@@ -88,21 +88,22 @@ func (d *Dispatcher) Open(ctx context.Context, caseID, forceID string, at time.T
 	if err != nil {
 		return fmt.Errorf("alerts: open alert %s: %w", caseID, err)
 	}
+	// The list slot is claimed first and named in the alert: the alert
+	// insert that wins decides the one slot that lists it.
+	slot, err := d.claimSlot(ctx, caseID, forceID, regionMain)
+	if err != nil {
+		return err
+	}
 	a := Alert{ID: caseID, ForceID: forceID, PolicyID: policyID, OpenedAt: at, State: StateOpen}
-	_, err = d.db.Collection(colAlerts).InsertOne(ctx, a)
+	_, err = d.db.Collection(colAlerts).InsertOne(ctx, slottedAlert{Alert: a, ListSlot: slot})
 	if database.IsDuplicateKey(err) {
 		if err := d.rearmIfVoided(ctx, caseID, forceID, at); err != nil {
 			return err
 		}
-		// A retry of a submission whose first attempt stopped before the
-		// alert was listed lists it now.
 		return d.ensureListed(ctx, caseID, forceID)
 	}
 	if err != nil {
 		return fmt.Errorf("alerts: open alert %s: %w", caseID, err)
-	}
-	if err := d.listAlert(ctx, caseID, forceID, regionMain); err != nil {
-		return err
 	}
 	if policyID == "" {
 		d.metrics.unrouted.Inc()

@@ -17,11 +17,6 @@ import (
 // stored alert is listed: start-ups skip the backfill once it exists.
 const backfillDoneID = "backfill-done"
 
-// backfillGrace is how recent an unlisted alert may be and still be left
-// to its own opening (which lists it in the main region, in order): the
-// backfill takes only older ones, and is not done while any is left.
-const backfillGrace = time.Minute
-
 // BackfillList lists the alerts stored before the list slots existed (or
 // by an instance of an earlier version still running), in the old region
 // of their force's slots, newest first, so that they are listed after every
@@ -42,9 +37,11 @@ func (d *Dispatcher) BackfillList(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, pending := 0, 0
-	recent := d.now().Add(-backfillGrace)
+	n := 0
 	for _, a := range all {
+		if a.ListSlot != "" {
+			continue
+		}
 		ok, err := d.listed(ctx, a.ID)
 		if err != nil {
 			return n, err
@@ -52,16 +49,12 @@ func (d *Dispatcher) BackfillList(ctx context.Context) (int, error) {
 		if ok {
 			continue
 		}
-		if a.OpenedAt.After(recent) {
-			pending++ // being opened now: its opening lists it
-			continue
-		}
 		if err := d.listAlert(ctx, a.ID, a.ForceID, regionOld); err != nil {
 			return n, err
 		}
 		n++
 	}
-	if n == 0 && pending == 0 {
+	if n == 0 {
 		_, err := d.db.Collection(colListHeads).InsertOne(ctx, listHead{ID: backfillDoneID, N: int64(len(all))})
 		if err != nil && !database.IsDuplicateKey(err) {
 			return 0, fmt.Errorf("alerts: list backfill: %w", err)
@@ -74,12 +67,13 @@ type alertKey struct {
 	ID       string    `bson:"_id"`
 	ForceID  string    `bson:"forceId"`
 	OpenedAt time.Time `bson:"openedAt"`
+	ListSlot string    `bson:"listSlot"`
 }
 
 // allAlertKeys reads every alert's id, force and opening time, newest
 // first (ties by id, so that every instance walks them in one order).
 func (d *Dispatcher) allAlertKeys(ctx context.Context) ([]alertKey, error) {
-	proj := bson.D{{Key: "forceId", Value: 1}, {Key: "openedAt", Value: 1}}
+	proj := bson.D{{Key: "forceId", Value: 1}, {Key: "openedAt", Value: 1}, {Key: "listSlot", Value: 1}}
 	cur, err := d.db.Collection(colAlerts).Find(ctx, bson.D{}, options.Find().SetProjection(proj))
 	if err != nil {
 		return nil, fmt.Errorf("alerts: list backfill: %w", err)

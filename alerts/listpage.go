@@ -2,7 +2,6 @@ package alerts
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 
@@ -88,24 +87,32 @@ func (d *Dispatcher) page(ctx context.Context, forceID string, pos slotPos, from
 }
 
 // listable reads slot s's alert: ok is false when the slot does not count
-// (its alert's mark names another slot, or the alert is voided, gone or of
-// another force).
+// (its alert names another slot, or its listed mark does, or the alert is
+// voided, gone or of another force).
 func (d *Dispatcher) listable(ctx context.Context, forceID string, s listSlot) (Alert, bool, error) {
-	m, err := database.FindByID[listedDoc](ctx, d.db.Collection(colListed), s.AlertID, nil)
+	a, err := database.FindByID[slottedAlert](ctx, d.db.Collection(colAlerts), s.AlertID, nil)
 	if err != nil {
 		return Alert{}, false, fmt.Errorf("alerts: list alerts: %w", err)
 	}
-	if m.Slot != s.ID {
+	if a.ID == "" || a.ForceID != forceID || a.State == StateVoided {
 		return Alert{}, false, nil
 	}
-	a, err := d.alert(ctx, s.AlertID)
-	if errors.Is(err, errkind.NotFound) {
-		return Alert{}, false, nil
+	if a.ListSlot != s.ID {
+		if a.ListSlot != "" {
+			return Alert{}, false, nil
+		}
+		m, err := database.FindByID[listedDoc](ctx, d.db.Collection(colListed), s.AlertID, nil)
+		if err != nil {
+			return Alert{}, false, fmt.Errorf("alerts: list alerts: %w", err)
+		}
+		if m.Slot != s.ID {
+			return Alert{}, false, nil
+		}
 	}
-	if err != nil {
-		return Alert{}, false, err
+	if a.AckAt != nil {
+		a.State = StateAcknowledged
 	}
-	return a, a.ForceID == forceID && a.State != StateVoided, nil
+	return a.Alert, true, nil
 }
 
 // A cursor is a position in the list: its region's letter and the slot

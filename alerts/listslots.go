@@ -125,7 +125,8 @@ const (
 	storeHintAtLeast = 16
 )
 
-// listAlert appends alert alertID of force forceID to the region's slots.
+// listAlert appends alert alertID of force forceID, stored without a
+// list slot, to the region's slots, and marks it listed there.
 func (d *Dispatcher) listAlert(ctx context.Context, alertID, forceID string, region byte) error {
 	slot, err := d.claimSlot(ctx, alertID, forceID, region)
 	if err != nil {
@@ -138,6 +139,15 @@ func (d *Dispatcher) listAlert(ctx context.Context, alertID, forceID string, reg
 	return nil
 }
 
+// slottedAlert is an alert as stored since the list slots exist: ListSlot
+// is the slot that lists it, claimed before the alert was inserted (a
+// retried opening claims another, which lists nothing). An alert stored
+// before has none: its listed mark names its slot.
+type slottedAlert struct {
+	Alert    `bson:",inline"`
+	ListSlot string `bson:"listSlot,omitempty"`
+}
+
 // listed reports whether alert alertID has its listed mark.
 func (d *Dispatcher) listed(ctx context.Context, alertID string) (bool, error) {
 	m, err := database.FindByID[listedDoc](ctx, d.db.Collection(colListed), alertID, nil)
@@ -147,8 +157,13 @@ func (d *Dispatcher) listed(ctx context.Context, alertID string) (bool, error) {
 	return m.ID != "", nil
 }
 
-// ensureListed lists alertID unless it is listed already (a retried open).
+// ensureListed lists alertID, opened again, unless it is listed already:
+// an alert stored before the slots, whose submission is retried now.
 func (d *Dispatcher) ensureListed(ctx context.Context, alertID, forceID string) error {
+	a, err := database.FindByID[slottedAlert](ctx, d.db.Collection(colAlerts), alertID, nil)
+	if err != nil || a.ListSlot != "" {
+		return err
+	}
 	ok, err := d.listed(ctx, alertID)
 	if err != nil || ok {
 		return err
