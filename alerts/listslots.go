@@ -91,10 +91,33 @@ type listHead struct {
 }
 
 // listKnown is the newest slot this instance knows of, per force and
-// region. The zero value is ready.
+// region, and the alert of each slot it has read (a slot never changes
+// once inserted, so an instance may keep it as long as it likes: up to
+// cachedSlotsAtMost, then it starts again). The zero value is ready.
 type listKnown struct {
-	mu sync.Mutex
-	n  map[string]int64
+	mu    sync.Mutex
+	n     map[string]int64
+	slots map[string]string // slot id → alert id
+}
+
+// cachedSlotsAtMost bounds the slots an instance keeps in memory (about
+// 100 bytes each).
+const cachedSlotsAtMost = 100_000
+
+func (k *listKnown) slot(id string) (string, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	a, ok := k.slots[id]
+	return a, ok
+}
+
+func (k *listKnown) keepSlot(id, alertID string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.slots == nil || len(k.slots) >= cachedSlotsAtMost {
+		k.slots = map[string]string{}
+	}
+	k.slots[id] = alertID
 }
 
 func (k *listKnown) get(key string) int64 {
@@ -184,6 +207,7 @@ func (d *Dispatcher) claimSlot(ctx context.Context, alertID, forceID string, reg
 		_, err := d.db.Collection(colListSlots).InsertOne(ctx, listSlot{ID: id, ForceID: forceID, AlertID: alertID})
 		if err == nil {
 			d.lists.saw(headKey(forceID, region), n)
+			d.lists.keepSlot(id, alertID)
 			return id, nil
 		}
 		if !database.IsDuplicateKey(err) {
@@ -261,11 +285,19 @@ func (d *Dispatcher) slotExists(ctx context.Context, forceID string, p slotPos) 
 	return s.ID != "", err
 }
 
-// readSlot reads the slot at p; the zero slot when it is free.
+// readSlot reads the slot at p (from memory when this instance read it
+// before); the zero slot when it is free.
 func (d *Dispatcher) readSlot(ctx context.Context, forceID string, p slotPos) (listSlot, error) {
-	s, err := database.FindByID[listSlot](ctx, d.db.Collection(colListSlots), slotID(forceID, p), nil)
+	id := slotID(forceID, p)
+	if alertID, ok := d.lists.slot(id); ok {
+		return listSlot{ID: id, ForceID: forceID, AlertID: alertID}, nil
+	}
+	s, err := database.FindByID[listSlot](ctx, d.db.Collection(colListSlots), id, nil)
 	if err != nil {
 		return listSlot{}, fmt.Errorf("alerts: list slot: %w", err)
+	}
+	if s.ID != "" {
+		d.lists.keepSlot(s.ID, s.AlertID)
 	}
 	return s, nil
 }
