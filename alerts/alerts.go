@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"speaksafe/accounts"
 	"speaksafe/audit"
@@ -89,10 +88,19 @@ func (d *Dispatcher) Open(ctx context.Context, caseID, forceID string, at time.T
 	if err != nil {
 		return fmt.Errorf("alerts: open alert %s: %w", caseID, err)
 	}
+	// The list slot is claimed first and named in the alert: the alert
+	// insert that wins decides the one slot that lists it.
+	slot, err := d.claimSlot(ctx, caseID, forceID, regionMain)
+	if err != nil {
+		return err
+	}
 	a := Alert{ID: caseID, ForceID: forceID, PolicyID: policyID, OpenedAt: at, State: StateOpen}
-	_, err = d.db.Collection(colAlerts).InsertOne(ctx, a)
+	_, err = d.db.Collection(colAlerts).InsertOne(ctx, slottedAlert{Alert: a, ListSlot: slot})
 	if database.IsDuplicateKey(err) {
-		return d.rearmIfVoided(ctx, caseID, forceID, at)
+		if err := d.rearmIfVoided(ctx, caseID, forceID, at); err != nil {
+			return err
+		}
+		return d.ensureListed(ctx, caseID, forceID)
 	}
 	if err != nil {
 		return fmt.Errorf("alerts: open alert %s: %w", caseID, err)
@@ -299,34 +307,6 @@ func (d *Dispatcher) alert(ctx context.Context, id string) (Alert, error) {
 		a.State = StateAcknowledged
 	}
 	return a, nil
-}
-
-// List returns the caller's force's alerts, newest first (at most limit).
-func (d *Dispatcher) List(ctx context.Context, limit int) ([]Alert, error) {
-	c, err := staff.Caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if c.OrgKind != accounts.OrgForce {
-		return []Alert{}, nil
-	}
-	f := bson.D{{Key: "forceId", Value: c.ForceID}, {Key: "state", Value: bson.D{{Key: "$ne", Value: StateVoided}}}}
-	cur, err := d.db.Collection(colAlerts).Find(ctx, f,
-		options.Find().SetSort(bson.D{{Key: "openedAt", Value: -1}}).SetLimit(int64(limit)))
-	if err != nil {
-		return nil, fmt.Errorf("alerts: list alerts: %w", err)
-	}
-	out := []Alert{}
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("alerts: list alerts: %w", err)
-	}
-	for i := range out {
-		if out[i].AckAt != nil {
-			out[i].State = StateAcknowledged
-		}
-		out[i] = d.withCase(ctx, out[i])
-	}
-	return out, nil
 }
 
 // record appends to the audit log; a failure is logged, never blocking a

@@ -119,6 +119,7 @@ type Dispatcher struct {
 	targets  map[string]map[string]*targetState // per alert, per "<step>:<target>"
 	paged    map[string]bool                    // alerts whose first page this process observed
 	slotHint map[string]int                     // force page slots of the current minute this process saw taken
+	lists    listKnown                          // the newest alert list slot this process knows, per force
 }
 
 type run struct {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -72,11 +73,11 @@ func (h *Alerts) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items, err := h.engine.List(c.UserContext(), limit)
+	items, next, err := h.engine.Page(c.UserContext(), limit, strings.Clone(c.Query("cursor")))
 	if err != nil {
 		return err
 	}
-	out := listResponse[alertResponse]{Items: make([]alertResponse, len(items))}
+	out := listResponse[alertResponse]{Items: make([]alertResponse, len(items)), Next: next}
 	for i, a := range items {
 		out.Items[i] = toAlert(a)
 	}

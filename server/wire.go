@@ -170,6 +170,13 @@ func (a *App) wire(ctx context.Context) error {
 	a.AddSetup("alerts indexes", func(ctx context.Context) error {
 		return database.EnsureIndexes(ctx, a.db, slices.Concat(devices.Indexes(), oncall.Indexes(), alerts.Indexes()))
 	})
+	a.AddSetup("alert list backfill", func(ctx context.Context) error {
+		n, err := a.w.Alerts.BackfillList(ctx)
+		if n > 0 {
+			a.logger.InfoContext(ctx, "alerts stored before the list slots are listed", "alerts", n)
+		}
+		return err
+	})
 	a.AddWorker("alerts dispatcher", WorkerFunc(func(ctx context.Context) {
 		a.w.Alerts.Run(ctx)
 		closeEngineDB()
