@@ -126,7 +126,7 @@ type Log struct {
 	cp     Checkpoint // latest checkpoint this process knows of; N 0 = none
 
 	keyMig keyMigration
-	slots  slotHints // next free slot of objects' links (links.go)
+	links  linkCache // objects' links known to this process (links.go)
 }
 
 // Option configures a Log.

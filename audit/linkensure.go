@@ -58,7 +58,7 @@ func (k *linker) ensure(ctx context.Context, r Record) error {
 		return nil
 	}
 	o.next = max(o.next, n+1)
-	k.l.slots.set(key, o.next)
+	k.l.links.claimed(key, n, r.Seq)
 	return nil
 }
 

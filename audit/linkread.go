@@ -15,18 +15,35 @@ import (
 func (l *Log) linkedSeqs(ctx context.Context, types []string, id string, after int64) ([]int64, error) {
 	var seqs []int64
 	for _, t := range types {
-		links, err := database.ChainRead[link](ctx, l.db.Collection(colLinks), linkKey(t, id), maxLinks)
+		linked, err := l.objectLinks(ctx, linkKey(t, id))
 		if err != nil {
 			return nil, fmt.Errorf("audit: links of %s: %w", id, err)
 		}
-		for _, k := range links {
-			if k.Seq > after {
-				seqs = append(seqs, k.Seq)
+		for _, s := range linked {
+			if s > after {
+				seqs = append(seqs, s)
 			}
 		}
 	}
 	slices.Sort(seqs)
 	return slices.Compact(seqs), nil
+}
+
+// objectLinks returns the entries the links of key name, in slot order:
+// those this process knows, and those of the slots it reads after them.
+func (l *Log) objectLinks(ctx context.Context, key string) ([]int64, error) {
+	seqs, _, _ := l.links.known(key)
+	from := len(seqs)
+	more, err := database.ChainReadFrom[link](ctx, l.db.Collection(colLinks), key, from, maxLinks)
+	if err != nil {
+		return nil, err
+	}
+	read := make([]int64, len(more))
+	for i, k := range more {
+		read[i] = k.Seq
+	}
+	l.links.read(key, from, read)
+	return append(seqs, read...), nil
 }
 
 // readLinked returns the entries about object id under types after after,

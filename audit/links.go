@@ -19,7 +19,7 @@ const (
 	colLinks = "audit_object_links"
 	// maxLinks bounds the links of one object.
 	maxLinks = 1 << 20
-	// maxLinkHints bounds the objects whose next free slot a Log keeps.
+	// maxLinkHints bounds the objects whose links a Log keeps in memory.
 	maxLinkHints = 4096
 )
 
@@ -34,28 +34,59 @@ func linkKey(objectType, objectID string) string { return objectType + ":" + obj
 // linkable reports whether an entry about objectType/objectID gets links.
 func linkable(objectType, objectID string) bool { return objectType != "" && objectID != "" }
 
-// slotHints is a bounded map from an object's link key to the first slot
-// this process believes free. A hint is only a starting point: a slot
-// taken since is read and skipped.
-type slotHints struct {
+// linkCache is what this process knows of objects' links, for at most
+// maxLinkHints objects: the entries the first slots name (a claimed slot
+// never changes, so these stay true) and the first slot believed free. It
+// is only a starting point: slots claimed since are read.
+type linkCache struct {
 	mu   sync.Mutex
-	next map[string]int
+	objs map[string]*knownLinks
 }
 
-func (h *slotHints) get(key string) (int, bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	n, ok := h.next[key]
-	return n, ok
+type knownLinks struct {
+	seqs []int64 // the entries of slots 0 … len(seqs)-1
+	next int     // the first slot believed free, >= len(seqs)
 }
 
-func (h *slotHints) set(key string, n int) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.next == nil || len(h.next) >= maxLinkHints {
-		h.next = map[string]int{}
+// known returns the entries of key's first slots, and the first slot
+// believed free (ok false: nothing known).
+func (c *linkCache) known(key string) (seqs []int64, next int, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := c.objs[key]
+	if k == nil {
+		return nil, 0, false
 	}
-	h.next[key] = max(h.next[key], n)
+	return k.seqs[:len(k.seqs):len(k.seqs)], k.next, true
+}
+
+// read records that slots from … from+len(seqs)-1 of key name seqs and
+// that slot from+len(seqs) was free.
+func (c *linkCache) read(key string, from int, seqs []int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := c.entry(key)
+	if from == len(k.seqs) {
+		k.seqs = append(k.seqs, seqs...)
+	}
+	k.next = max(k.next, from+len(seqs))
+}
+
+// claimed records that slot n of key names seq.
+func (c *linkCache) claimed(key string, n int, seq int64) {
+	c.read(key, n, []int64{seq})
+}
+
+func (c *linkCache) entry(key string) *knownLinks {
+	if c.objs == nil || len(c.objs) >= maxLinkHints && c.objs[key] == nil {
+		c.objs = map[string]*knownLinks{}
+	}
+	k := c.objs[key]
+	if k == nil {
+		k = &knownLinks{}
+		c.objs[key] = k
+	}
+	return k
 }
 
 // link adds the link of entry seq, just appended, to its object. It never
@@ -66,7 +97,7 @@ func (l *Log) link(ctx context.Context, seq int64, e Entry) {
 		return
 	}
 	key := linkKey(e.ObjectType, e.ObjectID)
-	from, ok := l.slots.get(key)
+	_, from, ok := l.links.known(key)
 	coll := l.db.Collection(colLinks)
 	if !ok {
 		var err error
@@ -81,5 +112,5 @@ func (l *Log) link(ctx context.Context, seq int64, e Entry) {
 		l.logger.WarnContext(ctx, "audit entry not linked to its object", "seq", seq, "full", err == nil, "error", err)
 		return
 	}
-	l.slots.set(key, n+1)
+	l.links.claimed(key, n, seq)
 }

@@ -111,9 +111,12 @@ func TestObjectReadsThroughLinksEqualTheQueriesWithTwoWriters(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	// Both writers linked every entry they wrote: no check has run.
+	// Both writers linked every entry they wrote: no check has run. The
+	// writers read with what they know of the links, a third instance
+	// with nothing.
 	assertReadsEqualQueries(t, logs[0], start)
 	assertReadsEqualQueries(t, logs[1], start)
+	assertReadsEqualQueries(t, New(db, nil, clock.Now), start)
 	// The monitor's walk finds every entry linked and adds nothing.
 	before := linkCount(t, logs[0])
 	if st := NewMonitor(logs[1], nil, nil).Check(ctx); !st.OK {
@@ -137,11 +140,12 @@ func TestAnEntryWhoseLinkWasLostAppearsAfterTheMonitorsNextCheck(t *testing.T) {
 		}
 	}
 	m.Check(ctx)
-	// The writer stops between the entry and its link.
-	if err := l.Record(ctx, Entry{Actor: "u1", Action: "case.a0", ObjectType: "case", ObjectID: "c1"}); err != nil {
+	// Another instance stops between an entry and its link.
+	dead := New(db, nil, clock.Now)
+	if err := dead.Record(ctx, Entry{Actor: "u1", Action: "case.a0", ObjectType: "case", ObjectID: "c1"}); err != nil {
 		t.Fatal(err)
 	}
-	lost := l.headSeq()
+	lost := dead.headSeq()
 	last, err := database.ChainLast(ctx, db.Collection(colLinks), linkKey("case", "c1"), 0)
 	if err != nil {
 		t.Fatal(err)
@@ -154,10 +158,9 @@ func TestAnEntryWhoseLinkWasLostAppearsAfterTheMonitorsNextCheck(t *testing.T) {
 	if err != nil || slices.Contains(seqsOf(got), lost) {
 		t.Fatalf("entry %d is read without its link: %v %v", lost, seqsOf(got), err)
 	}
-	// A fresh Log (another instance) appends after the gap.
-	other := New(db, nil, clock.Now)
+	// The living instance appends after it, into the free slot.
 	for i := 20; i < 30; i++ {
-		if err := other.Record(ctx, objectEntry(1, i)); err != nil {
+		if err := l.Record(ctx, objectEntry(1, i)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -169,6 +172,7 @@ func TestAnEntryWhoseLinkWasLostAppearsAfterTheMonitorsNextCheck(t *testing.T) {
 		t.Fatalf("entry %d is missing after the check: %v %v", lost, seqsOf(got), err)
 	}
 	assertReadsEqualQueries(t, l, clock.Now())
+	assertReadsEqualQueries(t, New(db, nil, clock.Now), clock.Now())
 }
 
 func TestEntriesFromBeforeLinksAreBackfilledOnceByTwoInstancesAtOnce(t *testing.T) {
@@ -189,6 +193,7 @@ func TestEntriesFromBeforeLinksAreBackfilledOnceByTwoInstancesAtOnce(t *testing.
 	if err := db.Collection(colLinks).Drop(ctx); err != nil {
 		t.Fatal(err)
 	}
+	l = New(db, nil, clock.Now, WithKeys(ring.keys(t, "k1"))) // the instance that starts
 	if got, err := l.ForObject(ctx, objectTypes, "c1", 0, 0); err != nil || len(got) != 0 {
 		t.Fatalf("read %v (%v) with no links", seqsOf(got), err)
 	}

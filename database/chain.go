@@ -104,8 +104,15 @@ func ChainLast(ctx context.Context, coll *mongo.Collection, key string, known in
 // ChainRead returns the entries of the chain of key in coll in slot
 // order, up to the first free slot, at most max.
 func ChainRead[T any](ctx context.Context, coll *mongo.Collection, key string, max int) ([]T, error) {
+	return ChainReadFrom[T](ctx, coll, key, 0, max)
+}
+
+// ChainReadFrom is ChainRead for a reader that holds slots before from
+// already (slots never change once claimed): it returns the entries of
+// slots from on, up to the first free slot, slot max excluded.
+func ChainReadFrom[T any](ctx context.Context, coll *mongo.Collection, key string, from, max int) ([]T, error) {
 	var out []T
-	for n := 0; n < max; n++ {
+	for n := from; n < max; n++ {
 		var e T
 		err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: ChainSlot(key, n)}}).Decode(&e)
 		if IsNotFound(err) {
