@@ -62,20 +62,21 @@ func (k *linker) ensure(ctx context.Context, r Record) error {
 	return nil
 }
 
-// object returns what is known of key's links, reading them all the first
-// time (O(links) reads by _id) and keeping the entries from seq on.
+// object returns what is known of key's links, reading the first time
+// those the Log does not know (O(links) reads by _id at most) and keeping
+// the entries from seq on.
 func (k *linker) object(ctx context.Context, key string, seq int64) (*linkedObject, error) {
 	if o := k.objs[key]; o != nil {
 		return o, nil
 	}
-	links, err := database.ChainRead[link](ctx, k.l.db.Collection(colLinks), key, maxLinks)
+	seqs, err := k.l.objectLinks(ctx, key)
 	if err != nil {
 		return nil, fmt.Errorf("audit: links of %s: %w", key, err)
 	}
-	o := &linkedObject{next: len(links), seqs: map[int64]bool{}}
-	for _, x := range links {
-		if x.Seq >= seq {
-			o.seqs[x.Seq] = true
+	o := &linkedObject{next: len(seqs), seqs: map[int64]bool{}}
+	for _, s := range seqs {
+		if s >= seq {
+			o.seqs[s] = true
 		}
 	}
 	if k.objs == nil || len(k.objs) >= maxLinkHints {
