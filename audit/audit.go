@@ -126,6 +126,7 @@ type Log struct {
 	cp     Checkpoint // latest checkpoint this process knows of; N 0 = none
 
 	keyMig keyMigration
+	links  linkCache // objects' links known to this process (links.go)
 }
 
 // Option configures a Log.
@@ -174,6 +175,9 @@ func (l *Log) Record(ctx context.Context, e Entry) error {
 	// The hint is saved outside the lock: it only ever grows ($max), so
 	// writers need not wait for each other's.
 	l.saveHint(ctx, seq)
+	// The link to the entry's object follows the entry; a failure is
+	// logged, not returned: the action was audited.
+	l.link(ctx, seq, e)
 	return nil
 }
 

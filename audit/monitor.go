@@ -37,6 +37,7 @@ type Monitor struct {
 
 	mu   sync.Mutex // serialises checks
 	w    *walker    // the chain as verified so far; nil before the first check
+	link linker     // links each walked entry to its object
 	live []Problem  // found by comparing checks, not by walking
 	maxN int64      // highest checkpoint number seen
 
@@ -125,7 +126,7 @@ func (m *Monitor) check(ctx context.Context) ([]Problem, error) {
 		return nil, err
 	}
 	if m.w == nil {
-		if m.w, err = m.log.newWalker(ctx); err != nil {
+		if err := m.newWalker(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -137,7 +138,7 @@ func (m *Monitor) check(ctx context.Context) ([]Problem, error) {
 		if !ok {
 			m.addLive(Problem{Seq: m.w.seq, Kind: KindBreak,
 				Detail: fmt.Sprintf("entry %d with head %s was verified and is now gone or changed", m.w.seq, m.w.hash)})
-			if m.w, err = m.log.newWalker(ctx); err != nil {
+			if err := m.newWalker(ctx); err != nil {
 				return nil, err
 			}
 		}
@@ -160,6 +161,21 @@ func (m *Monitor) check(ctx context.Context) ([]Problem, error) {
 		return nil, err
 	}
 	return probe.problems, nil
+}
+
+// newWalker starts m's walk from the first entry. The walk links every
+// entry it reads to its object (linker): the first walk of a process is
+// the backfill of links, and an entry whose writer did not link it is
+// linked by the next check, within a minute.
+func (m *Monitor) newWalker(ctx context.Context) error {
+	w, err := m.log.newWalker(ctx)
+	if err != nil {
+		return err
+	}
+	m.link = linker{l: m.log} // what it knew was pruned to the old walk
+	w.visit = m.link.ensure
+	m.w = w
+	return nil
 }
 
 func unacknowledged(ps []Problem, through int64) []Problem {

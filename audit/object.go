@@ -12,9 +12,19 @@ import (
 const MaxObjectRecords = 10000
 
 // ObjectRecords returns the entries about one object (a case's history,
-// say), oldest first, at most MaxObjectRecords; Indexes' "object" index
-// serves it on MongoDB.
+// say), oldest first, at most MaxObjectRecords. It reads them through the
+// object's links (links.go), so an entry whose link is not written yet
+// appears after the Monitor's next check (docs/audit.md).
 func (l *Log) ObjectRecords(ctx context.Context, objectType, objectID string) ([]Record, error) {
+	if linksServe([]string{objectType}, objectID) {
+		return l.readLinked(ctx, []string{objectType}, objectID, 0, MaxObjectRecords, keepAll)
+	}
+	return l.queryObjectRecords(ctx, objectType, objectID)
+}
+
+// queryObjectRecords is ObjectRecords by a query of the whole log, served
+// by Indexes' "object" index on MongoDB: for entries about no object.
+func (l *Log) queryObjectRecords(ctx context.Context, objectType, objectID string) ([]Record, error) {
 	if err := l.migrateKeys(ctx); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -48,10 +49,32 @@ func (q Query) filter() bson.D {
 	return f
 }
 
+// matches is filter's test in Go, for entries read through links: the
+// object is checked by readLinked.
+func (q Query) matches(r Record) bool {
+	return (q.Actor == "" || r.Actor == q.Actor) && (q.Action == "" || r.Action == q.Action) &&
+		(q.From.IsZero() || !r.At.Before(q.From.UTC().Truncate(time.Millisecond))) &&
+		(q.To.IsZero() || r.At.Before(q.To.UTC().Truncate(time.Millisecond)))
+}
+
 // Search returns up to limit entries matching q, in order of sequence
-// number. Reading never checks the chain: Monitor does that, and its state
-// is reported beside any reading.
+// number. With ObjectID and ObjectTypes set it reads the object's links
+// (links.go: an entry whose link is not written yet appears after the
+// Monitor's next check); any other query reads the log with a filter,
+// which on the embedded store scans it. Reading never checks the chain:
+// Monitor does that, and its state is reported beside any reading.
 func (l *Log) Search(ctx context.Context, q Query, limit int) ([]Record, error) {
+	if len(q.ObjectTypes) > 0 && linksServe(q.ObjectTypes, q.ObjectID) {
+		if limit <= 0 {
+			limit = math.MaxInt
+		}
+		return l.readLinked(ctx, q.ObjectTypes, q.ObjectID, q.After, limit, q.matches)
+	}
+	return l.querySearch(ctx, q, limit)
+}
+
+// querySearch is Search by a filter of the log.
+func (l *Log) querySearch(ctx context.Context, q Query, limit int) ([]Record, error) {
 	if err := l.migrateKeys(ctx); err != nil {
 		return nil, err
 	}

@@ -43,6 +43,9 @@ type walker struct {
 	count     int64 // entries stepped through
 	// stepped, when set, is told the count after each entry.
 	stepped func(n int64)
+	// visit, when set, is handed each entry before it is checked; an
+	// error stops the walk before the entry, to be walked again.
+	visit func(context.Context, Record) error
 }
 
 func (l *Log) newWalker(ctx context.Context) (*walker, error) {
@@ -137,6 +140,11 @@ func (w *walker) walk(ctx context.Context, until int64) error {
 			w.seq, w.hash = r.Seq-1, r.Prev
 		} else if err != nil {
 			return fmt.Errorf("audit: verify: %w", err)
+		}
+		if w.visit != nil {
+			if err := w.visit(ctx, r); err != nil {
+				return err
+			}
 		}
 		w.step(r)
 		w.count++

@@ -27,36 +27,92 @@ func ChainSlot(key string, n int) string { return key + "#" + strconv.Itoa(n) }
 // slot, unless a slot before it holds the entry already (has reports it).
 // It answers false when the chain's max slots are taken.
 func ChainAppend[T any](ctx context.Context, coll *mongo.Collection, key string, max int, entry func(id string) T, has func(T) bool) (bool, error) {
-	for n := 0; n < max; n++ {
+	_, ok, err := ChainAppendAt(ctx, coll, key, 0, max, entry, has)
+	return ok, err
+}
+
+// ChainAppendAt is ChainAppend for a writer that knows slots before from
+// are taken (a hint it kept, or ChainLast's answer): it reads and claims
+// from slot from on, so has sees only the slots from there. It returns the
+// slot that holds the entry.
+func ChainAppendAt[T any](ctx context.Context, coll *mongo.Collection, key string, from, max int, entry func(id string) T, has func(T) bool) (int, bool, error) {
+	for n := from; n < max; n++ {
 		id := ChainSlot(key, n)
 		var cur T
 		err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&cur)
 		if err == nil {
 			if has(cur) {
-				return true, nil
+				return n, true, nil
 			}
 			continue
 		}
 		if !IsNotFound(err) {
-			return false, fmt.Errorf("database: chain %s: %w", coll.Name(), err)
+			return 0, false, fmt.Errorf("database: chain %s: %w", coll.Name(), err)
 		}
 		_, err = coll.InsertOne(ctx, entry(id))
 		if err == nil {
-			return true, nil
+			return n, true, nil
 		}
 		if !IsDuplicateKey(err) {
-			return false, fmt.Errorf("database: chain %s: %w", coll.Name(), err)
+			return 0, false, fmt.Errorf("database: chain %s: %w", coll.Name(), err)
 		}
 		n-- // another writer took slot n: read what it holds
 	}
-	return false, nil
+	return 0, false, nil
+}
+
+// ChainLast returns the first free slot of the chain of key, searching
+// from known (a slot count known taken, or 0): slots have no gaps, so
+// doubling steps and then halving find it in O(log distance) reads by _id.
+func ChainLast(ctx context.Context, coll *mongo.Collection, key string, known int) (int, error) {
+	taken := func(n int) (bool, error) {
+		err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: ChainSlot(key, n)}}).Err()
+		if IsNotFound(err) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("database: chain %s: %w", coll.Name(), err)
+		}
+		return true, nil
+	}
+	lo, hi, step := known-1, known, 1 // slot lo is taken (or -1); hi is probed
+	for {
+		ok, err := taken(hi)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			break
+		}
+		lo, hi, step = hi, hi+step, step*2
+	}
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		ok, err := taken(mid)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return hi, nil
 }
 
 // ChainRead returns the entries of the chain of key in coll in slot
 // order, up to the first free slot, at most max.
 func ChainRead[T any](ctx context.Context, coll *mongo.Collection, key string, max int) ([]T, error) {
+	return ChainReadFrom[T](ctx, coll, key, 0, max)
+}
+
+// ChainReadFrom is ChainRead for a reader that holds slots before from
+// already (slots never change once claimed): it returns the entries of
+// slots from on, up to the first free slot, slot max excluded.
+func ChainReadFrom[T any](ctx context.Context, coll *mongo.Collection, key string, from, max int) ([]T, error) {
 	var out []T
-	for n := 0; n < max; n++ {
+	for n := from; n < max; n++ {
 		var e T
 		err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: ChainSlot(key, n)}}).Decode(&e)
 		if IsNotFound(err) {
