@@ -70,7 +70,10 @@ const (
 func (r *Reader) Page(ctx context.Context, f Filter, limit int) ([]audit.Record, int64, error) {
 	out := []audit.Record{}
 	scanned := 0
-	last, err := r.each(ctx, f, func(rec audit.Record) bool {
+	// One entry past the page says whether there is another, so one read
+	// of limit+1 serves a page (a read costs one lookup per entry on the
+	// embedded store).
+	last, err := r.each(ctx, f, min(batch, limit+1), func(rec audit.Record) bool {
 		scanned++
 		return len(out) < limit && scanned <= maxScan
 	}, func(rec audit.Record) { out = append(out, rec) })
@@ -88,7 +91,7 @@ func (r *Reader) Page(ctx context.Context, f Filter, limit int) ([]audit.Record,
 func (r *Reader) Export(ctx context.Context, f Filter, max int, emit func(audit.Record) error) (int64, error) {
 	var emitErr error
 	n := 0
-	next, err := r.each(ctx, f, func(audit.Record) bool { return emitErr == nil && n < max }, func(rec audit.Record) {
+	next, err := r.each(ctx, f, batch, func(audit.Record) bool { return emitErr == nil && n < max }, func(rec audit.Record) {
 		n++
 		emitErr = emit(rec)
 	})
@@ -104,10 +107,10 @@ func (r *Reader) Export(ctx context.Context, f Filter, max int, emit func(audit.
 	return next, nil
 }
 
-// each walks the entries matching f in batches. more is asked before each
+// each walks the entries matching f in batches of size. more is asked before each
 // entry is looked at; when it says no, each stops and answers the sequence
 // number after which to go on. take gets each visible entry.
-func (r *Reader) each(ctx context.Context, f Filter, more func(audit.Record) bool, take func(audit.Record)) (int64, error) {
+func (r *Reader) each(ctx context.Context, f Filter, size int, more func(audit.Record) bool, take func(audit.Record)) (int64, error) {
 	if err := f.Validate(); err != nil {
 		return 0, err
 	}
@@ -120,7 +123,7 @@ func (r *Reader) each(ctx context.Context, f Filter, more func(audit.Record) boo
 		q.ObjectTypes, q.ObjectID = caseObjects, f.CaseID
 	}
 	for {
-		recs, err := r.log.Search(ctx, q, batch)
+		recs, err := r.log.Search(ctx, q, size)
 		if err != nil {
 			return 0, err
 		}
@@ -137,7 +140,7 @@ func (r *Reader) each(ctx context.Context, f Filter, more func(audit.Record) boo
 				take(rec)
 			}
 		}
-		if len(recs) < batch {
+		if len(recs) < size {
 			return 0, nil
 		}
 	}

@@ -8,7 +8,6 @@ import (
 
 	"speaksafe/accounts"
 	"speaksafe/errkind"
-	"speaksafe/reports"
 )
 
 // caseOversight adds to a case page what the case's relatedCases give an
@@ -43,6 +42,10 @@ type historyView struct {
 	CanReadAudit bool
 }
 
+// historyPageSize is how many steps one page of a case's timeline shows
+// (each step is one read of the audit log).
+const historyPageSize = 50
+
 // caseHistory is a case's timeline as GET /v1/cases/{id}/history gives it
 // (the officers and supervisors of the case's force; anyone else: 404),
 // a page of steps at a time, naming the force's staff: who took each step
@@ -58,7 +61,7 @@ func (c *Console) caseHistory(ctx *fiber.Ctx) error {
 		after = n
 	}
 	uctx := ctx.UserContext()
-	page, err := c.d.History.Case(uctx, id, after, reports.DefaultHistoryLimit)
+	page, err := c.d.History.Case(uctx, id, after, historyPageSize)
 	if err != nil {
 		return err
 	}
