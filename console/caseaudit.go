@@ -12,7 +12,7 @@ import (
 )
 
 // auditPageSize is how many entries one page of a case's audit log shows.
-const auditPageSize = 50
+const auditPageSize = 25
 
 type caseAuditView struct {
 	CaseID  string

@@ -44,7 +44,7 @@ type historyView struct {
 
 // historyPageSize is how many steps one page of a case's timeline shows
 // (each step is one read of the audit log).
-const historyPageSize = 50
+const historyPageSize = 25
 
 // caseHistory is a case's timeline as GET /v1/cases/{id}/history gives it
 // (the officers and supervisors of the case's force; anyone else: 404),
