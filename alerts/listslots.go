@@ -252,32 +252,7 @@ func (d *Dispatcher) lastSlot(ctx context.Context, forceID string, region byte, 
 // searchSlots finds the newest slot from lo, a slot that exists (or 0),
 // by doubling steps and then halving.
 func (d *Dispatcher) searchSlots(ctx context.Context, forceID string, region byte, lo int64) (int64, error) {
-	step := int64(1)
-	var hi int64
-	for {
-		ok, err := d.slotExists(ctx, forceID, slotPos{region, lo + step})
-		if err != nil {
-			return 0, err
-		}
-		if !ok {
-			hi = lo + step
-			break
-		}
-		lo, step = lo+step, step*2
-	}
-	for hi-lo > 1 {
-		mid := lo + (hi-lo)/2
-		ok, err := d.slotExists(ctx, forceID, slotPos{region, mid})
-		if err != nil {
-			return 0, err
-		}
-		if ok {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	return lo, nil
+	return database.LastTaken(lo, func(n int64) (bool, error) { return d.slotExists(ctx, forceID, slotPos{region, n}) })
 }
 
 func (d *Dispatcher) slotExists(ctx context.Context, forceID string, p slotPos) (bool, error) {

@@ -75,30 +75,8 @@ func ChainLast(ctx context.Context, coll *mongo.Collection, key string, known in
 		}
 		return true, nil
 	}
-	lo, hi, step := known-1, known, 1 // slot lo is taken (or -1); hi is probed
-	for {
-		ok, err := taken(hi)
-		if err != nil {
-			return 0, err
-		}
-		if !ok {
-			break
-		}
-		lo, hi, step = hi, hi+step, step*2
-	}
-	for hi-lo > 1 {
-		mid := lo + (hi-lo)/2
-		ok, err := taken(mid)
-		if err != nil {
-			return 0, err
-		}
-		if ok {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	return hi, nil
+	last, err := LastTaken(int64(known-1), func(n int64) (bool, error) { return taken(int(n)) })
+	return int(last) + 1, err
 }
 
 // ChainRead returns the entries of the chain of key in coll in slot

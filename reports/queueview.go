@@ -36,18 +36,14 @@ import (
 // instance more than replayAtMost changes behind reads every entry and
 // marker again instead of replaying them.
 //
-// A change's _id is its number as a string of changeDigits digits: the
+// A change's _id is its number as a string (database.SeqKey): the
 // embedded store looks a document up by _id only for a string (or object
 // id) _id, and reads the whole collection for a number, which would make
 // every step of the search a scan of the sequence.
 const collQueueChanges = "case_changes"
 
-// changeDigits is the width of a change's _id (zero-padded, so that the
-// ids also sort in the sequence's order).
-const changeDigits = 19
-
 // changeID is the _id of change seq.
-func changeID(seq int64) string { return fmt.Sprintf("%0*d", changeDigits, seq) }
+func changeID(seq int64) string { return database.SeqKey(seq) }
 
 // replayAtMost is how many changes a queue read applies one by one; an
 // instance further behind (after a bulk load, or one that serves the
@@ -136,32 +132,7 @@ func (v *queueView) sawChange(n int64) {
 // that exists, or 0): the sequence has no gaps, so doubling steps and then
 // halving find it in O(log distance) reads by _id.
 func (s *Store) lastChange(ctx context.Context, known int64) (int64, error) {
-	lo, step := known, int64(1)
-	var hi int64
-	for {
-		ok, err := s.changeExists(ctx, lo+step)
-		if err != nil {
-			return 0, err
-		}
-		if !ok {
-			hi = lo + step
-			break
-		}
-		lo, step = lo+step, step*2
-	}
-	for hi-lo > 1 {
-		mid := lo + (hi-lo)/2
-		ok, err := s.changeExists(ctx, mid)
-		if err != nil {
-			return 0, err
-		}
-		if ok {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	return lo, nil
+	return database.LastTaken(known, func(n int64) (bool, error) { return s.changeExists(ctx, n) })
 }
 
 func (s *Store) changeExists(ctx context.Context, seq int64) (bool, error) {
