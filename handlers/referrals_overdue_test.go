@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"speaksafe/apptest"
 	"speaksafe/fcmfake"
 	"speaksafe/server"
@@ -152,5 +154,50 @@ func TestReferralStepsHappenOnceAcrossInstances(t *testing.T) {
 	}
 	if kinds["decided"] != 1 || kinds["acknowledged"] != 1 || kinds["question"] != n || len(numbers) != n || got.Status != "decided" {
 		t.Errorf("steps: %v, question numbers %v, status %s; want one decision, one acknowledgement, %d questions", kinds, numbers, got.Status, n)
+	}
+}
+
+// On the embedded store an update rewrites the whole document, so another
+// instance's write can undo a decision's fields on the referral. The
+// decision step, claimed by _id, holds the whole decision: the overdue
+// lists leave the referral out and the referral shows the decision again,
+// outcome and all.
+func TestADecisionUndoneByAnotherWriteIsPutBack(t *testing.T) {
+	t.Parallel()
+	clock := apptest.NewClock(referralMonday)
+	app := apptest.New(t, apptest.WithClock(clock), apptest.WithoutWorkers())
+	w := app.NewWorld(t)
+	caseID := routineCase(t, app, w.ForceA.Code, "a stranger keeps messaging me")
+	r := refer(t, app, w.Who(t, "forceA/officer").Token, caseID, referralBody("immediate", []string{w.AgencyA.ID}))
+	practitioner := w.Who(t, "agencyA/partner_practitioner")
+	decision := map[string]string{"decision": "section_47", "agencyReference": "MASH-2026-0042", "outcome": "Strategy meeting held today."}
+	if res := app.Post(t, "/v1/referrals/"+r.ID+"/decision", practitioner.Token, decision); res.Status != http.StatusOK {
+		t.Fatalf("decision: got %d; %s", res.Status, res.Body)
+	}
+	// What a racing write leaves: the referral as it was before the decision.
+	undo := bson.D{{Key: "$set", Value: bson.D{{Key: "decidedAt", Value: nil}, {Key: "decidedBy", Value: ""},
+		{Key: "decision", Value: ""}, {Key: "agencyReference", Value: ""}, {Key: "outcome", Value: ""}}}}
+	if _, err := app.DB.Collection("referrals").UpdateOne(context.Background(), bson.D{{Key: "_id", Value: r.ID}}, undo); err != nil {
+		t.Fatal(err)
+	}
+	var got referralView
+	app.Get(t, "/v1/referrals/"+r.ID, practitioner.Token).Decode(t, &got)
+	if got.Status != "decided" || got.Outcome != "Strategy meeting held today." {
+		t.Errorf("read back at once: status %q, outcome %q; want the decision", got.Status, got.Outcome)
+	}
+	if _, err := app.DB.Collection("referrals").UpdateOne(context.Background(), bson.D{{Key: "_id", Value: r.ID}}, undo); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(3 * time.Hour)
+	var overdue referralListView
+	app.Get(t, "/v1/referrals/overdue", app.TokenFor(t, w.Who(t, "forceA/supervisor").ID)).Decode(t, &overdue)
+	if len(overdue.Items) != 0 {
+		t.Errorf("a decided referral is listed as overdue: %+v", overdue.Items)
+	}
+	got = referralView{}
+	app.Get(t, "/v1/referrals/"+r.ID, app.TokenFor(t, practitioner.ID)).Decode(t, &got)
+	if got.Status != "decided" || got.Decision != "section_47" || got.AgencyReference != "MASH-2026-0042" || got.Outcome != "Strategy meeting held today." {
+		t.Errorf("after the overdue list settled it: status %q, decision %q, reference %q, outcome %q; want the decision back",
+			got.Status, got.Decision, got.AgencyReference, got.Outcome)
 	}
 }

@@ -68,6 +68,11 @@ type eventDoc struct {
 	ByAgency   bool      `bson:"byAgency"`
 	Text       string    `bson:"text,omitempty"`
 	Decision   Decision  `bson:"decision,omitempty"`
+	// AgencyRef and Outcome (sealed) of a decision: the step carries the
+	// whole decision, so that the referral document can always be settled
+	// from it (settle).
+	AgencyRef string `bson:"agencyReference,omitempty"`
+	Outcome   string `bson:"outcome,omitempty"`
 }
 
 // Step kinds.
@@ -119,12 +124,93 @@ func (s *Service) load(ctx context.Context, id string) (*refDoc, error) {
 	return &d, nil
 }
 
+// set writes fields of referral id's document that follow from a step
+// just claimed, then settles the document.
 func (s *Service) set(ctx context.Context, id string, set bson.D) error {
 	_, err := s.d.DB.Collection(colReferrals).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}})
 	if err != nil {
 		return fmt.Errorf("referrals: update %s: %w", id, err)
 	}
-	return nil
+	return s.settle(ctx, id)
+}
+
+// settleAttempts bounds how often settle writes before it gives up; every
+// writer settles after its own write, so the last one leaves the document
+// agreeing with every step claimed before it.
+const settleAttempts = 5
+
+// settle makes referral id's document agree with its claimed steps. The
+// steps, claimed by _id, are the truth; the acknowledgement, decision and
+// overdue page fields of the document repeat them so that lists can filter
+// on them. On the embedded store an update rewrites the whole document
+// without re-checking it, so two instances updating one referral at once
+// can lose a field the other set (a decision overwritten by a question's
+// count). Each writer therefore reads the document again after its write
+// and puts back any field whose step exists, until a read agrees.
+func (s *Service) settle(ctx context.Context, id string) error {
+	for range settleAttempts {
+		d, err := s.load(ctx, id)
+		if err != nil {
+			return err
+		}
+		missing, err := s.missingFields(ctx, d)
+		if err != nil || len(missing) == 0 {
+			return err
+		}
+		if _, err := s.d.DB.Collection(colReferrals).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+			bson.D{{Key: "$set", Value: missing}}); err != nil {
+			return fmt.Errorf("referrals: settle %s: %w", id, err)
+		}
+	}
+	return fmt.Errorf("referrals: settle %s: still changing after %d writes", id, settleAttempts)
+}
+
+// missingFields lists the fields of d that its claimed steps say it
+// should have and it lacks; it reads a step (by _id) only for a field
+// that is missing.
+func (s *Service) missingFields(ctx context.Context, d *refDoc) (bson.D, error) {
+	var set bson.D
+	step := func(kind string) (eventDoc, error) {
+		e, err := database.FindByID[eventDoc](ctx, s.d.DB.Collection(colEvents), eventID(d.ID, kind, 0), nil)
+		if err != nil {
+			return e, fmt.Errorf("referrals: step %s of %s: %w", kind, d.ID, err)
+		}
+		return e, nil
+	}
+	if d.AcknowledgedAt == nil {
+		e, err := step(stepAcknowledged)
+		if err != nil {
+			return nil, err
+		}
+		if e.ID != "" {
+			set = append(set, bson.E{Key: "acknowledgedAt", Value: e.At}, bson.E{Key: "acknowledgedBy", Value: e.By})
+		}
+	}
+	if d.DecidedAt == nil {
+		e, err := step(stepDecided)
+		if err != nil {
+			return nil, err
+		}
+		if e.ID != "" {
+			set = append(set, decisionFields(e)...)
+		}
+	}
+	if d.OverduePagedAt == nil {
+		e, err := step(stepOverduePaged)
+		if err != nil {
+			return nil, err
+		}
+		if e.ID != "" {
+			set = append(set, bson.E{Key: "overduePagedAt", Value: e.At})
+		}
+	}
+	return set, nil
+}
+
+// decisionFields are the document's fields for decision step e.
+func decisionFields(e eventDoc) bson.D {
+	return bson.D{{Key: "decidedAt", Value: e.At}, {Key: "decidedBy", Value: e.By}, {Key: "decision", Value: e.Decision},
+		{Key: "agencyReference", Value: e.AgencyRef}, {Key: "outcome", Value: e.Outcome}}
 }
 
 func (s *Service) find(ctx context.Context, filter bson.D, opts *options.FindOptionsBuilder) ([]refDoc, error) {
@@ -207,7 +293,22 @@ func (s *Service) open(id, field, sealed string) (string, error) {
 
 // view decrypts d (and its steps when steps is true) for its reader at now.
 func (s *Service) view(ctx context.Context, d *refDoc, now time.Time, steps bool) (Referral, error) {
-	r := Referral{ID: d.ID, CaseID: d.CaseID, ForceID: d.ForceID, AgencyID: d.AgencyID, CreatedBy: d.CreatedBy,
+	var stepList []Step
+	if steps {
+		var err error
+		if stepList, err = s.stepsOf(ctx, d.ID); err != nil {
+			return Referral{}, err
+		}
+		if unsettled(d, stepList) {
+			if err := s.settle(ctx, d.ID); err != nil {
+				return Referral{}, err
+			}
+			if d, err = s.load(ctx, d.ID); err != nil {
+				return Referral{}, err
+			}
+		}
+	}
+	r := Referral{Steps: stepList, ID: d.ID, CaseID: d.CaseID, ForceID: d.ForceID, AgencyID: d.AgencyID, CreatedBy: d.CreatedBy,
 		CreatedAt: d.CreatedAt, Urgency: d.Urgency, DueAt: d.DueAt, LawfulBasis: d.LawfulBasis, Fields: d.Fields,
 		IdentityShared: d.IdentityShared, Anonymous: d.Anonymous, AcknowledgedAt: d.AcknowledgedAt,
 		AcknowledgedBy: d.AcknowledgedBy, DecidedAt: d.DecidedAt, DecidedBy: d.DecidedBy, Decision: d.Decision,
@@ -232,12 +333,20 @@ func (s *Service) view(ctx context.Context, d *refDoc, now time.Time, steps bool
 			return Referral{}, fmt.Errorf("referrals: shared fields of %s: %w", d.ID, err)
 		}
 	}
-	if steps {
-		if r.Steps, err = s.stepsOf(ctx, d.ID); err != nil {
-			return Referral{}, err
+	return r, nil
+}
+
+// unsettled reports whether steps show something d does not (see settle).
+func unsettled(d *refDoc, steps []Step) bool {
+	for _, st := range steps {
+		switch {
+		case st.Kind == stepAcknowledged && d.AcknowledgedAt == nil,
+			st.Kind == stepDecided && d.DecidedAt == nil,
+			st.Kind == stepOverduePaged && d.OverduePagedAt == nil:
+			return true
 		}
 	}
-	return r, nil
+	return false
 }
 
 func (s *Service) stepsOf(ctx context.Context, id string) ([]Step, error) {

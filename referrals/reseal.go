@@ -19,7 +19,7 @@ func SealedPlaces() [][3]string {
 	return [][3]string{
 		{colReferrals, sealSummary, "_id"}, {colReferrals, sealReason, "_id"},
 		{colReferrals, sealBasisNote, "_id"}, {colReferrals, sealShared, "_id"},
-		{colReferrals, sealOutcome, "_id"}, {colEvents, sealText, "referralId"},
+		{colReferrals, sealOutcome, "_id"}, {colEvents, sealText, "referralId"}, {colEvents, sealOutcome, "referralId"},
 	}
 }
 
@@ -63,21 +63,38 @@ func resealEvents(ctx context.Context, db *mongo.Database, keys *fieldcrypt.Keys
 	}
 	n := 0
 	for _, e := range evs {
-		v, changed, err := resealed(keys, e.ID, sealText, e.Text)
-		if err != nil || !changed {
-			if err != nil {
-				return n, err
-			}
+		set, err := resealedStep(keys, e)
+		if err != nil {
+			return n, err
+		}
+		if len(set) == 0 {
 			continue
 		}
-		_, err = db.Collection(colEvents).UpdateOne(ctx, bson.D{{Key: "_id", Value: e.ID}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: sealText, Value: v}}}})
+		_, err = db.Collection(colEvents).UpdateOne(ctx, bson.D{{Key: "_id", Value: e.ID}}, bson.D{{Key: "$set", Value: set}})
 		if err != nil {
 			return n, fmt.Errorf("referrals: reseal step %s: %w", e.ID, err)
 		}
-		n++
+		n += len(set)
 	}
 	return n, nil
+}
+
+// resealedStep answers the sealed fields of step e that are not under the
+// current key, sealed again: its text (bound to the step) and a
+// decision's outcome (bound to the referral, as on the referral itself).
+func resealedStep(keys *fieldcrypt.Keys, e eventDoc) (bson.D, error) {
+	var set bson.D
+	for _, f := range []struct{ record, field, value string }{
+		{e.ID, sealText, e.Text}, {e.ReferralID, sealOutcome, e.Outcome}} {
+		v, changed, err := resealed(keys, f.record, f.field, f.value)
+		if err != nil {
+			return nil, err
+		}
+		if changed {
+			set = append(set, bson.E{Key: f.field, Value: v})
+		}
+	}
+	return set, nil
 }
 
 // resealed answers v under the current key, and whether it changed.

@@ -7,6 +7,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"speaksafe/database"
 	"speaksafe/dbtest"
 	"speaksafe/fieldcrypt"
 )
@@ -41,8 +42,15 @@ func TestResealMovesAReferralToTheCurrentKey(t *testing.T) {
 	if _, err := db.Collection(colEvents).InsertOne(ctx, e); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := Reseal(ctx, db, newKeys, "r1"); err != nil || n != 2 {
-		t.Fatalf("reseal: got %d, %v; want 2 values", n, err)
+	dec := eventDoc{ID: eventID("r1", stepDecided, 0), ReferralID: "r1", Kind: stepDecided, At: time.Now().UTC(), Decision: "early_help"}
+	if dec.Outcome, err = s.seal("r1", sealOutcome, "family support offered"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Collection(colEvents).InsertOne(ctx, dec); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := Reseal(ctx, db, newKeys, "r1"); err != nil || n != 3 {
+		t.Fatalf("reseal: got %d, %v; want 3 values", n, err)
 	}
 	if n, err := Reseal(ctx, db, newKeys, "r1"); err != nil || n != 0 {
 		t.Fatalf("second reseal: got %d, %v; want 0", n, err)
@@ -56,7 +64,11 @@ func TestResealMovesAReferralToTheCurrentKey(t *testing.T) {
 		t.Errorf("summary under the new key alone: %q, %v", v, err)
 	}
 	steps, err := s.stepsOf(ctx, "r1")
-	if err != nil || len(steps) != 1 || steps[0].Text != "a question" {
+	if err != nil || len(steps) != 2 || steps[1].Text != "a question" && steps[0].Text != "a question" {
 		t.Errorf("steps under the new key alone: %+v, %v", steps, err)
+	}
+	decided, err := database.FindByID[eventDoc](ctx, db.Collection(colEvents), dec.ID, nil)
+	if v, oerr := s.open("r1", sealOutcome, decided.Outcome); err != nil || oerr != nil || v != "family support offered" {
+		t.Errorf("the decision step's outcome under the new key alone: %q, %v, %v", v, err, oerr)
 	}
 }

@@ -81,24 +81,24 @@ func (s *Service) Decide(ctx context.Context, id string, in DecisionInput) (Refe
 		return Referral{}, err
 	}
 	now := s.now()
-	won, err := s.claim(ctx, eventDoc{ID: eventID(id, stepDecided, 0), ReferralID: id, Kind: stepDecided, At: now,
-		By: c.UserID, ByAgency: true, Decision: in.Decision})
+	outcome, err := s.seal(id, sealOutcome, in.Outcome)
+	if err != nil {
+		return Referral{}, err
+	}
+	step := eventDoc{ID: eventID(id, stepDecided, 0), ReferralID: id, Kind: stepDecided, At: now,
+		By: c.UserID, ByAgency: true, Decision: in.Decision, AgencyRef: in.AgencyRef, Outcome: outcome}
+	won, err := s.claim(ctx, step)
 	if err != nil {
 		return Referral{}, err
 	}
 	if !won {
 		return Referral{}, conflict("This referral has been decided already.")
 	}
-	outcome, err := s.seal(id, sealOutcome, in.Outcome)
-	if err != nil {
-		return Referral{}, err
-	}
 	if err := s.record(ctx, c.UserID, "referral.decided", d.CaseID, map[string]string{"referralId": id,
 		"agencyId": d.AgencyID, "decision": string(in.Decision), "onTime": strconv.FormatBool(!now.After(d.DueAt))}); err != nil {
 		return Referral{}, err
 	}
-	if err := s.set(ctx, id, bson.D{{Key: "decidedAt", Value: now}, {Key: "decidedBy", Value: c.UserID},
-		{Key: "decision", Value: in.Decision}, {Key: "agencyReference", Value: in.AgencyRef}, {Key: "outcome", Value: outcome}}); err != nil {
+	if err := s.set(ctx, id, decisionFields(step)); err != nil {
 		return Referral{}, err
 	}
 	return s.reload(ctx, id)

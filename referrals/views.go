@@ -145,8 +145,32 @@ func (s *Service) overdue(ctx context.Context, scope bson.E) ([]Referral, error)
 	if err != nil {
 		return nil, err
 	}
+	if docs, err = s.undecided(ctx, docs); err != nil {
+		return nil, err
+	}
 	items, err := s.views(ctx, docs, false)
 	return withoutTexts(items), err
+}
+
+// undecided keeps the docs whose decision step was not claimed. A decided
+// referral whose document lost its decision fields (see settle) is settled
+// and left out: one read by _id per overdue referral.
+func (s *Service) undecided(ctx context.Context, docs []refDoc) ([]refDoc, error) {
+	out := docs[:0]
+	for _, d := range docs {
+		decided, err := s.hasEvent(ctx, eventID(d.ID, stepDecided, 0))
+		if err != nil {
+			return nil, err
+		}
+		if !decided {
+			out = append(out, d)
+			continue
+		}
+		if err := s.settle(ctx, d.ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func (s *Service) views(ctx context.Context, docs []refDoc, steps bool) ([]Referral, error) {
