@@ -6,7 +6,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"speaksafe/accounts"
 	"speaksafe/alerts"
 )
 
@@ -23,7 +22,7 @@ func NewAlerts(engine *alerts.Dispatcher) *Alerts { return &Alerts{engine: engin
 func (h *Alerts) Routes(r *Router) {
 	// Partners are admitted so that the store answers 404 for every
 	// force's alert, as for one that does not exist.
-	force := Roles(accounts.RoleOfficer, accounts.RoleSupervisor, accounts.RolePartnerPractitioner, accounts.RolePartnerLead)
+	force := Roles(onCallRoles()...)
 	r.Add(fiber.MethodGet, "/v1/alerts", force, h.list)
 	r.Add(fiber.MethodGet, "/v1/alerts/:id", force, h.get)
 	r.Add(fiber.MethodPost, "/v1/alerts/:id/received", force, h.received)
