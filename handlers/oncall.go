@@ -92,11 +92,11 @@ func (h *OnCall) listRotations(c *fiber.Ctx) error {
 
 type overrideRequest struct {
 	RotationID    string    `json:"rotationId"`
-	Mode          string    `json:"mode"`
-	UserID        string    `json:"userId"`
-	ReplaceUserID string    `json:"replaceUserId"`
+	Mode          string    `json:"mode"`          // "add" or "replace"
+	UserID        string    `json:"userId"`        // who goes on call
+	ReplaceUserID string    `json:"replaceUserId"` // with "replace": whom they stand in for; empty for whoever is on call
 	Start         time.Time `json:"start"`
-	End           time.Time `json:"end"`
+	End           time.Time `json:"end"` // exclusive
 }
 
 type overrideResponse struct {
