@@ -32,17 +32,17 @@ func (h *Alerts) Routes(r *Router) {
 type alertResponse struct {
 	ID             string     `json:"id"`
 	State          string     `json:"state"`
-	Step           int        `json:"step"`
-	Tier           int        `json:"tier"`
-	Round          int        `json:"round"`
+	Step           int        `json:"step"`  // the current escalation step, from 0
+	Tier           int        `json:"tier"`  // the policy tier of the current step, from 0
+	Round          int        `json:"round"` // times the policy was walked before, from 0
 	PagesSent      int        `json:"pagesSent"`
-	Gaps           int        `json:"gaps"`
+	Gaps           int        `json:"gaps"` // steps that reached nobody
 	OpenedAt       time.Time  `json:"openedAt"`
 	FirstPageAt    *time.Time `json:"firstPageAt,omitempty"`
 	DeliveredAt    *time.Time `json:"deliveredAt,omitempty"`
 	AcknowledgedAt *time.Time `json:"acknowledgedAt,omitempty"`
 	AcknowledgedBy string     `json:"acknowledgedBy,omitempty"`
-	Repages        int        `json:"repages"`
+	Repages        int        `json:"repages"` // supervisors' pages since the policy ran out
 	// What the alert may show of its case: enough to triage from a lock
 	// screen, never the report's text.
 	Reference     string     `json:"reference,omitempty"`
