@@ -35,8 +35,8 @@ type WebhookEvent struct {
 	ForceID  string    `json:"forceId"`
 	OpenedAt time.Time `json:"openedAt"` // when the urgent report opened the alert
 
-	// Where the escalation stands, all counted from 0: Step counts the
-	// steps walked, Tier is the policy tier of this step, Round how many
+	// Where the escalation stands, all counted from 0: Step is the
+	// escalation step, Tier the policy tier of this step, Round how many
 	// times the policy has been walked before it.
 	Step  int `json:"step"`
 	Tier  int `json:"tier"`
