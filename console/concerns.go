@@ -20,7 +20,7 @@ import (
 // (a school's staff see their own concerns, its safeguarding lead every
 // concern of the school; anyone else gets 404).
 func (c *Console) concernRoutes() {
-	p := handlers.Roles(schoolRoles()...)
+	p := handlers.Roles(schoolRoles()...) // the force sees a concern as a case (/cases)
 	c.add(fiber.MethodGet, "/concerns", p, c.concerns)
 	c.add(fiber.MethodGet, "/concerns/new", p, c.newConcern)
 	c.add(fiber.MethodPost, "/concerns", p, c.raiseConcern)
