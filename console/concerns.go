@@ -1,14 +1,13 @@
 package console
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"speaksafe/database"
 	"speaksafe/errkind"
 	"speaksafe/handlers"
 	"speaksafe/referrals"
@@ -49,13 +48,11 @@ type concernFormView struct {
 // newConcern shows the form with a fresh idempotency key: sending the
 // same form twice (a double click, a retry) raises one concern.
 func (c *Console) newConcern(ctx *fiber.Ctx) error {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
 	groups := []string{"nursery", "reception"}
 	for i := 1; i <= 13; i++ {
 		groups = append(groups, "year_"+strconv.Itoa(i))
 	}
-	return c.render(ctx, "concern-new", "Raise a concern", concernFormView{Key: hex.EncodeToString(b),
+	return c.render(ctx, "concern-new", "Raise a concern", concernFormView{Key: database.NewID(),
 		Categories: reports.Categories(), YearGroups: groups})
 }
 
