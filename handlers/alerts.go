@@ -20,9 +20,7 @@ func NewAlerts(engine *alerts.Dispatcher) *Alerts { return &Alerts{engine: engin
 
 // Routes registers the routes.
 func (h *Alerts) Routes(r *Router) {
-	// Partners are admitted so that the store answers 404 for every
-	// force's alert, as for one that does not exist.
-	force := Roles(onCallRoles()...)
+	force := Roles(onCallRoles()...) // partners too: the store answers 404 for a force's alert, as for none
 	r.Add(fiber.MethodGet, "/v1/alerts", force, h.list)
 	r.Add(fiber.MethodGet, "/v1/alerts/:id", force, h.get)
 	r.Add(fiber.MethodPost, "/v1/alerts/:id/received", force, h.received)
