@@ -30,14 +30,19 @@ const (
 // build against (docs/alerts.md), so it is declared here with its tags
 // rather than in handlers.
 type WebhookEvent struct {
-	Event    string    `json:"event"`
+	Event    string    `json:"event"` // what happened: "alert.unacknowledged"
 	AlertID  string    `json:"alertId"`
 	ForceID  string    `json:"forceId"`
-	OpenedAt time.Time `json:"openedAt"`
-	Step     int       `json:"step"`
-	Tier     int       `json:"tier"`
-	Round    int       `json:"round"`
-	SentAt   time.Time `json:"sentAt"`
+	OpenedAt time.Time `json:"openedAt"` // when the urgent report opened the alert
+
+	// Where the escalation stands, all counted from 0: Step is the
+	// escalation step, Tier the policy tier of this step, Round how many
+	// times the policy has been walked before it.
+	Step  int `json:"step"`
+	Tier  int `json:"tier"`
+	Round int `json:"round"`
+
+	SentAt time.Time `json:"sentAt"` // to the second; the timestamp header carries the same
 }
 
 // Sign returns the signature header value for body sent at ts.

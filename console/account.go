@@ -9,8 +9,10 @@ import (
 	"speaksafe/handlers"
 )
 
+// homeRoutes are every signed-in user's first screen and their own
+// account: signing out everywhere and enrolling MFA.
 func (c *Console) homeRoutes() {
-	all := handlers.Roles(allRoles()...)
+	all := handlers.Roles(allRoles()...) // each acts on the caller's own account only
 	c.add(fiber.MethodGet, "/", all, c.home)
 	c.add(fiber.MethodGet, "/account", all, c.account)
 	c.add(fiber.MethodPost, "/account/signout-everywhere", all, c.signOutEverywhere)

@@ -10,8 +10,10 @@ import (
 	"speaksafe/reports"
 )
 
+// caseRoutes are one case's page and what its handlers do there: write to
+// the reporter, add a note, assign, change the status, export.
 func (c *Console) caseRoutes() {
-	p := handlers.Roles(handlerRoles()...)
+	p := handlers.Roles(handlerRoles()...) // the store scopes each case to the caller's force
 	c.add(fiber.MethodGet, "/cases/:id", p, c.casePage)
 	c.add(fiber.MethodPost, "/cases/:id/messages", p, c.caseMessage)
 	c.add(fiber.MethodPost, "/cases/:id/notes", p, c.caseNote)

@@ -1,14 +1,13 @@
 package console
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"speaksafe/database"
 	"speaksafe/errkind"
 	"speaksafe/handlers"
 	"speaksafe/referrals"
@@ -20,7 +19,7 @@ import (
 // (a school's staff see their own concerns, its safeguarding lead every
 // concern of the school; anyone else gets 404).
 func (c *Console) concernRoutes() {
-	p := handlers.Roles(schoolRoles()...)
+	p := handlers.Roles(schoolRoles()...) // the force sees a concern as a case (/cases)
 	c.add(fiber.MethodGet, "/concerns", p, c.concerns)
 	c.add(fiber.MethodGet, "/concerns/new", p, c.newConcern)
 	c.add(fiber.MethodPost, "/concerns", p, c.raiseConcern)
@@ -49,13 +48,11 @@ type concernFormView struct {
 // newConcern shows the form with a fresh idempotency key: sending the
 // same form twice (a double click, a retry) raises one concern.
 func (c *Console) newConcern(ctx *fiber.Ctx) error {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
 	groups := []string{"nursery", "reception"}
 	for i := 1; i <= 13; i++ {
 		groups = append(groups, "year_"+strconv.Itoa(i))
 	}
-	return c.render(ctx, "concern-new", "Raise a concern", concernFormView{Key: hex.EncodeToString(b),
+	return c.render(ctx, "concern-new", "Raise a concern", concernFormView{Key: database.NewID(),
 		Categories: reports.Categories(), YearGroups: groups})
 }
 

@@ -30,9 +30,9 @@ type Device struct {
 	ID         string `bson:"_id"`
 	UserID     string `bson:"userId"`
 	ForceID    string `bson:"forceId"`
-	Token      string `bson:"token"`
-	Platform   string `bson:"platform"`
-	AppVersion string `bson:"appVersion"`
+	Token      string `bson:"token"`      // the FCM registration token pages are sent to
+	Platform   string `bson:"platform"`   // PlatformAndroid or PlatformIOS
+	AppVersion string `bson:"appVersion"` // as the app reported it; shown in the device list
 	// TokenVersion is the user's token version at registration: once they
 	// log out everywhere (the version moves on) the device is no longer paged.
 	TokenVersion int64     `bson:"tokenVersion"`

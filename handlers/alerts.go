@@ -6,7 +6,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"speaksafe/accounts"
 	"speaksafe/alerts"
 )
 
@@ -21,9 +20,7 @@ func NewAlerts(engine *alerts.Dispatcher) *Alerts { return &Alerts{engine: engin
 
 // Routes registers the routes.
 func (h *Alerts) Routes(r *Router) {
-	// Partners are admitted so that the store answers 404 for every
-	// force's alert, as for one that does not exist.
-	force := Roles(accounts.RoleOfficer, accounts.RoleSupervisor, accounts.RolePartnerPractitioner, accounts.RolePartnerLead)
+	force := Roles(onCallRoles()...) // partners too: the store answers 404 for a force's alert, as for none
 	r.Add(fiber.MethodGet, "/v1/alerts", force, h.list)
 	r.Add(fiber.MethodGet, "/v1/alerts/:id", force, h.get)
 	r.Add(fiber.MethodPost, "/v1/alerts/:id/received", force, h.received)
@@ -33,17 +30,17 @@ func (h *Alerts) Routes(r *Router) {
 type alertResponse struct {
 	ID             string     `json:"id"`
 	State          string     `json:"state"`
-	Step           int        `json:"step"`
-	Tier           int        `json:"tier"`
-	Round          int        `json:"round"`
+	Step           int        `json:"step"`  // the current escalation step, from 0
+	Tier           int        `json:"tier"`  // the policy tier of the current step, from 0
+	Round          int        `json:"round"` // times the policy was walked before, from 0
 	PagesSent      int        `json:"pagesSent"`
-	Gaps           int        `json:"gaps"`
+	Gaps           int        `json:"gaps"` // steps that reached nobody
 	OpenedAt       time.Time  `json:"openedAt"`
 	FirstPageAt    *time.Time `json:"firstPageAt,omitempty"`
 	DeliveredAt    *time.Time `json:"deliveredAt,omitempty"`
 	AcknowledgedAt *time.Time `json:"acknowledgedAt,omitempty"`
 	AcknowledgedBy string     `json:"acknowledgedBy,omitempty"`
-	Repages        int        `json:"repages"`
+	Repages        int        `json:"repages"` // supervisors' pages since the policy ran out
 	// What the alert may show of its case: enough to triage from a lock
 	// screen, never the report's text.
 	Reference     string     `json:"reference,omitempty"`

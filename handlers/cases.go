@@ -40,21 +40,27 @@ func (h *Cases) Routes(r *Router) {
 	r.Add(fiber.MethodPost, "/v1/cases/:id/status", p, h.setStatus)
 }
 
+// caseSummaryResponse is a case as the queue lists it (CaseSummary in the
+// contract).
 type caseSummaryResponse struct {
-	ID                string     `json:"id"`
-	Reference         string     `json:"reference"`
-	Category          string     `json:"category"`
-	Urgent            bool       `json:"urgent"`
-	UrgentReasons     []string   `json:"urgentReasons"`
-	Status            string     `json:"status"`
-	CreatedAt         time.Time  `json:"createdAt"`
-	AssignedTo        string     `json:"assignedTo,omitempty"`
+	ID            string    `json:"id"`
+	Reference     string    `json:"reference"` // what the reporter and officers quote
+	Category      string    `json:"category"`
+	Urgent        bool      `json:"urgent"`
+	UrgentReasons []string  `json:"urgentReasons"` // the urgency rules met; [] when none
+	Status        string    `json:"status"`
+	CreatedAt     time.Time `json:"createdAt"`
+	AssignedTo    string    `json:"assignedTo,omitempty"` // a user id
+
+	// FirstReadAt is when a handler first opened the case; ReporterMessageAt
+	// the reporter's last message.
 	FirstReadAt       *time.Time `json:"firstReadAt,omitempty"`
 	ReporterMessageAt *time.Time `json:"reporterMessageAt,omitempty"`
-	MeetingAt         *time.Time `json:"meetingAt,omitempty"`
-	AlertState        string     `json:"alertState,omitempty"`
-	Flood             string     `json:"flood,omitempty"`
-	Kind              string     `json:"kind"`
+	MeetingAt         *time.Time `json:"meetingAt,omitempty"` // when the reporter said a meeting is planned
+
+	AlertState string `json:"alertState,omitempty"` // the urgent alert's state; absent for routine cases
+	Flood      string `json:"flood,omitempty"`      // network or force: paged in a flood's digest
+	Kind       string `json:"kind"`                 // report or concern; report when the store has none
 }
 
 func toCaseSummary(s reports.CaseSummary) caseSummaryResponse {

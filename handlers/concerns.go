@@ -23,7 +23,7 @@ func NewConcerns(store *reports.Store) *Concerns { return &Concerns{store: store
 
 // Routes registers the concern routes.
 func (h *Concerns) Routes(r *Router) {
-	p := Roles(accounts.RoleSafeguardingLead, accounts.RoleSchoolStaff)
+	p := Roles(accounts.RoleSafeguardingLead, accounts.RoleSchoolStaff) // the force sees a concern as a case (/v1/cases)
 	r.Add(fiber.MethodPost, "/v1/concerns", p, h.raise)
 	r.Add(fiber.MethodGet, "/v1/concerns", p, h.list)
 	r.Add(fiber.MethodGet, "/v1/concerns/:id", p, h.get)

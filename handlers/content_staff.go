@@ -66,11 +66,11 @@ type staffItem struct {
 	Body          string    `json:"body"`
 	AgeBands      []string  `json:"ageBands"`
 	Topics        []string  `json:"topics"`
-	Helplines     []string  `json:"helplines"`
-	State         string    `json:"state"`
-	Version       int64     `json:"version"`
-	Revision      int       `json:"revision"`
-	Live          bool      `json:"live"`
+	Helplines     []string  `json:"helplines"` // helpline ids
+	State         string    `json:"state"`     // draft, in_review, published or withdrawn
+	Version       int64     `json:"version"`   // counts changes to the working copy; the ETag
+	Revision      int       `json:"revision"`  // the last published revision; 0: never
+	Live          bool      `json:"live"`      // whether Revision is shown in the app
 	Author        string    `json:"author"`
 	ReviewComment string    `json:"reviewComment,omitempty"`
 	Promoted      bool      `json:"promoted,omitempty"`

@@ -6,7 +6,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"speaksafe/accounts"
 	"speaksafe/devices"
 )
 
@@ -20,7 +19,7 @@ func NewDevices(store *devices.Devices) *Devices { return &Devices{store: store}
 
 // Routes registers the routes.
 func (h *Devices) Routes(r *Router) {
-	force := Roles(accounts.RoleOfficer, accounts.RoleSupervisor, accounts.RolePartnerPractitioner, accounts.RolePartnerLead)
+	force := Roles(onCallRoles()...) // whoever may be paged registers the phones pages go to
 	r.Add(fiber.MethodPost, "/v1/me/devices", force, h.register)
 	r.Add(fiber.MethodGet, "/v1/me/devices", force, h.list)
 	r.Add(fiber.MethodDelete, "/v1/me/devices/:id", force, h.delete)

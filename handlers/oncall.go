@@ -18,11 +18,18 @@ type OnCall struct {
 // NewOnCall returns the /v1/oncall handlers.
 func NewOnCall(store *oncall.OnCall) *OnCall { return &OnCall{store: store} }
 
+// onCallRoles are the roles that go on call and are paged: a force's
+// officers and supervisors, and a partner agency's practitioners and leads
+// (an agency runs its own on-call as a force does).
+func onCallRoles() []accounts.Role {
+	return []accounts.Role{accounts.RoleOfficer, accounts.RoleSupervisor, accounts.RolePartnerPractitioner, accounts.RolePartnerLead}
+}
+
 // Routes registers the routes.
 func (h *OnCall) Routes(r *Router) {
 	// An agency's leads run its on-call as supervisors run a force's.
 	manage := Roles(accounts.RoleSupervisor, accounts.RolePartnerLead)
-	read := Roles(accounts.RoleSupervisor, accounts.RoleOfficer, accounts.RolePartnerPractitioner, accounts.RolePartnerLead)
+	read := Roles(onCallRoles()...)
 	r.Add(fiber.MethodPost, "/v1/oncall/rotations", manage, h.createRotation)
 	r.Add(fiber.MethodGet, "/v1/oncall/rotations", read, h.listRotations)
 	r.Add(fiber.MethodPost, "/v1/oncall/overrides", manage, h.createOverride)
@@ -85,11 +92,11 @@ func (h *OnCall) listRotations(c *fiber.Ctx) error {
 
 type overrideRequest struct {
 	RotationID    string    `json:"rotationId"`
-	Mode          string    `json:"mode"`
-	UserID        string    `json:"userId"`
-	ReplaceUserID string    `json:"replaceUserId"`
+	Mode          string    `json:"mode"`          // "add" or "replace"
+	UserID        string    `json:"userId"`        // who goes on call
+	ReplaceUserID string    `json:"replaceUserId"` // with "replace": whom they stand in for; empty for whoever is on call
 	Start         time.Time `json:"start"`
-	End           time.Time `json:"end"`
+	End           time.Time `json:"end"` // exclusive
 }
 
 type overrideResponse struct {

@@ -43,17 +43,19 @@ const (
 // reads (omitted-when-empty fields only shape the answer).
 type handleBody struct {
 	Platform string `json:"platform"`
-	Handle   string `json:"handle"`
+	Handle   string `json:"handle"` // the account's name on that platform
 }
 
+// answersBody holds the child's answers to the report's questions; the
+// urgency rules read them.
 type answersBody struct {
 	InDangerNow     bool         `json:"inDangerNow"`
 	HappeningNow    bool         `json:"happeningNow"`
-	MeetingPlanned  bool         `json:"meetingPlanned"`
-	MeetingAt       *time.Time   `json:"meetingAt,omitempty"`
-	KnowsWhereILive bool         `json:"knowsWhereILive"`
-	Handles         []handleBody `json:"handles"`
-	AgeBand         string       `json:"ageBand,omitempty"`
+	MeetingPlanned  bool         `json:"meetingPlanned"`      // a meeting with the adult is planned
+	MeetingAt       *time.Time   `json:"meetingAt,omitempty"` // only with MeetingPlanned, when known
+	KnowsWhereILive bool         `json:"knowsWhereILive"`     // the adult knows where the child lives
+	Handles         []handleBody `json:"handles"`             // the adult's accounts
+	AgeBand         string       `json:"ageBand,omitempty"`   // the child's: under_8, 8-10, 11-13, 14-17, 18_or_over
 }
 
 func toAnswersBody(a reports.Answers) answersBody {

@@ -17,16 +17,19 @@ const (
 
 // Override changes who is on call in a rotation for a window [Start, End).
 type Override struct {
-	ID            string    `bson:"_id"`
-	ForceID       string    `bson:"forceId"`
-	RotationID    string    `bson:"rotationId"`
-	Mode          string    `bson:"mode"`
-	UserID        string    `bson:"userId"`
-	ReplaceUserID string    `bson:"replaceUserId,omitempty"`
-	Start         time.Time `bson:"start"`
-	End           time.Time `bson:"end"`
-	CreatedBy     string    `bson:"createdBy"`
-	CreatedAt     time.Time `bson:"createdAt"`
+	ID         string `bson:"_id"`
+	ForceID    string `bson:"forceId"`
+	RotationID string `bson:"rotationId"`
+
+	Mode          string `bson:"mode"`                    // OverrideAdd or OverrideReplace
+	UserID        string `bson:"userId"`                  // who goes on call
+	ReplaceUserID string `bson:"replaceUserId,omitempty"` // with OverrideReplace: whom they stand in for
+
+	Start time.Time `bson:"start"`
+	End   time.Time `bson:"end"` // exclusive; at most MaxOverrideWindow after Start
+
+	CreatedBy string    `bson:"createdBy"`
+	CreatedAt time.Time `bson:"createdAt"`
 }
 
 // MaxOverrideWindow bounds an override: longer changes belong in the rotation.

@@ -30,31 +30,40 @@ const (
 // DecidedAt is always present (null until decided) so that open referrals
 // can be found by {decidedAt: null}.
 type refDoc struct {
-	ID              string      `bson:"_id"`
-	CaseID          string      `bson:"caseId"`
-	ForceID         string      `bson:"forceId"`
-	AgencyID        string      `bson:"agencyId"`
-	CreatedBy       string      `bson:"createdBy"`
-	CreatedAt       time.Time   `bson:"createdAt"`
-	Urgency         Urgency     `bson:"urgency"`
-	DueAt           time.Time   `bson:"dueAt"`
+	ID       string `bson:"_id"`
+	CaseID   string `bson:"caseId"`
+	ForceID  string `bson:"forceId"`  // the sending force: its tenancy
+	AgencyID string `bson:"agencyId"` // the receiving agency: its tenancy
+
+	CreatedBy string    `bson:"createdBy"`
+	CreatedAt time.Time `bson:"createdAt"`
+	Urgency   Urgency   `bson:"urgency"`
+	DueAt     time.Time `bson:"dueAt"` // when the agency's decision is due
+
+	// The force's case for sharing (its texts sealed).
 	Summary         string      `bson:"summary"`
 	Reason          string      `bson:"reason"`
 	LawfulBasis     LawfulBasis `bson:"lawfulBasis"`
 	LawfulBasisNote string      `bson:"lawfulBasisNote,omitempty"`
-	Fields          []Field     `bson:"fields"`
-	Shared          string      `bson:"shared,omitempty"`
-	IdentityShared  bool        `bson:"identityShared"`
-	Anonymous       bool        `bson:"anonymous"`
-	AcknowledgedAt  *time.Time  `bson:"acknowledgedAt"`
-	AcknowledgedBy  string      `bson:"acknowledgedBy,omitempty"`
-	DecidedAt       *time.Time  `bson:"decidedAt"`
-	DecidedBy       string      `bson:"decidedBy,omitempty"`
-	Decision        Decision    `bson:"decision,omitempty"`
-	AgencyRef       string      `bson:"agencyReference,omitempty"`
-	Outcome         string      `bson:"outcome,omitempty"`
-	Questions       int         `bson:"questions"`
-	OverduePagedAt  *time.Time  `bson:"overduePagedAt"`
+
+	// What was shared: the fields chosen, and their values as JSON (sealed)
+	// as they were when shared.
+	Fields         []Field `bson:"fields"`
+	Shared         string  `bson:"shared,omitempty"`
+	IdentityShared bool    `bson:"identityShared"`
+	Anonymous      bool    `bson:"anonymous"` // the report had no identity to share
+
+	// The agency's answer: acknowledged, then decided.
+	AcknowledgedAt *time.Time `bson:"acknowledgedAt"`
+	AcknowledgedBy string     `bson:"acknowledgedBy,omitempty"`
+	DecidedAt      *time.Time `bson:"decidedAt"`
+	DecidedBy      string     `bson:"decidedBy,omitempty"`
+	Decision       Decision   `bson:"decision,omitempty"`
+	AgencyRef      string     `bson:"agencyReference,omitempty"` // the agency's own reference
+	Outcome        string     `bson:"outcome,omitempty"`         // sealed
+
+	Questions      int        `bson:"questions"`      // the number of the last question claimed
+	OverduePagedAt *time.Time `bson:"overduePagedAt"` // set once the overdue page has gone out
 }
 
 // eventDoc is one step of a referral. Its _id is the claim.

@@ -61,29 +61,34 @@ type exportConcern struct {
 	Pupil       pupilFormat `json:"pupil"`
 }
 
+// exportMessage is one message of the case's thread with the reporter.
 type exportMessage struct {
 	ID   string    `json:"id"`
-	From string    `json:"from"`
-	By   string    `json:"by,omitempty"`
+	From string    `json:"from"`         // "reporter" or "staff"
+	By   string    `json:"by,omitempty"` // the member of staff; empty for the reporter
 	At   time.Time `json:"at"`
 	Body string    `json:"body"`
 }
 
+// exportNote is a staff note, never shown to the reporter.
 type exportNote struct {
 	ID   string    `json:"id"`
-	By   string    `json:"by"`
+	By   string    `json:"by"` // the member of staff who wrote it
 	At   time.Time `json:"at"`
 	Body string    `json:"body"`
 }
 
+// exportAlert is the urgent alert's last state (open, overdue,
+// unacknowledged, acknowledged) and when it was reached.
 type exportAlert struct {
 	State     string    `json:"state"`
 	UpdatedAt time.Time `json:"updatedAt"`
 }
 
+// exportHold is the legal hold that keeps the case from the retention sweep.
 type exportHold struct {
 	Reason string    `json:"reason"`
-	By     string    `json:"by"`
+	By     string    `json:"by"` // who placed the hold
 	At     time.Time `json:"at"`
 }
 
