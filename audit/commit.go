@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -126,6 +127,9 @@ func (l *Log) commitAll() {
 		}
 		if len(live) > 0 {
 			l.commit(live)
+			// Let the callers just answered run: those with another
+			// entry queue it before the next take.
+			runtime.Gosched()
 		}
 	}
 }

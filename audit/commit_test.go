@@ -107,3 +107,33 @@ func TestManyConcurrentRecordsFromTwoWritersChainOnceEachInOrder(t *testing.T) {
 		}
 	}
 }
+
+// A store that cannot be reached refuses every caller of the batch: no
+// caller is told its entry is stored.
+func TestAStoreErrorReachesEveryCallerOfTheBatch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	client, err := database.Connect(dbtest.URI(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Disconnect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	l := New(client.Database(dbtest.NewName(t)), nil, nil)
+	errs := make([]error, 8)
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = l.Record(ctx, Entry{Actor: "u1", Action: "case.viewed", ObjectType: "case", ObjectID: "c1"})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err == nil {
+			t.Errorf("caller %d: Record answered nil with the store unreachable", i)
+		}
+	}
+}
