@@ -110,21 +110,29 @@ type auditFinder interface {
 
 // created writes the case.created entry of case d, before d is stored:
 // its category and why it is urgent, never its text. An error fails the
-// report (nothing is stored; the retry resumes). When resumed, an entry an
-// earlier attempt wrote is looked for first, so that a retry after a crash
-// between the entry and the case does not write a second one.
+// report (nothing is stored; the retry resumes). Requests of this instance
+// storing d at once write one entry (createdOnce); when resumed, an entry
+// an earlier attempt wrote is looked for first, so that a retry after a
+// crash between the entry and the case does not write a second one.
 func (s *Store) created(ctx context.Context, d *caseDoc, resumed bool) error {
 	ctx, cancel := context.WithTimeout(ctx, createdBudget)
 	defer cancel()
-	if f, ok := s.cfg.Audit.(auditFinder); ok && resumed {
-		found, err := f.Recorded(ctx, "case", d.ID, "case.created")
-		if err != nil {
-			return fmt.Errorf("reports: case.created of %s: %w", d.ID, err)
+	return s.createdOnce.do(ctx, d.ID, func() error {
+		if f, ok := s.cfg.Audit.(auditFinder); ok && resumed {
+			found, err := f.Recorded(ctx, "case", d.ID, "case.created")
+			if err != nil {
+				return fmt.Errorf("reports: case.created of %s: %w", d.ID, err)
+			}
+			if found {
+				return nil
+			}
 		}
-		if found {
-			return nil
-		}
-	}
+		return s.recordCreated(ctx, d)
+	})
+}
+
+// recordCreated writes the case.created entry of d.
+func (s *Store) recordCreated(ctx context.Context, d *caseDoc) error {
 	detail := map[string]string{"category": string(d.Category), "urgent": strconv.FormatBool(d.Urgent)}
 	if len(d.UrgentReasons) > 0 {
 		reasons := make([]string, len(d.UrgentReasons))

@@ -164,6 +164,8 @@ type Store struct {
 	patternCheck func(ctx context.Context, d *caseDoc, hash string) error
 	patternWait  time.Duration
 	background   sync.WaitGroup
+	// createdOnce writes one case.created per case in this instance (createdonce.go).
+	createdOnce createdOnce
 }
 
 // NewStore returns a store over db. Keys, Forces, Audit, Limiter and

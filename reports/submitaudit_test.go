@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -58,8 +59,9 @@ func TestCaseCreatedIsRecordedBeforeTheCaseAndAFailureStoresNoCase(t *testing.T)
 	}
 }
 
-// A retry after a crash between the case.created entry and the case finds
-// the entry in the chain and does not write a second one.
+// A retry, served by another instance, after a crash between the
+// case.created entry and the case finds the entry in the chain and does
+// not write a second one.
 func TestRetryAfterACrashBetweenTheEntryAndTheCaseWritesOneCaseCreated(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -75,7 +77,11 @@ func TestRetryAfterACrashBetweenTheEntryAndTheCaseWritesOneCaseCreated(t *testin
 	if _, err := e.db.Collection(collCases).DeleteOne(ctx, bson.D{{Key: "_id", Value: first.CaseID}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.store.Submit(ctx, key, r); err != nil {
+	other, err := NewStore(e.db, e.store.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Submit(ctx, key, r); err != nil {
 		t.Fatalf("retry: %v", err)
 	}
 	if ok, _ := e.store.CaseExists(ctx, first.CaseID); !ok {
@@ -125,5 +131,32 @@ func TestAPatternCheckWhoseFirstAttemptFailedStillRaisesTheSignal(t *testing.T) 
 	err := e.db.Collection(collSignals).FindOne(context.Background(), bson.D{}).Decode(&sig)
 	if err != nil || sig.Kind != PatternRepeat || sig.Reports != DefaultPatternReports {
 		t.Errorf("signal after the retry: %+v (%v), want a repeat signal of %d reports", sig, err, DefaultPatternReports)
+	}
+}
+
+// Twenty taps on send: the requests racing to store one case write one
+// case.created entry between them.
+func TestConcurrentSubmissionsOfOneReportWriteOneCaseCreated(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	key, r := newKey(), urgentReport("twenty taps, one entry")
+	subs := make([]Submission, 20)
+	errs := make([]error, len(subs))
+	var wg sync.WaitGroup
+	for i := range subs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			subs[i], errs[i] = e.store.Submit(context.Background(), key, r)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("submission %d: %v", i, err)
+		}
+	}
+	if got := len(e.audit.find("case.created", subs[0].CaseID)); got != 1 {
+		t.Errorf("case.created entries: %d, want 1", got)
 	}
 }
