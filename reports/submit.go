@@ -99,7 +99,8 @@ func (s *Store) Submit(ctx context.Context, key string, r Report) (Submission, e
 //
 // Durability: for an urgent report the alert is opened before the case
 // document is inserted, so that no stored case — and so no 201 — is ever
-// without its alert.
+// without its alert; every report's case.created audit entry is written
+// before it too, so that no stored case is unaudited.
 func (s *Store) SubmitFrom(ctx context.Context, key string, r Report, client string) (Submission, error) {
 	if !idemKeyPattern.MatchString(key) {
 		return Submission{}, errkind.Invalid("Idempotency-Key", "must be 16–128 letters, digits or -_.: (a fresh UUID per report)")
