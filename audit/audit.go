@@ -126,7 +126,8 @@ type Log struct {
 	cp     Checkpoint // latest checkpoint this process knows of; N 0 = none
 
 	keyMig keyMigration
-	links  linkCache // objects' links known to this process (links.go)
+	links  linkCache   // objects' links known to this process (links.go)
+	queue  commitQueue // entries waiting for the committer (commit.go)
 }
 
 // Option configures a Log.
@@ -157,60 +158,37 @@ func New(db *mongo.Database, logger *slog.Logger, now func() time.Time, opts ...
 	return l
 }
 
-// maxAttempts bounds how often Record retries after losing a position to
-// another writer before it gives up.
+// maxAttempts bounds how often a commit retries in a row after losing a
+// position to another writer, storing nothing, before it gives up.
 const maxAttempts = 50
 
-// Record appends e to the chain. A chain found cut short or rewritten does
-// not stop it: the break is recorded as the first entry of a new segment
-// and e follows it.
+// Record appends e to the chain and returns once it is stored (nil) or
+// refused. A chain found cut short or rewritten does not stop it: the
+// break is recorded as the first entry of a new segment and e follows it.
+// Concurrent calls are stored together (group commit, commit.go).
 func (l *Log) Record(ctx context.Context, e Entry) error {
 	if e.Action == "" {
 		return errors.New("audit: entry has no action")
 	}
-	seq, err := l.recordLocked(ctx, e)
-	if err != nil {
-		return err
-	}
-	// The hint is saved outside the lock: it only ever grows ($max), so
-	// writers need not wait for each other's.
-	l.saveHint(ctx, seq)
-	// The link to the entry's object follows the entry; a failure is
-	// logged, not returned: the action was audited.
-	l.link(ctx, seq, e)
-	return nil
+	_, err := l.submit(ctx, e)
+	return err
 }
 
-// recordLocked appends e under l.mu and returns its position.
-func (l *Log) recordLocked(ctx context.Context, e Entry) (int64, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for range maxAttempts {
-		if err := l.ready(ctx); err != nil {
-			return 0, err
-		}
-		err := l.append(ctx, e)
-		if err == nil {
-			return l.head.Seq, nil
-		}
-		if !database.IsDuplicateKey(err) {
-			return 0, fmt.Errorf("audit: append: %w", err)
-		}
-		// Another writer took this position: find the real head.
-		l.synced, l.raced = false, true
-	}
-	return 0, errors.New("audit: append: too much contention")
-}
-
-// append writes e after l.head; the caller holds l.mu and saves the
-// head hint.
-func (l *Log) append(ctx context.Context, e Entry) error {
+// chained is e as the entry after prev, signed.
+func (l *Log) chained(prev Record, e Entry) Record {
 	r := Record{
-		Key: database.SeqKey(l.head.Seq + 1), Seq: l.head.Seq + 1, At: l.now().UTC().Truncate(time.Millisecond),
+		Key: database.SeqKey(prev.Seq + 1), Seq: prev.Seq + 1, At: l.now().UTC().Truncate(time.Millisecond),
 		Actor: e.Actor, Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID,
-		Detail: e.Detail, Prev: l.head.Hash, Kid: l.keys.current,
+		Detail: e.Detail, Prev: prev.Hash, Kid: l.keys.current,
 	}
 	r.Hash, _ = l.keys.mac(r.Kid, r.signed())
+	return r
+}
+
+// append writes e alone after l.head (the break entry of a sync); the
+// caller holds l.mu and saves the head hint.
+func (l *Log) append(ctx context.Context, e Entry) error {
+	r := l.chained(l.head, e)
 	if _, err := l.db.Collection(colEntries).InsertOne(ctx, r); err != nil {
 		return err
 	}

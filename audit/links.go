@@ -2,7 +2,11 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"sync"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"speaksafe/database"
 )
@@ -89,23 +93,75 @@ func (c *linkCache) entry(key string) *knownLinks {
 	return k
 }
 
-// link adds the link of entry seq, just appended, to its object. It never
-// fails the append: the entry is the truth, and a link not written is
-// logged and added by the Monitor's next check (linker.ensure).
-func (l *Log) link(ctx context.Context, seq int64, e Entry) {
-	if !linkable(e.ObjectType, e.ObjectID) {
+// linkBatch adds the links of entries recs, just appended, to their
+// objects: each object's next slots, from the first this process believes
+// free, claimed with one unordered insert for the batch. A slot found
+// taken (another writer linked to the object since), or an insert that
+// failed, sends that entry through linkFrom, which reads the slots from
+// the object's first tried one on. It never fails the append: the entry is
+// the truth, and a link not written is logged and added by the Monitor's
+// next check (linker.ensure).
+func (l *Log) linkBatch(ctx context.Context, recs []Record) {
+	coll := l.db.Collection(colLinks)
+	type slot struct {
+		key string
+		n   int
+		seq int64
+	}
+	var slots []slot
+	var docs []any
+	first, next := map[string]int{}, map[string]int{}
+	for _, r := range recs {
+		if !linkable(r.ObjectType, r.ObjectID) {
+			continue
+		}
+		key := linkKey(r.ObjectType, r.ObjectID)
+		n, ok := next[key]
+		if !ok {
+			if n, ok = l.freeSlot(ctx, coll, key, r.Seq); !ok {
+				continue
+			}
+			first[key] = n
+		}
+		next[key] = n + 1
+		slots = append(slots, slot{key, n, r.Seq})
+		docs = append(docs, link{ID: database.ChainSlot(key, n), Seq: r.Seq})
+	}
+	if len(docs) == 0 {
 		return
 	}
-	key := linkKey(e.ObjectType, e.ObjectID)
-	_, from, ok := l.links.known(key)
-	coll := l.db.Collection(colLinks)
-	if !ok {
-		var err error
-		if from, err = database.ChainLast(ctx, coll, key, 0); err != nil {
-			l.logger.WarnContext(ctx, "audit entry not linked to its object", "seq", seq, "error", err)
-			return
+	_, err := coll.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	failed := failedWrites(err, len(docs))
+	for i, s := range slots {
+		if !failed[i] {
+			l.links.claimed(s.key, s.n, s.seq)
 		}
 	}
+	for i, s := range slots {
+		if failed[i] {
+			l.linkFrom(ctx, coll, s.key, first[s.key], s.seq)
+		}
+	}
+}
+
+// freeSlot returns the first slot of key's links this process believes
+// free, reading them when it knows nothing of the object (ok false: the
+// read failed, logged).
+func (l *Log) freeSlot(ctx context.Context, coll *mongo.Collection, key string, seq int64) (int, bool) {
+	if _, from, ok := l.links.known(key); ok {
+		return from, true
+	}
+	from, err := database.ChainLast(ctx, coll, key, 0)
+	if err != nil {
+		l.logger.WarnContext(ctx, "audit entry not linked to its object", "seq", seq, "error", err)
+		return 0, false
+	}
+	return from, true
+}
+
+// linkFrom links entry seq to key at the first free slot from from on,
+// unless a slot there names it already.
+func (l *Log) linkFrom(ctx context.Context, coll *mongo.Collection, key string, from int, seq int64) {
 	n, ok, err := database.ChainAppendAt(ctx, coll, key, from, maxLinks,
 		func(id string) link { return link{ID: id, Seq: seq} }, func(k link) bool { return k.Seq == seq })
 	if err != nil || !ok {
@@ -113,4 +169,27 @@ func (l *Log) link(ctx context.Context, seq int64, e Entry) {
 		return
 	}
 	l.links.claimed(key, n, seq)
+}
+
+// failedWrites marks which of n documents of an unordered insert that
+// answered err were not stored: those its write errors name, or all of
+// them when err names none (the store could not be reached).
+func failedWrites(err error, n int) []bool {
+	failed := make([]bool, n)
+	if err == nil {
+		return failed
+	}
+	var bwe mongo.BulkWriteException
+	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil || len(bwe.WriteErrors) == 0 {
+		for i := range failed {
+			failed[i] = true
+		}
+		return failed
+	}
+	for _, we := range bwe.WriteErrors {
+		if we.Index >= 0 && we.Index < n {
+			failed[we.Index] = true
+		}
+	}
+	return failed
 }

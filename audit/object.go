@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -39,4 +40,16 @@ func (l *Log) queryObjectRecords(ctx context.Context, objectType, objectID strin
 		return nil, fmt.Errorf("audit: object records: %w", err)
 	}
 	return out, nil
+}
+
+// Recorded reports whether an entry with action about objectType/objectID
+// is stored, read through the object's links: an entry whose link is not
+// written yet (its writer stopped between the two) is not seen until the
+// monitor links it.
+func (l *Log) Recorded(ctx context.Context, objectType, objectID, action string) (bool, error) {
+	if !linksServe([]string{objectType}, objectID) {
+		return false, errors.New("audit: recorded: an object type and id are needed")
+	}
+	recs, err := l.readLinked(ctx, []string{objectType}, objectID, 0, 1, func(r Record) bool { return r.Action == action })
+	return len(recs) > 0, err
 }

@@ -106,7 +106,7 @@ func (s *Store) RaiseConcern(ctx context.Context, key string, c Concern) (Concer
 	if subtle.ConstantTimeCompare([]byte(a.BodyHash), []byte(body)) != 1 {
 		return ConcernReceipt{}, conflict("This Idempotency-Key was already used for a different concern; use a new key for a new concern.")
 	}
-	return s.completeConcern(ctx, a, &c, caller)
+	return s.completeConcern(ctx, a, &c, caller, found)
 }
 
 // claimConcern draws the ids of a new concern and claims the
@@ -127,8 +127,9 @@ func (s *Store) claimConcern(ctx context.Context, id string, caller accounts.Cal
 }
 
 // completeConcern makes sure the concern's case exists (audited when this
-// call stores it) and passes a MASH referral request on.
-func (s *Store) completeConcern(ctx context.Context, a *answer, c *Concern, caller accounts.Caller) (ConcernReceipt, error) {
+// call stores it) and passes a MASH referral request on; resumed says an
+// earlier request with the key may have started the work.
+func (s *Store) completeConcern(ctx context.Context, a *answer, c *Concern, caller accounts.Caller, resumed bool) (ConcernReceipt, error) {
 	exists, err := s.CaseExists(ctx, a.CaseID)
 	if err != nil {
 		return ConcernReceipt{}, err
@@ -140,7 +141,7 @@ func (s *Store) completeConcern(ctx context.Context, a *answer, c *Concern, call
 			return ConcernReceipt{}, err
 		}
 		build := func() (*caseDoc, error) { return s.newConcernDoc(ctx, a, c, caller) }
-		if err := s.storeCase(ctx, a, nil, build); err != nil {
+		if err := s.storeCase(ctx, a, nil, build, resumed); err != nil {
 			return ConcernReceipt{}, err
 		}
 	}

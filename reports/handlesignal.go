@@ -76,16 +76,6 @@ func (s *Store) signalID(kind, forceID, hash string) string {
 	return kind + ":" + forceID + ":" + s.handleKeys.kid + ":" + hash
 }
 
-// checkPatterns raises the signals newly stored case d crosses with its
-// handle hashes. The report is stored already: failures are logged.
-func (s *Store) checkPatterns(ctx context.Context, d *caseDoc, hashes []string) {
-	for _, h := range hashes {
-		if err := s.checkPattern(ctx, d, h); err != nil {
-			s.log.ErrorContext(ctx, "pattern signal not checked", "case_id", d.ID, "error", err)
-		}
-	}
-}
-
 func (s *Store) checkPattern(ctx context.Context, d *caseDoc, hash string) error {
 	entries, err := s.handleChain(ctx, hash)
 	if err != nil {

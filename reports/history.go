@@ -101,10 +101,38 @@ func withDetail(d map[string]string, k, v string) map[string]string {
 	return out
 }
 
-// created writes the case.created entry of a newly stored case d: its
-// category and why it is urgent, never its text. The report is stored
-// already, so a failure is logged and does not fail the report.
-func (s *Store) created(ctx context.Context, d *caseDoc) {
+// auditFinder is what the audit log (*audit.Log) offers beyond
+// audit.Recorder: whether an entry about an object is stored. A Recorder
+// without it (tools, tests) is never asked.
+type auditFinder interface {
+	Recorded(ctx context.Context, objectType, objectID, action string) (bool, error)
+}
+
+// created writes the case.created entry of case d, before d is stored:
+// its category and why it is urgent, never its text. An error fails the
+// report (nothing is stored; the retry resumes). Requests of this instance
+// storing d at once write one entry (createdOnce); when resumed, an entry
+// an earlier attempt wrote is looked for first, so that a retry after a
+// crash between the entry and the case does not write a second one.
+func (s *Store) created(ctx context.Context, d *caseDoc, resumed bool) error {
+	ctx, cancel := context.WithTimeout(ctx, createdBudget)
+	defer cancel()
+	return s.createdOnce.do(ctx, d.ID, func() error {
+		if f, ok := s.cfg.Audit.(auditFinder); ok && resumed {
+			found, err := f.Recorded(ctx, "case", d.ID, "case.created")
+			if err != nil {
+				return fmt.Errorf("reports: case.created of %s: %w", d.ID, err)
+			}
+			if found {
+				return nil
+			}
+		}
+		return s.recordCreated(ctx, d)
+	})
+}
+
+// recordCreated writes the case.created entry of d.
+func (s *Store) recordCreated(ctx context.Context, d *caseDoc) error {
 	detail := map[string]string{"category": string(d.Category), "urgent": strconv.FormatBool(d.Urgent)}
 	if len(d.UrgentReasons) > 0 {
 		reasons := make([]string, len(d.UrgentReasons))
@@ -116,7 +144,5 @@ func (s *Store) created(ctx context.Context, d *caseDoc) {
 	if d.FloodKind != "" {
 		detail["flood"] = string(d.FloodKind)
 	}
-	if err := s.audit(ctx, ReporterActor, "case.created", d.ID, detail); err != nil {
-		s.log.ErrorContext(ctx, "case creation not audited", "case_id", d.ID, "error", err)
-	}
+	return s.audit(ctx, ReporterActor, "case.created", d.ID, detail)
 }

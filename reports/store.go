@@ -158,6 +158,14 @@ type Store struct {
 	queue queueView
 	// facts is this instance's copy of every case's Fact (factview.go).
 	facts factView
+	// patternCheck checks one handle hash of a stored case (checkPattern;
+	// tests make it fail), patternWait is the wait before its first retry
+	// and background counts the retries under way (patternretry.go).
+	patternCheck func(ctx context.Context, d *caseDoc, hash string) error
+	patternWait  time.Duration
+	background   sync.WaitGroup
+	// createdOnce writes one case.created per case in this instance (createdonce.go).
+	createdOnce createdOnce
 }
 
 // NewStore returns a store over db. Keys, Forces, Audit, Limiter and
@@ -197,6 +205,7 @@ func NewStore(db *mongo.Database, cfg Config) (*Store, error) {
 		cfg.RoutineWindow = 10 * time.Minute
 	}
 	st := &Store{db: db, cfg: cfg, keys: cfg.Keys, hasher: newReceipts(cfg.ReceiptKeys, cfg.Argon2, cfg.HashBudget), now: cfg.Now, log: cfg.Logger}
+	st.patternCheck, st.patternWait = st.checkPattern, patternRetryWait
 	if cfg.Alerter != nil {
 		st.alerter.Store(&alerterBox{cfg.Alerter})
 	}

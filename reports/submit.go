@@ -99,7 +99,8 @@ func (s *Store) Submit(ctx context.Context, key string, r Report) (Submission, e
 //
 // Durability: for an urgent report the alert is opened before the case
 // document is inserted, so that no stored case — and so no 201 — is ever
-// without its alert.
+// without its alert; every report's case.created audit entry is written
+// before it too, so that no stored case is unaudited.
 func (s *Store) SubmitFrom(ctx context.Context, key string, r Report, client string) (Submission, error) {
 	if !idemKeyPattern.MatchString(key) {
 		return Submission{}, errkind.Invalid("Idempotency-Key", "must be 16–128 letters, digits or -_.: (a fresh UUID per report)")
@@ -146,7 +147,7 @@ func (s *Store) SubmitFrom(ctx context.Context, key string, r Report, client str
 	if !won {
 		return s.resume(ctx, a, body, &r)
 	}
-	return s.complete(ctx, a, &r)
+	return s.complete(ctx, a, &r, false)
 }
 
 // resume answers a retry: the same report gets the stored answer (after
@@ -155,27 +156,39 @@ func (s *Store) resume(ctx context.Context, a *answer, body string, r *Report) (
 	if subtle.ConstantTimeCompare([]byte(a.BodyHash), []byte(body)) != 1 {
 		return Submission{}, conflict("This Idempotency-Key was already used for a different report; use a new key for a new report.")
 	}
-	return s.complete(ctx, a, r)
+	return s.complete(ctx, a, r, true)
 }
 
 // complete makes sure the case of answer a exists, opening its alert first
 // when urgent. Every step is an insert with a deterministic _id, so racing
-// retries and a retry after a crash all converge on one case and one alert.
-func (s *Store) complete(ctx context.Context, a *answer, r *Report) (Submission, error) {
-	if err := s.storeCase(ctx, a, r.Answers.Handles, func() (*caseDoc, error) { return s.newCaseDoc(r, a) }); err != nil {
+// retries and a retry after a crash all converge on one case and one alert;
+// resumed says a request before this one may have started the work.
+func (s *Store) complete(ctx context.Context, a *answer, r *Report, resumed bool) (Submission, error) {
+	build := func() (*caseDoc, error) { return s.newCaseDoc(r, a) }
+	if err := s.storeCase(ctx, a, r.Answers.Handles, build, resumed); err != nil {
 		return Submission{}, err
 	}
 	return a.submission(), nil
 }
 
-// afterStoreBudget bounds the best-effort steps after a case is stored:
-// the creation's audit entry and the handle pattern check.
-const afterStoreBudget = 3 * time.Second
+// Budgets of the audit entry written before a case and of the first
+// pattern check after it, each its own: a slow audit chain or store gives
+// the child a quick 503 to retry (the retry resumes), never a request held
+// open, and one step's wait never eats the other's.
+const (
+	createdBudget = 5 * time.Second
+	patternBudget = 3 * time.Second
+)
 
-// storeCase stores the case of answer a, built by build, unless it exists:
-// the alert (when urgent), the queue entry and the hashes of the handles it
-// names go in before the case.
-func (s *Store) storeCase(ctx context.Context, a *answer, handles []Handle, build func() (*caseDoc, error)) error {
+// storeCase stores the case of answer a, built by build, unless it exists.
+// In order: the alert (when urgent), so that no stored case is without
+// one; the case.created audit entry, so that no stored case is unaudited
+// (an error returns before the case is stored, and the retry resumes);
+// the queue entry and the hashes of the handles it names; the case; then
+// the page starts and the handle pattern check runs (retried in the
+// background if it fails). resumed says an earlier request may have
+// written the entry already: it is looked for first.
+func (s *Store) storeCase(ctx context.Context, a *answer, handles []Handle, build func() (*caseDoc, error), resumed bool) error {
 	exists, err := s.CaseExists(ctx, a.CaseID)
 	if err != nil || exists {
 		return err
@@ -191,6 +204,9 @@ func (s *Store) storeCase(ctx context.Context, a *answer, handles []Handle, buil
 	}
 	doc, err := build()
 	if err != nil {
+		return err
+	}
+	if err := s.created(ctx, doc, resumed); err != nil {
 		return err
 	}
 	// The queue entry, like the alert, goes in before the case, so a stored
@@ -211,13 +227,7 @@ func (s *Store) storeCase(ctx context.Context, a *answer, handles []Handle, buil
 	if a.Urgent {
 		alerter.Start(a.CaseID)
 	}
-	// What follows is best effort, on a bounded budget of its own: a store
-	// that went away just after the insert must leave the child a quick 503
-	// to retry (the retry finds the case), never a request held open.
-	after, cancel := context.WithTimeout(context.WithoutCancel(ctx), afterStoreBudget)
-	defer cancel()
-	s.created(after, doc)
-	s.checkPatterns(after, doc, hashes)
+	s.checkPatterns(ctx, doc, hashes)
 	s.log.InfoContext(ctx, "report received", "case_id", a.CaseID, "urgent", a.Urgent, "kind", doc.Kind.orReport())
 	return nil
 }
