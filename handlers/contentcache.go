@@ -9,7 +9,7 @@ import (
 // maxCachedLists bounds the encoded list pages kept for one feed position:
 // the app's screens ask for a handful of filter combinations, and a client
 // cycling searches or cursors only makes the cache start over.
-const maxCachedLists = 512
+const maxCachedLists = 256
 
 // encodedList is one list page as sent: its strong ETag and JSON body.
 // Both are immutable once built.
