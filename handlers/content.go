@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -155,7 +156,9 @@ func (h *Content) buildList(c *fiber.Ctx, query string) (*encodedList, error) {
 		return nil, fmt.Errorf("handlers: encode content list: %w", err)
 	}
 	etag := etagOf("l", strconv.FormatInt(page.Seq, 10), q.AgeBand, q.Topic, q.Locale, q.Q, q.Cursor, strconv.Itoa(q.Limit))
-	e := &encodedList{etag: []byte(etag), body: body}
+	// Clipped, so that an append to one answer's body can never write into
+	// the array every answer shares.
+	e := &encodedList{etag: []byte(etag), body: slices.Clip(body)}
 	h.lists.put(page.Seq, query, e)
 	return e, nil
 }
