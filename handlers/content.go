@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +22,7 @@ const publicMaxAge = "public, max-age=60"
 // Content serves the public awareness library to the app.
 type Content struct {
 	store *content.Store
+	lists listCache
 }
 
 // NewContent returns the public content handlers.
@@ -91,7 +93,45 @@ type contentChanges struct {
 	More    bool            `json:"more"`
 }
 
+// list answers from the encoded page of the request's query at the
+// catalogue's feed position, built once per position (the feed changes
+// rarely), so that a repeated list or its revalidation costs a lookup.
+// Store.Seq catches up with other instances' changes within its refresh
+// bound, and this instance's own changes move it at once.
 func (h *Content) list(c *fiber.Ctx) error {
+	query := c.Request().URI().QueryString()
+	page := h.lists.get(h.store.Seq(c.UserContext()), query)
+	if page == nil {
+		var err error
+		if page, err = h.buildList(c, string(query)); err != nil {
+			return err
+		}
+	}
+	hdr := &c.Response().Header
+	hdr.SetCanonical(headerETag, page.etag)
+	hdr.SetCanonical(headerCacheControl, publicMaxAgeBytes)
+	hdr.SetCanonical(headerVary, varyAcceptEncoding)
+	if inm := c.Request().Header.Peek(fiber.HeaderIfNoneMatch); len(inm) > 0 && matchesETag(inm, page.etag) {
+		c.Status(fiber.StatusNotModified)
+		return nil
+	}
+	hdr.SetContentType(fiber.MIMEApplicationJSON)
+	return c.Send(page.body)
+}
+
+// Canonical header keys and values of list answers, as bytes so that a
+// cached answer is sent without normalising or copying them.
+var (
+	headerETag         = []byte("Etag")
+	headerCacheControl = []byte("Cache-Control")
+	headerVary         = []byte("Vary")
+	publicMaxAgeBytes  = []byte(publicMaxAge)
+	varyAcceptEncoding = []byte("Accept-Encoding")
+)
+
+// buildList validates the request's query, reads its page and encodes it,
+// keeping the result for the page's feed position. query must own its bytes.
+func (h *Content) buildList(c *fiber.Ctx, query string) (*encodedList, error) {
 	q := content.ListQuery{
 		AgeBand: strings.Clone(c.Query("ageBand")), Topic: strings.Clone(c.Query("topic")),
 		Locale: strings.Clone(c.Query("locale")), Q: strings.Clone(c.Query("q")),
@@ -100,26 +140,27 @@ func (h *Content) list(c *fiber.Ctx) error {
 	if raw := c.Query("limit"); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 || n > content.MaxLimit {
-			return errkind.Invalid("limit", "must be 1 to 50")
+			return nil, errkind.Invalid("limit", "must be 1 to 50")
 		}
 		q.Limit = n
 	}
 	if err := q.Validate(); err != nil {
-		return err
-	}
-	// The feed position names the catalogue's content exactly, so the ETag
-	// can be checked before any page is built.
-	etag := etagOf("l", strconv.FormatInt(h.store.Seq(c.UserContext()), 10), q.AgeBand, q.Topic, q.Locale, q.Q, q.Cursor, strconv.Itoa(q.Limit))
-	if notModified(c, etag, publicMaxAge) {
-		return nil
+		return nil, err
 	}
 	page, err := h.store.List(c.UserContext(), q)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	etag = etagOf("l", strconv.FormatInt(page.Seq, 10), q.AgeBand, q.Topic, q.Locale, q.Q, q.Cursor, strconv.Itoa(q.Limit))
-	setCacheable(c, etag, publicMaxAge)
-	return c.JSON(listResponse[contentSummary]{Items: toSummaries(page.Items), Next: page.NextCursor})
+	body, err := c.App().Config().JSONEncoder(listResponse[contentSummary]{Items: toSummaries(page.Items), Next: page.NextCursor})
+	if err != nil {
+		return nil, fmt.Errorf("handlers: encode content list: %w", err)
+	}
+	etag := etagOf("l", strconv.FormatInt(page.Seq, 10), q.AgeBand, q.Topic, q.Locale, q.Q, q.Cursor, strconv.Itoa(q.Limit))
+	// Clipped, so that an append to one answer's body can never write into
+	// the array every answer shares.
+	e := &encodedList{etag: []byte(etag), body: slices.Clip(body)}
+	h.lists.put(page.Seq, query, e)
+	return e, nil
 }
 
 func (h *Content) changes(c *fiber.Ctx) error {
