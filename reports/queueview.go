@@ -72,7 +72,8 @@ type queueView struct {
 	// that writers never wait for a queue read's catch-up.
 	known   atomic.Int64
 	entries map[string]queueEntry
-	unacked map[string]string // case id → force id
+	order   map[string]forceOrder // force id → its open entries in order (queuesorted.go)
+	unacked map[string]string     // case id → force id
 }
 
 // queueChanged appends a change naming case caseID, after its entry or
@@ -188,11 +189,7 @@ type queueRead struct {
 
 // apply puts r in the copy; the caller holds v.mu.
 func (v *queueView) apply(r queueRead) {
-	if r.entry != nil {
-		v.entries[r.id] = *r.entry
-	} else {
-		delete(v.entries, r.id)
-	}
+	v.setEntry(r.id, r.entry)
 	if r.marker != nil {
 		v.unacked[r.id] = r.marker.ForceID
 	} else {
@@ -219,10 +216,7 @@ func (s *Store) buildQueueView(ctx context.Context) error {
 	if err := s.readAll(ctx, collUnacked, &markers); err != nil {
 		return err
 	}
-	v.entries = make(map[string]queueEntry, len(entries))
-	for _, e := range entries {
-		v.entries[e.ID] = e
-	}
+	v.setAll(entries)
 	v.unacked = make(map[string]string, len(markers))
 	for _, m := range markers {
 		v.unacked[m.ID] = m.ForceID
@@ -273,19 +267,24 @@ func (s *Store) forceQueue(ctx context.Context, forceID string) ([]queueEntry, [
 	v := &s.queue
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	var entries []queueEntry
-	for _, e := range v.entries {
-		if e.ForceID == forceID {
-			entries = append(entries, e)
-		}
+	o := v.order[forceID]
+	entries := make([]queueEntry, 0, len(o))
+	for _, k := range o {
+		entries = append(entries, v.entries[k.ID])
 	}
+	return entries, v.markedIn(forceID), nil
+}
+
+// markedIn returns the ids of force forceID's unacknowledged markers (a
+// few at most: alerts nobody took). The caller holds v.mu.
+func (v *queueView) markedIn(forceID string) []string {
 	var marked []string
 	for id, f := range v.unacked {
 		if f == forceID {
 			marked = append(marked, id)
 		}
 	}
-	return entries, marked, nil
+	return marked
 }
 
 // queueForces returns the forces that have open entries, sorted, fresh
@@ -296,17 +295,11 @@ func (s *Store) queueForces(ctx context.Context) ([]string, error) {
 	}
 	v := &s.queue
 	v.mu.Lock()
-	seen := map[string]bool{}
-	for _, e := range v.entries {
-		if e.Status != StatusClosed {
-			seen[e.ForceID] = true
-		}
-	}
-	v.mu.Unlock()
-	ids := make([]string, 0, len(seen))
-	for id := range seen {
+	ids := make([]string, 0, len(v.order))
+	for id := range v.order {
 		ids = append(ids, id)
 	}
+	v.mu.Unlock()
 	slices.Sort(ids)
 	return ids, nil
 }

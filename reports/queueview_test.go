@@ -113,7 +113,7 @@ func TestAnUnrecordedQueueChangeIsPickedUpByTheRebuild(t *testing.T) {
 	lost := e.submit(t, routine("its change was lost"))
 	queueOf(t, other)
 	other.queue.mu.Lock()
-	delete(other.queue.entries, lost.CaseID) // as if the change had not been recorded
+	other.queue.setEntry(lost.CaseID, nil) // as if the change had not been recorded
 	other.queue.mu.Unlock()
 	if got := queueOf(t, other); len(got) != 0 {
 		t.Fatalf("the copy should still miss the case before the rebuild: %+v", got)
