@@ -58,9 +58,6 @@ func newGrowthApp(b *testing.B, n int) *growthApp {
 	force := app.CreateForce(b, "")
 	g := &growthApp{app: app, officer: app.Staff(b, accounts.RoleOfficer, force.ID)}
 	seedGrowth(b, app, force, n)
-	// The server indexes every collection's _id after its set-up; the
-	// seeding created some after this app's.
-	dbtest.IndexIDPaths(b)
 	for i := range 8 {
 		var ans reportAnswer
 		res := postReport(b, app, freshKey(), routineReport(force.Code, fmt.Sprintf("growth report %d", i)), nil)
@@ -80,6 +77,12 @@ func newGrowthApp(b *testing.B, n int) *growthApp {
 	if len(g.caseIDs) == 0 {
 		b.Fatal("the queue's first page is empty")
 	}
+	// One of each read creates the collections it writes; the server
+	// indexes every collection's _id after its set-up, and the seeding and
+	// these reads created some after this app's.
+	g.send(b, "POST", "/v1/reports/session", "", fmt.Sprintf(`{"reference":%q,"receipt":%q}`, g.receipts[0].Reference, g.receipts[0].Receipt), 201)
+	g.send(b, "GET", "/v1/cases/"+g.caseIDs[0], g.officer.Token, "", 200)
+	dbtest.IndexIDPaths(b)
 	return g
 }
 
@@ -185,7 +188,13 @@ func (g *growthApp) queue(b *testing.B) {
 	})
 }
 
+// caseView measures an officer reading cases read before (as in the load
+// test's row, which reads the queue's first page over and over): the first
+// read of each, which records it, is left out.
 func (g *growthApp) caseView(b *testing.B) {
+	for _, id := range g.caseIDs {
+		g.send(b, "GET", "/v1/cases/"+id, g.officer.Token, "", 200)
+	}
 	i := 0
 	g.measure(b, func(b *testing.B) {
 		id := g.caseIDs[i%len(g.caseIDs)]
