@@ -92,8 +92,8 @@ func (v *queueView) page(p queuePage) []keyedSummary {
 	o := v.order[p.forceID]
 	start := 0
 	if p.after != nil && !p.after.Unacked {
-		start, _ = slices.BinarySearchFunc(o, *p.after, compareKeys)
-		if start < len(o) && compareKeys(o[start], *p.after) == 0 {
+		var found bool
+		if start, found = slices.BinarySearchFunc(o, *p.after, compareKeys); found {
 			start++
 		}
 	}
