@@ -3,7 +3,6 @@ package reports
 import (
 	"context"
 	"errors"
-	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -101,47 +100,38 @@ func (s *Store) dropIndexEntry(ctx context.Context, _ string, caseID string) err
 }
 
 // queueFromIndex answers a queue page for open cases from this instance's
-// copy of the entries and markers (queueview.go), then the alert states of
-// the markers and of the page, each read by _id.
+// copy of the entries and markers (queueview.go), kept in queue order
+// (queuesorted.go), then the alert states of the markers and of the page,
+// each read by _id: a page costs O(page) whatever the queue's size (plus
+// the entries a status or category filter passes over).
 func (s *Store) queueFromIndex(ctx context.Context, forceID string, f QueueFilter) (QueuePage, error) {
-	entries, marked, err := s.forceQueue(ctx, forceID)
-	if err != nil {
+	if err := s.queueSync(ctx); err != nil {
 		return QueuePage{}, err
 	}
+	v := &s.queue
+	v.mu.Lock()
+	marked := v.markedIn(forceID)
+	v.mu.Unlock()
 	unacked, err := s.unackedCases(ctx, marked)
 	if err != nil {
 		return QueuePage{}, err
 	}
-	var after *queueKey
+	p := queuePage{forceID: forceID, filter: f, unacked: unacked}
 	if f.Cursor != "" {
 		c, _ := decodeCursor(f.Cursor)
 		k := c.key()
-		after = &k
+		p.after = &k
 	}
-	type keyed struct {
-		key queueKey
-		sum CaseSummary
-	}
-	all := make([]keyed, 0, len(entries))
-	for i := range entries {
-		e := &entries[i]
-		if e.Status == StatusClosed || (f.Status != "" && e.Status != f.Status) || (f.Category != "" && e.Category != f.Category) {
-			continue
-		}
-		k := keyOf(e, unacked[e.ID])
-		if after != nil && compareKeys(k, *after) <= 0 {
-			continue
-		}
-		all = append(all, keyed{k, entrySummary(e, unacked[e.ID])})
-	}
-	slices.SortFunc(all, func(a, b keyed) int { return compareKeys(a.key, b.key) })
-	page := QueuePage{Cases: make([]CaseSummary, 0, min(len(all), f.Limit))}
-	for i, k := range all {
+	v.mu.Lock()
+	lines := v.page(p)
+	v.mu.Unlock()
+	page := QueuePage{Cases: make([]CaseSummary, 0, min(len(lines), f.Limit))}
+	for i, l := range lines {
 		if i == f.Limit {
-			page.NextCursor = encodeCursor(openCursor(all[i-1].key))
+			page.NextCursor = encodeCursor(openCursor(lines[i-1].key))
 			break
 		}
-		page.Cases = append(page.Cases, k.sum)
+		page.Cases = append(page.Cases, l.sum)
 	}
 	return page, s.addAlertStates(ctx, page.Cases)
 }

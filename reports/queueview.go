@@ -50,10 +50,11 @@ func changeID(seq int64) string { return database.SeqKey(seq) }
 // queue rarely) reads every entry and marker again instead.
 const replayAtMost = 64
 
-// rebuildEvery is how old a copy may grow before a queue read builds it
-// again from the entries and markers themselves. A change is written after
-// the entry it names, so a process that dies between the two leaves that
-// change unrecorded; the rebuild bounds how long any instance can miss it.
+// rebuildEvery is how old a copy may grow before a queue read has it
+// built again from the entries and markers themselves, in the background.
+// A change is written after the entry it names, so a process that dies
+// between the two leaves that change unrecorded; the rebuild bounds how
+// long any instance can miss it.
 const rebuildEvery = 2 * time.Minute
 
 type queueChange struct {
@@ -72,7 +73,12 @@ type queueView struct {
 	// that writers never wait for a queue read's catch-up.
 	known   atomic.Int64
 	entries map[string]queueEntry
-	unacked map[string]string // case id → force id
+	order   map[string]forceOrder // force id → its open entries in order (queuesorted.go)
+	unacked map[string]string     // case id → force id
+	// rebuilding is set while a background rebuild runs; rebuilds counts
+	// them, so that tests can wait for one.
+	rebuilding atomic.Bool
+	rebuilds   sync.WaitGroup
 }
 
 // queueChanged appends a change naming case caseID, after its entry or
@@ -148,10 +154,10 @@ func (s *Store) changeExists(ctx context.Context, seq int64) (bool, error) {
 }
 
 // queueSync brings the copy up to the newest change, building it first
-// when this instance has none, or again when it is far behind or older
-// than rebuildEvery. It holds
+// when this instance has none, or again when it is far behind. It holds
 // the lock while it reads: concurrent queue reads wait for one catch-up
-// rather than each doing it again.
+// rather than each doing it again. A copy older than rebuildEvery is read
+// again in the background (queuerebuild.go), after this read.
 func (s *Store) queueSync(ctx context.Context) error {
 	v := &s.queue
 	v.mu.Lock()
@@ -161,7 +167,7 @@ func (s *Store) queueSync(ctx context.Context) error {
 		return err
 	}
 	v.sawChange(last)
-	if !v.built || last-v.head > replayAtMost || s.now().Sub(v.builtAt) >= rebuildEvery {
+	if !v.built || last-v.head > replayAtMost {
 		return s.buildQueueView(ctx)
 	}
 	for seq := v.head + 1; seq <= last; seq++ {
@@ -174,6 +180,9 @@ func (s *Store) queueSync(ctx context.Context) error {
 			return err
 		}
 		v.apply(r)
+	}
+	if s.now().Sub(v.builtAt) >= rebuildEvery {
+		s.rebuildQueueAside(ctx)
 	}
 	return nil
 }
@@ -188,11 +197,7 @@ type queueRead struct {
 
 // apply puts r in the copy; the caller holds v.mu.
 func (v *queueView) apply(r queueRead) {
-	if r.entry != nil {
-		v.entries[r.id] = *r.entry
-	} else {
-		delete(v.entries, r.id)
-	}
+	v.setEntry(r.id, r.entry)
 	if r.marker != nil {
 		v.unacked[r.id] = r.marker.ForceID
 	} else {
@@ -206,28 +211,11 @@ func (v *queueView) apply(r queueRead) {
 // every write after the reads is among the changes read next. The caller
 // holds v.mu.
 func (s *Store) buildQueueView(ctx context.Context) error {
-	v := &s.queue
-	head, err := s.lastChange(ctx, v.head)
+	snap, err := s.readQueueSnapshot(ctx, s.queue.head)
 	if err != nil {
 		return err
 	}
-	var entries []queueEntry
-	if err := s.readAll(ctx, collQueue, &entries); err != nil {
-		return err
-	}
-	var markers []unackedDoc
-	if err := s.readAll(ctx, collUnacked, &markers); err != nil {
-		return err
-	}
-	v.entries = make(map[string]queueEntry, len(entries))
-	for _, e := range entries {
-		v.entries[e.ID] = e
-	}
-	v.unacked = make(map[string]string, len(markers))
-	for _, m := range markers {
-		v.unacked[m.ID] = m.ForceID
-	}
-	v.head, v.built, v.builtAt = head, true, s.now()
+	s.queue.install(snap, s.now())
 	return nil
 }
 
@@ -273,19 +261,24 @@ func (s *Store) forceQueue(ctx context.Context, forceID string) ([]queueEntry, [
 	v := &s.queue
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	var entries []queueEntry
-	for _, e := range v.entries {
-		if e.ForceID == forceID {
-			entries = append(entries, e)
-		}
+	o := v.order[forceID]
+	entries := make([]queueEntry, 0, len(o))
+	for _, k := range o {
+		entries = append(entries, v.entries[k.ID])
 	}
+	return entries, v.markedIn(forceID), nil
+}
+
+// markedIn returns the ids of force forceID's unacknowledged markers (a
+// few at most: alerts nobody took). The caller holds v.mu.
+func (v *queueView) markedIn(forceID string) []string {
 	var marked []string
 	for id, f := range v.unacked {
 		if f == forceID {
 			marked = append(marked, id)
 		}
 	}
-	return entries, marked, nil
+	return marked
 }
 
 // queueForces returns the forces that have open entries, sorted, fresh
@@ -296,17 +289,11 @@ func (s *Store) queueForces(ctx context.Context) ([]string, error) {
 	}
 	v := &s.queue
 	v.mu.Lock()
-	seen := map[string]bool{}
-	for _, e := range v.entries {
-		if e.Status != StatusClosed {
-			seen[e.ForceID] = true
-		}
-	}
-	v.mu.Unlock()
-	ids := make([]string, 0, len(seen))
-	for id := range seen {
+	ids := make([]string, 0, len(v.order))
+	for id := range v.order {
 		ids = append(ids, id)
 	}
+	v.mu.Unlock()
 	slices.Sort(ids)
 	return ids, nil
 }
