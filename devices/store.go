@@ -288,3 +288,10 @@ func (s *Devices) Pageable(ctx context.Context, d Device) (bool, error) {
 	}
 	return ok && u.TokenVersion == d.TokenVersion, nil
 }
+
+// PageableBy is Pageable with the owner's account u already read: u owns
+// d, is an active member of d's force and has not logged out everywhere
+// since registering it.
+func PageableBy(u accounts.User, d Device) bool {
+	return u.ID == d.UserID && !u.Disabled && staff.OrgOf(u) == d.ForceID && u.TokenVersion == d.TokenVersion
+}

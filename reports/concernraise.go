@@ -140,7 +140,7 @@ func (s *Store) completeConcern(ctx context.Context, a *answer, c *Concern, call
 			return ConcernReceipt{}, err
 		}
 		build := func() (*caseDoc, error) { return s.newConcernDoc(ctx, a, c, caller) }
-		if err := s.storeCase(ctx, a, nil, build); err != nil {
+		if err := s.storeCase(ctx, a, nil, build, true); err != nil {
 			return ConcernReceipt{}, err
 		}
 	}

@@ -146,7 +146,7 @@ func (s *Store) SubmitFrom(ctx context.Context, key string, r Report, client str
 	if !won {
 		return s.resume(ctx, a, body, &r)
 	}
-	return s.complete(ctx, a, &r)
+	return s.complete(ctx, a, &r, true)
 }
 
 // resume answers a retry: the same report gets the stored answer (after
@@ -155,14 +155,17 @@ func (s *Store) resume(ctx context.Context, a *answer, body string, r *Report) (
 	if subtle.ConstantTimeCompare([]byte(a.BodyHash), []byte(body)) != 1 {
 		return Submission{}, conflict("This Idempotency-Key was already used for a different report; use a new key for a new report.")
 	}
-	return s.complete(ctx, a, r)
+	return s.complete(ctx, a, r, false)
 }
 
 // complete makes sure the case of answer a exists, opening its alert first
 // when urgent. Every step is an insert with a deterministic _id, so racing
 // retries and a retry after a crash all converge on one case and one alert.
-func (s *Store) complete(ctx context.Context, a *answer, r *Report) (Submission, error) {
-	if err := s.storeCase(ctx, a, r.Answers.Handles, func() (*caseDoc, error) { return s.newCaseDoc(r, a) }); err != nil {
+// fresh says that this call drew a's case id (it just claimed the key), so
+// the case cannot exist yet.
+func (s *Store) complete(ctx context.Context, a *answer, r *Report, fresh bool) (Submission, error) {
+	build := func() (*caseDoc, error) { return s.newCaseDoc(r, a) }
+	if err := s.storeCase(ctx, a, r.Answers.Handles, build, fresh); err != nil {
 		return Submission{}, err
 	}
 	return a.submission(), nil
@@ -174,18 +177,24 @@ const afterStoreBudget = 3 * time.Second
 
 // storeCase stores the case of answer a, built by build, unless it exists:
 // the alert (when urgent), the queue entry and the hashes of the handles it
-// names go in before the case.
-func (s *Store) storeCase(ctx context.Context, a *answer, handles []Handle, build func() (*caseDoc, error)) error {
-	exists, err := s.CaseExists(ctx, a.CaseID)
-	if err != nil || exists {
-		return err
+// names go in before the case. absent says the caller knows the case does
+// not exist (its id was just drawn, or just looked up), saving the lookup;
+// a racing retry that stored it meanwhile is still caught by the insert.
+func (s *Store) storeCase(ctx context.Context, a *answer, handles []Handle, build func() (*caseDoc, error), absent bool) error {
+	var err error
+	if !absent {
+		exists, err := s.CaseExists(ctx, a.CaseID)
+		if err != nil || exists {
+			return err
+		}
 	}
 	var alerter Alerter
 	if a.Urgent {
 		if alerter, err = s.alerts(); err != nil {
 			return err
 		}
-		if err := alerter.Open(ctx, a.CaseID, a.ForceID, a.CreatedAt); err != nil {
+		fl := AlertFlood{Group: a.Flood.Group, Kind: a.Flood.Kind}
+		if err := alerter.OpenUrgent(ctx, a.CaseID, a.ForceID, a.CreatedAt, fl); err != nil {
 			return fmt.Errorf("reports: open alert for case %s: %w", a.CaseID, err)
 		}
 	}
