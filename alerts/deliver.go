@@ -32,7 +32,8 @@ func finalOutcome(o string) bool {
 }
 
 // pageDoc summarises one delivery (one device or the webhook, one step):
-// the last attempt and its outcome. It is a hint for where to look; the
+// the last attempt and its outcome, from the second attempt on (without
+// one, attempt 0 is where to look). It is a hint for where to look; the
 // attempt documents are the truth.
 type pageDoc struct {
 	ID        string    `bson:"_id"`
@@ -185,6 +186,11 @@ func (d *Dispatcher) recordAttempt(ctx context.Context, s stepDoc, target string
 	}}})
 	if err != nil {
 		return fmt.Errorf("alerts: record attempt %s: %w", att.ID, err)
+	}
+	if att.N == 0 {
+		// No summary needed: a worker without one starts at attempt 0,
+		// whose document holds this outcome.
+		return nil
 	}
 	pg := pageDoc{ID: s.ID + ":" + target, AlertID: s.AlertID, Step: s.Step, Target: target, Attempt: att.N,
 		Status: att.Outcome, Reason: att.Reason, RetryAt: att.RetryAt, UpdatedAt: *att.FinishedAt}
