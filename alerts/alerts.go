@@ -48,6 +48,10 @@ type Alert struct {
 	EndedAt       *time.Time `bson:"endedAt,omitempty"`
 	// Repages counts the pages to supervisors since the policy ran out.
 	Repages int `bson:"repages,omitempty"`
+	// Flood is the flood marking intake gave the case, stored when the
+	// alert opens; nil on alerts opened without it (the engine then reads
+	// it from the case).
+	Flood *reports.AlertFlood `bson:"flood,omitempty"`
 	// Case is what the alert may show of its case, read from the case when
 	// the alert is listed (never stored with the alert, never pushed).
 	Case *reports.AlertInfo `bson:"-"`
@@ -68,11 +72,21 @@ type ackDoc struct {
 	At     time.Time `bson:"at"`
 }
 
-// Open durably records that case caseID of force forceID needs an urgent
-// alert. Reports call it BEFORE inserting the case; it is idempotent. The
-// force's default policy is pinned now so that every instance escalates
-// the same way.
+// Open is OpenUrgent for a case whose flood marking the engine reads from
+// the case when it needs it.
 func (d *Dispatcher) Open(ctx context.Context, caseID, forceID string, at time.Time) error {
+	return d.open(ctx, caseID, forceID, at, nil)
+}
+
+// OpenUrgent durably records that case caseID of force forceID needs an
+// urgent alert, with the case's flood marking. Reports call it BEFORE
+// inserting the case; it is idempotent. The force's default policy is
+// pinned now so that every instance escalates the same way.
+func (d *Dispatcher) OpenUrgent(ctx context.Context, caseID, forceID string, at time.Time, flood reports.AlertFlood) error {
+	return d.open(ctx, caseID, forceID, at, &flood)
+}
+
+func (d *Dispatcher) open(ctx context.Context, caseID, forceID string, at time.Time, flood *reports.AlertFlood) error {
 	if caseID == "" || forceID == "" {
 		return fmt.Errorf("alerts: open alert: %w", errkind.Invalid("caseId", "is required"))
 	}
@@ -94,7 +108,7 @@ func (d *Dispatcher) Open(ctx context.Context, caseID, forceID string, at time.T
 	if err != nil {
 		return err
 	}
-	a := Alert{ID: caseID, ForceID: forceID, PolicyID: policyID, OpenedAt: at, State: StateOpen}
+	a := Alert{ID: caseID, ForceID: forceID, PolicyID: policyID, OpenedAt: at, State: StateOpen, Flood: flood}
 	_, err = d.db.Collection(colAlerts).InsertOne(ctx, slottedAlert{Alert: a, ListSlot: slot})
 	if database.IsDuplicateKey(err) {
 		if err := d.rearmIfVoided(ctx, caseID, forceID, at); err != nil {
@@ -110,6 +124,7 @@ func (d *Dispatcher) Open(ctx context.Context, caseID, forceID string, at time.T
 		d.log.ErrorContext(ctx, "urgent alert opened for a force with no default escalation policy",
 			"alert_id", caseID, "force_id", forceID)
 	}
+	d.keepOpened(a)
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"speaksafe/database"
+	"speaksafe/devices"
 	"speaksafe/errkind"
 )
 
@@ -31,7 +32,8 @@ func finalOutcome(o string) bool {
 }
 
 // pageDoc summarises one delivery (one device or the webhook, one step):
-// the last attempt and its outcome. It is a hint for where to look; the
+// the last attempt and its outcome, from the second attempt on (without
+// one, attempt 0 is where to look). It is a hint for where to look; the
 // attempt documents are the truth.
 type pageDoc struct {
 	ID        string    `bson:"_id"`
@@ -67,15 +69,28 @@ type attemptDoc struct {
 // deliver makes sure one target of one step is delivered: it claims the
 // next attempt unless another worker holds a live one, sends, and records
 // the outcome. It returns when the target needs attention again, or its
-// final outcome when it is over.
-func (d *Dispatcher) deliver(ctx context.Context, a Alert, s stepDoc, target string) (time.Time, string, error) {
+// final outcome when it is over. sending is called as the send begins.
+//
+// The first delivery of a step this process has just claimed starts at
+// attempt 0 without reading the page summary (nobody else can have
+// tried it yet; if someone has, the attempt claim says so) and pages the
+// device checked when the step was resolved.
+func (d *Dispatcher) deliver(ctx context.Context, a Alert, s stepDoc, target string, sending func()) (time.Time, string, error) {
 	key := s.ID + ":" + target
-	pg, err := database.FindByID[pageDoc](ctx, d.db.Collection(colPages), key, nil) // none yet: attempt 0
-	if err != nil {
-		return time.Time{}, "", err
+	dv, prepared := d.takeReady(a.ID, targetKey(s.Step, target))
+	var pg pageDoc // none yet: attempt 0
+	if !prepared {
+		var err error
+		if pg, err = database.FindByID[pageDoc](ctx, d.db.Collection(colPages), key, nil); err != nil {
+			return time.Time{}, "", err
+		}
+		if finalOutcome(pg.Status) {
+			return time.Time{}, pg.Status, nil
+		}
 	}
-	if finalOutcome(pg.Status) {
-		return time.Time{}, pg.Status, nil
+	var ready *devices.Device
+	if prepared {
+		ready = &dv
 	}
 	for n := pg.Attempt; n < pg.Attempt+1000; n++ {
 		now := d.now().UTC()
@@ -83,7 +98,7 @@ func (d *Dispatcher) deliver(ctx context.Context, a Alert, s stepDoc, target str
 			By: d.cfg.Instance, ClaimedAt: now, LeaseUntil: now.Add(d.cfg.Lease)}
 		_, err := d.db.Collection(colAttempts).InsertOne(ctx, att)
 		if err == nil {
-			return d.attempt(ctx, a, s, target, att)
+			return d.attempt(ctx, a, s, target, att, ready, sending)
 		}
 		if !database.IsDuplicateKey(err) {
 			return time.Time{}, "", err
@@ -108,13 +123,13 @@ func (d *Dispatcher) deliver(ctx context.Context, a Alert, s stepDoc, target str
 // attempt sends once for a claimed attempt and records the outcome. A
 // failure is retried until the delivery's budget (MaxAttempts) is spent;
 // a sender that can never deliver gives up at once.
-func (d *Dispatcher) attempt(ctx context.Context, a Alert, s stepDoc, target string, att attemptDoc) (time.Time, string, error) {
+func (d *Dispatcher) attempt(ctx context.Context, a Alert, s stepDoc, target string, att attemptDoc, ready *devices.Device, sending func()) (time.Time, string, error) {
 	var err error
 	var reason string
 	if target == "webhook" {
-		err = d.sendWebhook(ctx, a, s)
+		err = d.sendWebhook(ctx, a, s, sending)
 	} else {
-		reason, err = d.sendPage(ctx, a, s, target)
+		reason, err = d.sendPage(ctx, a, s, target, ready, sending)
 	}
 	now := d.now().UTC()
 	att.Outcome, att.FinishedAt = outcomeSent, &now
@@ -172,6 +187,11 @@ func (d *Dispatcher) recordAttempt(ctx context.Context, s stepDoc, target string
 	if err != nil {
 		return fmt.Errorf("alerts: record attempt %s: %w", att.ID, err)
 	}
+	if att.N == 0 {
+		// No summary needed: a worker without one starts at attempt 0,
+		// whose document holds this outcome.
+		return nil
+	}
 	pg := pageDoc{ID: s.ID + ":" + target, AlertID: s.AlertID, Step: s.Step, Target: target, Attempt: att.N,
 		Status: att.Outcome, Reason: att.Reason, RetryAt: att.RetryAt, UpdatedAt: *att.FinishedAt}
 	_, err = d.db.Collection(colPages).ReplaceOne(ctx, bson.D{{Key: "_id", Value: pg.ID}}, pg, options.Replace().SetUpsert(true))
@@ -182,34 +202,67 @@ func (d *Dispatcher) recordAttempt(ctx context.Context, s stepDoc, target string
 }
 
 // sendPage pushes to one device. A device that is gone or whose owner may
-// no longer be paged is skipped with a reason (and removed).
-func (d *Dispatcher) sendPage(ctx context.Context, a Alert, s stepDoc, deviceID string) (string, error) {
-	dv, err := d.devices.Get(ctx, deviceID)
-	if errors.Is(err, errkind.NotFound) {
-		return "device_removed", nil
-	}
-	if err != nil {
-		return "", err
-	}
-	ok, err := d.devices.Pageable(ctx, dv)
-	if err != nil {
-		return "", err
-	}
-	if !ok {
-		if err := d.devices.Remove(ctx, dv.ID); err != nil {
-			return "", err
+// no longer be paged is skipped with a reason (and removed). ready is the
+// device as its step was resolved a moment ago, checked pageable then; nil
+// to read and check it now.
+func (d *Dispatcher) sendPage(ctx context.Context, a Alert, s stepDoc, deviceID string, ready *devices.Device, sending func()) (string, error) {
+	var dv devices.Device
+	if ready != nil {
+		dv = *ready
+	} else {
+		var skip string
+		var err error
+		if dv, skip, err = d.pageableDevice(ctx, deviceID); skip != "" || err != nil {
+			return skip, err
 		}
-		return "user_inactive", nil
 	}
+	text := d.digestText(ctx, a, s.Digest)
 	sctx, cancel := context.WithTimeout(ctx, d.cfg.SendTimeout)
 	defer cancel()
-	_, err = d.sender.Send(sctx, Page{AlertID: a.ID, Token: dv.Token, Platform: dv.Platform,
-		TTL: time.Duration(s.TTL) * time.Second, Text: d.digestText(ctx, a, s.Digest)})
+	sending()
+	_, err := d.sender.Send(sctx, Page{AlertID: a.ID, Token: dv.Token, Platform: dv.Platform,
+		TTL: time.Duration(s.TTL) * time.Second, Text: text})
 	if err != nil {
 		return "", err
 	}
 	d.pageSent(ctx, a)
 	return "", nil
+}
+
+// pageableDevice reads device id and checks that it may still be paged;
+// otherwise it says why it is skipped (and removes one whose owner may no
+// longer be paged).
+func (d *Dispatcher) pageableDevice(ctx context.Context, id string) (devices.Device, string, error) {
+	dv, err := d.devices.Get(ctx, id)
+	if errors.Is(err, errkind.NotFound) {
+		return dv, "device_removed", nil
+	}
+	if err != nil {
+		return dv, "", err
+	}
+	ok, err := d.devices.Pageable(ctx, dv)
+	if err != nil {
+		return dv, "", err
+	}
+	if !ok {
+		if err := d.devices.Remove(ctx, dv.ID); err != nil {
+			return dv, "", err
+		}
+		return dv, "user_inactive", nil
+	}
+	return dv, "", nil
+}
+
+// takeReady returns, once, the device checked pageable when its step was
+// claimed here.
+func (d *Dispatcher) takeReady(alertID, key string) (devices.Device, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	dv, ok := d.ready[alertID][key]
+	if ok {
+		delete(d.ready[alertID], key)
+	}
+	return dv, ok
 }
 
 // pageSent updates the alert's counters after an accepted page.
@@ -232,7 +285,7 @@ func (d *Dispatcher) pageSent(ctx context.Context, a Alert) {
 }
 
 // sendWebhook posts the signed event for a webhook step.
-func (d *Dispatcher) sendWebhook(ctx context.Context, a Alert, s stepDoc) error {
+func (d *Dispatcher) sendWebhook(ctx context.Context, a Alert, s stepDoc, sending func()) error {
 	p, err := d.oncall.Policy(ctx, a.ForceID, a.PolicyID)
 	if err != nil {
 		return err
@@ -244,6 +297,7 @@ func (d *Dispatcher) sendWebhook(ctx context.Context, a Alert, s stepDoc) error 
 	defer cancel()
 	ev := WebhookEvent{Event: "alert.unacknowledged", AlertID: a.ID, ForceID: a.ForceID, OpenedAt: a.OpenedAt,
 		Step: s.Step, Tier: s.Tier, Round: s.Round, SentAt: d.now().UTC().Truncate(time.Second)}
+	sending()
 	return postWebhook(sctx, d.hc, p.Tiers[s.Tier].Webhook.URL, d.cfg.WebhookSecret, ev)
 }
 

@@ -76,20 +76,18 @@ func (d *Dispatcher) fold(ctx context.Context, a Alert, s *stepDoc, now time.Tim
 // digestFor returns the digest step k of alert a belongs to, or nil when
 // it is paged on its own (which takes one of the force's page slots).
 func (d *Dispatcher) digestFor(ctx context.Context, a Alert, k int, now time.Time) (*digest, error) {
-	if d.cases != nil {
-		in, err := d.cases.AlertInfo(ctx, a.ID)
-		if err != nil && !errors.Is(err, errkind.NotFound) {
-			return nil, err
+	fl, err := d.floodOf(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	if fl.Group != "" {
+		kind := digestNetwork
+		if fl.Kind == reports.FloodForce {
+			kind = digestForce
 		}
-		if in.FloodGroup != "" {
-			kind := digestNetwork
-			if in.FloodKind == reports.FloodForce {
-				kind = digestForce
-			}
-			w := now.Truncate(DigestWindow)
-			return &digest{ID: "flood:" + in.FloodGroup + ":" + strconv.FormatInt(w.Unix(), 10) + ":" + strconv.Itoa(k),
-				Kind: kind, Since: now.Add(-DigestWindow)}, nil
-		}
+		w := now.Truncate(DigestWindow)
+		return &digest{ID: "flood:" + fl.Group + ":" + strconv.FormatInt(w.Unix(), 10) + ":" + strconv.Itoa(k),
+			Kind: kind, Since: now.Add(-DigestWindow)}, nil
 	}
 	minute := now.Truncate(time.Minute)
 	ok, err := d.takePageSlot(ctx, a.ForceID, minute)
@@ -98,6 +96,22 @@ func (d *Dispatcher) digestFor(ctx context.Context, a Alert, k int, now time.Tim
 	}
 	return &digest{ID: "rate:" + a.ForceID + ":" + strconv.FormatInt(minute.Unix(), 10) + ":" + strconv.Itoa(k),
 		Kind: digestRate, Since: now.Add(-time.Minute)}, nil
+}
+
+// floodOf returns the flood marking of alert a's case: stored on the
+// alert when it opened, read from the case for alerts opened without it.
+func (d *Dispatcher) floodOf(ctx context.Context, a Alert) (reports.AlertFlood, error) {
+	if a.Flood != nil {
+		return *a.Flood, nil
+	}
+	if d.cases == nil {
+		return reports.AlertFlood{}, nil
+	}
+	in, err := d.cases.AlertInfo(ctx, a.ID)
+	if err != nil && !errors.Is(err, errkind.NotFound) {
+		return reports.AlertFlood{}, err
+	}
+	return reports.AlertFlood{Group: in.FloodGroup, Kind: in.FloodKind}, nil
 }
 
 // takePageSlot claims one of the force's PageRatePerForce individual page

@@ -114,13 +114,19 @@ type Dispatcher struct {
 	wg       sync.WaitGroup
 	mu       sync.Mutex
 	busy     map[string]*run
-	alertMu  [64]sync.Mutex                     // striped by alert id: serialises this process's writes of one alert
-	steps    map[string]map[int]stepDoc         // per alert; immutable once inserted
-	targets  map[string]map[string]*targetState // per alert, per "<step>:<target>"
-	paged    map[string]bool                    // alerts whose first page this process observed
-	slotHint map[string]int                     // force page slots of the current minute this process saw taken
-	lists    listKnown                          // the newest alert list slot this process knows, per force
+	alertMu  [64]sync.Mutex                       // striped by alert id: serialises this process's writes of one alert
+	steps    map[string]map[int]stepDoc           // per alert; immutable once inserted
+	targets  map[string]map[string]*targetState   // per alert, per "<step>:<target>"
+	paged    map[string]bool                      // alerts whose first page this process observed
+	slotHint map[string]int                       // force page slots of the current minute this process saw taken
+	lists    listKnown                            // the newest alert list slot this process knows, per force
+	opened   map[string]Alert                     // alerts this process opened and has not yet started
+	ready    map[string]map[string]devices.Device // per alert, per "<step>:<device>": checked pageable as its step was claimed here
 }
+
+// maxOpened bounds the alerts kept between Open and their first pass (an
+// alert whose case insert failed is never started here).
+const maxOpened = 10_000
 
 type run struct {
 	again     bool
@@ -145,7 +151,29 @@ func NewDispatcher(deps Deps, cfg EngineConfig) *Dispatcher {
 		cases: deps.Cases, audit: deps.Audit, metrics: deps.Metrics, hc: deps.Webhooks, log: deps.Log,
 		now: deps.Now, cfg: cfg, base: base, cancel: cancel, busy: map[string]*run{},
 		steps: map[string]map[int]stepDoc{}, targets: map[string]map[string]*targetState{}, paged: map[string]bool{},
-		slotHint: map[string]int{}}
+		slotHint: map[string]int{}, opened: map[string]Alert{}, ready: map[string]map[string]devices.Device{}}
+}
+
+// keepOpened remembers alert a, just inserted by Open, for its first pass:
+// the report starts it a moment later, and nothing but this process's own
+// engine writes an alert that young.
+func (d *Dispatcher) keepOpened(a Alert) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.opened) >= maxOpened {
+		clear(d.opened)
+	}
+	d.opened[a.ID] = a
+}
+
+// takeOpened returns the alert Open inserted, once, for the pass the
+// report started (confirmed); any other pass reads the stored alert.
+func (d *Dispatcher) takeOpened(alertID string, confirmed bool) (Alert, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	a, ok := d.opened[alertID]
+	delete(d.opened, alertID)
+	return a, ok && confirmed
 }
 
 // UseCases sets the reports store once it exists (reports are wired after
@@ -246,12 +274,16 @@ func (d *Dispatcher) kick(alertID string, confirmed bool) <-chan struct{} {
 // next needs attention.
 func (d *Dispatcher) process(ctx context.Context, alertID string, confirmed bool) error {
 	now := d.now().UTC()
-	a, err := d.alert(ctx, alertID)
-	if errors.Is(err, errkind.NotFound) {
-		return d.orphan(ctx, alertID, now)
-	}
-	if err != nil {
-		return err
+	a, fresh := d.takeOpened(alertID, confirmed)
+	if !fresh {
+		var err error
+		a, err = d.alert(ctx, alertID)
+		if errors.Is(err, errkind.NotFound) {
+			return d.orphan(ctx, alertID, now)
+		}
+		if err != nil {
+			return err
+		}
 	}
 	if a.State == StateVoided {
 		if !confirmed {
@@ -279,10 +311,14 @@ func (d *Dispatcher) process(ctx context.Context, alertID string, confirmed bool
 			return d.setDue(ctx, alertID, wake, err)
 		}
 	}
-	if !a.CaseConfirmed && confirmed {
-		// Started by the report itself: page first, note it afterwards.
-		defer d.confirmCase(ctx, a, true, now) //nolint:errcheck // the sweeper re-checks
-	}
+	// Started by the report itself: page first, note it afterwards (the
+	// walk notes it with the progress it records after its pages).
+	confirm := !a.CaseConfirmed && confirmed
+	defer func() {
+		if confirm {
+			d.confirmCase(ctx, a, true, now) //nolint:errcheck // the sweeper re-checks
+		}
+	}()
 	if a.PolicyID == "" {
 		return d.unrouted(ctx, a, now)
 	}
@@ -290,7 +326,14 @@ func (d *Dispatcher) process(ctx context.Context, alertID string, confirmed bool
 	if err != nil {
 		return d.setDue(ctx, alertID, now.Add(d.cfg.SweepInterval*5), err)
 	}
-	wake, err := d.walk(ctx, a, p, now)
+	from := &walkFrom{fresh: fresh, confirm: confirm}
+	wake, err := d.walk(ctx, a, p, now, from)
+	confirm = false
+	// The due time is a note for the sweeper: it waits until the pages
+	// this pass started have done their store work.
+	for _, ch := range from.sending {
+		<-ch
+	}
 	var gone *caseGone
 	if errors.As(err, &gone) {
 		return d.endWithCase(ctx, a, gone.reason, now)
@@ -458,6 +501,8 @@ func (d *Dispatcher) forget(alertID string) {
 	delete(d.steps, alertID)
 	delete(d.targets, alertID)
 	delete(d.paged, alertID)
+	delete(d.opened, alertID)
+	delete(d.ready, alertID)
 }
 
 func minTime(a, b time.Time) time.Time {

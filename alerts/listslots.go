@@ -196,18 +196,30 @@ func (d *Dispatcher) ensureListed(ctx context.Context, alertID, forceID string) 
 
 // claimSlot inserts the slot after the newest, holding alertID; when
 // others took it, the next ones in turn, searching again after several.
+// When this instance knows a slot of the region it tries the one after it
+// at once: the insert is the claim, and a slot taken meanwhile only moves
+// it on (and after a few, to a search).
 func (d *Dispatcher) claimSlot(ctx context.Context, alertID, forceID string, region byte) (string, error) {
-	last, err := d.lastSlot(ctx, forceID, region, 0)
-	if err != nil {
-		return "", err
+	key := headKey(forceID, region)
+	last := d.lists.get(key)
+	if last == 0 {
+		var err error
+		if last, err = d.lastSlot(ctx, forceID, region, 0); err != nil {
+			return "", err
+		}
 	}
 	n := last + 1
 	for attempt := 1; attempt <= maxSlotClaims; attempt++ {
 		id := slotID(forceID, slotPos{region, n})
 		_, err := d.db.Collection(colListSlots).InsertOne(ctx, listSlot{ID: id, ForceID: forceID, AlertID: alertID})
 		if err == nil {
-			d.lists.saw(headKey(forceID, region), n)
+			d.lists.saw(key, n)
 			d.lists.keepSlot(id, alertID)
+			if n%storeHintAtLeast == 0 {
+				// Claims that skip the search keep the stored hint near
+				// the newest slot for instances that start cold.
+				d.storeHint(ctx, key, n)
+			}
 			return id, nil
 		}
 		if !database.IsDuplicateKey(err) {
@@ -217,7 +229,8 @@ func (d *Dispatcher) claimSlot(ctx context.Context, alertID, forceID string, reg
 			n++
 			continue
 		}
-		if last, err = d.lastSlot(ctx, forceID, region, n); err != nil {
+		last, err := d.lastSlot(ctx, forceID, region, n)
+		if err != nil {
 			return "", err
 		}
 		n = last + 1

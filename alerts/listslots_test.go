@@ -27,8 +27,9 @@ func TestAlertListFindsTheNewestSlotFromAnyInstance(t *testing.T) {
 		t.Fatalf("a new instance's first page: %d alerts from %v, next %q, %v; want 5 from slot-39, next m35", len(items), ids(items), next, err)
 	}
 	hint, err := database.FindByID[listHead](ctx, h.db.Collection(colListHeads), headKey(testForce, regionMain), nil)
-	if err != nil || hint.N != 40 {
-		t.Fatalf("stored hint: %+v, %v; want 40", hint, err)
+	// Claims keep the stored hint within storeHintAtLeast of the newest.
+	if err != nil || hint.N > 40 || hint.N <= 40-storeHintAtLeast {
+		t.Fatalf("stored hint: %+v, %v; want within %d below 40", hint, err, storeHintAtLeast)
 	}
 	if err := second.Open(ctx, "slot-40", testForce, h.now()); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"speaksafe/database"
+	"speaksafe/devices"
 	"speaksafe/oncall"
 	"speaksafe/reports"
 )
@@ -80,29 +81,44 @@ func (s stepDoc) userOf(device string) string {
 	return ""
 }
 
+// walkFrom says what the pass calling walk knows: fresh, that this process
+// opened the alert a moment ago (so no step of it can be stored unless a
+// racing worker claims it, which the claim itself catches); confirm, that
+// the alert's case is to be noted as confirmed with the progress recorded.
+type walkFrom struct {
+	fresh   bool
+	confirm bool
+	// sending, set by walk, has a channel per page it started for the
+	// steps it claimed, closed as that page's send begins.
+	sending []<-chan struct{}
+}
+
 // walk runs every step that is due and starts the deliveries that are
 // due, without waiting for them, and returns when the alert next needs
 // attention. Steps 0 to p.Steps()-1 walk the policy's tiers; after them
 // the alert is unacknowledged and every further step re-pages the force's
 // supervisors, UnackedRepage apart, until someone acknowledges or the case
 // is closed or deleted (then walk returns a *caseGone).
-func (d *Dispatcher) walk(ctx context.Context, a Alert, p oncall.Policy, now time.Time) (time.Time, error) {
+func (d *Dispatcher) walk(ctx context.Context, a Alert, p oncall.Policy, now time.Time, from *walkFrom) (time.Time, error) {
 	var wake time.Time
 	due := a.OpenedAt
-	// Progress is recorded after paging, in step order: the page is what is
-	// urgent.
+	// Progress is recorded after paging, in step order, once the pages of
+	// the steps claimed here have been handed to the push service: the
+	// page is what is urgent, and its store reads go first.
 	var claimedSteps []stepDoc
-	defer func() {
-		for _, s := range claimedSteps {
-			d.stepClaimed(ctx, a, s, p.Steps())
-		}
-	}()
+	defer func() { d.recordProgress(ctx, a, claimedSteps, from.sending, p.Steps(), from.confirm, now) }()
 	total := p.Steps()
 	for k := 0; ; k++ {
-		s, ok, err := d.loadStep(ctx, a.ID, k)
-		if err != nil {
-			return time.Time{}, err
+		s, ok := d.cachedStep(a.ID, k)
+		// A step not yet due cannot be stored yet, and neither can the
+		// first of an alert this process has just opened: no read needed.
+		if !ok && !due.After(now) && !(from.fresh && k == 0) {
+			var err error
+			if s, ok, err = d.loadStep(ctx, a.ID, k); err != nil {
+				return time.Time{}, err
+			}
 		}
+		claimed := false
 		if !ok {
 			if due.After(now) {
 				return minTime(wake, due), nil
@@ -117,7 +133,7 @@ func (d *Dispatcher) walk(ctx context.Context, a Alert, p oncall.Policy, now tim
 					return time.Time{}, err
 				}
 			}
-			var claimed bool
+			var err error
 			if k < total {
 				s, claimed, err = d.runStep(ctx, a, p, k, now)
 			} else {
@@ -131,6 +147,9 @@ func (d *Dispatcher) walk(ctx context.Context, a Alert, p oncall.Policy, now tim
 			}
 		}
 		pr := d.deliverStep(a, s, now)
+		if claimed {
+			from.sending = append(from.sending, pr.sending...)
+		}
 		wake = minTime(wake, pr.wake)
 		due = s.NextDueAt
 		if pr.undelivered && k < total {
@@ -142,11 +161,42 @@ func (d *Dispatcher) walk(ctx context.Context, a Alert, p oncall.Policy, now tim
 	}
 }
 
+// recordProgress records the steps this pass claimed (and the case as
+// confirmed, when confirm) beside the pass, once every page the pass
+// started for them has reached the push service (or ended): those pages'
+// store reads and claims go first.
+func (d *Dispatcher) recordProgress(ctx context.Context, a Alert, steps []stepDoc, sending []<-chan struct{}, total int, confirm bool, now time.Time) {
+	if len(steps) == 0 {
+		if confirm {
+			d.confirmCase(ctx, a, true, now) //nolint:errcheck // the sweeper re-checks
+		}
+		return
+	}
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		for _, ch := range sending {
+			<-ch
+		}
+		for i, s := range steps {
+			d.stepClaimed(ctx, a, s, total, confirm && i == 0)
+		}
+	}()
+}
+
+func (d *Dispatcher) cachedStep(alertID string, k int) (stepDoc, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	s, ok := d.steps[alertID][k]
+	return s, ok
+}
+
 // acked reports whether the alert has been acknowledged (errors count as
-// not: paging once too often beats not paging).
+// not: paging once too often beats not paging). A find by _id, the lookup
+// the embedded store serves from its index.
 func (d *Dispatcher) acked(ctx context.Context, alertID string) bool {
-	n, err := d.db.Collection(colAcks).CountDocuments(ctx, bson.D{{Key: "_id", Value: alertID}})
-	return err == nil && n > 0
+	_, err := database.FindByID[ackDoc](ctx, d.db.Collection(colAcks), alertID, errAbsent)
+	return err == nil
 }
 
 func (d *Dispatcher) loadStep(ctx context.Context, alertID string, k int) (stepDoc, bool, error) {
@@ -183,10 +233,12 @@ func (d *Dispatcher) runStep(ctx context.Context, a Alert, p oncall.Policy, k in
 	delay := max(time.Duration(tier.DelaySeconds)*time.Second, d.cfg.MinDelay)
 	s := stepDoc{ID: stepID(a.ID, k), AlertID: a.ID, Step: k, Tier: index, Round: round, StartedAt: now,
 		NextDueAt: now.Add(delay), TTL: int64(p.Window(d.cfg.MinDelay) / time.Second), By: d.cfg.Instance}
+	var ready map[string]devices.Device
 	if tier.Webhook != nil {
 		s.Kind = stepWebhook
 	} else {
-		if err := d.resolve(ctx, a.ForceID, tier, now, &s); err != nil {
+		var err error
+		if ready, err = d.resolve(ctx, a.ForceID, tier, now, &s); err != nil {
 			return stepDoc{}, false, err
 		}
 	}
@@ -199,7 +251,29 @@ func (d *Dispatcher) runStep(ctx context.Context, a Alert, p oncall.Policy, k in
 			return stepDoc{}, false, err
 		}
 	}
-	return d.claimStep(ctx, a, s)
+	s, claimed, err := d.claimStep(ctx, a, s)
+	if claimed && s.Kind == stepPage {
+		d.keepReady(a.ID, s.Step, ready)
+	}
+	return s, claimed, err
+}
+
+// keepReady remembers the devices of step k checked pageable as it was
+// resolved, for its first deliveries a moment later.
+func (d *Dispatcher) keepReady(alertID string, k int, ready map[string]devices.Device) {
+	if len(ready) == 0 {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	m := d.ready[alertID]
+	if m == nil {
+		m = map[string]devices.Device{}
+		d.ready[alertID] = m
+	}
+	for id, dv := range ready {
+		m[targetKey(k, id)] = dv
+	}
 }
 
 // claimStep inserts step s; when another worker claimed it first, its
@@ -219,20 +293,26 @@ func (d *Dispatcher) claimStep(ctx context.Context, a Alert, s stepDoc) (stepDoc
 }
 
 // resolve fills s with the devices of everyone tier reaches now, or marks
-// the step as a gap.
-func (d *Dispatcher) resolve(ctx context.Context, forceID string, tier oncall.Tier, now time.Time, s *stepDoc) error {
-	users, err := d.oncall.ResolveTier(ctx, forceID, tier, now)
+// the step as a gap. It returns those devices that may be paged, checked
+// against their owners' accounts as just read, by id.
+func (d *Dispatcher) resolve(ctx context.Context, forceID string, tier oncall.Tier, now time.Time, s *stepDoc) (map[string]devices.Device, error) {
+	users, err := d.oncall.ResolveTierUsers(ctx, forceID, tier, now)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	s.Kind, s.Users = stepPage, users
+	s.Kind = stepPage
+	ready := map[string]devices.Device{}
 	for _, u := range users {
-		devs, err := d.devices.ForUser(ctx, u)
+		s.Users = append(s.Users, u.ID)
+		devs, err := d.devices.ForUser(ctx, u.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, dv := range devs {
-			s.Devices = append(s.Devices, stepDevice{ID: dv.ID, UserID: u})
+			s.Devices = append(s.Devices, stepDevice{ID: dv.ID, UserID: u.ID})
+			if devices.PageableBy(u, dv) {
+				ready[dv.ID] = dv
+			}
 		}
 	}
 	switch {
@@ -241,13 +321,16 @@ func (d *Dispatcher) resolve(ctx context.Context, forceID string, tier oncall.Ti
 	case len(s.Devices) == 0:
 		s.Kind, s.Gap = stepGap, "no registered devices"
 	}
-	return nil
+	return ready, nil
 }
 
 // stepClaimed records a step this worker took, and where the alert (and
 // its case, for the queue) now stands: step 0 open, a later tier overdue,
 // a step past the policy's total unacknowledged (a supervisors' re-page).
-func (d *Dispatcher) stepClaimed(ctx context.Context, a Alert, s stepDoc, total int) {
+//
+// confirm adds the note that the alert's case is stored (confirmCase) to
+// the same write.
+func (d *Dispatcher) stepClaimed(ctx context.Context, a Alert, s stepDoc, total int, confirm bool) {
 	state, caseState := StateOpen, reports.AlertOpen
 	set := bson.D{{Key: "step", Value: s.Step}, {Key: "tier", Value: s.Tier}, {Key: "round", Value: s.Round}}
 	inc := bson.D{}
@@ -265,6 +348,9 @@ func (d *Dispatcher) stepClaimed(ctx context.Context, a Alert, s stepDoc, total 
 		d.metrics.escalations.Inc()
 	}
 	set = append(set, bson.E{Key: "state", Value: state})
+	if confirm {
+		set = append(set, bson.E{Key: "caseConfirmed", Value: true})
+	}
 	if s.Kind == stepGap {
 		d.metrics.gaps.Inc()
 		d.log.WarnContext(ctx, "escalation step reached nobody; moving on", "alert_id", a.ID,

@@ -3,6 +3,7 @@ package alerts
 import (
 	"context"
 	"strconv"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -27,6 +28,9 @@ type stepProgress struct {
 	wake        time.Time // earliest time a delivery needs attention again
 	pending     bool      // some delivery is not over
 	undelivered bool      // every delivery is over and none got through
+	// sending has one channel per delivery started, closed when its send
+	// begins (its store reads and claim are done) or it ends.
+	sending []<-chan struct{}
 }
 
 func targetKey(step int, target string) string { return strconv.Itoa(step) + ":" + target }
@@ -44,7 +48,9 @@ func (d *Dispatcher) deliverStep(a Alert, s stepDoc, now time.Time) stepProgress
 			sent = sent || st.outcome == outcomeSent
 		case start:
 			p.pending, p.wake = true, minTime(p.wake, st.notBefore)
-			go d.deliverBeside(a, s, t)
+			sig := newSignal()
+			p.sending = append(p.sending, sig.ch)
+			go d.deliverBeside(a, s, t, sig)
 		default:
 			p.pending, p.wake = true, minTime(p.wake, st.notBefore)
 		}
@@ -78,9 +84,10 @@ func (d *Dispatcher) claimTarget(alertID, key string, now time.Time) (targetStat
 
 // deliverBeside runs one delivery in its own goroutine, records what came
 // of it and lets the alert's walk look again.
-func (d *Dispatcher) deliverBeside(a Alert, s stepDoc, target string) {
+func (d *Dispatcher) deliverBeside(a Alert, s stepDoc, target string, sending *signal) {
 	defer d.wg.Done()
-	wake, outcome, err := d.deliver(d.base, a, s, target)
+	defer sending.fire()
+	wake, outcome, err := d.deliver(d.base, a, s, target, sending.fire)
 	if err != nil {
 		if d.base.Err() == nil {
 			d.log.Error("delivery failed; will retry", "alert_id", a.ID, "step", s.Step, "error", err)
@@ -92,6 +99,16 @@ func (d *Dispatcher) deliverBeside(a Alert, s stepDoc, target string) {
 		d.kick(a.ID, false)
 	}
 }
+
+// signal is closed once, by the first fire.
+type signal struct {
+	once sync.Once
+	ch   chan struct{}
+}
+
+func newSignal() *signal { return &signal{ch: make(chan struct{})} }
+
+func (s *signal) fire() { s.once.Do(func() { close(s.ch) }) }
 
 func (d *Dispatcher) settleTarget(alertID, key string, wake time.Time, outcome string) {
 	d.mu.Lock()

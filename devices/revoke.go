@@ -13,5 +13,5 @@ func (s *Devices) RevokeDevices(ctx context.Context, userID string) error {
 	if _, err := s.db.Collection(colDevices).DeleteMany(ctx, bson.D{{Key: "userId", Value: userID}}); err != nil {
 		return fmt.Errorf("devices: revoke devices of %s: %w", userID, err)
 	}
-	return nil
+	return s.touch(ctx, userID)
 }

@@ -81,6 +81,7 @@ type Devices struct {
 	log   *slog.Logger
 	now   func() time.Time
 	rec   staff.Recorder
+	lists userLists
 }
 
 // NewDevices returns the device store.
@@ -128,6 +129,14 @@ func (s *Devices) Register(ctx context.Context, in DeviceInput) (Device, error) 
 	}
 	if err := s.upsert(ctx, c, u.TokenVersion, id, in, !held || moving); err != nil {
 		return Device{}, err
+	}
+	if err := s.touch(ctx, c.UserID); err != nil {
+		return Device{}, err
+	}
+	if moving {
+		if err := s.touch(ctx, prev.UserID); err != nil {
+			return Device{}, err
+		}
 	}
 	s.afterRegister(ctx, c.UserID, id, prev, held, moving)
 	return s.Get(ctx, id)
@@ -249,15 +258,38 @@ func (s *Devices) Remove(ctx context.Context, id string) error {
 	return nil
 }
 
+// remove deletes device id and marks its owner's devices changed.
 func (s *Devices) remove(ctx context.Context, id string) error {
-	if _, err := s.db.Collection(colDevices).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+	var gone Device
+	err := s.db.Collection(colDevices).FindOneAndDelete(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&gone)
+	if database.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("devices: remove device %s: %w", id, err)
 	}
-	return nil
+	return s.touch(ctx, gone.UserID)
 }
 
-// ForUser returns the devices of one user.
+// ForUser returns the devices of one user: this instance's copy while the
+// user's mark (read by _id) is unchanged, else read afresh.
 func (s *Devices) ForUser(ctx context.Context, userID string) ([]Device, error) {
+	mark, err := s.mark(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if devs, ok := s.lists.get(userID, mark); ok {
+		return devs, nil
+	}
+	devs, err := s.findForUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	s.lists.put(userID, mark, devs)
+	return devs, nil
+}
+
+func (s *Devices) findForUser(ctx context.Context, userID string) ([]Device, error) {
 	cur, err := s.db.Collection(colDevices).Find(ctx, bson.D{{Key: "userId", Value: userID}},
 		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
 	if err != nil {
@@ -287,4 +319,11 @@ func (s *Devices) Pageable(ctx context.Context, d Device) (bool, error) {
 		return false, err
 	}
 	return ok && u.TokenVersion == d.TokenVersion, nil
+}
+
+// PageableBy is Pageable with the owner's account u already read: u owns
+// d, is an active member of d's force and has not logged out everywhere
+// since registering it.
+func PageableBy(u accounts.User, d Device) bool {
+	return u.ID == d.UserID && !u.Disabled && staff.OrgOf(u) == d.ForceID && u.TokenVersion == d.TokenVersion
 }

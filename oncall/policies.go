@@ -8,6 +8,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"speaksafe/accounts"
 	"speaksafe/audit"
 	"speaksafe/database"
 	"speaksafe/devices"
@@ -203,6 +204,20 @@ type MemberNow struct {
 // ResolveTier returns the active members of forceID that tier t reaches at
 // at. A webhook tier reaches no users.
 func (s *OnCall) ResolveTier(ctx context.Context, forceID string, t Tier, at time.Time) ([]string, error) {
+	users, err := s.ResolveTierUsers(ctx, forceID, t, at)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	return ids, nil
+}
+
+// ResolveTierUsers is ResolveTier with the accounts as they were read, so
+// that the alert engine can check their phones without reading them again.
+func (s *OnCall) ResolveTierUsers(ctx context.Context, forceID string, t Tier, at time.Time) ([]accounts.User, error) {
 	var ids []string
 	switch {
 	case t.RotationID != "":
@@ -218,14 +233,14 @@ func (s *OnCall) ResolveTier(ctx context.Context, forceID string, t Tier, at tim
 	case len(t.UserIDs) > 0:
 		ids = dedupe(t.UserIDs)
 	}
-	out := ids[:0:0]
+	out := make([]accounts.User, 0, len(ids))
 	for _, id := range ids {
-		_, ok, err := staff.Active(ctx, s.users, id, forceID)
+		u, ok, err := staff.Active(ctx, s.users, id, forceID)
 		if err != nil {
 			return nil, err
 		}
 		if ok {
-			out = append(out, id)
+			out = append(out, u)
 		}
 	}
 	return out, nil

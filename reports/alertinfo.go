@@ -31,6 +31,13 @@ type AlertInfo struct {
 	Closed bool
 }
 
+// AlertFlood is the flood marking of an urgent case as its alert opens:
+// empty when the case is paged on its own.
+type AlertFlood struct {
+	Group string
+	Kind  FloodKind
+}
+
 // FloodKind names the threshold that put a report in a flood group.
 type FloodKind string
 

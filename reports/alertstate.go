@@ -59,6 +59,11 @@ func (s *Store) SetAlertState(ctx context.Context, caseID string, state AlertSta
 	if err != nil {
 		return dbErr("set alert state", err)
 	}
+	if state == AlertOpen || state == AlertOverdue {
+		// Written while the policy is still being walked: no marker can
+		// exist yet (only running out of the policy sets one).
+		return nil
+	}
 	return s.markUnacked(ctx, caseID, state == AlertUnacknowledged, at)
 }
 

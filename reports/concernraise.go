@@ -141,7 +141,7 @@ func (s *Store) completeConcern(ctx context.Context, a *answer, c *Concern, call
 			return ConcernReceipt{}, err
 		}
 		build := func() (*caseDoc, error) { return s.newConcernDoc(ctx, a, c, caller) }
-		if err := s.storeCase(ctx, a, nil, build, resumed); err != nil {
+		if err := s.storeCase(ctx, a, nil, build, caseStart{absent: true, resumed: resumed}); err != nil {
 			return ConcernReceipt{}, err
 		}
 	}

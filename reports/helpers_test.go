@@ -36,7 +36,7 @@ func newFakeAlerter(db *mongo.Database) *fakeAlerter {
 	return &fakeAlerter{db: db, opened: map[string]int{}, started: map[string]int{}, acked: map[string]string{}}
 }
 
-func (a *fakeAlerter) Open(ctx context.Context, caseID, forceID string, at time.Time) error {
+func (a *fakeAlerter) OpenUrgent(ctx context.Context, caseID, forceID string, at time.Time, _ AlertFlood) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.openErr != nil {

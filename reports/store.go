@@ -34,9 +34,11 @@ const (
 // alerts.Dispatcher). Open is called BEFORE the case document is inserted, so
 // that a case which exists always has its alert; Start after.
 type Alerter interface {
-	// Open durably records that case caseID of force forceID needs an urgent alert.
-	// Called BEFORE the case document is inserted; idempotent (duplicate _id = already open).
-	Open(ctx context.Context, caseID, forceID string, at time.Time) error
+	// OpenUrgent durably records that case caseID of force forceID needs an
+	// urgent alert, with the flood marking intake gave the case (so that the
+	// engine need not read the case to group its pages). Called BEFORE the
+	// case document is inserted; idempotent (duplicate _id = already open).
+	OpenUrgent(ctx context.Context, caseID, forceID string, at time.Time, flood AlertFlood) error
 	// Start begins dispatch in-process at once (best effort; a sweeper covers failure).
 	Start(caseID string)
 	// Acknowledged tells the alert that a member of staff took the case (stops escalation).

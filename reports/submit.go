@@ -147,7 +147,7 @@ func (s *Store) SubmitFrom(ctx context.Context, key string, r Report, client str
 	if !won {
 		return s.resume(ctx, a, body, &r)
 	}
-	return s.complete(ctx, a, &r, false)
+	return s.complete(ctx, a, &r, caseStart{absent: true})
 }
 
 // resume answers a retry: the same report gets the stored answer (after
@@ -156,16 +156,15 @@ func (s *Store) resume(ctx context.Context, a *answer, body string, r *Report) (
 	if subtle.ConstantTimeCompare([]byte(a.BodyHash), []byte(body)) != 1 {
 		return Submission{}, conflict("This Idempotency-Key was already used for a different report; use a new key for a new report.")
 	}
-	return s.complete(ctx, a, r, true)
+	return s.complete(ctx, a, r, caseStart{resumed: true})
 }
 
 // complete makes sure the case of answer a exists, opening its alert first
 // when urgent. Every step is an insert with a deterministic _id, so racing
-// retries and a retry after a crash all converge on one case and one alert;
-// resumed says a request before this one may have started the work.
-func (s *Store) complete(ctx context.Context, a *answer, r *Report, resumed bool) (Submission, error) {
+// retries and a retry after a crash all converge on one case and one alert.
+func (s *Store) complete(ctx context.Context, a *answer, r *Report, how caseStart) (Submission, error) {
 	build := func() (*caseDoc, error) { return s.newCaseDoc(r, a) }
-	if err := s.storeCase(ctx, a, r.Answers.Handles, build, resumed); err != nil {
+	if err := s.storeCase(ctx, a, r.Answers.Handles, build, how); err != nil {
 		return Submission{}, err
 	}
 	return a.submission(), nil
@@ -180,25 +179,39 @@ const (
 	patternBudget = 3 * time.Second
 )
 
+// caseStart is what the caller of storeCase knows about the case.
+type caseStart struct {
+	// absent: the case does not exist (its id was just drawn, or just
+	// looked up), so the lookup is saved; a racing retry that stored it
+	// meanwhile is still caught by the insert.
+	absent bool
+	// resumed: an earlier request with the key may have written the
+	// case.created entry already; it is looked for first.
+	resumed bool
+}
+
 // storeCase stores the case of answer a, built by build, unless it exists.
 // In order: the alert (when urgent), so that no stored case is without
 // one; the case.created audit entry, so that no stored case is unaudited
-// (an error returns before the case is stored, and the retry resumes);
-// the queue entry and the hashes of the handles it names; the case; then
-// the page starts and the handle pattern check runs (retried in the
-// background if it fails). resumed says an earlier request may have
-// written the entry already: it is looked for first.
-func (s *Store) storeCase(ctx context.Context, a *answer, handles []Handle, build func() (*caseDoc, error), resumed bool) error {
-	exists, err := s.CaseExists(ctx, a.CaseID)
-	if err != nil || exists {
-		return err
+// (an error returns before the case is stored, and the retry resumes),
+// written while the queue entry and the hashes of the handles it names go
+// in; the case; then the page starts and the handle pattern check runs
+// (retried in the background if it fails).
+func (s *Store) storeCase(ctx context.Context, a *answer, handles []Handle, build func() (*caseDoc, error), how caseStart) error {
+	var err error
+	if !how.absent {
+		exists, err := s.CaseExists(ctx, a.CaseID)
+		if err != nil || exists {
+			return err
+		}
 	}
 	var alerter Alerter
 	if a.Urgent {
 		if alerter, err = s.alerts(); err != nil {
 			return err
 		}
-		if err := alerter.Open(ctx, a.CaseID, a.ForceID, a.CreatedAt); err != nil {
+		fl := AlertFlood{Group: a.Flood.Group, Kind: a.Flood.Kind}
+		if err := alerter.OpenUrgent(ctx, a.CaseID, a.ForceID, a.CreatedAt, fl); err != nil {
 			return fmt.Errorf("reports: open alert for case %s: %w", a.CaseID, err)
 		}
 	}
@@ -206,9 +219,10 @@ func (s *Store) storeCase(ctx context.Context, a *answer, handles []Handle, buil
 	if err != nil {
 		return err
 	}
-	if err := s.created(ctx, doc, resumed); err != nil {
-		return err
-	}
+	// The audit entry is written beside the queue entry and the handle
+	// slots (each only reads doc), and the case waits for all three.
+	audited := make(chan error, 1)
+	go func() { audited <- s.created(ctx, doc, how.resumed) }()
 	// The queue entry, like the alert, goes in before the case, so a stored
 	// case is never missing from its force's queue.
 	if err := s.syncIndex(ctx, doc); err != nil {
@@ -216,6 +230,9 @@ func (s *Store) storeCase(ctx context.Context, a *answer, handles []Handle, buil
 	}
 	hashes, err := s.indexHandles(ctx, doc, handles)
 	if err != nil {
+		return err
+	}
+	if err := <-audited; err != nil {
 		return err
 	}
 	if _, err := s.coll(collCases).InsertOne(ctx, doc); err != nil {
