@@ -90,7 +90,7 @@ func (d *Dispatcher) digestFor(ctx context.Context, a Alert, k int, now time.Tim
 			Kind: kind, Since: now.Add(-DigestWindow)}, nil
 	}
 	minute := now.Truncate(time.Minute)
-	ok, err := d.takePageSlot(ctx, a.ForceID, minute)
+	ok, err := d.takePageSlot(ctx, a.ForceID, minute, stepID(a.ID, k))
 	if err != nil || ok {
 		return nil, err
 	}
@@ -114,19 +114,44 @@ func (d *Dispatcher) floodOf(ctx context.Context, a Alert) (reports.AlertFlood, 
 	return reports.AlertFlood{Group: in.FloodGroup, Kind: in.FloodKind}, nil
 }
 
+// pageSlotDoc is one of a force's individual page slots of a minute,
+// taken by one alert's page step.
+type pageSlotDoc struct {
+	ID      string    `bson:"_id"`
+	ForceID string    `bson:"forceId"`
+	Minute  time.Time `bson:"minute"`
+	Step    string    `bson:"step"`
+}
+
 // takePageSlot claims one of the force's PageRatePerForce individual page
-// slots of minute by inserting "<force>:<minute>:<n>"; false when all are
-// taken. A hint remembers where this process got to.
-func (d *Dispatcher) takePageSlot(ctx context.Context, forceID string, minute time.Time) (bool, error) {
+// slots of minute for page step step (stepID) by inserting
+// "<force>:<minute>:<n>"; false when all are taken. A hint remembers where
+// this process got to.
+//
+// Two instances may resolve one alert's step at once (the report's own
+// pass and a sweep); only one of them claims the step, but both ask for a
+// slot. A slot found taken by the same step is therefore this step's: the
+// step holds one slot whichever instance wins. Scans go up from each
+// process's hint, below which every slot is taken, so both meet the first
+// slot either of them took for the step before any free one.
+func (d *Dispatcher) takePageSlot(ctx context.Context, forceID string, minute time.Time, step string) (bool, error) {
 	prefix := forceID + ":" + strconv.FormatInt(minute.Unix(), 10) + ":"
 	d.mu.Lock()
 	n := d.slotHint[prefix]
 	d.mu.Unlock()
+	slots := d.db.Collection(colPageSlots)
 	for ; n < d.cfg.PageRatePerForce; n++ {
-		_, err := d.db.Collection(colPageSlots).InsertOne(ctx, bson.D{{Key: "_id", Value: prefix + strconv.Itoa(n)},
-			{Key: "forceId", Value: forceID}, {Key: "minute", Value: minute}})
+		id := prefix + strconv.Itoa(n)
+		_, err := slots.InsertOne(ctx, pageSlotDoc{ID: id, ForceID: forceID, Minute: minute, Step: step})
 		if database.IsDuplicateKey(err) {
-			continue
+			held, rerr := database.FindByID[pageSlotDoc](ctx, slots, id, nil)
+			if rerr != nil {
+				return false, fmt.Errorf("alerts: page slot: %w", rerr)
+			}
+			if held.Step != step {
+				continue
+			}
+			err = nil
 		}
 		if err != nil {
 			return false, fmt.Errorf("alerts: page slot: %w", err)
