@@ -133,9 +133,15 @@ type pageSlotDoc struct {
 // slot. A slot found taken by the same step is therefore this step's: the
 // step holds one slot whichever instance wins. Scans go up from each
 // process's hint, below which every slot is taken, so both meet the first
-// slot either of them took for the step before any free one.
+// slot either of them took for the step before any free one. Claimers of
+// one force's slots in this process take turns (database.ClaimLocks).
 func (d *Dispatcher) takePageSlot(ctx context.Context, forceID string, minute time.Time, step string) (bool, error) {
 	prefix := forceID + ":" + strconv.FormatInt(minute.Unix(), 10) + ":"
+	unlock, err := d.claims.Lock(ctx, "page:"+prefix)
+	if err != nil {
+		return false, fmt.Errorf("alerts: page slot: %w", err)
+	}
+	defer unlock()
 	d.mu.Lock()
 	n := d.slotHint[prefix]
 	d.mu.Unlock()

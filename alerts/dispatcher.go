@@ -122,6 +122,7 @@ type Dispatcher struct {
 	lists    listKnown                            // the newest alert list slot this process knows, per force
 	opened   map[string]Alert                     // alerts this process opened and has not yet started
 	ready    map[string]map[string]devices.Device // per alert, per "<step>:<device>": checked pageable as its step was claimed here
+	claims   database.ClaimLocks                  // turns of this process's claims on the list and page slots
 }
 
 // maxOpened bounds the alerts kept between Open and their first pass (an

@@ -199,11 +199,17 @@ func (d *Dispatcher) ensureListed(ctx context.Context, alertID, forceID string) 
 // When this instance knows a slot of the region it tries the one after it
 // at once: the insert is the claim, and a slot taken meanwhile only moves
 // it on (and after a few, to a search).
+//
+// Claimers of one list in this process take turns (database.ClaimLocks).
 func (d *Dispatcher) claimSlot(ctx context.Context, alertID, forceID string, region byte) (string, error) {
 	key := headKey(forceID, region)
+	unlock, err := d.claims.Lock(ctx, "list:"+key)
+	if err != nil {
+		return "", fmt.Errorf("alerts: list slot: %w", err)
+	}
+	defer unlock()
 	last := d.lists.get(key)
 	if last == 0 {
-		var err error
 		if last, err = d.lastSlot(ctx, forceID, region, 0); err != nil {
 			return "", err
 		}

@@ -79,6 +79,7 @@ type queueView struct {
 	// them, so that tests can wait for one.
 	rebuilding atomic.Bool
 	rebuilds   sync.WaitGroup
+	claims     database.ClaimLocks // turns of this process's change claims
 }
 
 // queueChanged appends a change naming case caseID, after its entry or
@@ -86,9 +87,15 @@ type queueView struct {
 // others took that one, the next ones in turn (each failed insert costs
 // what a read would, so a writer behind others catches up with them
 // rather than searching again behind each new change), searching again
-// only after several.
+// only after several. Writers in this process take turns
+// (database.ClaimLocks), so they do not collide with each other.
 func (s *Store) queueChanged(ctx context.Context, caseID string) error {
 	v := &s.queue
+	unlock, err := v.claims.Lock(ctx, collQueueChanges)
+	if err != nil {
+		return dbErr("append queue change", err)
+	}
+	defer unlock()
 	last, err := s.lastChange(ctx, v.known.Load())
 	if err != nil {
 		return err
