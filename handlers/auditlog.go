@@ -17,13 +17,21 @@ import (
 // auditEntry is an entry as a reader sees it; the chain's hashes stay out
 // (audit verify checks them).
 type auditEntry struct {
-	Seq        int64             `json:"seq"`
-	At         time.Time         `json:"at"`
-	Actor      string            `json:"actor"`
-	Action     string            `json:"action"`
-	ObjectType string            `json:"objectType"`
-	ObjectID   string            `json:"objectId"`
-	Detail     map[string]string `json:"detail,omitempty"`
+	// Seq is the entry's place in the chain (1, 2, …; a gap or a break
+	// entry is what audit verify reports).
+	Seq int64     `json:"seq"`
+	At  time.Time `json:"at"`
+	// Actor is a user id, "reporter" for the young person, or "system" or
+	// "system:<work>" for work nobody signed in did.
+	Actor  string `json:"actor"`
+	Action string `json:"action"`
+	// ObjectType and ObjectID name what the action was about (a case, a
+	// user, an organisation …).
+	ObjectType string `json:"objectType"`
+	ObjectID   string `json:"objectId"`
+	// Detail holds short facts (a new role, a referral id); never secrets
+	// or report text.
+	Detail map[string]string `json:"detail,omitempty"`
 }
 
 func toAuditEntry(r audit.Record) auditEntry {

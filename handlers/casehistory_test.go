@@ -12,14 +12,13 @@ import (
 	"speaksafe/fcmfake"
 )
 
+// historyEntry is what these tests read of a step of a case's history.
 type historyEntry struct {
-	Seq        int64             `json:"seq"`
-	At         time.Time         `json:"at"`
-	Action     string            `json:"action"`
-	Actor      string            `json:"actor"`
-	ActorName  string            `json:"actorName"`
-	ObjectType string            `json:"objectType"`
-	Detail     map[string]string `json:"detail"`
+	Seq       int64             `json:"seq"`
+	Action    string            `json:"action"`
+	Actor     string            `json:"actor"`
+	ActorName string            `json:"actorName"`
+	Detail    map[string]string `json:"detail"`
 }
 
 func timeline(t *testing.T, app *apptest.App, token, id string) []historyEntry {
