@@ -2,8 +2,6 @@ package ratelimit
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -33,10 +31,7 @@ func (l *Limiter) Group(ctx context.Context, bucket, key string, window time.Dur
 		return "", errors.New("ratelimit: bad window")
 	}
 	_, id, end := l.window("group|"+bucket, key, window)
-	fresh, err := newGroupID()
-	if err != nil {
-		return "", err
-	}
+	fresh := database.NewID()
 	if l.local {
 		return l.localGroup(id, fresh, end), nil
 	}
@@ -73,11 +68,3 @@ func (l *Limiter) sharedGroup(ctx context.Context, doc groupDoc) (string, error)
 
 // errGroupVanished: the group that won the claim was gone when read.
 var errGroupVanished = errors.New("ratelimit: group claimed but not found")
-
-func newGroupID() (string, error) {
-	b := make([]byte, 12)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("ratelimit: group id: %w", err)
-	}
-	return hex.EncodeToString(b), nil
-}
