@@ -218,19 +218,12 @@ func etagOf(parts ...string) string {
 
 // notModified answers 304 when If-None-Match names etag.
 func notModified(c *fiber.Ctx, etag, cacheControl string) bool {
-	inm := c.Get(fiber.HeaderIfNoneMatch)
-	if inm == "" {
+	if !matchesETag(c.Request().Header.Peek(fiber.HeaderIfNoneMatch), []byte(etag)) {
 		return false
 	}
-	for _, t := range strings.Split(inm, ",") {
-		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
-		if t == etag || t == "*" {
-			setCacheable(c, etag, cacheControl)
-			c.Status(fiber.StatusNotModified)
-			return true
-		}
-	}
-	return false
+	setCacheable(c, etag, cacheControl)
+	c.Status(fiber.StatusNotModified)
+	return true
 }
 
 func setCacheable(c *fiber.Ctx, etag, cacheControl string) {
