@@ -179,38 +179,26 @@ func (s *Service) settle(ctx context.Context, id string) error {
 // that is missing.
 func (s *Service) missingFields(ctx context.Context, d *refDoc) (bson.D, error) {
 	var set bson.D
-	step := func(kind string) (eventDoc, error) {
-		e, err := database.FindByID[eventDoc](ctx, s.d.DB.Collection(colEvents), eventID(d.ID, kind, 0), nil)
-		if err != nil {
-			return e, fmt.Errorf("referrals: step %s of %s: %w", kind, d.ID, err)
+	for _, f := range []struct {
+		kind    string
+		missing bool
+		fields  func(eventDoc) bson.D
+	}{
+		{stepAcknowledged, d.AcknowledgedAt == nil, func(e eventDoc) bson.D {
+			return bson.D{{Key: "acknowledgedAt", Value: e.At}, {Key: "acknowledgedBy", Value: e.By}}
+		}},
+		{stepDecided, d.DecidedAt == nil, decisionFields},
+		{stepOverduePaged, d.OverduePagedAt == nil, func(e eventDoc) bson.D { return bson.D{{Key: "overduePagedAt", Value: e.At}} }},
+	} {
+		if !f.missing {
+			continue
 		}
-		return e, nil
-	}
-	if d.AcknowledgedAt == nil {
-		e, err := step(stepAcknowledged)
+		e, err := database.FindByID[eventDoc](ctx, s.d.DB.Collection(colEvents), eventID(d.ID, f.kind, 0), nil)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("referrals: step %s of %s: %w", f.kind, d.ID, err)
 		}
 		if e.ID != "" {
-			set = append(set, bson.E{Key: "acknowledgedAt", Value: e.At}, bson.E{Key: "acknowledgedBy", Value: e.By})
-		}
-	}
-	if d.DecidedAt == nil {
-		e, err := step(stepDecided)
-		if err != nil {
-			return nil, err
-		}
-		if e.ID != "" {
-			set = append(set, decisionFields(e)...)
-		}
-	}
-	if d.OverduePagedAt == nil {
-		e, err := step(stepOverduePaged)
-		if err != nil {
-			return nil, err
-		}
-		if e.ID != "" {
-			set = append(set, bson.E{Key: "overduePagedAt", Value: e.At})
+			set = append(set, f.fields(e)...)
 		}
 	}
 	return set, nil
