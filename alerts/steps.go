@@ -162,9 +162,11 @@ func (d *Dispatcher) walk(ctx context.Context, a Alert, p oncall.Policy, now tim
 }
 
 // recordProgress records the steps this pass claimed (and the case as
-// confirmed, when confirm) beside the pass, once every page the pass
-// started for them has reached the push service (or ended): those pages'
-// store reads and claims go first.
+// confirmed, when confirm) once every page the pass started for them has
+// reached the push service (or ended): those pages' store reads and claims
+// go first. It runs within the pass, so an alert's progress is written in
+// step order and is on record when the pass (and a Sweep waiting for it)
+// ends.
 func (d *Dispatcher) recordProgress(ctx context.Context, a Alert, steps []stepDoc, sending []<-chan struct{}, total int, confirm bool, now time.Time) {
 	if len(steps) == 0 {
 		if confirm {
@@ -172,16 +174,12 @@ func (d *Dispatcher) recordProgress(ctx context.Context, a Alert, steps []stepDo
 		}
 		return
 	}
-	d.wg.Add(1)
-	go func() {
-		defer d.wg.Done()
-		for _, ch := range sending {
-			<-ch
-		}
-		for i, s := range steps {
-			d.stepClaimed(ctx, a, s, total, confirm && i == 0)
-		}
-	}()
+	for _, ch := range sending {
+		<-ch
+	}
+	for i, s := range steps {
+		d.stepClaimed(ctx, a, s, total, confirm && i == 0)
+	}
 }
 
 func (d *Dispatcher) cachedStep(alertID string, k int) (stepDoc, bool) {
