@@ -59,6 +59,7 @@ func startEmbedded(ctx context.Context, dir, addr string, logger *slog.Logger, s
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	shortBusyWaits()
 	// ferretdb.New writes a package variable of FerretDB's own; starting
 	// two servers at once (tests do) must not race on it.
 	newMu.Lock()
