@@ -303,8 +303,14 @@ func (d *Dispatcher) process(ctx context.Context, alertID string, confirmed bool
 		_, err := d.db.Collection(colActive).DeleteOne(ctx, bson.D{{Key: "_id", Value: a.ID}})
 		return err
 	}
-	if done, err := d.checkAck(ctx, a); done || err != nil {
-		return err
+	// An alert this process opened a moment ago has not been paged yet:
+	// its first page does not wait for a look at acknowledgements (one
+	// page too many beats a later one; the next pass ends an acknowledged
+	// alert).
+	if !fresh {
+		if done, err := d.checkAck(ctx, a); done || err != nil {
+			return err
+		}
 	}
 	if !a.CaseConfirmed && !confirmed {
 		ok, wake, err := d.confirmCase(ctx, a, false, now)

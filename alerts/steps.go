@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"golang.org/x/sync/errgroup"
 
 	"speaksafe/database"
 	"speaksafe/devices"
@@ -299,14 +300,24 @@ func (d *Dispatcher) resolve(ctx context.Context, forceID string, tier oncall.Ti
 		return nil, err
 	}
 	s.Kind = stepPage
+	// Every member's phones are read at once: a tier of several people
+	// costs one read's wait, not one per person.
+	devsOf := make([][]devices.Device, len(users))
+	var g errgroup.Group
+	for i, u := range users {
+		g.Go(func() error {
+			var err error
+			devsOf[i], err = d.devices.ForUser(ctx, u.ID)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
 	ready := map[string]devices.Device{}
-	for _, u := range users {
+	for i, u := range users {
 		s.Users = append(s.Users, u.ID)
-		devs, err := d.devices.ForUser(ctx, u.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, dv := range devs {
+		for _, dv := range devsOf[i] {
 			s.Devices = append(s.Devices, stepDevice{ID: dv.ID, UserID: u.ID})
 			if devices.PageableBy(u, dv) {
 				ready[dv.ID] = dv

@@ -109,6 +109,16 @@ func (s *Store) SubmitFrom(ctx context.Context, key string, r Report, client str
 	if err := r.Validate(); err != nil {
 		return Submission{}, err
 	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+	defer cancel()
+	// The force is looked up while the key's record is: two reads, one wait.
+	body := bodyHash(&r)
+	id := idemID(key)
+	prior := make(chan priorAnswer, 1)
+	go func() {
+		a, found, err := s.loadAnswer(ctx, id)
+		prior <- priorAnswer{a, found, err}
+	}()
 	forceID, err := s.cfg.Forces.ForceID(ctx, r.ForceCode)
 	if errors.Is(err, errkind.NotFound) {
 		return Submission{}, errkind.Invalid("forceCode", "is not a police force code we know")
@@ -116,15 +126,10 @@ func (s *Store) SubmitFrom(ctx context.Context, key string, r Report, client str
 	if err != nil {
 		return Submission{}, fmt.Errorf("reports: force: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
-	defer cancel()
-
-	body := bodyHash(&r)
-	id := idemID(key)
-	if a, found, err := s.loadAnswer(ctx, id); err != nil {
-		return Submission{}, err
-	} else if found {
-		return s.resume(ctx, a, body, &r)
+	if p := <-prior; p.err != nil {
+		return Submission{}, p.err
+	} else if p.found {
+		return s.resume(ctx, p.a, body, &r)
 	}
 	now := s.now().UTC()
 	urgent, reasons := Urgency(&r, now)
@@ -148,6 +153,13 @@ func (s *Store) SubmitFrom(ctx context.Context, key string, r Report, client str
 		return s.resume(ctx, a, body, &r)
 	}
 	return s.complete(ctx, a, &r, caseStart{absent: true})
+}
+
+// priorAnswer is what loadAnswer found under a submission's key.
+type priorAnswer struct {
+	a     *answer
+	found bool
+	err   error
 }
 
 // resume answers a retry: the same report gets the stored answer (after
@@ -191,11 +203,11 @@ type caseStart struct {
 }
 
 // storeCase stores the case of answer a, built by build, unless it exists.
-// In order: the alert (when urgent), so that no stored case is without
-// one; the case.created audit entry, so that no stored case is unaudited
-// (an error returns before the case is stored, and the retry resumes),
-// written while the queue entry and the hashes of the handles it names go
-// in; the case; then the page starts and the handle pattern check runs
+// First, side by side: the alert (when urgent), so that no stored case is
+// without one; the case.created audit entry, so that no stored case is
+// unaudited; the queue entry and the hashes of the handles it names. An
+// error of any returns before the case is stored (the retry resumes). Then
+// the case; then the page starts and the handle pattern check runs
 // (retried in the background if it fails).
 func (s *Store) storeCase(ctx context.Context, a *answer, handles []Handle, build func() (*caseDoc, error), how caseStart) error {
 	var err error
@@ -210,29 +222,31 @@ func (s *Store) storeCase(ctx context.Context, a *answer, handles []Handle, buil
 		if alerter, err = s.alerts(); err != nil {
 			return err
 		}
-		fl := AlertFlood{Group: a.Flood.Group, Kind: a.Flood.Kind}
-		if err := alerter.OpenUrgent(ctx, a.CaseID, a.ForceID, a.CreatedAt, fl); err != nil {
-			return fmt.Errorf("reports: open alert for case %s: %w", a.CaseID, err)
-		}
 	}
 	doc, err := build()
 	if err != nil {
 		return err
 	}
-	// The audit entry is written beside the queue entry and the handle
-	// slots (each only reads doc), and the case waits for all three.
+	// The alert, the audit entry, the queue entry and the handle slots go
+	// in side by side (each only reads doc), and the case waits for all of
+	// them: any error returns before the case is stored.
+	opened := make(chan error, 1)
+	if alerter != nil {
+		go func() { opened <- s.openAlert(ctx, alerter, a) }()
+	} else {
+		opened <- nil
+	}
 	audited := make(chan error, 1)
 	go func() { audited <- s.created(ctx, doc, how.resumed) }()
 	// The queue entry, like the alert, goes in before the case, so a stored
 	// case is never missing from its force's queue.
-	if err := s.syncIndex(ctx, doc); err != nil {
-		return err
+	errQueue := s.syncIndex(ctx, doc)
+	var hashes []string
+	if errQueue == nil {
+		hashes, errQueue = s.indexHandles(ctx, doc, handles)
 	}
-	hashes, err := s.indexHandles(ctx, doc, handles)
-	if err != nil {
-		return err
-	}
-	if err := <-audited; err != nil {
+	errOpen, errAudit := <-opened, <-audited
+	if err := errors.Join(errOpen, errAudit, errQueue); err != nil {
 		return err
 	}
 	if _, err := s.coll(collCases).InsertOne(ctx, doc); err != nil {
@@ -246,6 +260,16 @@ func (s *Store) storeCase(ctx context.Context, a *answer, handles []Handle, buil
 	}
 	s.checkPatterns(ctx, doc, hashes)
 	s.log.InfoContext(ctx, "report received", "case_id", a.CaseID, "urgent", a.Urgent, "kind", doc.Kind.orReport())
+	return nil
+}
+
+// openAlert opens the alert of urgent answer a; the case is stored only
+// after it, so that no stored urgent case is without one.
+func (s *Store) openAlert(ctx context.Context, alerter Alerter, a *answer) error {
+	fl := AlertFlood{Group: a.Flood.Group, Kind: a.Flood.Kind}
+	if err := alerter.OpenUrgent(ctx, a.CaseID, a.ForceID, a.CreatedAt, fl); err != nil {
+		return fmt.Errorf("reports: open alert for case %s: %w", a.CaseID, err)
+	}
 	return nil
 }
 
