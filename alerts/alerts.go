@@ -94,22 +94,43 @@ func (d *Dispatcher) open(ctx context.Context, caseID, forceID string, at time.T
 	// The active entry goes first: if the process dies before the alert
 	// document exists, the sweeper finds the entry and clears it after the
 	// grace period; the other order could leave an alert nobody sweeps.
+	// Meanwhile the force's default policy is read and the list slot
+	// claimed: the slot is named in the alert, and the alert insert that
+	// wins decides the one slot that lists it (a slot claimed for an alert
+	// that names another lists nothing).
+	type policyRead struct {
+		id  string
+		err error
+	}
+	policy := make(chan policyRead, 1)
+	go func() {
+		id, err := d.oncall.DefaultPolicyID(ctx, forceID)
+		policy <- policyRead{id, err}
+	}()
+	type slotClaim struct {
+		slot string
+		err  error
+	}
+	claim := make(chan slotClaim, 1)
+	go func() {
+		slot, err := d.claimSlot(ctx, caseID, forceID, regionMain)
+		claim <- slotClaim{slot, err}
+	}()
 	act := activeDoc{ID: caseID, ForceID: forceID, OpenedAt: at, DueAt: at}
-	if _, err := d.db.Collection(colActive).InsertOne(ctx, act); err != nil && !database.IsDuplicateKey(err) {
+	_, errActive := d.db.Collection(colActive).InsertOne(ctx, act)
+	if database.IsDuplicateKey(errActive) {
+		errActive = nil
+	}
+	pr, sc := <-policy, <-claim
+	if err := errors.Join(errActive, pr.err); err != nil {
 		return fmt.Errorf("alerts: open alert %s: %w", caseID, err)
 	}
-	policyID, err := d.oncall.DefaultPolicyID(ctx, forceID)
-	if err != nil {
-		return fmt.Errorf("alerts: open alert %s: %w", caseID, err)
+	if sc.err != nil {
+		return sc.err
 	}
-	// The list slot is claimed first and named in the alert: the alert
-	// insert that wins decides the one slot that lists it.
-	slot, err := d.claimSlot(ctx, caseID, forceID, regionMain)
-	if err != nil {
-		return err
-	}
+	policyID, slot := pr.id, sc.slot
 	a := Alert{ID: caseID, ForceID: forceID, PolicyID: policyID, OpenedAt: at, State: StateOpen, Flood: flood}
-	_, err = d.db.Collection(colAlerts).InsertOne(ctx, slottedAlert{Alert: a, ListSlot: slot})
+	_, err := d.db.Collection(colAlerts).InsertOne(ctx, slottedAlert{Alert: a, ListSlot: slot})
 	if database.IsDuplicateKey(err) {
 		if err := d.rearmIfVoided(ctx, caseID, forceID, at); err != nil {
 			return err

@@ -30,8 +30,11 @@ const maxBatch = 128
 
 // pending is one caller's entry waiting for, or in, a commit.
 type pending struct {
-	ctx   context.Context
-	e     Entry
+	ctx context.Context
+	e   Entry
+	// early: the caller is answered once its entry is stored, before the
+	// batch's hint and links are written (RecordStored).
+	early bool
 	taken bool // a committer has it (guarded by commitQueue.mu)
 	rec   Record
 	err   error
@@ -43,6 +46,9 @@ type commitQueue struct {
 	mu      sync.Mutex
 	waiting []*pending
 	running bool // a committer goroutine is on the queue
+	// linking is closed when the links of the batch whose early callers
+	// were answered are written; nil when none are being written.
+	linking chan struct{}
 }
 
 // submit queues e and waits until it is stored or refused. A caller whose
@@ -50,11 +56,11 @@ type commitQueue struct {
 // has taken it, the caller waits for the batch's answer (bounded by the
 // latest deadline of the batch's callers), so that nil always means
 // stored and an error never hides a stored entry it could have reported.
-func (l *Log) submit(ctx context.Context, e Entry) (Record, error) {
+func (l *Log) submit(ctx context.Context, e Entry, early bool) (Record, error) {
 	if err := ctx.Err(); err != nil {
 		return Record{}, fmt.Errorf("audit: append: %w", err)
 	}
-	p := &pending{ctx: ctx, e: e, done: make(chan struct{})}
+	p := &pending{ctx: ctx, e: e, early: early, done: make(chan struct{})}
 	l.enqueue(p)
 	select {
 	case <-p.done:
@@ -145,17 +151,68 @@ func (l *Log) commit(batch []*pending) {
 		for i, p := range batch[:stored] {
 			recs[i] = p.rec
 		}
+		linked := l.answerEarly(batch[:stored])
 		// The hint only ever grows ($max): once per batch.
 		l.saveHint(ctx, recs[stored-1].Seq)
 		// Links follow the entries; a failure is logged, not returned:
 		// the actions were audited (the monitor adds a missing link).
 		l.linkBatch(ctx, recs)
+		linked()
 	}
 	for i, p := range batch {
+		if i < stored && p.early {
+			continue
+		}
 		if i >= stored {
 			p.err = err
 		}
 		close(p.done)
+	}
+}
+
+// answerEarly answers the early callers of stored, whose entries are
+// stored, and returns the function to call once the batch's links are
+// written: until then, link reads of this process wait (awaitLinks), so
+// that what a caller was told is recorded is found through its object.
+func (l *Log) answerEarly(stored []*pending) func() {
+	var early []*pending
+	for _, p := range stored {
+		if p.early {
+			early = append(early, p)
+		}
+	}
+	if len(early) == 0 {
+		return func() {}
+	}
+	ch := make(chan struct{})
+	l.queue.mu.Lock()
+	l.queue.linking = ch
+	l.queue.mu.Unlock()
+	for _, p := range early {
+		close(p.done)
+	}
+	return func() {
+		l.queue.mu.Lock()
+		l.queue.linking = nil
+		l.queue.mu.Unlock()
+		close(ch)
+	}
+}
+
+// awaitLinks waits until the links of entries whose callers were answered
+// early are written.
+func (l *Log) awaitLinks(ctx context.Context) error {
+	l.queue.mu.Lock()
+	ch := l.queue.linking
+	l.queue.mu.Unlock()
+	if ch == nil {
+		return nil
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("audit: links: %w", ctx.Err())
 	}
 }
 

@@ -137,3 +137,39 @@ func TestAStoreErrorReachesEveryCallerOfTheBatch(t *testing.T) {
 		}
 	}
 }
+
+// An entry recorded with RecordStored is answered once stored, and found
+// through its object at once by this process: a link read waits for the
+// links of the batch still being written.
+func TestAnEntryAnsweredWhenStoredIsFoundThroughItsObjectAtOnce(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	ctx := context.Background()
+	l := New(db, nil, nil, WithKeys(newKeyring("k1").keys(t, "k1")))
+	const callers = 24
+	var wg sync.WaitGroup
+	for c := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := fmt.Sprint("stored-", c)
+			// Plain entries in the same batches, answered after the links.
+			if err := l.Record(ctx, Entry{Actor: "u", Action: "case.opened", ObjectType: "case", ObjectID: id}); err != nil {
+				t.Errorf("record: %v", err)
+				return
+			}
+			if err := l.RecordStored(ctx, Entry{Actor: "reporter", Action: "case.created", ObjectType: "case", ObjectID: id}); err != nil {
+				t.Errorf("record stored: %v", err)
+				return
+			}
+			found, err := l.Recorded(ctx, "case", id, "case.created")
+			if err != nil || !found {
+				t.Errorf("%s: case.created found through its links: %v (%v), want true", id, found, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n, err := l.Verify(ctx); err != nil || n != 2*callers {
+		t.Fatalf("got %d chained entries (%v), want %d and an intact chain", n, err, 2*callers)
+	}
+}

@@ -32,6 +32,9 @@ func (l *Log) linkedSeqs(ctx context.Context, types []string, id string, after i
 // objectLinks returns the entries the links of key name, in slot order:
 // those this process knows, and those of the slots it reads after them.
 func (l *Log) objectLinks(ctx context.Context, key string) ([]int64, error) {
+	if err := l.awaitLinks(ctx); err != nil {
+		return nil, err
+	}
 	seqs, _, _ := l.links.known(key)
 	from := len(seqs)
 	more, err := database.ChainReadFrom[link](ctx, l.db.Collection(colLinks), key, from, maxLinks)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"speaksafe/audit"
 	"speaksafe/errkind"
 )
 
@@ -144,5 +145,20 @@ func (s *Store) recordCreated(ctx context.Context, d *caseDoc) error {
 	if d.FloodKind != "" {
 		detail["flood"] = string(d.FloodKind)
 	}
-	return s.audit(ctx, ReporterActor, "case.created", d.ID, detail)
+	e := audit.Entry{Actor: ReporterActor, Action: "case.created", ObjectType: "case", ObjectID: d.ID, Detail: detail}
+	r, ok := s.cfg.Audit.(storedRecorder)
+	if !ok {
+		return s.audit(ctx, e.Actor, e.Action, e.ObjectID, e.Detail)
+	}
+	if err := r.RecordStored(ctx, e); err != nil {
+		return fmt.Errorf("reports: audit %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// storedRecorder is what the audit log (*audit.Log) offers beyond
+// audit.Recorder: an answer as soon as the entry is stored, before the
+// links that find it through the case are written.
+type storedRecorder interface {
+	RecordStored(ctx context.Context, e audit.Entry) error
 }

@@ -240,13 +240,11 @@ func (s *Store) storeCase(ctx context.Context, a *answer, handles []Handle, buil
 	go func() { audited <- s.created(ctx, doc, how.resumed) }()
 	// The queue entry, like the alert, goes in before the case, so a stored
 	// case is never missing from its force's queue.
-	errQueue := s.syncIndex(ctx, doc)
-	var hashes []string
-	if errQueue == nil {
-		hashes, errQueue = s.indexHandles(ctx, doc, handles)
-	}
-	errOpen, errAudit := <-opened, <-audited
-	if err := errors.Join(errOpen, errAudit, errQueue); err != nil {
+	queued := make(chan error, 1)
+	go func() { queued <- s.syncIndex(ctx, doc) }()
+	hashes, errHandles := s.indexHandles(ctx, doc, handles)
+	errOpen, errAudit, errQueue := <-opened, <-audited, <-queued
+	if err := errors.Join(errOpen, errAudit, errQueue, errHandles); err != nil {
 		return err
 	}
 	if _, err := s.coll(collCases).InsertOne(ctx, doc); err != nil {
