@@ -117,6 +117,13 @@ type Config struct {
 	// may send per RoutineWindow (defaults 30 per 10 minutes).
 	RoutinePerClient int
 	RoutineWindow    time.Duration
+	// RoutineInFlight bounds the routine reports this process stores at
+	// once, and RoutineWait how long one waits for a turn before it is
+	// refused with 429 (intakegate.go): urgent reports keep the store's
+	// capacity they need (while they come in, one routine report at a
+	// time). Defaults 8 and 3 s.
+	RoutineInFlight int
+	RoutineWait     time.Duration
 
 	// ReceiptKeys hash receipts (RECEIPT_KEYS); Argon2 above then only
 	// bounds verifying the Argon2id hashes of cases from before. Without
@@ -168,6 +175,8 @@ type Store struct {
 	background   sync.WaitGroup
 	// createdOnce writes one case.created per case in this instance (createdonce.go).
 	createdOnce createdOnce
+	// routine bounds the routine reports stored at once (intakegate.go).
+	routine *routineGate
 }
 
 // NewStore returns a store over db. Keys, Forces, Audit, Limiter and
@@ -200,6 +209,12 @@ func NewStore(db *mongo.Database, cfg Config) (*Store, error) {
 		cfg.IdempotencyTTL = 24 * time.Hour
 	}
 	cfg.Flood = cfg.Flood.withDefaults()
+	if cfg.RoutineInFlight <= 0 {
+		cfg.RoutineInFlight = DefaultRoutineInFlight
+	}
+	if cfg.RoutineWait <= 0 {
+		cfg.RoutineWait = DefaultRoutineWait
+	}
 	if cfg.RoutinePerClient <= 0 {
 		cfg.RoutinePerClient = 30
 	}
@@ -216,6 +231,7 @@ func NewStore(db *mongo.Database, cfg Config) (*Store, error) {
 		st.handleKeys = handleKeysFrom(st.hasher.keys)
 	}
 	st.cfg.Patterns = cfg.Patterns.withDefaults()
+	st.routine = newRoutineGate(cfg.RoutineInFlight, cfg.RoutineWait, cfg.Now)
 	return st, nil
 }
 

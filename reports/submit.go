@@ -109,11 +109,22 @@ func (s *Store) SubmitFrom(ctx context.Context, key string, r Report, client str
 	if err := r.Validate(); err != nil {
 		return Submission{}, err
 	}
+	now := s.now().UTC()
+	urgent, reasons := Urgency(&r, now)
+	body := bodyHash(&r)
+	id := idemID(key)
+	if urgent {
+		defer s.routine.urgent()()
+	} else {
+		leave, err := s.routine.enter(ctx)
+		if err != nil {
+			return s.answerWhileBusy(ctx, id, body, &r, err)
+		}
+		defer leave()
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
 	defer cancel()
 	// The force is looked up while the key's record is: two reads, one wait.
-	body := bodyHash(&r)
-	id := idemID(key)
 	prior := make(chan priorAnswer, 1)
 	go func() {
 		a, found, err := s.loadAnswer(ctx, id)
@@ -131,8 +142,6 @@ func (s *Store) SubmitFrom(ctx context.Context, key string, r Report, client str
 	} else if p.found {
 		return s.resume(ctx, p.a, body, &r)
 	}
-	now := s.now().UTC()
-	urgent, reasons := Urgency(&r, now)
 	var fl flood
 	if urgent {
 		fl = s.floodMark(ctx, client, forceID)
@@ -153,6 +162,19 @@ func (s *Store) SubmitFrom(ctx context.Context, key string, r Report, client str
 		return s.resume(ctx, a, body, &r)
 	}
 	return s.complete(ctx, a, &r, caseStart{absent: true})
+}
+
+// answerWhileBusy answers a routine report the intake gate refused (busy):
+// a retry of a report already stored still gets its answer, as it would
+// past any other limit; anything else gets busy.
+func (s *Store) answerWhileBusy(ctx context.Context, id, body string, r *Report, busy error) (Submission, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+	defer cancel()
+	a, found, err := s.loadAnswer(ctx, id)
+	if err != nil || !found {
+		return Submission{}, busy
+	}
+	return s.resume(ctx, a, body, r)
 }
 
 // priorAnswer is what loadAnswer found under a submission's key.

@@ -96,6 +96,10 @@ type Config struct {
 	UrgentFloodPerNetwork int
 	UrgentFloodPerForce   int
 	UrgentFloodWindow     time.Duration
+	// RoutineInFlight bounds the routine reports a process stores at once
+	// (ROUTINE_IN_FLIGHT); beyond it they wait a moment, then get 429.
+	// Urgent reports never wait for it.
+	RoutineInFlight int
 
 	LogFormat string
 	LogLevel  string
@@ -188,6 +192,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		UrgentFloodPerNetwork:  number("URGENT_FLOOD_PER_NETWORK", reports.DefaultFloodPerNetwork),
 		UrgentFloodPerForce:    number("URGENT_FLOOD_PER_FORCE", reports.DefaultFloodPerForce),
 		UrgentFloodWindow:      duration("URGENT_FLOOD_WINDOW", reports.DefaultFloodWindow),
+		RoutineInFlight:        number("ROUTINE_IN_FLIGHT", reports.DefaultRoutineInFlight),
 		LogFormat:              env("LOG_FORMAT", "text"),
 		LogLevel:               env("LOG_LEVEL", "info"),
 		Argon2BudgetMiB:        number("ARGON2_MEMORY_BUDGET_MIB", 0),

@@ -22,6 +22,7 @@ func numberRanges() map[string]numberRange {
 		"PAGE_RATE_PER_FORCE":      {1, 10_000},
 		"URGENT_FLOOD_PER_NETWORK": {1, 100_000},
 		"URGENT_FLOOD_PER_FORCE":   {1, 100_000},
+		"ROUTINE_IN_FLIGHT":        {1, 1024},
 		"ARGON2_MEMORY_BUDGET_MIB": {0, 65536}, // 0: automatic; Validate refuses 1 to 7
 		"HANDLE_PATTERN_REPORTS":   {2, 100},
 		"HANDLE_PATTERN_FORCES":    {2, 50},
@@ -108,6 +109,7 @@ func (c Config) rangeErrors() []error {
 		{"PAGE_RATE_PER_FORCE", int64(c.PageRatePerForce)},
 		{"URGENT_FLOOD_PER_NETWORK", int64(c.UrgentFloodPerNetwork)},
 		{"URGENT_FLOOD_PER_FORCE", int64(c.UrgentFloodPerForce)},
+		{"ROUTINE_IN_FLIGHT", int64(c.RoutineInFlight)},
 	}
 	durations := []struct {
 		name string

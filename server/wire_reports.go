@@ -44,6 +44,7 @@ func (a *App) wireReports() error {
 		Logger:              a.logger,
 		Now:                 a.clock,
 		ClosedCaseRetention: a.cfg.ClosedCaseRetention,
+		RoutineInFlight:     a.cfg.RoutineInFlight,
 		Flood: reports.FloodLimits{PerNetwork: a.cfg.UrgentFloodPerNetwork, PerForce: a.cfg.UrgentFloodPerForce,
 			Window: a.cfg.UrgentFloodWindow},
 	})
