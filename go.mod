@@ -118,7 +118,7 @@ require (
 	golang.org/x/sync v0.25.0
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/text v0.44.0
-	golang.org/x/time v0.11.0 // indirect
+	golang.org/x/time v0.11.0
 	google.golang.org/api v0.231.0
 	google.golang.org/appengine/v2 v2.0.6 // indirect
 	google.golang.org/genproto v0.0.0-20250505200425-f936aa4a68b2 // indirect

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 )
 
 // Status is the chain's state at the last check.
@@ -143,7 +144,8 @@ func (m *Monitor) check(ctx context.Context) ([]Problem, error) {
 			}
 		}
 	}
-	if err := m.w.walk(ctx, max(cp.Seq, m.log.headSeq())); err != nil {
+	until := max(cp.Seq, m.log.headSeq())
+	if err := m.w.walk(ctx, until, walkPace(until-m.w.seq, m.every)); err != nil {
 		return nil, err
 	}
 	m.live = unacknowledged(m.live, m.w.acked)
@@ -161,6 +163,23 @@ func (m *Monitor) check(ctx context.Context) ([]Problem, error) {
 		return nil, err
 	}
 	return probe.problems, nil
+}
+
+// Pacing of a check. Each entry walked costs the store a read or two, and
+// at twenty urgent reports a second a minute's entries are thousands: read
+// at once, they were a burst of store commands that held up every request
+// for seconds each minute. A check reads at most walkBurst entries at once
+// and then at a pace that ends the walk within half the interval between
+// checks (at least walkMinRate a second), so it keeps up and stays smooth.
+const (
+	walkBurst   = 200
+	walkMinRate = 200
+)
+
+// walkPace returns the limiter of a walk of behind entries.
+func walkPace(behind int64, every time.Duration) *rate.Limiter {
+	perSecond := max(float64(walkMinRate), float64(behind)/(every/2).Seconds())
+	return rate.NewLimiter(rate.Limit(perSecond), walkBurst)
 }
 
 // newWalker starts m's walk from the first entry. The walk links every

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"golang.org/x/time/rate"
 )
 
 // ErrBroken says the chain was altered: an entry is missing, edited or out
@@ -129,8 +130,13 @@ func (w *walker) acknowledge(through int64) {
 // until (the furthest position known to have been written) is a problem,
 // and the walk goes on after it, so that later entries, acknowledgements
 // included, are still checked.
-func (w *walker) walk(ctx context.Context, until int64) error {
+func (w *walker) walk(ctx context.Context, until int64, pace *rate.Limiter) error {
 	for {
+		if pace != nil {
+			if err := pace.Wait(ctx); err != nil {
+				return fmt.Errorf("audit: verify: %w", err)
+			}
+		}
 		r, err := w.l.get(ctx, w.seq+1)
 		if errors.Is(err, errNoEntry) {
 			if r, err = w.afterGap(ctx, until); err != nil || r.Seq == 0 {
@@ -216,7 +222,7 @@ func (l *Log) VerifyProgress(ctx context.Context, stepped func(n int64)) (int64,
 	if err != nil {
 		return 0, err
 	}
-	if err := w.walk(ctx, max(hint, c.Seq)); err != nil {
+	if err := w.walk(ctx, max(hint, c.Seq), nil); err != nil {
 		return w.seq, err
 	}
 	if err := w.checkCheckpoint(ctx, c); err != nil {
