@@ -61,8 +61,11 @@ type flood struct {
 // which costs pages, never a report.
 func (s *Store) floodMark(ctx context.Context, client, forceID string) flood {
 	f := s.cfg.Flood
-	overNetwork := client != "" && s.over(ctx, bucketFloodNetwork, client, f.PerNetwork, f.Window)
+	// Both counts at once: one round trip's wait on the urgent path.
+	network := make(chan bool, 1)
+	go func() { network <- client != "" && s.over(ctx, bucketFloodNetwork, client, f.PerNetwork, f.Window) }()
 	overForce := s.over(ctx, bucketFloodForce, forceID, f.PerForce, f.Window)
+	overNetwork := <-network
 	var out flood
 	var key, bucket string
 	switch {

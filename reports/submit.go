@@ -142,18 +142,24 @@ func (s *Store) SubmitFrom(ctx context.Context, key string, r Report, client str
 	} else if p.found {
 		return s.resume(ctx, p.a, body, &r)
 	}
-	var fl flood
+	// An urgent report is counted for floods while its reference is
+	// claimed; a routine one is counted against its client first.
+	marked := make(chan flood, 1)
 	if urgent {
-		fl = s.floodMark(ctx, client, forceID)
+		go func() { marked <- s.floodMark(ctx, client, forceID) }()
 	} else if err := s.limitRoutine(ctx, client); err != nil {
 		return Submission{}, err
+	} else {
+		marked <- flood{}
 	}
 	a := &answer{ForceID: forceID, Urgent: urgent, Reasons: reasons, InDangerNow: r.Answers.InDangerNow,
-		CreatedAt: now, BodyHash: body, Flood: fl}
+		CreatedAt: now, BodyHash: body}
 	a, err = s.newAnswer(ctx, a)
+	fl := <-marked
 	if err != nil {
 		return Submission{}, err
 	}
+	a.Flood = fl
 	a, won, err := s.claimKey(ctx, id, a)
 	if err != nil {
 		return Submission{}, err
