@@ -126,6 +126,9 @@ func (m *Monitor) check(ctx context.Context) ([]Problem, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The first walk of a process (the backfill of links) runs at full
+	// speed; later ones at a pace (walkPace).
+	paced := m.w != nil
 	if m.w == nil {
 		if err := m.newWalker(ctx); err != nil {
 			return nil, err
@@ -145,7 +148,11 @@ func (m *Monitor) check(ctx context.Context) ([]Problem, error) {
 		}
 	}
 	until := max(cp.Seq, m.log.headSeq())
-	if err := m.w.walk(ctx, until, walkPace(until-m.w.seq, m.every)); err != nil {
+	var pace *rate.Limiter
+	if paced && m.w.seq > 0 {
+		pace = walkPace(until-m.w.seq, m.every)
+	}
+	if err := m.w.walk(ctx, until, pace); err != nil {
 		return nil, err
 	}
 	m.live = unacknowledged(m.live, m.w.acked)
@@ -169,16 +176,17 @@ func (m *Monitor) check(ctx context.Context) ([]Problem, error) {
 // at twenty urgent reports a second a minute's entries are thousands: read
 // at once, they were a burst of store commands that held up every request
 // for seconds each minute. A check reads at most walkBurst entries at once
-// and then at a pace that ends the walk within half the interval between
-// checks (at least walkMinRate a second), so it keeps up and stays smooth.
+// and then at a pace that ends the walk within three quarters of the
+// interval between checks (at least walkMinRate a second): it keeps up,
+// and its reads are spread over the minute.
 const (
 	walkBurst   = 200
-	walkMinRate = 200
+	walkMinRate = 50
 )
 
 // walkPace returns the limiter of a walk of behind entries.
 func walkPace(behind int64, every time.Duration) *rate.Limiter {
-	perSecond := max(float64(walkMinRate), float64(behind)/(every/2).Seconds())
+	perSecond := max(float64(walkMinRate), float64(behind)/(every*3/4).Seconds())
 	return rate.NewLimiter(rate.Limit(perSecond), walkBurst)
 }
 
