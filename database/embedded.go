@@ -46,6 +46,25 @@ func StartEmbeddedAt(ctx context.Context, dir, addr string, logger *slog.Logger)
 	return startEmbedded(ctx, dir, addr, logger, idPathSweepInterval)
 }
 
+// StartEmbeddedForTests is StartEmbedded (on addr, or a free port when addr
+// is empty) without the periodic _id path sweep, for a store whose
+// databases are dropped and created all the time while it runs (test
+// suites): the sweep opens the database files with connections of its own,
+// and one open across a drop can keep SQLite's view of a removed file alive
+// while a new database is created in its place (a test process once died
+// of SIGBUS in the shared-memory index that way). Call IndexIDPaths where
+// the indexes matter.
+func StartEmbeddedForTests(ctx context.Context, dir, addr string, logger *slog.Logger) (*Embedded, error) {
+	if addr == "" {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		addr = fmt.Sprintf("127.0.0.1:%d", port)
+	}
+	return startEmbedded(ctx, dir, addr, logger, 0)
+}
+
 // startEmbedded starts the server and, unless sweepEvery is zero, indexes
 // the _id path of new collections every sweepEvery (see IndexIDPaths).
 func startEmbedded(ctx context.Context, dir, addr string, logger *slog.Logger, sweepEvery time.Duration) (*Embedded, error) {

@@ -53,7 +53,7 @@ func start(t testing.TB) {
 				shared.err = err
 				return
 			}
-			e, err := database.StartEmbedded(context.Background(), dir, nil)
+			e, err := database.StartEmbeddedForTests(context.Background(), dir, "", nil)
 			if err != nil {
 				shared.err = err
 				return

@@ -30,7 +30,7 @@ uri=""
 for _ in 1 2 3 4 5; do
 	port=$((30000 + RANDOM % 10000))
 	: >"$work/uri"
-	"$work/devstore" -addr "127.0.0.1:$port" -dir "$work/data" >"$work/uri" 2>"$work/devstore.log" &
+	"$work/devstore" -for-tests -addr "127.0.0.1:$port" -dir "$work/data" >"$work/uri" 2>"$work/devstore.log" &
 	pid=$!
 	# devstore prints its connection string once it accepts connections.
 	for _ in $(seq 1 600); do

@@ -26,14 +26,15 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:27018", "loopback address to listen on")
 	dir := flag.String("dir", "./data-devstore", "directory for the SQLite files (a db/ folder is made inside)")
+	forTests := flag.Bool("for-tests", false, "for a test suite that drops and creates databases all the time: no periodic _id path sweep (database.StartEmbeddedForTests)")
 	flag.Parse()
-	if err := run(*addr, *dir); err != nil {
+	if err := run(*addr, *dir, *forTests); err != nil {
 		fmt.Fprintln(os.Stderr, "devstore:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr, dir string) error {
+func run(addr, dir string, forTests bool) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return err
@@ -46,7 +47,11 @@ func run(addr, dir string) error {
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	e, err := database.StartEmbeddedAt(ctx, dir, addr, logger)
+	start := database.StartEmbeddedAt
+	if forTests {
+		start = database.StartEmbeddedForTests
+	}
+	e, err := start(ctx, dir, addr, logger)
 	if err != nil {
 		return err
 	}
