@@ -2,6 +2,7 @@ package reports
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -19,10 +20,10 @@ import (
 // starts none while an urgent report is being taken: a routine report
 // never holds up an urgent one that came first, and a trickle of urgent
 // reports cannot hold routine ones off for long. A routine report that
-// finds no turn waits up to RoutineWait
-// for one, then is refused with 429 and a Retry-After, nothing stored (the
-// app sends it again under the same Idempotency-Key). Urgent reports never
-// wait here.
+// finds no turn waits up to RoutineWait for one, then is refused with 503
+// (the service is overloaded for now: the answer it gets when the store is
+// away), nothing stored; the app sends it again under the same
+// Idempotency-Key. Urgent reports never wait here.
 
 // Defaults of the routine gate.
 const (
@@ -33,13 +34,7 @@ const (
 	routineWhileUrgent = 1
 	// urgentCalm is how long after an urgent report the gate stays narrow.
 	urgentCalm = 2 * time.Second
-	// routineRetryAfter is what a refused routine report is told.
-	routineRetryAfter = 10 * time.Second
 )
-
-// BusyDetail is what a routine report refused by the gate is told.
-const BusyDetail = "SpeakSafe is very busy right now and your report has not been sent yet. " +
-	"The app will send it again by itself in a moment. If you are in danger now, call 999."
 
 // routineGate bounds the routine reports a process stores at once.
 type routineGate struct {
@@ -76,7 +71,7 @@ func (g *routineGate) urgent() func() {
 }
 
 // enter waits for a turn, at most the gate's wait, and returns the function
-// that ends it; a *errkind.RateLimited when no turn came.
+// that ends it; errkind.Unavailable when no turn came.
 func (g *routineGate) enter(ctx context.Context) (func(), error) {
 	var timeout <-chan time.Time
 	for {
@@ -92,11 +87,16 @@ func (g *routineGate) enter(ctx context.Context) (func(), error) {
 		select {
 		case <-freed:
 		case <-timeout:
-			return nil, &errkind.RateLimited{RetryAfter: routineRetryAfter, Detail: BusyDetail}
+			return nil, g.refusal()
 		case <-ctx.Done():
-			return nil, &errkind.RateLimited{RetryAfter: routineRetryAfter, Detail: BusyDetail}
+			return nil, g.refusal()
 		}
 	}
+}
+
+// refusal is the answer to a routine report that got no turn.
+func (g *routineGate) refusal() error {
+	return fmt.Errorf("reports: no turn for a routine report within %v: %w", g.wait, errkind.Unavailable)
 }
 
 // take starts a turn if the gate's width allows one now; otherwise it

@@ -119,7 +119,7 @@ type Config struct {
 	RoutineWindow    time.Duration
 	// RoutineInFlight bounds the routine reports this process stores at
 	// once, and RoutineWait how long one waits for a turn before it is
-	// refused with 429 (intakegate.go): urgent reports keep the store's
+	// refused with 503 (intakegate.go): urgent reports keep the store's
 	// capacity they need (while they come in, one routine report at a
 	// time). Defaults 8 and 3 s.
 	RoutineInFlight int

@@ -116,9 +116,9 @@ func (s *Store) SubmitFrom(ctx context.Context, key string, r Report, client str
 	if urgent {
 		defer s.routine.urgent()()
 	} else {
-		leave, err := s.routine.enter(ctx)
-		if err != nil {
-			return s.answerWhileBusy(ctx, id, body, &r, err)
+		leave, busy := s.routine.enter(ctx)
+		if busy != nil {
+			return s.answerWhileBusy(ctx, id, body, &r, busy)
 		}
 		defer leave()
 	}

@@ -97,7 +97,7 @@ type Config struct {
 	UrgentFloodPerForce   int
 	UrgentFloodWindow     time.Duration
 	// RoutineInFlight bounds the routine reports a process stores at once
-	// (ROUTINE_IN_FLIGHT); beyond it they wait a moment, then get 429.
+	// (ROUTINE_IN_FLIGHT); beyond it they wait a moment, then get 503.
 	// Urgent reports never wait for it.
 	RoutineInFlight int
 
