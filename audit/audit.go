@@ -167,9 +167,6 @@ const maxAttempts = 50
 // break is recorded as the first entry of a new segment and e follows it.
 // Concurrent calls are stored together (group commit, commit.go).
 func (l *Log) Record(ctx context.Context, e Entry) error {
-	if e.Action == "" {
-		return errors.New("audit: entry has no action")
-	}
 	_, err := l.submit(ctx, e, false)
 	return err
 }
@@ -180,9 +177,6 @@ func (l *Log) Record(ctx context.Context, e Entry) error {
 // an entry on a path where every round trip counts: the case.created of a
 // report, written before the case exists.
 func (l *Log) RecordStored(ctx context.Context, e Entry) error {
-	if e.Action == "" {
-		return errors.New("audit: entry has no action")
-	}
 	_, err := l.submit(ctx, e, true)
 	return err
 }

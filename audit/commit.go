@@ -57,6 +57,9 @@ type commitQueue struct {
 // latest deadline of the batch's callers), so that nil always means
 // stored and an error never hides a stored entry it could have reported.
 func (l *Log) submit(ctx context.Context, e Entry, early bool) (Record, error) {
+	if e.Action == "" {
+		return Record{}, errors.New("audit: entry has no action")
+	}
 	if err := ctx.Err(); err != nil {
 		return Record{}, fmt.Errorf("audit: append: %w", err)
 	}

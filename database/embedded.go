@@ -33,11 +33,11 @@ type Embedded struct {
 // dir. It listens on a free loopback port only and returns once the listener
 // accepts connections.
 func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embedded, error) {
-	port, err := freePort()
+	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	return StartEmbeddedAt(ctx, dir, fmt.Sprintf("127.0.0.1:%d", port), logger)
+	return StartEmbeddedAt(ctx, dir, addr, logger)
 }
 
 // StartEmbeddedAt is StartEmbedded on a given loopback address, so that a
@@ -56,11 +56,10 @@ func StartEmbeddedAt(ctx context.Context, dir, addr string, logger *slog.Logger)
 // the indexes matter.
 func StartEmbeddedForTests(ctx context.Context, dir, addr string, logger *slog.Logger) (*Embedded, error) {
 	if addr == "" {
-		port, err := freePort()
-		if err != nil {
+		var err error
+		if addr, err = freeAddr(); err != nil {
 			return nil, err
 		}
-		addr = fmt.Sprintf("127.0.0.1:%d", port)
 	}
 	return startEmbedded(ctx, dir, addr, logger, 0)
 }
@@ -119,6 +118,15 @@ func (e *Embedded) Close() {
 	e.cancel()
 	<-e.swept
 	<-e.done
+}
+
+// freeAddr is a loopback address on a free port.
+func freeAddr() (string, error) {
+	port, err := freePort()
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("127.0.0.1:%d", port), nil
 }
 
 func freePort() (int, error) {
