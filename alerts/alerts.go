@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"golang.org/x/sync/errgroup"
 
 	"speaksafe/accounts"
 	"speaksafe/audit"
@@ -98,37 +99,26 @@ func (d *Dispatcher) open(ctx context.Context, caseID, forceID string, at time.T
 	// claimed: the slot is named in the alert, and the alert insert that
 	// wins decides the one slot that lists it (a slot claimed for an alert
 	// that names another lists nothing).
-	type policyRead struct {
-		id  string
-		err error
-	}
-	policy := make(chan policyRead, 1)
-	go func() {
-		id, err := d.oncall.DefaultPolicyID(ctx, forceID)
-		policy <- policyRead{id, err}
-	}()
-	type slotClaim struct {
-		slot string
-		err  error
-	}
-	claim := make(chan slotClaim, 1)
-	go func() {
-		slot, err := d.claimSlot(ctx, caseID, forceID, regionMain)
-		claim <- slotClaim{slot, err}
-	}()
+	var policyID, slot string
+	var g errgroup.Group
+	g.Go(func() (err error) {
+		if policyID, err = d.oncall.DefaultPolicyID(ctx, forceID); err != nil {
+			err = fmt.Errorf("alerts: open alert %s: %w", caseID, err)
+		}
+		return err
+	})
+	g.Go(func() (err error) {
+		slot, err = d.claimSlot(ctx, caseID, forceID, regionMain)
+		return err
+	})
 	act := activeDoc{ID: caseID, ForceID: forceID, OpenedAt: at, DueAt: at}
-	_, errActive := d.db.Collection(colActive).InsertOne(ctx, act)
-	if database.IsDuplicateKey(errActive) {
-		errActive = nil
+	var errActive error
+	if _, err := d.db.Collection(colActive).InsertOne(ctx, act); err != nil && !database.IsDuplicateKey(err) {
+		errActive = fmt.Errorf("alerts: open alert %s: %w", caseID, err)
 	}
-	pr, sc := <-policy, <-claim
-	if err := errors.Join(errActive, pr.err); err != nil {
-		return fmt.Errorf("alerts: open alert %s: %w", caseID, err)
+	if err := errors.Join(errActive, g.Wait()); err != nil {
+		return err
 	}
-	if sc.err != nil {
-		return sc.err
-	}
-	policyID, slot := pr.id, sc.slot
 	a := Alert{ID: caseID, ForceID: forceID, PolicyID: policyID, OpenedAt: at, State: StateOpen, Flood: flood}
 	_, err := d.db.Collection(colAlerts).InsertOne(ctx, slottedAlert{Alert: a, ListSlot: slot})
 	if database.IsDuplicateKey(err) {
