@@ -38,6 +38,7 @@ type Store struct {
 	now     func() time.Time
 	audit   audit.Recorder
 	devices DeviceRevoker
+	codes   codeCache
 }
 
 // DeviceRevoker forgets every push device of a user, so that a reset

@@ -75,7 +75,7 @@ func (a *App) wireReports() error {
 // forceByCode resolves the force code a child picked; a school's code is
 // not a force.
 func (a *App) forceByCode(ctx context.Context, code string) (string, error) {
-	o, err := a.w.Accounts.OrganisationByCode(ctx, code)
+	o, err := a.w.Accounts.OrgRefByCode(ctx, code)
 	if err != nil {
 		return "", err
 	}
