@@ -99,6 +99,41 @@ func TestDeadWorkersAttemptIsRetriedAfterItsLease(t *testing.T) {
 	}
 }
 
+// A worker that claimed a step holds its first page to each device with
+// it, and writes that attempt only with its outcome. When it dies before
+// sending, another worker waits out its lease, then pages.
+func TestDeadWorkersHeldPageIsSentAfterItsLease(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.officer("off1", "token-officer-one-000")
+	h.officer("off2", "token-officer-two-000")
+	p := h.standardPolicy("off1", "off2", 0)
+	dead := h.dispatcher()
+	h.open(dead, "case-h")
+	a := h.alert(dead, "case-h")
+	if _, claimed, err := dead.runStep(context.Background(), a, p, 0, h.clock.Now()); err != nil || !claimed {
+		t.Fatalf("claim step: %v, %v", claimed, err)
+	}
+	dead.Stop()
+
+	d := h.dispatcher()
+	h.sweep(d)
+	h.clock.Advance(29 * time.Second)
+	h.sweep(d)
+	if got := len(h.fcm.Requests()); got != 0 {
+		t.Fatalf("got %d pages while the dead worker's lease is live, want 0", got)
+	}
+	h.clock.Advance(time.Second)
+	h.sweep(d)
+	if got := delivered(h.fcm.Requests(), "token-officer-one-000"); got != 1 {
+		t.Errorf("got %d pages after the lease ran out, want 1", got)
+	}
+	h.sweep(d)
+	if got := len(h.fcm.Requests()); got != 1 {
+		t.Errorf("got %d requests after another sweep, want 1", got)
+	}
+}
+
 func TestTwoDispatchersPageEachDeviceOncePerStep(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)

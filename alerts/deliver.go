@@ -71,43 +71,48 @@ type attemptDoc struct {
 // the outcome. It returns when the target needs attention again, or its
 // final outcome when it is over. sending is called as the send begins.
 //
-// The first delivery of a step this process has just claimed starts at
-// attempt 0 without reading the page summary (nobody else can have
-// tried it yet; if someone has, the attempt claim says so) and pages the
-// device checked when the step was resolved.
+// The first delivery of a step this process has just claimed sends at
+// once: its attempt 0 was claimed with the step (stepDevice.Held), the
+// device was checked pageable then, and the attempt's document is written
+// once, with its outcome. Any other worker leaves a held attempt alone
+// until the step's lease ends.
 func (d *Dispatcher) deliver(ctx context.Context, a Alert, s stepDoc, target string, sending func()) (time.Time, string, error) {
 	key := s.ID + ":" + target
-	dv, prepared := d.takeReady(a.ID, targetKey(s.Step, target))
-	var pg pageDoc // none yet: attempt 0
-	if !prepared {
-		var err error
-		if pg, err = database.FindByID[pageDoc](ctx, d.db.Collection(colPages), key, nil); err != nil {
-			return time.Time{}, "", err
-		}
-		if finalOutcome(pg.Status) {
-			return time.Time{}, pg.Status, nil
-		}
+	if dv, prepared := d.takeReady(a.ID, targetKey(s.Step, target)); prepared {
+		att := attemptDoc{ID: key + ":0", AlertID: a.ID, Step: s.Step, Target: target, By: d.cfg.Instance,
+			ClaimedAt: s.StartedAt, LeaseUntil: s.StartedAt.Add(d.cfg.Lease)}
+		return d.attempt(ctx, a, s, target, att, &dv, sending, true)
 	}
-	var ready *devices.Device
-	if prepared {
-		ready = &dv
+	pg, err := database.FindByID[pageDoc](ctx, d.db.Collection(colPages), key, nil)
+	if err != nil {
+		return time.Time{}, "", err
+	}
+	if finalOutcome(pg.Status) {
+		return time.Time{}, pg.Status, nil
 	}
 	for n := pg.Attempt; n < pg.Attempt+1000; n++ {
 		now := d.now().UTC()
 		att := attemptDoc{ID: key + ":" + strconv.Itoa(n), AlertID: a.ID, Step: s.Step, Target: target, N: n,
 			By: d.cfg.Instance, ClaimedAt: now, LeaseUntil: now.Add(d.cfg.Lease)}
-		_, err := d.db.Collection(colAttempts).InsertOne(ctx, att)
-		if err == nil {
-			return d.attempt(ctx, a, s, target, att, ready, sending)
+		held := n == 0 && s.held(target) && now.Before(s.StartedAt.Add(d.cfg.Lease))
+		if !held {
+			_, err := d.db.Collection(colAttempts).InsertOne(ctx, att)
+			if err == nil {
+				return d.attempt(ctx, a, s, target, att, nil, sending, false)
+			}
+			if !database.IsDuplicateKey(err) {
+				return time.Time{}, "", err
+			}
 		}
-		if !database.IsDuplicateKey(err) {
-			return time.Time{}, "", err
-		}
-		att, err = database.FindByID[attemptDoc](ctx, d.db.Collection(colAttempts), att.ID, fmt.Errorf("alerts: attempt %s vanished after its claim", att.ID))
-		if err != nil {
-			return time.Time{}, "", err
-		}
+		att, err = database.FindByID[attemptDoc](ctx, d.db.Collection(colAttempts), att.ID, errAbsent)
 		switch {
+		case held && errors.Is(err, errAbsent):
+			// The step's worker is paging it now, or died doing so.
+			return s.StartedAt.Add(d.cfg.Lease), "", nil
+		case errors.Is(err, errAbsent):
+			return time.Time{}, "", fmt.Errorf("alerts: attempt %s vanished after its claim", att.ID)
+		case err != nil:
+			return time.Time{}, "", err
 		case finalOutcome(att.Outcome):
 			return time.Time{}, att.Outcome, nil
 		case att.Outcome == outcomeRetry && att.RetryAt.After(now):
@@ -123,7 +128,9 @@ func (d *Dispatcher) deliver(ctx context.Context, a Alert, s stepDoc, target str
 // attempt sends once for a claimed attempt and records the outcome. A
 // failure is retried until the delivery's budget (MaxAttempts) is spent;
 // a sender that can never deliver gives up at once.
-func (d *Dispatcher) attempt(ctx context.Context, a Alert, s stepDoc, target string, att attemptDoc, ready *devices.Device, sending func()) (time.Time, string, error) {
+//
+// held says the attempt was claimed with its step and has no document yet.
+func (d *Dispatcher) attempt(ctx context.Context, a Alert, s stepDoc, target string, att attemptDoc, ready *devices.Device, sending func(), held bool) (time.Time, string, error) {
 	var err error
 	var reason string
 	if target == "webhook" {
@@ -149,7 +156,7 @@ func (d *Dispatcher) attempt(ctx context.Context, a Alert, s stepDoc, target str
 		att.RetryAt = now.Add(retryDelay(att.N, RetryAfterOf(err)))
 	}
 	d.countAttempt(target, att)
-	if err := d.recordAttempt(ctx, s, target, att); err != nil {
+	if err := d.recordAttempt(ctx, s, target, att, held); err != nil {
 		return time.Time{}, "", err
 	}
 	switch att.Outcome {
@@ -179,11 +186,22 @@ func (d *Dispatcher) countAttempt(target string, att attemptDoc) {
 	}
 }
 
-func (d *Dispatcher) recordAttempt(ctx context.Context, s stepDoc, target string, att attemptDoc) error {
-	_, err := d.db.Collection(colAttempts).UpdateOne(ctx, bson.D{{Key: "_id", Value: att.ID}}, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "outcome", Value: att.Outcome}, {Key: "reason", Value: att.Reason},
-		{Key: "retryAt", Value: att.RetryAt}, {Key: "finishedAt", Value: att.FinishedAt},
-	}}})
+// recordAttempt writes the outcome of attempt att: a held attempt's
+// document is inserted with it, any other's updated.
+func (d *Dispatcher) recordAttempt(ctx context.Context, s stepDoc, target string, att attemptDoc, held bool) error {
+	var err error
+	if held {
+		_, err = d.db.Collection(colAttempts).InsertOne(ctx, att)
+		// Taken over after its lease (a send slower than the lease): the
+		// outcome is still this attempt's to record.
+		held = !database.IsDuplicateKey(err)
+	}
+	if !held {
+		_, err = d.db.Collection(colAttempts).UpdateOne(ctx, bson.D{{Key: "_id", Value: att.ID}}, bson.D{{Key: "$set", Value: bson.D{
+			{Key: "outcome", Value: att.Outcome}, {Key: "reason", Value: att.Reason},
+			{Key: "retryAt", Value: att.RetryAt}, {Key: "finishedAt", Value: att.FinishedAt},
+		}}})
+	}
 	if err != nil {
 		return fmt.Errorf("alerts: record attempt %s: %w", att.ID, err)
 	}

@@ -348,6 +348,13 @@ func (d *Dispatcher) process(ctx context.Context, alertID string, confirmed bool
 	if err != nil {
 		return d.setDue(ctx, alertID, now.Add(d.cfg.SweepInterval), err)
 	}
+	if len(from.sending) > 0 && d.base.Err() == nil {
+		// Every page this pass started kicks the alert when it ends, and
+		// that pass notes the due time: one write, not two. Should this
+		// process die first, the due time it leaves is past, and another
+		// instance's sweep takes the alert up at once.
+		return nil
+	}
 	return d.setDue(ctx, alertID, wake, nil)
 }
 

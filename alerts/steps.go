@@ -53,6 +53,23 @@ type stepDoc struct {
 type stepDevice struct {
 	ID     string `bson:"id"`
 	UserID string `bson:"userId"`
+	// Held: the step's first attempt at this device (attempt 0) is claimed
+	// with the step, by the worker that inserted it and checked the device
+	// pageable, until StartedAt plus that worker's lease. Its attempt
+	// document is written once, with its outcome; until the lease ends,
+	// any other worker only looks for it.
+	Held bool `bson:"held,omitempty"`
+}
+
+// held reports whether the step's worker holds attempt 0 at target (see
+// stepDevice.Held).
+func (s stepDoc) held(target string) bool {
+	for _, dv := range s.Devices {
+		if dv.ID == target {
+			return dv.Held
+		}
+	}
+	return false
 }
 
 func stepID(alertID string, step int) string { return alertID + ":" + strconv.Itoa(step) }
@@ -318,10 +335,11 @@ func (d *Dispatcher) resolve(ctx context.Context, forceID string, tier oncall.Ti
 	for i, u := range users {
 		s.Users = append(s.Users, u.ID)
 		for _, dv := range devsOf[i] {
-			s.Devices = append(s.Devices, stepDevice{ID: dv.ID, UserID: u.ID})
+			sd := stepDevice{ID: dv.ID, UserID: u.ID}
 			if devices.PageableBy(u, dv) {
-				ready[dv.ID] = dv
+				ready[dv.ID], sd.Held = dv, true
 			}
+			s.Devices = append(s.Devices, sd)
 		}
 	}
 	switch {
