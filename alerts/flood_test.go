@@ -165,7 +165,9 @@ func TestUnacknowledgedAlertRepagesSupervisorsUntilAcknowledged(t *testing.T) {
 	if got := sup(); got != 2 {
 		t.Errorf("got %d supervisor pages after the acknowledgement, want still 2", got)
 	}
-	want := []reports.AlertState{reports.AlertOpen, reports.AlertOverdue, reports.AlertOverdue,
+	// Open is not written: an urgent case with no state recorded reads as
+	// open (reports.AlertOpen).
+	want := []reports.AlertState{reports.AlertOverdue, reports.AlertOverdue,
 		reports.AlertUnacknowledged, reports.AlertUnacknowledged, reports.AlertAcknowledged}
 	if got := h.cases.alertStates("case-u"); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("case alert states: got %v, want %v", got, want)

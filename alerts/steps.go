@@ -391,7 +391,9 @@ func (d *Dispatcher) stepClaimed(ctx context.Context, a Alert, s stepDoc, total 
 	if _, err := d.updateAlert(ctx, a.ID, update); err != nil {
 		d.log.ErrorContext(ctx, "alert progress not recorded", "alert_id", a.ID, "error", err)
 	}
-	if d.cases != nil {
+	// An urgent case with no alert state recorded reads as open: step 0
+	// has nothing to write there.
+	if d.cases != nil && caseState != reports.AlertOpen {
 		if err := d.cases.SetAlertState(ctx, a.ID, caseState, s.StartedAt); err != nil {
 			d.log.ErrorContext(ctx, "case alert state not recorded", "alert_id", a.ID, "error", err)
 		}

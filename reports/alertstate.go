@@ -16,6 +16,9 @@ type AlertState string
 // Alert states, set by the alert engine.
 const (
 	// AlertOpen: paging, within the first tier's acknowledgement delay.
+	// It is what an urgent case with no state recorded reads as: its alert
+	// is opened before the case is stored, and the engine records only the
+	// states after it.
 	AlertOpen AlertState = "open"
 	// AlertOverdue: the first tier's delay passed without an acknowledgement; escalating.
 	AlertOverdue AlertState = "overdue"

@@ -106,7 +106,7 @@ func (s *Store) bundle(ctx context.Context, d *caseDoc, actor string, history Ca
 	for _, n := range detail.Notes {
 		b.Notes = append(b.Notes, exportNote(n))
 	}
-	if b.AlertState, err = s.exportAlert(ctx, d.ID); err != nil {
+	if b.AlertState, err = s.exportAlert(ctx, d); err != nil {
 		return nil, err
 	}
 	if h, err := s.legalHold(ctx, d.ID); err != nil {
@@ -123,12 +123,17 @@ func (s *Store) bundle(ctx context.Context, d *caseDoc, actor string, history Ca
 	return b, nil
 }
 
-func (s *Store) exportAlert(ctx context.Context, caseID string) (*exportAlert, error) {
-	a, err := database.FindByID[alertStateDoc](ctx, s.coll(collAlertStates), caseID, nil)
-	if err != nil || a.ID == "" {
+func (s *Store) exportAlert(ctx context.Context, d *caseDoc) (*exportAlert, error) {
+	a, err := database.FindByID[alertStateDoc](ctx, s.coll(collAlertStates), d.ID, nil)
+	switch {
+	case err != nil:
 		return nil, wrapDB("read alert state", err)
+	case a.ID != "":
+		return &exportAlert{State: string(a.State), UpdatedAt: a.UpdatedAt}, nil
+	case d.Urgent:
+		return &exportAlert{State: string(AlertOpen), UpdatedAt: d.CreatedAt}, nil
 	}
-	return &exportAlert{State: string(a.State), UpdatedAt: a.UpdatedAt}, nil
+	return nil, nil
 }
 
 // exportReferrals reads the case's referrals as relaxed extended JSON,

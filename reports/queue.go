@@ -214,6 +214,7 @@ func summary(d *caseDoc) CaseSummary {
 
 // addAlertStates fills in the alert state of each urgent case of a page:
 // one lookup by _id each, so a page costs O(page) whatever the queue's size.
+// An urgent case with no state recorded is open (see AlertOpen).
 func (s *Store) addAlertStates(ctx context.Context, cases []CaseSummary) error {
 	var ids []string
 	for _, c := range cases {
@@ -231,6 +232,8 @@ func (s *Store) addAlertStates(ctx context.Context, cases []CaseSummary) error {
 	for i := range cases {
 		if st, ok := states[cases[i].ID]; ok {
 			cases[i].AlertState = st
+		} else if cases[i].Urgent && cases[i].AlertState == "" {
+			cases[i].AlertState = AlertOpen
 		}
 	}
 	return nil

@@ -129,3 +129,29 @@ func TestAnUnrecordedQueueChangeIsPickedUpByTheRebuild(t *testing.T) {
 		t.Errorf("after %s the queue lists %+v, want the case", rebuildEvery, got)
 	}
 }
+
+// An urgent case's alert reads as open from the moment it is listed: its
+// alert was opened before the case was stored, and the engine records only
+// what comes after (overdue, unacknowledged, acknowledged). A routine case
+// has no alert state.
+func TestAnUrgentCasesAlertReadsOpenUntilTheEngineRecordsMore(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	routineCase, urgent := e.submit(t, routine("first")), e.submit(t, urgentReport("he is outside"))
+	states := func() map[string]AlertState {
+		out := map[string]AlertState{}
+		for _, c := range queueOf(t, e.store) {
+			out[c.ID] = c.AlertState
+		}
+		return out
+	}
+	if got := states(); got[urgent.CaseID] != AlertOpen || got[routineCase.CaseID] != "" {
+		t.Fatalf("urgent %q, routine %q; want open and none", got[urgent.CaseID], got[routineCase.CaseID])
+	}
+	if err := e.store.SetAlertState(context.Background(), urgent.CaseID, AlertOverdue, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got := states()[urgent.CaseID]; got != AlertOverdue {
+		t.Errorf("after escalating: %q, want overdue", got)
+	}
+}
