@@ -28,9 +28,10 @@ import (
 
 const (
 	colEntries = "audit_log"
-	// colHead holds one hint document: the highest sequence number known to
-	// be written. It may lag (updates are not atomic on the embedded store);
-	// the chain itself, claimed by _id, is the truth.
+	// colHead holds one hint document: a sequence number known to be
+	// written, saved every hintEvery entries. It lags (by up to hintEvery,
+	// more when updates race on the embedded store); the chain itself,
+	// claimed by _id, is the truth.
 	colHead = "audit_head"
 	headID  = "head"
 )

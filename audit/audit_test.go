@@ -118,17 +118,22 @@ func TestRecordContinuesAfterRestart(t *testing.T) {
 	db := dbtest.New(t)
 	ctx := context.Background()
 	ring := newKeyring("k1")
-	if err := New(db, nil, nil, WithKeys(ring.keys(t, "k1"))).Record(ctx, Entry{Action: "a"}); err != nil {
-		t.Fatal(err)
+	// More entries than the head hint's step: the hint lags the head.
+	first := New(db, nil, nil, WithKeys(ring.keys(t, "k1")))
+	for range hintEvery + 7 {
+		if err := first.Record(ctx, Entry{Action: "a"}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// A fresh process finds the head and links to it.
 	l := New(db, nil, nil, WithKeys(ring.keys(t, "k1")))
 	if err := l.Record(ctx, Entry{Action: "b"}); err != nil {
 		t.Fatal(err)
 	}
-	recs, err := l.Entries(ctx, 0, 10)
-	if err != nil || len(recs) != 2 || recs[1].Prev != recs[0].Hash {
-		t.Errorf("got %+v (%v), want two linked entries", recs, err)
+	recs, err := l.Entries(ctx, 0, 100)
+	n := hintEvery + 8
+	if err != nil || len(recs) != n || recs[n-1].Action != "b" || recs[n-1].Prev != recs[n-2].Hash {
+		t.Errorf("got %d entries (%v), want %d linked, the fresh process's last", len(recs), err, n)
 	}
 	if _, err := l.Verify(ctx); err != nil {
 		t.Errorf("verify: %v", err)

@@ -17,6 +17,12 @@ import (
 // maxBatch bounds the entries one commit chains and stores.
 const maxBatch = 128
 
+// hintEvery is how far the chain grows between saves of the head hint: a
+// commit saves it when its entries cross a multiple of hintEvery, so the
+// hint costs one write per hintEvery entries, and finding the head from
+// it at most hintEvery reads by _id (once per sync, not per entry).
+const hintEvery = 32
+
 // Group commit. Concurrent callers of Record queue their entries; one
 // committer at a time (a goroutine that lives while the queue is not
 // empty) takes every waiting entry, up to maxBatch, chains them after the
@@ -155,8 +161,11 @@ func (l *Log) commit(batch []*pending) {
 			recs[i] = p.rec
 		}
 		linked := l.answerEarly(batch[:stored])
-		// The hint only ever grows ($max): once per batch.
-		l.saveHint(ctx, recs[stored-1].Seq)
+		// The hint only ever grows ($max), by hintEvery at a time: a
+		// writer that syncs walks at most that many entries past it.
+		if first, last := recs[0].Seq, recs[stored-1].Seq; last/hintEvery > (first-1)/hintEvery {
+			l.saveHint(ctx, last)
+		}
 		// Links follow the entries; a failure is logged, not returned:
 		// the actions were audited (the monitor adds a missing link).
 		l.linkBatch(ctx, recs)
