@@ -83,7 +83,7 @@ type queueView struct {
 }
 
 // queueChanged appends a change naming case caseID, after its entry or
-// marker was written. It claims the number after the newest it finds; when
+// marker was written. It claims the number after the newest it knows; when
 // others took that one, the next ones in turn (each failed insert costs
 // what a read would, so a writer behind others catches up with them
 // rather than searching again behind each new change), searching again
@@ -96,11 +96,16 @@ func (s *Store) queueChanged(ctx context.Context, caseID string) error {
 		return dbErr("append queue change", err)
 	}
 	defer unlock()
-	last, err := s.lastChange(ctx, v.known.Load())
-	if err != nil {
-		return err
+	// The newest change this instance knows of is most often the newest
+	// there is: its next number is tried without a search (a taken one
+	// costs what a read would). An instance that knows none searches.
+	last := v.known.Load()
+	if last == 0 {
+		if last, err = s.lastChange(ctx, 0); err != nil {
+			return err
+		}
+		v.sawChange(last)
 	}
-	v.sawChange(last)
 	n := last + 1
 	for attempt := 1; attempt <= maxQueueClaims; attempt++ {
 		_, err := s.coll(collQueueChanges).InsertOne(ctx, queueChange{ID: changeID(n), Seq: n, CaseID: caseID})
