@@ -30,11 +30,11 @@ const (
 // Indexes are what this package's queries need on a real MongoDB (the
 // embedded store only indexes _id and keeps these collections small).
 func Indexes() []database.Index {
-	return []database.Index{
+	return append([]database.Index{
 		{Collection: colAlerts, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "openedAt", Value: -1}}, Name: "alerts_force_opened"},
 		{Collection: colActive, Keys: bson.D{{Key: "dueAt", Value: 1}}, Name: "active_due"},
 		{Collection: colActive, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "openedAt", Value: 1}}, Name: "active_force_opened"},
-	}
+	}, database.Collections(colAcks, colAttempts, colDigests, colListHeads, colListSlots, colListed, colPageSlots, colPages, colSteps)...)
 }
 
 // Auditor appends to the audit log (audit.Log satisfies it).

@@ -93,10 +93,10 @@ func (l *Log) querySearch(ctx context.Context, q Query, limit int) ([]Record, er
 // Indexes serve Search on MongoDB: by actor, by object, by action and by
 // time, each in order of sequence number.
 func Indexes() []database.Index {
-	return []database.Index{
+	return append([]database.Index{
 		{Collection: colEntries, Name: "actor", Keys: bson.D{{Key: "actor", Value: 1}, {Key: "_id", Value: 1}}},
 		{Collection: colEntries, Name: "object", Keys: bson.D{{Key: "objectId", Value: 1}, {Key: "objectType", Value: 1}, {Key: "_id", Value: 1}}},
 		{Collection: colEntries, Name: "action", Keys: bson.D{{Key: "action", Value: 1}, {Key: "_id", Value: 1}}},
 		{Collection: colEntries, Name: "at", Keys: bson.D{{Key: "at", Value: 1}}},
-	}
+	}, database.Collections(colCheckpoints, colHead, colLinks)...)
 }

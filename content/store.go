@@ -34,12 +34,12 @@ const (
 // Public reads never query by these: they are served from the in-memory
 // catalogue or by _id. Staff listings filter by organisation and state.
 func Indexes() []database.Index {
-	return []database.Index{
+	return append([]database.Index{
 		{Collection: colItems, Name: "org_updated", Keys: bson.D{{Key: "orgId", Value: 1}, {Key: "updatedAt", Value: -1}}},
 		{Collection: colItems, Name: "org_state_updated", Keys: bson.D{{Key: "orgId", Value: 1}, {Key: "state", Value: 1}, {Key: "updatedAt", Value: -1}}},
 		{Collection: colRevisions, Name: "item_revision", Keys: bson.D{{Key: "itemId", Value: 1}, {Key: "revision", Value: -1}}},
 		{Collection: colJoinCodes, Name: "school", Keys: bson.D{{Key: "schoolId", Value: 1}}},
-	}
+	}, database.Collections(colChanges, colCollections, colEvents, colSlugs, colViews)...)
 }
 
 // Options tune a Store.

@@ -50,10 +50,34 @@ type Index struct {
 	Name       string
 }
 
-// EnsureIndexes creates every index that does not exist yet. It is idempotent:
+// Collections lists collections a package uses with no index but _id's, as
+// Index entries without keys: EnsureIndexes creates them, so that every
+// collection exists from start-up (and the embedded store indexes its _id
+// before the first request instead of scanning it until its next sweep).
+func Collections(names ...string) []Index {
+	out := make([]Index, len(names))
+	for i, n := range names {
+		out[i] = Index{Collection: n}
+	}
+	return out
+}
+
+// namespaceExists is the server's code for creating a collection that
+// exists.
+const namespaceExists = 48
+
+// EnsureIndexes creates every index that does not exist yet, and every
+// collection of an entry without keys (Collections). It is idempotent:
 // running it on every start is the migration.
 func EnsureIndexes(ctx context.Context, db *mongo.Database, indexes []Index) error {
 	for _, ix := range indexes {
+		if len(ix.Keys) == 0 {
+			var ce mongo.CommandError
+			if err := db.CreateCollection(ctx, ix.Collection); err != nil && !(errors.As(err, &ce) && ce.Code == namespaceExists) {
+				return fmt.Errorf("database: collection %s: %w", ix.Collection, err)
+			}
+			continue
+		}
 		opts := options.Index().SetName(ix.Name)
 		if ix.Unique {
 			opts.SetUnique(true)

@@ -135,3 +135,29 @@ func TestIndexIDPathsLeavesOtherFilesAlone(t *testing.T) {
 		t.Errorf("indexing created a file for a dropped database: %v", err)
 	}
 }
+
+// A collection declared with Collections exists from start-up, so the
+// start-up indexing covers it: its first _id lookup, before anything was
+// ever stored in it, searches an index. Declaring it again is harmless.
+func TestDeclaredCollectionsAreIndexedBeforeTheirFirstInsert(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dataDir := t.TempDir()
+	e, db := startEmbeddedDB(t, dataDir)
+	for range 2 {
+		if err := EnsureIndexes(ctx, db, Collections("steps", "attempts")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.IndexIDPaths(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_ = db.Client().Disconnect(ctx)
+	e.Close()
+	_, db = startEmbeddedDB(t, dataDir)
+	for _, coll := range []string{"steps", "attempts"} {
+		if plan := idPlan(t, db, coll, "a:1"); !strings.Contains(plan, "SEARCH") || !strings.Contains(plan, idPathSuffix) {
+			t.Errorf("%s: plan %s, want SEARCH ... USING INDEX <table>%s", coll, plan, idPathSuffix)
+		}
+	}
+}

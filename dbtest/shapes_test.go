@@ -151,3 +151,26 @@ func keys(kv ...any) bson.D {
 	}
 	return d
 }
+
+// Every collection the code queries is created at start-up (declared, with
+// its indexes or with database.Collections), so that the embedded store
+// indexes its _id before the first request rather than scanning it until
+// its next sweep.
+func TestEveryQueriedCollectionIsCreatedAtStartUp(t *testing.T) {
+	t.Parallel()
+	// Collections of the store's own tests, which the server never uses.
+	testOnly := map[string]bool{"bad$name": true, "things": true, "changes": true, "claims": true}
+	created := map[string]bool{}
+	for _, ix := range declared() {
+		created[ix.Collection] = true
+	}
+	missing := map[string]bool{}
+	for _, k := range dbtest.KnownShapes() {
+		if c := k.Shape.Collection; !created[c] && !testOnly[c] {
+			missing[c] = true
+		}
+	}
+	for c := range missing {
+		t.Errorf("%s: queried but not created at start-up; add it to its package's Indexes() (database.Collections)", c)
+	}
+}

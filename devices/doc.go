@@ -19,11 +19,11 @@ const colDevices = "devices"
 // Indexes are what this package's queries need on a real MongoDB (the
 // embedded store only indexes _id).
 func Indexes() []database.Index {
-	return []database.Index{
+	return append([]database.Index{
 		{Collection: colDevices, Keys: bson.D{{Key: "userId", Value: 1}, {Key: "_id", Value: 1}}, Name: "devices_user_id"},
 		{Collection: colMoves, Keys: bson.D{{Key: "userId", Value: 1}, {Key: "movedAt", Value: -1}}, Name: "device_moves_user"},
 		{Collection: colDevices, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "_id", Value: 1}}, Name: "devices_force_id"},
-	}
+	}, database.Collections(colMarks)...)
 }
 
 // Users is what this package needs from accounts (see staff.Users).

@@ -50,6 +50,7 @@ type options struct {
 	dur, urgentDur, growthDur       time.Duration
 	urgentRates                     []int
 	routineRate                     int
+	urgentTrace                     string
 	growth                          []int64
 	out                             string
 	keep                            string
@@ -76,6 +77,7 @@ func main() {
 	flag.DurationVar(&o.dur, "duration", 15*time.Second, "length of each closed-loop row")
 	urgentRates := flag.String("urgent-rate", "20", "urgent reports per second (open loop); a comma-separated list runs each")
 	flag.DurationVar(&o.urgentDur, "urgent-duration", time.Minute, "length of the urgent row")
+	flag.StringVar(&o.urgentTrace, "urgent-trace", "", "write each urgent report's send time, request time and send-to-page time to this CSV file")
 	flag.IntVar(&o.routineRate, "routine-rate", 0, "routine reports per second sent beside the urgent row (open loop; issue 14 goal 1 uses 100)")
 	flag.StringVar(&growth, "growth", "1000,10000,100000", "stored-report counts to measure growth at (empty = skip)")
 	flag.DurationVar(&o.growthDur, "growth-duration", 10*time.Second, "length of each row at each growth step")

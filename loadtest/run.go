@@ -110,7 +110,7 @@ func run(ctx context.Context, o options, w io.Writer) error {
 		}
 	}
 	pc := newPageClock(fcm)
-	e := &env{client: harness.NewClient(st.base, o.conc*2), pid: st.pid, storePID: st.storePID, conc: o.conc, dur: o.dur, routineRate: o.routineRate}
+	e := &env{client: harness.NewClient(st.base, o.conc*2), pid: st.pid, storePID: st.storePID, conc: o.conc, dur: o.dur, routineRate: o.routineRate, urgentTrace: o.urgentTrace}
 
 	admin, err := e.client.Login(ctx, st.adminEmail, st.adminPassword)
 	if err != nil {

@@ -25,6 +25,9 @@ type env struct {
 	// routineRate is how many routine reports a second the urgent row
 	// sends beside its urgent ones (-routine-rate).
 	routineRate int
+	// urgentTrace, when set, is a file the urgent row writes one line per
+	// report to (-urgent-trace).
+	urgentTrace string
 }
 
 // closedLoop runs conc workers, each sending its next request when the last

@@ -108,6 +108,8 @@ func (e *env) urgent(ctx context.Context, f harness.Force, pc *pageClock, rate i
 		PeakRSS: peak, StoreRSS: storePeak}
 	fromSend := result{Name: "urgent path: request sent → page at fake FCM", Elapsed: intakeElapsed, PeakRSS: peak, StoreRSS: storePeak}
 	before, missing := 0, 0
+	trace := newUrgentTrace(e.urgentTrace, begin)
+	defer trace.close()
 	for _, s := range ok {
 		at, paged := pc.first[idOf[s.ref]]
 		fromAnswer.Requests++
@@ -125,6 +127,7 @@ func (e *env) urgent(ctx context.Context, f harness.Force, pc *pageClock, rate i
 		}
 		fromAnswer.Lats = append(fromAnswer.Lats, d)
 		fromSend.Lats = append(fromSend.Lats, at.Sub(s.start))
+		trace.add(s.start, s.answered, at)
 	}
 	fromAnswer.Requests += errs
 	fromAnswer.Errors += errs

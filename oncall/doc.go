@@ -26,13 +26,13 @@ const (
 // Indexes are what this package's queries need on a real MongoDB (the
 // embedded store only indexes _id and keeps these collections small).
 func Indexes() []database.Index {
-	return []database.Index{
+	return append([]database.Index{
 		{Collection: colRotations, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "createdAt", Value: 1}}, Name: "rotations_force_created"},
 		{Collection: colOverrides, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "createdAt", Value: 1}, {Key: "end", Value: 1}}, Name: "overrides_force_created_end"},
 		{Collection: colPolicies, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "createdAt", Value: 1}}, Name: "policies_force_created"},
 		{Collection: colOverrides, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "end", Value: 1}}, Name: "overrides_force_end"},
 		{Collection: colOverrides, Keys: bson.D{{Key: "end", Value: 1}}, Name: "overrides_end"},
-	}
+	}, database.Collections(colDefaults)...)
 }
 
 // Users is what this package needs from accounts (see staff.Users).

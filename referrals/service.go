@@ -106,7 +106,7 @@ func New(d Deps) (*Service, error) {
 
 // Indexes are what this package's queries need on a real MongoDB.
 func Indexes() []database.Index {
-	return []database.Index{
+	return append([]database.Index{
 		{Collection: colReferrals, Keys: bson.D{{Key: "caseId", Value: 1}, {Key: "forceId", Value: 1}, {Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}, Name: "referrals_case_created"},
 		{Collection: colReferrals, Keys: bson.D{{Key: "agencyId", Value: 1}, {Key: "dueAt", Value: 1}, {Key: "_id", Value: 1}}, Name: "referrals_agency_due"},
 		{Collection: colReferrals, Keys: bson.D{{Key: "agencyId", Value: 1}, {Key: "decidedAt", Value: 1}, {Key: "dueAt", Value: 1}, {Key: "_id", Value: 1}}, Name: "referrals_agency_open_due"},
@@ -114,7 +114,7 @@ func Indexes() []database.Index {
 		{Collection: colReferrals, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "decidedAt", Value: 1}, {Key: "dueAt", Value: 1}, {Key: "_id", Value: 1}}, Name: "referrals_force_open_due"},
 		{Collection: colReferrals, Keys: bson.D{{Key: "forceId", Value: 1}, {Key: "createdAt", Value: 1}}, Name: "referrals_force_shared"},
 		{Collection: colEvents, Keys: bson.D{{Key: "referralId", Value: 1}, {Key: "at", Value: 1}, {Key: "_id", Value: 1}}, Name: "referral_events_referral_at"},
-	}
+	}, database.Collections(colCaseLinks)...)
 }
 
 func (s *Service) lock(id string) func() {

@@ -37,7 +37,8 @@ type pushDoc struct {
 
 // Indexes are the MongoDB indexes of this package.
 func Indexes() []database.Index {
-	return []database.Index{{Collection: collPushes, Name: "at", Keys: bson.D{{Key: "at", Value: 1}}}}
+	return append([]database.Index{{Collection: collPushes, Name: "at", Keys: bson.D{{Key: "at", Value: 1}}}},
+		database.Collections(collSettings)...)
 }
 
 // Sweep pushes every reminder that is due in every force: to the assigned

@@ -272,7 +272,8 @@ func Indexes() []database.Index {
 		{Collection: collSchoolConcerns, Name: "school", Keys: bson.D{{Key: "schoolId", Value: 1}, {Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}},
 		{Collection: collSchoolConcerns, Name: "raiser", Keys: bson.D{{Key: "schoolId", Value: 1}, {Key: "raisedBy", Value: 1}, {Key: "createdAt", Value: -1}, {Key: "_id", Value: -1}}},
 		{Collection: collLeases, Name: "at", Keys: bson.D{{Key: "at", Value: 1}}},
-	}, handleIndexes()...)
+	}, append(handleIndexes(), database.Collections(collAlertStates, collCaseEvents, collHandleProgress, collHolds,
+		collQueueChanges, collThreads, collRefs)...)...)
 }
 
 func (s *Store) lock(caseID string) func() {
