@@ -180,7 +180,7 @@ func (m *Monitor) check(ctx context.Context) ([]Problem, error) {
 // interval between checks (at least walkMinRate a second): it keeps up,
 // and its reads are spread over the minute.
 const (
-	walkBurst   = 200
+	walkBurst   = 10
 	walkMinRate = 50
 )
 
