@@ -34,10 +34,11 @@ const (
 	idPathSuffix = "_id_path"
 	// collectionsTable maps FerretDB collection names to table names.
 	collectionsTable = "_ferretdb_collections"
-	// idPathSweepInterval is how soon a collection created lazily (on its
-	// first insert) gets its index; until then it is small and a scan of it
-	// is cheap.
-	idPathSweepInterval = 10 * time.Second
+	// idPathSweepInterval is how soon a collection created after start-up
+	// gets its index: when the app reaches the store as another process
+	// (MONGODB_URI), every collection it creates at start-up. A sweep with
+	// nothing to index is one read of the schema.
+	idPathSweepInterval = time.Second
 )
 
 // IndexIDPaths gives every collection table of every database of the
