@@ -69,18 +69,34 @@ func entryOf(d *caseDoc) queueEntry {
 
 // syncIndex writes d's queue entry, or removes it when d is closed.
 func (s *Store) syncIndex(ctx context.Context, d *caseDoc) error {
+	return s.writeIndex(ctx, d, false)
+}
+
+// indexNewCase writes the first queue entry of case d, which is not
+// stored yet: nobody else writes its entry meanwhile (a retry of the same
+// submission writes the same one), so this instance's copy of the queue
+// takes it without reading it back (queueView.takeOwn).
+func (s *Store) indexNewCase(ctx context.Context, d *caseDoc) error {
+	return s.writeIndex(ctx, d, true)
+}
+
+func (s *Store) writeIndex(ctx context.Context, d *caseDoc, fresh bool) error {
 	if d.Status == StatusClosed {
 		return s.dropIndexEntry(ctx, d.ForceID, d.ID)
 	}
 	filter := bson.D{{Key: "_id", Value: d.ID}}
-	_, err := s.coll(collQueue).ReplaceOne(ctx, filter, entryOf(d), options.Replace().SetUpsert(true))
+	e := entryOf(d)
+	_, err := s.coll(collQueue).ReplaceOne(ctx, filter, e, options.Replace().SetUpsert(true))
 	if database.IsDuplicateKey(err) {
 		// Two writers upserted the same new entry at once (retries of one
 		// submission do): the other's insert won, so replace it.
-		_, err = s.coll(collQueue).ReplaceOne(ctx, filter, entryOf(d))
+		_, err = s.coll(collQueue).ReplaceOne(ctx, filter, e)
 	}
 	if err != nil {
 		return dbErr("update queue entry", err)
+	}
+	if fresh {
+		return s.queueChangedWith(ctx, d.ID, &e)
 	}
 	return s.queueChanged(ctx, d.ID)
 }

@@ -90,6 +90,14 @@ type queueView struct {
 // only after several. Writers in this process take turns
 // (database.ClaimLocks), so they do not collide with each other.
 func (s *Store) queueChanged(ctx context.Context, caseID string) error {
+	return s.queueChangedWith(ctx, caseID, nil)
+}
+
+// queueChangedWith is queueChanged for a writer that knows the entry the
+// change names is own, the first entry of a case not stored yet (no
+// marker, nobody else writing it): this instance's copy takes it with the
+// change (takeOwn) instead of reading it back at its next catch-up.
+func (s *Store) queueChangedWith(ctx context.Context, caseID string, own *queueEntry) error {
 	v := &s.queue
 	unlock, err := v.claims.Lock(ctx, collQueueChanges)
 	if err != nil {
@@ -111,6 +119,9 @@ func (s *Store) queueChanged(ctx context.Context, caseID string) error {
 		_, err := s.coll(collQueueChanges).InsertOne(ctx, queueChange{ID: changeID(n), Seq: n, CaseID: caseID})
 		if err == nil {
 			v.sawChange(n)
+			if own != nil {
+				v.takeOwn(queueRead{seq: n, id: caseID, entry: own})
+			}
 			return nil
 		}
 		if !database.IsDuplicateKey(err) {
@@ -205,6 +216,23 @@ type queueRead struct {
 	id     string
 	entry  *queueEntry
 	marker *unackedDoc
+}
+
+// takeOwn applies change r, which this instance just wrote with the state
+// it names, when it is the copy's next change and no read holds the copy;
+// otherwise the next catch-up reads it like any other. Applied in order,
+// the copy is what replaying the sequence would make it, without reads:
+// one instance taking reports keeps its copy current at no cost.
+func (v *queueView) takeOwn(r queueRead) {
+	if !v.mu.TryLock() {
+		return
+	}
+	defer v.mu.Unlock()
+	if v.built && v.head == r.seq-1 {
+		if _, marked := v.unacked[r.id]; !marked {
+			v.apply(r)
+		}
+	}
 }
 
 // apply puts r in the copy; the caller holds v.mu.

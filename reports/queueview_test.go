@@ -155,3 +155,39 @@ func TestAnUrgentCasesAlertReadsOpenUntilTheEngineRecordsMore(t *testing.T) {
 		t.Errorf("after escalating: %q, want overdue", got)
 	}
 }
+
+// An instance's copy of the queue takes its own new reports as it writes
+// them (no read back at the next catch-up); another instance's reports
+// still reach it through the change sequence.
+func TestAnInstancesOwnNewReportsEnterItsQueueCopyWithoutReads(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	queueOf(t, e.store) // builds the copy
+	var ids []string
+	for _, r := range []Report{routine("first"), urgentReport("he is outside"), routine("second")} {
+		ids = append(ids, e.submit(t, r).CaseID)
+	}
+	v := &e.store.queue
+	v.mu.Lock()
+	head, known := v.head, v.known.Load()
+	_, has0 := v.entries[ids[0]]
+	_, has1 := v.entries[ids[1]]
+	_, has2 := v.entries[ids[2]]
+	v.mu.Unlock()
+	if head != known || !has0 || !has1 || !has2 {
+		t.Fatalf("copy at change %d of %d, holding the new cases %v %v %v; want all three, at the newest change", head, known, has0, has1, has2)
+	}
+	other := e.secondInstance(t)
+	e.submit(t, routine("elsewhere")) // advances the sequence past the copy
+	theirs, err := other.Submit(context.Background(), "queue-copy-other-instance-1", routine("theirs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, c := range queueOf(t, e.store) {
+		found = found || c.ID == theirs.CaseID
+	}
+	if !found {
+		t.Error("another instance's report is missing from the queue")
+	}
+}

@@ -269,7 +269,7 @@ func (s *Store) storeCase(ctx context.Context, a *answer, handles []Handle, buil
 	// The queue entry, like the alert, goes in before the case, so a stored
 	// case is never missing from its force's queue.
 	queued := make(chan error, 1)
-	go func() { queued <- s.syncIndex(ctx, doc) }()
+	go func() { queued <- s.indexNewCase(ctx, doc) }()
 	hashes, errHandles := s.indexHandles(ctx, doc, handles)
 	errOpen, errAudit, errQueue := <-opened, <-audited, <-queued
 	if err := errors.Join(errOpen, errAudit, errQueue, errHandles); err != nil {
