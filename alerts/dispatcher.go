@@ -313,7 +313,7 @@ func (d *Dispatcher) process(ctx context.Context, alertID string, confirmed bool
 		}
 	}
 	if !a.CaseConfirmed && !confirmed {
-		ok, wake, err := d.confirmCase(ctx, a, false, now)
+		ok, wake, err := d.caseConfirmed(ctx, a, now)
 		if err != nil || !ok {
 			return d.setDue(ctx, alertID, wake, err)
 		}
@@ -403,6 +403,19 @@ func (d *Dispatcher) checkAck(ctx context.Context, a Alert) (bool, error) {
 	d.forget(a.ID)
 	_, err = d.db.Collection(colActive).DeleteOne(ctx, bson.D{{Key: "_id", Value: a.ID}})
 	return true, err
+}
+
+// caseConfirmed is confirmCase for a pass that was not started by the
+// report: an alert whose step 0 is stored had its case confirmed when that
+// step was claimed (no step is claimed before), so the step, which the
+// walk reads anyway, stands for the note.
+func (d *Dispatcher) caseConfirmed(ctx context.Context, a Alert, now time.Time) (bool, time.Time, error) {
+	if _, ok, err := d.loadStep(ctx, a.ID, 0); err != nil {
+		return false, now.Add(d.cfg.SweepInterval), err
+	} else if ok {
+		return true, now, nil
+	}
+	return d.confirmCase(ctx, a, false, now)
 }
 
 // confirmCase makes sure the case exists before anyone is paged; an alert

@@ -39,8 +39,8 @@ func TestUrgentAlertPagesOnCallDeviceWithoutContent(t *testing.T) {
 		}
 	}
 	a := h.alert(d, "case-a")
-	if a.PagesSent != 1 || a.FirstPageAt == nil || a.State != StateOpen || !a.CaseConfirmed {
-		t.Errorf("got alert %+v, want open, confirmed, 1 page sent", a)
+	if a.PagesSent != 1 || a.FirstPageAt == nil || a.State != StateOpen || a.Step != 0 {
+		t.Errorf("got alert %+v, want open at step 0, 1 page sent", a)
 	}
 }
 

@@ -388,8 +388,14 @@ func (d *Dispatcher) stepClaimed(ctx context.Context, a Alert, s stepDoc, total 
 	if len(inc) > 0 {
 		update = append(update, bson.E{Key: "$inc", Value: inc})
 	}
-	if _, err := d.updateAlert(ctx, a.ID, update); err != nil {
-		d.log.ErrorContext(ctx, "alert progress not recorded", "alert_id", a.ID, "error", err)
+	// Step 0 reached someone: the alert as opened already says step 0,
+	// tier 0, round 0, open, and the stored step is the note that its case
+	// was confirmed (caseConfirmed). Nothing to write, and an
+	// acknowledgement taken meanwhile is never written over.
+	if s.Step > 0 || len(inc) > 0 {
+		if _, err := d.updateAlert(ctx, a.ID, update); err != nil {
+			d.log.ErrorContext(ctx, "alert progress not recorded", "alert_id", a.ID, "error", err)
+		}
 	}
 	// An urgent case with no alert state recorded reads as open: step 0
 	// has nothing to write there.
