@@ -113,14 +113,14 @@ func (d *Dispatcher) open(ctx context.Context, caseID, forceID string, at time.T
 	})
 	act := activeDoc{ID: caseID, ForceID: forceID, OpenedAt: at, DueAt: at}
 	var errActive error
-	if _, err := d.db.Collection(colActive).InsertOne(ctx, act); err != nil && !database.IsDuplicateKey(err) {
+	if err := d.inserts.active.InsertOne(ctx, act); err != nil && !database.IsDuplicateKey(err) {
 		errActive = fmt.Errorf("alerts: open alert %s: %w", caseID, err)
 	}
 	if err := errors.Join(errActive, g.Wait()); err != nil {
 		return err
 	}
 	a := Alert{ID: caseID, ForceID: forceID, PolicyID: policyID, OpenedAt: at, State: StateOpen, Flood: flood}
-	_, err := d.db.Collection(colAlerts).InsertOne(ctx, slottedAlert{Alert: a, ListSlot: slot})
+	err := d.inserts.alerts.InsertOne(ctx, slottedAlert{Alert: a, ListSlot: slot})
 	if database.IsDuplicateKey(err) {
 		if err := d.rearmIfVoided(ctx, caseID, forceID, at); err != nil {
 			return err

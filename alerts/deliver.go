@@ -191,7 +191,7 @@ func (d *Dispatcher) countAttempt(target string, att attemptDoc) {
 func (d *Dispatcher) recordAttempt(ctx context.Context, s stepDoc, target string, att attemptDoc, held bool) error {
 	var err error
 	if held {
-		_, err = d.db.Collection(colAttempts).InsertOne(ctx, att)
+		err = d.inserts.attempts.InsertOne(ctx, att)
 		// Taken over after its lease (a send slower than the lease): the
 		// outcome is still this attempt's to record.
 		held = !database.IsDuplicateKey(err)

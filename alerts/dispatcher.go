@@ -123,6 +123,13 @@ type Dispatcher struct {
 	opened   map[string]Alert                     // alerts this process opened and has not yet started
 	ready    map[string]map[string]devices.Device // per alert, per "<step>:<device>": checked pageable as its step was claimed here
 	claims   database.ClaimLocks                  // turns of this process's claims on the list and page slots
+	inserts  alertInserts
+}
+
+// alertInserts send an alert's documents together with those of the alerts
+// opened and paged at the same moment (database.GroupInsert).
+type alertInserts struct {
+	alerts, active, steps, attempts *database.GroupInsert
 }
 
 // maxOpened bounds the alerts kept between Open and their first pass (an
@@ -152,7 +159,10 @@ func NewDispatcher(deps Deps, cfg EngineConfig) *Dispatcher {
 		cases: deps.Cases, audit: deps.Audit, metrics: deps.Metrics, hc: deps.Webhooks, log: deps.Log,
 		now: deps.Now, cfg: cfg, base: base, cancel: cancel, busy: map[string]*run{},
 		steps: map[string]map[int]stepDoc{}, targets: map[string]map[string]*targetState{}, paged: map[string]bool{},
-		slotHint: map[string]int{}, opened: map[string]Alert{}, ready: map[string]map[string]devices.Device{}}
+		slotHint: map[string]int{}, opened: map[string]Alert{}, ready: map[string]map[string]devices.Device{},
+		inserts: alertInserts{alerts: database.NewGroupInsert(deps.DB.Collection(colAlerts)),
+			active: database.NewGroupInsert(deps.DB.Collection(colActive)), steps: database.NewGroupInsert(deps.DB.Collection(colSteps)),
+			attempts: database.NewGroupInsert(deps.DB.Collection(colAttempts))}}
 }
 
 // keepOpened remembers alert a, just inserted by Open, for its first pass:

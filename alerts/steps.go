@@ -296,7 +296,7 @@ func (d *Dispatcher) keepReady(alertID string, k int, ready map[string]devices.D
 // version wins.
 func (d *Dispatcher) claimStep(ctx context.Context, a Alert, s stepDoc) (stepDoc, bool, error) {
 	k := s.Step
-	_, err := d.db.Collection(colSteps).InsertOne(ctx, s)
+	err := d.inserts.steps.InsertOne(ctx, s)
 	if database.IsDuplicateKey(err) {
 		s, _, err = d.loadStep(ctx, a.ID, k)
 		return s, false, err

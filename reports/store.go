@@ -177,6 +177,14 @@ type Store struct {
 	createdOnce createdOnce
 	// routine bounds the routine reports stored at once (intakegate.go).
 	routine *routineGate
+	// inserts send a new report's claims and case together with those of
+	// the reports taken at the same moment (database.GroupInsert).
+	inserts intakeInserts
+}
+
+// intakeInserts are the grouped inserts of report intake.
+type intakeInserts struct {
+	refs, keys, cases *database.GroupInsert
 }
 
 // NewStore returns a store over db. Keys, Forces, Audit, Limiter and
@@ -221,7 +229,9 @@ func NewStore(db *mongo.Database, cfg Config) (*Store, error) {
 	if cfg.RoutineWindow <= 0 {
 		cfg.RoutineWindow = 10 * time.Minute
 	}
-	st := &Store{db: db, cfg: cfg, keys: cfg.Keys, hasher: newReceipts(cfg.ReceiptKeys, cfg.Argon2, cfg.HashBudget), now: cfg.Now, log: cfg.Logger}
+	st := &Store{db: db, cfg: cfg, keys: cfg.Keys, hasher: newReceipts(cfg.ReceiptKeys, cfg.Argon2, cfg.HashBudget), now: cfg.Now, log: cfg.Logger,
+		inserts: intakeInserts{refs: database.NewGroupInsert(db.Collection(collRefs)),
+			keys: database.NewGroupInsert(db.Collection(collIdempotency)), cases: database.NewGroupInsert(db.Collection(collCases))}}
 	st.patternCheck, st.patternWait = st.checkPattern, patternRetryWait
 	if cfg.Alerter != nil {
 		st.alerter.Store(&alerterBox{cfg.Alerter})

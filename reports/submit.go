@@ -275,7 +275,7 @@ func (s *Store) storeCase(ctx context.Context, a *answer, handles []Handle, buil
 	if err := errors.Join(errOpen, errAudit, errQueue, errHandles); err != nil {
 		return err
 	}
-	if _, err := s.coll(collCases).InsertOne(ctx, doc); err != nil {
+	if err := s.inserts.cases.InsertOne(ctx, doc); err != nil {
 		if !database.IsDuplicateKey(err) {
 			return dbErr("insert case", err)
 		}
@@ -314,7 +314,7 @@ func (s *Store) newAnswer(ctx context.Context, a *answer) (*answer, error) {
 		}
 		h := s.hasher.hash(a.Reference, a.Receipt)
 		ref := refDoc{ID: a.Reference, CaseID: a.CaseID, ForceID: a.ForceID, Receipt: h, CreatedAt: a.CreatedAt}
-		_, err = s.coll(collRefs).InsertOne(ctx, ref)
+		err = s.inserts.refs.InsertOne(ctx, ref)
 		if err == nil {
 			return a, nil
 		}
@@ -335,7 +335,7 @@ func (s *Store) claimKey(ctx context.Context, id string, a *answer) (*answer, bo
 		return nil, false, err
 	}
 	doc := idemDoc{ID: id, Answer: sealed, CreatedAt: a.CreatedAt, ExpiresAt: a.CreatedAt.Add(s.cfg.IdempotencyTTL)}
-	_, err = s.coll(collIdempotency).InsertOne(ctx, doc)
+	err = s.inserts.keys.InsertOne(ctx, doc)
 	if err == nil {
 		return a, true, nil
 	}
