@@ -3,6 +3,10 @@ package reports
 import (
 	"context"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // queueRebuildBudget bounds one background rebuild of the queue's copy.
@@ -18,20 +22,65 @@ type queueSnapshot struct {
 // readQueueSnapshot reads every entry and marker: the newest change first
 // (searched from known), so that every write after the reads is among the
 // changes after head. It reads whole collections: at an instance's first
-// queue read, when it is far behind, and in the background rebuild.
-func (s *Store) readQueueSnapshot(ctx context.Context, known int64) (queueSnapshot, error) {
+// queue read, when it is far behind, and in the background rebuild, which
+// reads the entries paced (readPaced).
+func (s *Store) readQueueSnapshot(ctx context.Context, known int64, paced bool) (queueSnapshot, error) {
 	var snap queueSnapshot
 	var err error
 	if snap.head, err = s.lastChange(ctx, known); err != nil {
 		return snap, err
 	}
-	if err := s.readAll(ctx, collQueue, &snap.entries); err != nil {
+	if paced {
+		err = readPaced(ctx, s.coll(collQueue), &snap.entries)
+	} else {
+		err = s.readAll(ctx, collQueue, &snap.entries)
+	}
+	if err != nil {
 		return snap, err
 	}
 	if err := s.readAll(ctx, collUnacked, &snap.markers); err != nil {
 		return snap, err
 	}
 	return snap, nil
+}
+
+// Pacing of the background rebuild's read of every queue entry: batches of
+// rebuildBatch, rebuildPause apart. Read at once, ten thousand entries held
+// every request up for a moment every rebuildEvery (the urgent page's p99
+// rose to 300 ms in that second); paced, the store serves them between
+// other commands. A caller waits for none of it.
+const (
+	rebuildBatch = 200
+	rebuildPause = 40 * time.Millisecond
+)
+
+// readPaced reads every document of coll into out, rebuildBatch at a time.
+func readPaced[T any](ctx context.Context, coll *mongo.Collection, out *[]T) error {
+	cur, err := coll.Find(ctx, bson.D{}, options.Find().SetBatchSize(rebuildBatch))
+	if err != nil {
+		return dbErr("read "+coll.Name(), err)
+	}
+	defer cur.Close(ctx)
+	for n := 1; cur.Next(ctx); n++ {
+		var d T
+		if err := cur.Decode(&d); err != nil {
+			return dbErr("read "+coll.Name(), err)
+		}
+		*out = append(*out, d)
+		if n%rebuildBatch == 0 {
+			t := time.NewTimer(rebuildPause)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return dbErr("read "+coll.Name(), ctx.Err())
+			case <-t.C:
+			}
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return dbErr("read "+coll.Name(), err)
+	}
+	return nil
 }
 
 // install makes snap the copy, built at at. The caller holds v.mu.
@@ -61,7 +110,7 @@ func (s *Store) rebuildQueueAside(ctx context.Context) {
 		defer v.rebuilding.Store(false)
 		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), queueRebuildBudget)
 		defer cancel()
-		snap, err := s.readQueueSnapshot(bctx, v.known.Load())
+		snap, err := s.readQueueSnapshot(bctx, v.known.Load(), true)
 		if err != nil {
 			s.log.WarnContext(bctx, "queue: rebuild of the copy failed", "error", err)
 			return

@@ -251,7 +251,7 @@ func (v *queueView) apply(r queueRead) {
 // every write after the reads is among the changes read next. The caller
 // holds v.mu.
 func (s *Store) buildQueueView(ctx context.Context) error {
-	snap, err := s.readQueueSnapshot(ctx, s.queue.head)
+	snap, err := s.readQueueSnapshot(ctx, s.queue.head, false)
 	if err != nil {
 		return err
 	}

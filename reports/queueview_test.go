@@ -191,3 +191,33 @@ func TestAnInstancesOwnNewReportsEnterItsQueueCopyWithoutReads(t *testing.T) {
 		t.Error("another instance's report is missing from the queue")
 	}
 }
+
+// The background rebuild reads every entry however many batches they take,
+// and puts back whatever the copy had lost.
+func TestABackgroundRebuildReadsEveryEntryInBatches(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	seeded := make([]SeedCase, 2*rebuildBatch+50)
+	for i := range seeded {
+		seeded[i] = SeedCase{Report: routine("seeded"), At: e.clock.Now()}
+	}
+	if err := e.store.Seed(context.Background(), seeded); err != nil {
+		t.Fatal(err)
+	}
+	queueOf(t, e.store)
+	v := &e.store.queue
+	v.mu.Lock()
+	for id := range v.entries {
+		v.setEntry(id, nil) // as if every change had been lost
+	}
+	v.mu.Unlock()
+	e.clock.Advance(rebuildEvery)
+	queueOf(t, e.store) // finds the copy old: the rebuild starts
+	v.rebuilds.Wait()
+	v.mu.Lock()
+	n := len(v.entries)
+	v.mu.Unlock()
+	if n != len(seeded) {
+		t.Errorf("after the rebuild the copy holds %d entries, want %d", n, len(seeded))
+	}
+}
