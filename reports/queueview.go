@@ -80,7 +80,16 @@ type queueView struct {
 	rebuilding atomic.Bool
 	rebuilds   sync.WaitGroup
 	claims     database.ClaimLocks // turns of this process's change claims
+	// own holds the changes this instance wrote with the state they name
+	// (takeOwn) and has not applied yet, by number: a catch-up applies
+	// them without reads. Guarded by ownMu, never held while reading.
+	ownMu sync.Mutex
+	own   map[int64]queueRead
 }
+
+// maxOwn bounds the own changes kept for a catch-up; past it they are
+// dropped and read back like any other.
+const maxOwn = 20_000
 
 // queueChanged appends a change naming case caseID, after its entry or
 // marker was written. It claims the number after the newest it knows; when
@@ -190,10 +199,13 @@ func (s *Store) queueSync(ctx context.Context) error {
 		return err
 	}
 	v.sawChange(last)
-	if !v.built || last-v.head > replayAtMost {
+	if !v.built || last-v.head-v.ownIn(v.head, last) > replayAtMost {
 		return s.buildQueueView(ctx)
 	}
 	for seq := v.head + 1; seq <= last; seq++ {
+		if v.applyOwn(seq) {
+			continue
+		}
 		c, err := database.FindByID[queueChange](ctx, s.coll(collQueueChanges), changeID(seq), errNotStored)
 		if err != nil {
 			return dbErr("read queue change", err)
@@ -218,21 +230,61 @@ type queueRead struct {
 	marker *unackedDoc
 }
 
-// takeOwn applies change r, which this instance just wrote with the state
-// it names, when it is the copy's next change and no read holds the copy;
-// otherwise the next catch-up reads it like any other. Applied in order,
-// the copy is what replaying the sequence would make it, without reads:
-// one instance taking reports keeps its copy current at no cost.
+// takeOwn keeps change r, which this instance just wrote with the state it
+// names, for the copy, and applies it (with any kept after it) when it is
+// the copy's next change and no read holds the copy; otherwise the next
+// catch-up applies it without reading it back. Applied in order, the copy
+// is what replaying the sequence would make it: one instance taking
+// reports keeps its copy current, and its catch-ups read only the changes
+// of others.
 func (v *queueView) takeOwn(r queueRead) {
+	v.ownMu.Lock()
+	if v.own == nil || len(v.own) >= maxOwn {
+		v.own = map[int64]queueRead{}
+	}
+	v.own[r.seq] = r
+	v.ownMu.Unlock()
 	if !v.mu.TryLock() {
 		return
 	}
 	defer v.mu.Unlock()
-	if v.built && v.head == r.seq-1 {
-		if _, marked := v.unacked[r.id]; !marked {
-			v.apply(r)
+	if v.built {
+		for v.applyOwn(v.head + 1) {
 		}
 	}
+}
+
+// applyOwn applies own change seq if this instance kept it and its case has
+// no marker (an own change names a new case's first entry, which has
+// none); the caller holds v.mu.
+func (v *queueView) applyOwn(seq int64) bool {
+	v.ownMu.Lock()
+	r, ok := v.own[seq]
+	delete(v.own, seq)
+	v.ownMu.Unlock()
+	if !ok {
+		return false
+	}
+	if _, marked := v.unacked[r.id]; marked {
+		return false
+	}
+	v.apply(r)
+	return true
+}
+
+// ownIn counts the own changes kept after head up to last.
+func (v *queueView) ownIn(head, last int64) int64 {
+	v.ownMu.Lock()
+	defer v.ownMu.Unlock()
+	var n int64
+	for seq := range v.own {
+		if seq > head && seq <= last {
+			n++
+		} else if seq <= head {
+			delete(v.own, seq)
+		}
+	}
+	return n
 }
 
 // apply puts r in the copy; the caller holds v.mu.

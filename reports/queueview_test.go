@@ -3,6 +3,8 @@ package reports
 import (
 	"context"
 	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 func (e *env) secondInstance(t *testing.T) *Store {
@@ -219,5 +221,40 @@ func TestABackgroundRebuildReadsEveryEntryInBatches(t *testing.T) {
 	v.mu.Unlock()
 	if n != len(seeded) {
 		t.Errorf("after the rebuild the copy holds %d entries, want %d", n, len(seeded))
+	}
+}
+
+// Own changes that could not be applied as they were written (a read held
+// the copy) are applied at the next catch-up from what was written, not
+// read back: here their entries are gone from the store, and the copy
+// still lists them.
+func TestOwnChangesHeldUpByAReadAreAppliedWithoutReadingThemBack(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	queueOf(t, e.store)
+	v := &e.store.queue
+	v.mu.Lock() // a read holds the copy while three reports come in
+	var ids []string
+	for _, r := range []Report{routine("first"), urgentReport("he is outside"), routine("second")} {
+		ids = append(ids, e.submit(t, r).CaseID)
+	}
+	behind := v.head < v.known.Load()
+	v.mu.Unlock()
+	if !behind {
+		t.Fatal("the copy took the changes while a read held it")
+	}
+	for _, id := range ids {
+		if _, err := e.db.Collection(collQueue).DeleteOne(context.Background(), bson.D{{Key: "_id", Value: id}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	listed := map[string]bool{}
+	for _, c := range queueOf(t, e.store) {
+		listed[c.ID] = true
+	}
+	for _, id := range ids {
+		if !listed[id] {
+			t.Errorf("case %s was read back instead of applied from what this instance wrote", id)
+		}
 	}
 }
