@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"slices"
 	"sync"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
@@ -228,23 +227,14 @@ func (l *Log) awaitLinks(ctx context.Context) error {
 	}
 }
 
-// batchContext is the context a batch is stored under: the values of its
-// first caller, without its cancellation, and the latest deadline of its
-// callers (none if one of them has none), so that no caller's entry is cut
-// off by another caller's shorter deadline.
+// batchContext is the context a batch is stored under (database.GroupContext
+// of its callers').
 func batchContext(batch []*pending) (context.Context, context.CancelFunc) {
-	ctx := context.WithoutCancel(batch[0].ctx)
-	var latest time.Time
-	for _, p := range batch {
-		d, ok := p.ctx.Deadline()
-		if !ok {
-			return context.WithCancel(ctx)
-		}
-		if d.After(latest) {
-			latest = d
-		}
+	ctxs := make([]context.Context, len(batch))
+	for i, p := range batch {
+		ctxs[i] = p.ctx
 	}
-	return context.WithDeadline(ctx, latest)
+	return database.GroupContext(ctxs)
 }
 
 // appendBatch chains and stores batch after the head under l.mu and

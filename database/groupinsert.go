@@ -118,7 +118,11 @@ func (g *GroupInsert) insert(group []*grouped) {
 			close(p.done)
 		}
 	}()
-	ctx, cancel := groupContext(group)
+	ctxs := make([]context.Context, len(group))
+	for i, p := range group {
+		ctxs[i] = p.ctx
+	}
+	ctx, cancel := GroupContext(ctxs)
 	defer cancel()
 	if len(group) == 1 {
 		_, err := g.coll.InsertOne(ctx, group[0].doc)
@@ -149,15 +153,15 @@ func (g *GroupInsert) insert(group []*grouped) {
 	}
 }
 
-// groupContext is the context a group is sent under: the values of its
-// first caller, without its cancellation, and the latest deadline of its
-// callers (none if one has none), so that no caller's document is cut off
-// by another caller's shorter deadline.
-func groupContext(group []*grouped) (context.Context, context.CancelFunc) {
-	ctx := context.WithoutCancel(group[0].ctx)
+// GroupContext is the context work done for several callers at once runs
+// under: the values of the first, without its cancellation, and the latest
+// deadline of all (none if one has none), so that no caller's part is cut
+// off by another caller's shorter deadline.
+func GroupContext(ctxs []context.Context) (context.Context, context.CancelFunc) {
+	ctx := context.WithoutCancel(ctxs[0])
 	var latest time.Time
-	for _, p := range group {
-		d, ok := p.ctx.Deadline()
+	for _, c := range ctxs {
+		d, ok := c.Deadline()
 		if !ok {
 			return context.WithCancel(ctx)
 		}

@@ -272,7 +272,8 @@ func (v *queueView) applyOwn(seq int64) bool {
 	return true
 }
 
-// ownIn counts the own changes kept after head up to last.
+// ownIn counts the own changes kept after head up to last, and drops the
+// kept ones at or below head (applied or read back already).
 func (v *queueView) ownIn(head, last int64) int64 {
 	v.ownMu.Lock()
 	defer v.ownMu.Unlock()
