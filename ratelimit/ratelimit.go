@@ -40,6 +40,10 @@ type Limiter struct {
 	calls  int
 	count  map[string]*localWindow
 	groups map[string]*localGroup
+
+	// incs sends the shared counts of one window document that meet as one
+	// increment (see incShared).
+	incs *database.Grouper[string, time.Time, int]
 }
 
 type localWindow struct {
@@ -57,8 +61,10 @@ func New(db *mongo.Database, secret []byte, local bool, now func() time.Time) (*
 	if now == nil {
 		now = time.Now
 	}
-	return &Limiter{db: db, secret: secret, now: now, local: local,
-		count: map[string]*localWindow{}, groups: map[string]*localGroup{}}, nil
+	l := &Limiter{db: db, secret: secret, now: now, local: local,
+		count: map[string]*localWindow{}, groups: map[string]*localGroup{}}
+	l.incs = database.NewGrouper(maxIncrement, l.incBy)
+	return l, nil
 }
 
 // Indexes are the indexes the shared store needs (for the sweep).
@@ -151,11 +157,33 @@ type counter struct {
 	N int `bson:"n"`
 }
 
+// maxIncrement bounds the attempts one shared increment counts.
+const maxIncrement = 1000
+
+// incShared counts one attempt in window document id of the shared store
+// and returns the attempt's number in the window. The attempts of one
+// document that arrive while its increment is in flight go together in the
+// next one ($inc by their number), and each is answered with its own
+// number, as if counted one by one: under a flood of one key (a force's
+// urgent reports, one network) that is one store write per round trip
+// instead of one per request, and this process never races itself on a
+// document (the embedded store loses racing increments).
 func (l *Limiter) incShared(ctx context.Context, id string, end time.Time) (int, error) {
+	n, err := l.incs.Do(ctx, id, end)
+	if err != nil {
+		return 0, fmt.Errorf("ratelimit: count: %w", err)
+	}
+	return n, nil
+}
+
+// incBy adds len(ends) attempts to window document id (its end is ends[0]
+// when the document is new) and numbers them in order.
+func (l *Limiter) incBy(ctx context.Context, id string, ends []time.Time) ([]int, []error) {
+	k := len(ends)
 	opts := options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)
 	update := bson.D{
-		{Key: "$inc", Value: bson.D{{Key: "n", Value: 1}}},
-		{Key: "$setOnInsert", Value: bson.D{{Key: "expiresAt", Value: end}}},
+		{Key: "$inc", Value: bson.D{{Key: "n", Value: k}}},
+		{Key: "$setOnInsert", Value: bson.D{{Key: "expiresAt", Value: ends[0]}}},
 	}
 	for attempt := 0; ; attempt++ {
 		var c counter
@@ -165,10 +193,18 @@ func (l *Limiter) incShared(ctx context.Context, id string, end time.Time) (int,
 		if database.IsDuplicateKey(err) && attempt == 0 {
 			continue
 		}
+		errs := make([]error, k)
 		if err != nil {
-			return 0, fmt.Errorf("ratelimit: count: %w", err)
+			for i := range errs {
+				errs[i] = err
+			}
+			return nil, errs
 		}
-		return c.N, nil
+		ns := make([]int, k)
+		for i := range ns {
+			ns[i] = c.N - k + 1 + i
+		}
+		return ns, nil
 	}
 }
 

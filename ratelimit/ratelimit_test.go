@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -164,5 +165,48 @@ func TestExceededDoesNotCount(t *testing.T) {
 				t.Errorf("after 2 of 2: got %v %v, want exceeded for 1m", over, retry)
 			}
 		})
+	}
+}
+
+// Attempts of one key that arrive at once on the shared store are each
+// counted: exactly max of them are allowed, and the window holds them all
+// (the embedded store loses racing increments of one document, so this
+// process sends them together instead).
+func TestAttemptsAtOnceAreEachCountedInTheSharedStore(t *testing.T) {
+	t.Parallel()
+	c := testsupport.NewClock(time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC))
+	l, err := New(dbtest.New(t), secret, false, c.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	const attempts, max = 60, 25
+	allowed := make(chan bool, attempts)
+	var wg sync.WaitGroup
+	for range attempts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, _, err := l.Allow(ctx, "b", "k", max, time.Minute)
+			if err != nil {
+				t.Error(err)
+			}
+			allowed <- ok
+		}()
+	}
+	wg.Wait()
+	close(allowed)
+	n := 0
+	for ok := range allowed {
+		if ok {
+			n++
+		}
+	}
+	if n != max {
+		t.Errorf("%d of %d attempts at once allowed, want exactly %d", n, attempts, max)
+	}
+	var w counter
+	if err := l.db.Collection(collection).FindOne(ctx, map[string]any{}).Decode(&w); err != nil || w.N != attempts {
+		t.Errorf("window counted %d (%v), want %d", w.N, err, attempts)
 	}
 }
