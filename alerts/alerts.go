@@ -338,14 +338,23 @@ func (d *Dispatcher) alert(ctx context.Context, id string) (Alert, error) {
 // record appends to the audit log; a failure is logged, never blocking a
 // page (the page matters more than its record).
 func (d *Dispatcher) record(ctx context.Context, actor, action, alertID string, detail map[string]string) {
+	d.recordEntry(ctx, audit.Entry{Actor: actor, Action: action, ObjectType: "alert", ObjectID: alertID, Detail: detail})
+}
+
+// recordFirst records an entry of step 0, the first an alert normally
+// has: its links start without a read (audit.Entry.New).
+func (d *Dispatcher) recordFirst(ctx context.Context, action, alertID string, detail map[string]string) {
+	d.recordEntry(ctx, audit.Entry{Action: action, ObjectType: "alert", ObjectID: alertID, Detail: detail, New: true})
+}
+
+func (d *Dispatcher) recordEntry(ctx context.Context, e audit.Entry) {
 	if d.audit == nil {
 		return
 	}
-	if actor == "" {
-		actor = "system"
+	if e.Actor == "" {
+		e.Actor = "system"
 	}
-	e := audit.Entry{Actor: actor, Action: action, ObjectType: "alert", ObjectID: alertID, Detail: detail}
 	if err := d.audit.Record(ctx, e); err != nil {
-		d.log.ErrorContext(ctx, "audit record failed", "action", action, "alert_id", alertID, "error", err)
+		d.log.ErrorContext(ctx, "audit record failed", "action", e.Action, "alert_id", e.ObjectID, "error", err)
 	}
 }

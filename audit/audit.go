@@ -47,6 +47,11 @@ type Entry struct {
 	ObjectType string
 	ObjectID   string
 	Detail     map[string]string
+	// New says the object is new: no entry names it yet (a case's
+	// case.created, an alert's first step), so its links start at the
+	// first slot without reading them. A wrong guess costs reads, never a
+	// link: a slot found taken sends the entry through the usual search.
+	New bool
 }
 
 // Record is a stored entry: its place in the chain, time and hashes. Kid
@@ -67,6 +72,8 @@ type Record struct {
 	Prev       string            `bson:"prev"`
 	Kid        string            `bson:"kid,omitempty"`
 	Hash       string            `bson:"hash"`
+
+	fresh bool // appended from an Entry marked New; never stored
 }
 
 // chainFormat is the signature format of an entry: the JSON its hash or
@@ -187,7 +194,7 @@ func (l *Log) chained(prev Record, e Entry) Record {
 	r := Record{
 		Key: database.SeqKey(prev.Seq + 1), Seq: prev.Seq + 1, At: l.now().UTC().Truncate(time.Millisecond),
 		Actor: e.Actor, Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID,
-		Detail: e.Detail, Prev: prev.Hash, Kid: l.keys.current,
+		Detail: e.Detail, Prev: prev.Hash, Kid: l.keys.current, fresh: e.New,
 	}
 	r.Hash, _ = l.keys.mac(r.Kid, r.signed())
 	return r

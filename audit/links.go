@@ -118,7 +118,7 @@ func (l *Log) linkBatch(ctx context.Context, recs []Record) {
 		key := linkKey(r.ObjectType, r.ObjectID)
 		n, ok := next[key]
 		if !ok {
-			if n, ok = l.freeSlot(ctx, coll, key, r.Seq); !ok {
+			if n, ok = l.freeSlot(ctx, coll, key, r); !ok {
 				continue
 			}
 			first[key] = n
@@ -145,15 +145,19 @@ func (l *Log) linkBatch(ctx context.Context, recs []Record) {
 }
 
 // freeSlot returns the first slot of key's links this process believes
-// free, reading them when it knows nothing of the object (ok false: the
-// read failed, logged).
-func (l *Log) freeSlot(ctx context.Context, coll *mongo.Collection, key string, seq int64) (int, bool) {
+// free for r: the first of all when r's entry says its object is new, or
+// else read when it knows nothing of the object (ok false: the read
+// failed, logged).
+func (l *Log) freeSlot(ctx context.Context, coll *mongo.Collection, key string, r Record) (int, bool) {
 	if _, from, ok := l.links.known(key); ok {
 		return from, true
 	}
+	if r.fresh {
+		return 0, true
+	}
 	from, err := database.ChainLast(ctx, coll, key, 0)
 	if err != nil {
-		l.logger.WarnContext(ctx, "audit entry not linked to its object", "seq", seq, "error", err)
+		l.logger.WarnContext(ctx, "audit entry not linked to its object", "seq", r.Seq, "error", err)
 		return 0, false
 	}
 	return from, true

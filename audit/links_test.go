@@ -127,6 +127,52 @@ func TestObjectReadsThroughLinksEqualTheQueriesWithTwoWriters(t *testing.T) {
 	}
 }
 
+// An entry marked New skips the read of its object's links. Whether the
+// guess is right (nothing names the object yet) or wrong (another writer,
+// or this one, linked entries to it before), every entry is linked: the
+// reads through links equal the queries.
+func TestEntriesOfObjectsMarkedNewAreLinkedWhetherOrNotTheyAre(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	ctx := context.Background()
+	clock := newClock()
+	start := clock.Now()
+	logs := []*Log{New(db, nil, clock.Now), New(db, nil, clock.Now)}
+	var wg sync.WaitGroup
+	for w, l := range logs {
+		wg.Go(func() {
+			for i := range 30 {
+				e := objectEntry(w, i)
+				e.New = i%2 == 0 // right for each object's first entry, wrong for most
+				if err := l.Record(ctx, e); err != nil {
+					t.Errorf("record: %v", err)
+				}
+				if w == 0 {
+					clock.Advance(time.Second)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	// A third instance knows nothing of the links and guesses wrong too.
+	late := New(db, nil, clock.Now)
+	for i := range 4 {
+		if err := late.Record(ctx, Entry{Actor: "u9", Action: "case.a0", ObjectType: "case", ObjectID: fmt.Sprint("c", i), New: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	assertReadsEqualQueries(t, logs[0], start)
+	assertReadsEqualQueries(t, late, start)
+	assertReadsEqualQueries(t, New(db, nil, clock.Now), start)
+	before := linkCount(t, logs[0])
+	if st := NewMonitor(logs[1], nil, nil).Check(ctx); !st.OK {
+		t.Fatalf("chain: %+v", st.Problems)
+	}
+	if after := linkCount(t, logs[0]); after != before {
+		t.Errorf("the check added %d links: entries marked New were left unlinked", after-before)
+	}
+}
+
 func TestAnEntryWhoseLinkWasLostAppearsAfterTheMonitorsNextCheck(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)

@@ -145,7 +145,7 @@ func (s *Store) recordCreated(ctx context.Context, d *caseDoc) error {
 	if d.FloodKind != "" {
 		detail["flood"] = string(d.FloodKind)
 	}
-	e := audit.Entry{Actor: ReporterActor, Action: "case.created", ObjectType: "case", ObjectID: d.ID, Detail: detail}
+	e := audit.Entry{Actor: ReporterActor, Action: "case.created", ObjectType: "case", ObjectID: d.ID, Detail: detail, New: true}
 	r, ok := s.cfg.Audit.(storedRecorder)
 	if !ok {
 		return s.audit(ctx, e.Actor, e.Action, e.ObjectID, e.Detail)
