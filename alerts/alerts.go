@@ -111,7 +111,11 @@ func (d *Dispatcher) open(ctx context.Context, caseID, forceID string, at time.T
 		slot, err = d.claimSlot(ctx, caseID, forceID, regionMain)
 		return err
 	})
-	act := activeDoc{ID: caseID, ForceID: forceID, OpenedAt: at, DueAt: at}
+	// The sweeper leaves the alert to its opener for a moment: the opener
+	// pages at once and its pass after the pages records the real due
+	// time. A sweep in between would only repeat the opener's reads and
+	// writes; should the opener die, the alert is swept when the hold ends.
+	act := activeDoc{ID: caseID, ForceID: forceID, OpenedAt: at, DueAt: at.Add(d.openHold())}
 	var errActive error
 	if err := d.inserts.active.InsertOne(ctx, act); err != nil && !database.IsDuplicateKey(err) {
 		errActive = fmt.Errorf("alerts: open alert %s: %w", caseID, err)
@@ -138,6 +142,14 @@ func (d *Dispatcher) open(ctx context.Context, caseID, forceID string, at time.T
 	d.keepOpened(a)
 	return nil
 }
+
+// openHold is how long a new alert is left to the instance that opened it
+// before another's sweep takes it up: the longest a crash between the
+// alert's opening and its first page delays that page.
+func (d *Dispatcher) openHold() time.Duration { return min(d.cfg.Lease, maxOpenHold) }
+
+// maxOpenHold bounds openHold.
+const maxOpenHold = 10 * time.Second
 
 // Start begins dispatching alert caseID in this process at once. The case
 // is stored by now (reports call Start after the insert). Best effort: the

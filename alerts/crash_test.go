@@ -22,7 +22,17 @@ func TestCrashBetweenOpenAndPagingIsPagedOnRestart(t *testing.T) {
 	h.open(crashed, "case-k")
 	crashed.Stop()
 
+	// The alert is left to its opener for a moment (openHold), then any
+	// instance's sweep pages it.
 	restarted := h.dispatcher()
+	h.sweep(restarted)
+	if got := len(h.fcm.Requests()); got != 0 {
+		t.Fatalf("got %d pages while the alert was still its opener's, want 0", got)
+	}
+	h.clock.Advance(restarted.openHold())
+	if hold := restarted.openHold(); hold <= 0 || hold > maxOpenHold {
+		t.Fatalf("the opener holds a new alert for %v, want at most %v", hold, maxOpenHold)
+	}
 	h.sweep(restarted)
 	if got := delivered(h.fcm.Requests(), "token-officer-one-000"); got != 1 {
 		t.Fatalf("got %d pages after restart, want 1", got)

@@ -358,11 +358,13 @@ func (d *Dispatcher) process(ctx context.Context, alertID string, confirmed bool
 	if err != nil {
 		return d.setDue(ctx, alertID, now.Add(d.cfg.SweepInterval), err)
 	}
-	if len(from.sending) > 0 && d.base.Err() == nil {
+	if len(from.sending) > 0 && d.base.Err() == nil && (!fresh || !wake.Before(a.OpenedAt.Add(d.openHold()))) {
 		// Every page this pass started kicks the alert when it ends, and
 		// that pass notes the due time: one write, not two. Should this
-		// process die first, the due time it leaves is past, and another
-		// instance's sweep takes the alert up at once.
+		// process die first, or a page hang, the due time it leaves is
+		// past (or, for an alert it just opened, the end of the opener's
+		// hold, before which nothing is due), and a sweep takes the alert
+		// up then.
 		return nil
 	}
 	return d.setDue(ctx, alertID, wake, nil)

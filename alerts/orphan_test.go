@@ -44,8 +44,10 @@ func TestOrphanActiveEntryIsClearedAndTheRetryPages(t *testing.T) {
 		t.Fatalf("got %d pages for an alert that was never written, want 0", got)
 	}
 
-	// The child's app retries the report: the alert opens for real.
+	// The child's app retries the report: the alert opens for real (the
+	// sweep after the opener's hold stands for the retry's own start).
 	h.open(d, "case-o")
+	h.clock.Advance(d.openHold())
 	h.sweep(d)
 	if got := delivered(h.fcm.Requests(), "token-officer-one-000"); got != 1 {
 		t.Errorf("got %d pages after the retry, want 1", got)
