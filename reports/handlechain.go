@@ -23,22 +23,38 @@ func slotID(kid, hash string, n int) string {
 	return database.ChainSlot(kid+":"+hash, n)
 }
 
-// claimSlot adds case d to the chain of hash, unless it is in it already.
-func (s *Store) claimSlot(ctx context.Context, d *caseDoc, hash string) error {
+// claimSlot adds case d to the chain of hash, unless it is in it already,
+// and returns the chain up to d's slot: the entries it read on the way
+// there, then d's own (emptied slots left out; without d's own when the
+// chain is full). A slot is claimed only once every slot before it is
+// taken, so these are all the cases that named hash before d: what d's
+// pattern check counts (a later case's check counts d).
+func (s *Store) claimSlot(ctx context.Context, d *caseDoc, hash string) ([]handleDoc, error) {
 	kid := s.handleKeys.kid
+	var before []handleDoc
+	var own handleDoc
 	ok, err := database.ChainAppend(ctx, s.coll(collHandles), kid+":"+hash, maxHandleMatches,
 		func(id string) handleDoc {
-			return handleDoc{ID: id, Kid: kid, Hash: hash, CaseID: d.ID, ForceID: d.ForceID, CreatedAt: d.CreatedAt}
+			own = handleDoc{ID: id, Kid: kid, Hash: hash, CaseID: d.ID, ForceID: d.ForceID, CreatedAt: d.CreatedAt}
+			return own
 		},
-		func(cur handleDoc) bool { return cur.CaseID == d.ID })
+		func(cur handleDoc) bool {
+			if cur.CaseID == d.ID {
+				own = cur
+				return true
+			}
+			before = append(before, cur)
+			return false
+		})
 	if err != nil {
-		return dbErr("index handles", err)
+		return nil, dbErr("index handles", err)
 	}
 	if !ok {
 		// A handle named in this many reports is matched by its first ones.
 		s.log.WarnContext(ctx, "handle chain full: case not indexed for matching", "case_id", d.ID)
+		return liveEntries(before), nil
 	}
-	return nil
+	return liveEntries(append(before, own)), nil
 }
 
 // handleChain returns the entries of the cases naming hash (emptied slots
@@ -48,13 +64,18 @@ func (s *Store) handleChain(ctx context.Context, hash string) ([]handleDoc, erro
 	if err != nil {
 		return nil, dbErr("find handles", err)
 	}
+	return liveEntries(all), nil
+}
+
+// liveEntries leaves out the slots retention emptied.
+func liveEntries(all []handleDoc) []handleDoc {
 	var out []handleDoc
 	for _, e := range all {
 		if e.CaseID != "" {
 			out = append(out, e)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // caseHashes returns the hashes, under the current key, of the handles
@@ -92,7 +113,7 @@ func (s *Store) insertSlots(ctx context.Context, entries []handleDoc) error {
 			return dbErr("index handles", we)
 		}
 		e := entries[we.Index]
-		if err := s.claimSlot(ctx, &caseDoc{ID: e.CaseID, ForceID: e.ForceID, CreatedAt: e.CreatedAt}, e.Hash); err != nil {
+		if _, err := s.claimSlot(ctx, &caseDoc{ID: e.CaseID, ForceID: e.ForceID, CreatedAt: e.CreatedAt}, e.Hash); err != nil {
 			return err
 		}
 	}

@@ -43,17 +43,27 @@ func handleIndexes() []database.Index {
 }
 
 // indexHandles records the hashes of the handles hs that case d names and
-// returns them. It runs before the case is stored, like the queue entry,
+// returns each with its chain up to d's slot. It runs before the case is stored, like the queue entry,
 // so a stored case is never missing from matching; an entry whose case
 // never got stored matches nothing (its case is not found).
-func (s *Store) indexHandles(ctx context.Context, d *caseDoc, hs []Handle) ([]string, error) {
+func (s *Store) indexHandles(ctx context.Context, d *caseDoc, hs []Handle) ([]handleClaim, error) {
 	hashes := s.handleKeys.hashes(hs)
-	for _, h := range hashes {
-		if err := s.claimSlot(ctx, d, h); err != nil {
+	claims := make([]handleClaim, len(hashes))
+	for i, h := range hashes {
+		chain, err := s.claimSlot(ctx, d, h)
+		if err != nil {
 			return nil, err
 		}
+		claims[i] = handleClaim{hash: h, chain: chain}
 	}
-	return hashes, nil
+	return claims, nil
+}
+
+// handleClaim is a handle hash of a new case and its chain up to the
+// case's own slot (claimSlot).
+type handleClaim struct {
+	hash  string
+	chain []handleDoc
 }
 
 // maxHandleMatches bounds the entries one look-up reads.

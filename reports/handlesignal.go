@@ -76,10 +76,16 @@ func (s *Store) signalID(kind, forceID, hash string) string {
 	return kind + ":" + forceID + ":" + s.handleKeys.kid + ":" + hash
 }
 
-func (s *Store) checkPattern(ctx context.Context, d *caseDoc, hash string) error {
-	entries, err := s.handleChain(ctx, hash)
-	if err != nil {
-		return err
+// checkPattern raises the signals case d crosses with hash, counting
+// chain (the entries up to d's slot, claimSlot) or, when nil, the chain as
+// stored now.
+func (s *Store) checkPattern(ctx context.Context, d *caseDoc, hash string, chain []handleDoc) error {
+	entries := chain
+	if entries == nil {
+		var err error
+		if entries, err = s.handleChain(ctx, hash); err != nil {
+			return err
+		}
 	}
 	since := d.CreatedAt.Add(-s.cfg.Patterns.Window)
 	byForce := map[string][]string{}

@@ -13,20 +13,27 @@ const (
 	patternRetryBudget = 10 * time.Second
 )
 
-// checkPatterns raises the signals newly stored case d crosses with its
-// handle hashes, on a budget of its own. The report is stored already, so
-// a failure does not fail it: the hashes whose check failed are checked
-// again in the background (retryPatterns), each retry on a fresh budget.
-// Only a process that stops during the retries, or a store down for all of
-// them (logged ERROR "pattern signal not checked"), loses a check; the
-// next report naming the handle then raises the signal, as the thresholds
-// count every report stored.
-func (s *Store) checkPatterns(ctx context.Context, d *caseDoc, hashes []string) {
-	if len(hashes) == 0 {
+// checkPatterns raises the signals newly stored case d crosses with the
+// handle hashes it claimed, on a budget of its own, counting the chains
+// read while claiming (no read of its own). The report is stored already,
+// so a failure does not fail it: the hashes whose check failed are checked
+// again in the background (retryPatterns), each retry on a fresh budget
+// and a fresh read of its chain. Only a process that stops during the
+// retries, or a store down for all of them (logged ERROR "pattern signal
+// not checked"), loses a check; the next report naming the handle then
+// raises the signal, as the thresholds count every report stored.
+func (s *Store) checkPatterns(ctx context.Context, d *caseDoc, claims []handleClaim) {
+	if len(claims) == 0 {
 		return
 	}
 	first, cancel := context.WithTimeout(context.WithoutCancel(ctx), patternBudget)
-	left, err := s.checkHashes(first, d, hashes)
+	var left []string
+	var err error
+	for _, c := range claims {
+		if cerr := s.patternCheck(first, d, c.hash, c.chain); cerr != nil {
+			left, err = append(left, c.hash), cerr
+		}
+	}
 	cancel()
 	if len(left) == 0 {
 		return
@@ -36,13 +43,13 @@ func (s *Store) checkPatterns(ctx context.Context, d *caseDoc, hashes []string) 
 	go s.retryPatterns(context.WithoutCancel(ctx), d, left)
 }
 
-// checkHashes checks d against each of hashes and returns those whose
-// check failed, with the last error.
+// checkHashes checks d against each of hashes, reading their chains, and
+// returns those whose check failed, with the last error.
 func (s *Store) checkHashes(ctx context.Context, d *caseDoc, hashes []string) ([]string, error) {
 	var left []string
 	var last error
 	for _, h := range hashes {
-		if err := s.patternCheck(ctx, d, h); err != nil {
+		if err := s.patternCheck(ctx, d, h, nil); err != nil {
 			left, last = append(left, h), err
 		}
 	}

@@ -170,7 +170,7 @@ type Store struct {
 	// patternCheck checks one handle hash of a stored case (checkPattern;
 	// tests make it fail), patternWait is the wait before its first retry
 	// and background counts the retries under way (patternretry.go).
-	patternCheck func(ctx context.Context, d *caseDoc, hash string) error
+	patternCheck func(ctx context.Context, d *caseDoc, hash string, chain []handleDoc) error
 	patternWait  time.Duration
 	background   sync.WaitGroup
 	// createdOnce writes one case.created per case in this instance (createdonce.go).

@@ -270,7 +270,7 @@ func (s *Store) storeCase(ctx context.Context, a *answer, handles []Handle, buil
 	// case is never missing from its force's queue.
 	queued := make(chan error, 1)
 	go func() { queued <- s.indexNewCase(ctx, doc) }()
-	hashes, errHandles := s.indexHandles(ctx, doc, handles)
+	claims, errHandles := s.indexHandles(ctx, doc, handles)
 	errOpen, errAudit, errQueue := <-opened, <-audited, <-queued
 	if err := errors.Join(errOpen, errAudit, errQueue, errHandles); err != nil {
 		return err
@@ -284,7 +284,7 @@ func (s *Store) storeCase(ctx context.Context, a *answer, handles []Handle, buil
 	if a.Urgent {
 		alerter.Start(a.CaseID)
 	}
-	s.checkPatterns(ctx, doc, hashes)
+	s.checkPatterns(ctx, doc, claims)
 	s.log.InfoContext(ctx, "report received", "case_id", a.CaseID, "urgent", a.Urgent, "kind", doc.Kind.orReport())
 	return nil
 }

@@ -116,11 +116,11 @@ func TestAPatternCheckWhoseFirstAttemptFailedStillRaisesTheSignal(t *testing.T) 
 	}
 	var calls atomic.Int32
 	check := e.store.checkPattern
-	e.store.patternCheck = func(ctx context.Context, d *caseDoc, hash string) error {
+	e.store.patternCheck = func(ctx context.Context, d *caseDoc, hash string, chain []handleDoc) error {
 		if calls.Add(1) == 1 {
 			return errors.New("store went away")
 		}
-		return check(ctx, d, hash)
+		return check(ctx, d, hash, chain)
 	}
 	e.submit(t, naming("insta", "cool_uncle_99"))
 	e.store.background.Wait()
