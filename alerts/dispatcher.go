@@ -121,6 +121,7 @@ type Dispatcher struct {
 	slotHint map[string]int                       // force page slots of the current minute this process saw taken
 	lists    listKnown                            // the newest alert list slot this process knows, per force
 	opened   map[string]Alert                     // alerts this process opened and has not yet started
+	paging   map[string]Alert                     // alerts whose first pass left the due time to its pages' pass (keepPaging)
 	ready    map[string]map[string]devices.Device // per alert, per "<step>:<device>": checked pageable as its step was claimed here
 	claims   database.ClaimLocks                  // turns of this process's claims on the list and page slots
 	inserts  alertInserts
@@ -159,7 +160,7 @@ func NewDispatcher(deps Deps, cfg EngineConfig) *Dispatcher {
 		cases: deps.Cases, audit: deps.Audit, metrics: deps.Metrics, hc: deps.Webhooks, log: deps.Log,
 		now: deps.Now, cfg: cfg, base: base, cancel: cancel, busy: map[string]*run{},
 		steps: map[string]map[int]stepDoc{}, targets: map[string]map[string]*targetState{}, paged: map[string]bool{},
-		slotHint: map[string]int{}, opened: map[string]Alert{}, ready: map[string]map[string]devices.Device{},
+		slotHint: map[string]int{}, opened: map[string]Alert{}, paging: map[string]Alert{}, ready: map[string]map[string]devices.Device{},
 		inserts: alertInserts{alerts: database.NewGroupInsert(deps.DB.Collection(colAlerts)),
 			active: database.NewGroupInsert(deps.DB.Collection(colActive)), steps: database.NewGroupInsert(deps.DB.Collection(colSteps)),
 			attempts: database.NewGroupInsert(deps.DB.Collection(colAttempts))}}
@@ -175,6 +176,31 @@ func (d *Dispatcher) keepOpened(a Alert) {
 		clear(d.opened)
 	}
 	d.opened[a.ID] = a
+}
+
+// keepPaging keeps alert a, which a pass that started its first pages has
+// just walked, for the pass those pages kick when they end (takePaging).
+// Nothing but those pages has written the alert since it was opened (step
+// 0 writes nothing to it), so that pass need not read it, nor look for an
+// acknowledgement: one taken here ends the alert in this process (forget),
+// and one taken elsewhere ends it there, as the next sweep here finds.
+func (d *Dispatcher) keepPaging(a Alert) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.paging) >= maxOpened {
+		clear(d.paging)
+	}
+	a.CaseConfirmed = true // the report that started the pass stored its case
+	d.paging[a.ID] = a
+}
+
+// takePaging returns the alert keepPaging kept, once.
+func (d *Dispatcher) takePaging(alertID string) (Alert, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	a, ok := d.paging[alertID]
+	delete(d.paging, alertID)
+	return a, ok
 }
 
 // takeOpened returns the alert Open inserted, once, for the pass the
@@ -286,7 +312,11 @@ func (d *Dispatcher) kick(alertID string, confirmed bool) <-chan struct{} {
 func (d *Dispatcher) process(ctx context.Context, alertID string, confirmed bool) error {
 	now := d.now().UTC()
 	a, fresh := d.takeOpened(alertID, confirmed)
+	kept := false
 	if !fresh {
+		a, kept = d.takePaging(alertID)
+	}
+	if !fresh && !kept {
 		var err error
 		a, err = d.alert(ctx, alertID)
 		if errors.Is(err, errkind.NotFound) {
@@ -316,8 +346,8 @@ func (d *Dispatcher) process(ctx context.Context, alertID string, confirmed bool
 	// An alert this process opened a moment ago has not been paged yet:
 	// its first page does not wait for a look at acknowledgements (one
 	// page too many beats a later one; the next pass ends an acknowledged
-	// alert).
-	if !fresh {
+	// alert). Nor does the pass its first pages kick (keepPaging).
+	if !fresh && !kept {
 		if done, err := d.checkAck(ctx, a); done || err != nil {
 			return err
 		}
@@ -365,6 +395,9 @@ func (d *Dispatcher) process(ctx context.Context, alertID string, confirmed bool
 		// past (or, for an alert it just opened, the end of the opener's
 		// hold, before which nothing is due), and a sweep takes the alert
 		// up then.
+		if fresh {
+			d.keepPaging(a)
+		}
 		return nil
 	}
 	return d.setDue(ctx, alertID, wake, nil)
@@ -541,6 +574,7 @@ func (d *Dispatcher) forget(alertID string) {
 	delete(d.targets, alertID)
 	delete(d.paged, alertID)
 	delete(d.opened, alertID)
+	delete(d.paging, alertID)
 	delete(d.ready, alertID)
 }
 
