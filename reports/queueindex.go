@@ -86,10 +86,19 @@ func (s *Store) writeIndex(ctx context.Context, d *caseDoc, fresh bool) error {
 	}
 	filter := bson.D{{Key: "_id", Value: d.ID}}
 	e := entryOf(d)
-	_, err := s.coll(collQueue).ReplaceOne(ctx, filter, e, options.Replace().SetUpsert(true))
+	var err error
+	if fresh {
+		// A new case's entry is inserted, with those of the cases taken at
+		// the same moment (one write for them all); one already there (a
+		// retry of the submission wrote it) is replaced.
+		err = s.inserts.queue.InsertOne(ctx, e)
+	} else {
+		_, err = s.coll(collQueue).ReplaceOne(ctx, filter, e, options.Replace().SetUpsert(true))
+	}
 	if database.IsDuplicateKey(err) {
 		// Two writers upserted the same new entry at once (retries of one
-		// submission do): the other's insert won, so replace it.
+		// submission do), or a retry finds the entry an earlier attempt
+		// wrote: replace it.
 		_, err = s.coll(collQueue).ReplaceOne(ctx, filter, e)
 	}
 	if err != nil {

@@ -138,14 +138,29 @@ func TestQueueEntryConcurrentUpserts(t *testing.T) {
 	e := newEnv(t)
 	d := &caseDoc{ID: "case-upsert-race", ForceID: forceA, Reference: "SS-AAAA-BBBB", Category: CategoryGiftsOrMoney,
 		Status: StatusNew, CreatedAt: e.clock.Now()}
-	for round := range 5 {
+	for round := range 6 {
 		d.ID = fmt.Sprintf("case-upsert-race-%d", round)
+		// Rounds 3 to 5 write a new case's entry (inserted, replaced when
+		// there), round 5 over one an earlier attempt left with another
+		// category.
+		fresh := round >= 3
+		if round == 5 {
+			stale := entryOf(d)
+			stale.Category = CategoryAskedForImages
+			if _, err := e.db.Collection(collQueue).InsertOne(context.Background(), stale); err != nil {
+				t.Fatal(err)
+			}
+		}
 		var wg sync.WaitGroup
 		errs := make(chan error, 8)
 		for range 8 {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				if fresh {
+					errs <- e.store.indexNewCase(context.Background(), d)
+					return
+				}
 				errs <- e.store.syncIndex(context.Background(), d)
 			}()
 		}
@@ -155,6 +170,10 @@ func TestQueueEntryConcurrentUpserts(t *testing.T) {
 			if err != nil {
 				t.Fatalf("round %d: concurrent upsert of one entry: %v", round, err)
 			}
+		}
+		var got queueEntry
+		if err := e.db.Collection(collQueue).FindOne(context.Background(), bson.D{{Key: "_id", Value: d.ID}}).Decode(&got); err != nil || got.Category != d.Category {
+			t.Errorf("round %d: entry %+v (%v), want the case's category %s", round, got, err, d.Category)
 		}
 	}
 }

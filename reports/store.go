@@ -184,7 +184,7 @@ type Store struct {
 
 // intakeInserts are the grouped inserts of report intake.
 type intakeInserts struct {
-	refs, keys, cases *database.GroupInsert
+	refs, keys, cases, queue *database.GroupInsert
 }
 
 // NewStore returns a store over db. Keys, Forces, Audit, Limiter and
@@ -231,7 +231,8 @@ func NewStore(db *mongo.Database, cfg Config) (*Store, error) {
 	}
 	st := &Store{db: db, cfg: cfg, keys: cfg.Keys, hasher: newReceipts(cfg.ReceiptKeys, cfg.Argon2, cfg.HashBudget), now: cfg.Now, log: cfg.Logger,
 		inserts: intakeInserts{refs: database.NewGroupInsert(db.Collection(collRefs)),
-			keys: database.NewGroupInsert(db.Collection(collIdempotency)), cases: database.NewGroupInsert(db.Collection(collCases))}}
+			keys: database.NewGroupInsert(db.Collection(collIdempotency)), cases: database.NewGroupInsert(db.Collection(collCases)),
+			queue: database.NewGroupInsert(db.Collection(collQueue))}}
 	st.patternCheck, st.patternWait = st.checkPattern, patternRetryWait
 	if cfg.Alerter != nil {
 		st.alerter.Store(&alerterBox{cfg.Alerter})
