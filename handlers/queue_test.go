@@ -170,6 +170,8 @@ func (allowAll) Exceeded(context.Context, string, string, int, time.Duration) (b
 
 func (allowAll) Group(context.Context, string, string, time.Duration) (string, error) { return "", nil }
 
+func (allowAll) Claim(context.Context, string, string, time.Duration) (int, error) { return 1, nil }
+
 // A case whose alert ran out unacknowledged stays at the top of the queue,
 // above even "in danger now", until someone acknowledges it; the queue
 // shows each urgent case's alert state.

@@ -52,6 +52,8 @@ func (allowAll) Exceeded(context.Context, string, string, int, time.Duration) (b
 
 func (allowAll) Group(context.Context, string, string, time.Duration) (string, error) { return "", nil }
 
+func (allowAll) Claim(context.Context, string, string, time.Duration) (int, error) { return 1, nil }
+
 func newSeeder(db *mongo.Database, dataKeys, forceID, forceCode string) (*seeder, error) {
 	keys, err := fieldcrypt.Parse(dataKeys)
 	if err != nil {

@@ -44,6 +44,8 @@ type Limiter struct {
 	// incs sends the shared counts of one window document that meet as one
 	// increment (see incShared).
 	incs *database.Grouper[string, time.Time, int]
+	// claims counts the attempts of Claim (claims.go).
+	claims *claims
 }
 
 type localWindow struct {
@@ -62,14 +64,15 @@ func New(db *mongo.Database, secret []byte, local bool, now func() time.Time) (*
 		now = time.Now
 	}
 	l := &Limiter{db: db, secret: secret, now: now, local: local,
-		count: map[string]*localWindow{}, groups: map[string]*localGroup{}}
+		count: map[string]*localWindow{}, groups: map[string]*localGroup{}, claims: newClaims(db)}
 	l.incs = database.NewGrouper(maxIncrement, l.incBy)
 	return l, nil
 }
 
 // Indexes are the indexes the shared store needs (for the sweep).
 func Indexes() []database.Index {
-	return []database.Index{{Collection: collection, Keys: bson.D{{Key: "expiresAt", Value: 1}}, Name: "expires"}}
+	return []database.Index{{Collection: collection, Keys: bson.D{{Key: "expiresAt", Value: 1}}, Name: "expires"},
+		{Collection: colSlots, Keys: bson.D{{Key: "expiresAt", Value: 1}}, Name: "expires"}}
 }
 
 // ClientKey turns a client address into a rate-limit key: HMAC-SHA256 under
@@ -226,9 +229,11 @@ func (l *Limiter) Sweep(ctx context.Context) error {
 	if l.local {
 		return nil
 	}
-	_, err := l.db.Collection(collection).DeleteMany(ctx, bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lte", Value: now}}}})
-	if err != nil {
-		return fmt.Errorf("ratelimit: sweep: %w", err)
+	for _, coll := range []string{collection, colSlots} {
+		_, err := l.db.Collection(coll).DeleteMany(ctx, bson.D{{Key: "expiresAt", Value: bson.D{{Key: "$lte", Value: now}}}})
+		if err != nil {
+			return fmt.Errorf("ratelimit: sweep: %w", err)
+		}
 	}
 	return nil
 }

@@ -29,6 +29,8 @@ func (openLimiter) Group(context.Context, string, string, time.Duration) (string
 	return "", nil
 }
 
+func (openLimiter) Claim(context.Context, string, string, time.Duration) (int, error) { return 1, nil }
+
 // caseStore is one instance's reports store over db, for force-a (code AB).
 func caseStore(t *testing.T, db *mongo.Database, keys *fieldcrypt.Keys, now func() time.Time) *reports.Store {
 	t.Helper()

@@ -85,14 +85,16 @@ func (s *Store) floodMark(ctx context.Context, client, forceID string) flood {
 	return out
 }
 
-// over counts one attempt and reports whether it went beyond max.
+// over counts one attempt and reports whether it went beyond max. An
+// urgent report is never refused, so it is claimed, not allowed: one
+// write shared with the reports of the same moment.
 func (s *Store) over(ctx context.Context, bucket, key string, max int, window time.Duration) bool {
-	ok, _, err := s.cfg.Limiter.Allow(ctx, bucket, key, max, window)
+	n, err := s.cfg.Limiter.Claim(ctx, bucket, key, window)
 	if err != nil {
 		s.log.WarnContext(ctx, "urgent flood count unavailable", "bucket", bucket, "error", err)
 		return false
 	}
-	return !ok
+	return n > max
 }
 
 // RoutineLimitDetail is what a child is told when a routine report from

@@ -65,6 +65,10 @@ type Limiter interface {
 	// Group returns a random id shared by every caller asking for key in
 	// bucket during the current window.
 	Group(ctx context.Context, bucket, key string, window time.Duration) (string, error)
+	// Claim counts one attempt of key in bucket and returns its number in
+	// the window, with no limit (one write that the attempts of the same
+	// moment share, where Allow reads and writes a counter each).
+	Claim(ctx context.Context, bucket, key string, window time.Duration) (int, error)
 }
 
 // Handlers says whether a member of staff may be assigned cases of a force.
