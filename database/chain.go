@@ -31,11 +31,28 @@ func ChainAppend[T any](ctx context.Context, coll *mongo.Collection, key string,
 	return ok, err
 }
 
+// ChainAppendVia is ChainAppend whose slot inserts go through insert (a
+// GroupInsert's InsertOne, which sends them with others of the same
+// moment): it must answer a duplicate key (IsDuplicateKey) for a slot
+// taken, as InsertOne does.
+func ChainAppendVia[T any](ctx context.Context, coll *mongo.Collection, insert func(context.Context, any) error, key string, max int, entry func(id string) T, has func(T) bool) (bool, error) {
+	_, ok, err := chainAppend(ctx, coll, insert, key, 0, max, entry, has)
+	return ok, err
+}
+
 // ChainAppendAt is ChainAppend for a writer that knows slots before from
 // are taken (a hint it kept, or ChainLast's answer): it reads and claims
 // from slot from on, so has sees only the slots from there. It returns the
 // slot that holds the entry.
 func ChainAppendAt[T any](ctx context.Context, coll *mongo.Collection, key string, from, max int, entry func(id string) T, has func(T) bool) (int, bool, error) {
+	insert := func(ctx context.Context, doc any) error {
+		_, err := coll.InsertOne(ctx, doc)
+		return err
+	}
+	return chainAppend(ctx, coll, insert, key, from, max, entry, has)
+}
+
+func chainAppend[T any](ctx context.Context, coll *mongo.Collection, insert func(context.Context, any) error, key string, from, max int, entry func(id string) T, has func(T) bool) (int, bool, error) {
 	for n := from; n < max; n++ {
 		id := ChainSlot(key, n)
 		var cur T
@@ -49,7 +66,7 @@ func ChainAppendAt[T any](ctx context.Context, coll *mongo.Collection, key strin
 		if !IsNotFound(err) {
 			return 0, false, fmt.Errorf("database: chain %s: %w", coll.Name(), err)
 		}
-		_, err = coll.InsertOne(ctx, entry(id))
+		err = insert(ctx, entry(id))
 		if err == nil {
 			return n, true, nil
 		}

@@ -33,7 +33,7 @@ func (s *Store) claimSlot(ctx context.Context, d *caseDoc, hash string) ([]handl
 	kid := s.handleKeys.kid
 	var before []handleDoc
 	var own handleDoc
-	ok, err := database.ChainAppend(ctx, s.coll(collHandles), kid+":"+hash, maxHandleMatches,
+	ok, err := database.ChainAppendVia(ctx, s.coll(collHandles), s.inserts.handles.InsertOne, kid+":"+hash, maxHandleMatches,
 		func(id string) handleDoc {
 			own = handleDoc{ID: id, Kid: kid, Hash: hash, CaseID: d.ID, ForceID: d.ForceID, CreatedAt: d.CreatedAt}
 			return own

@@ -188,7 +188,7 @@ type Store struct {
 
 // intakeInserts are the grouped inserts of report intake.
 type intakeInserts struct {
-	refs, keys, cases, queue *database.GroupInsert
+	refs, keys, cases, queue, handles *database.GroupInsert
 }
 
 // NewStore returns a store over db. Keys, Forces, Audit, Limiter and
@@ -236,7 +236,7 @@ func NewStore(db *mongo.Database, cfg Config) (*Store, error) {
 	st := &Store{db: db, cfg: cfg, keys: cfg.Keys, hasher: newReceipts(cfg.ReceiptKeys, cfg.Argon2, cfg.HashBudget), now: cfg.Now, log: cfg.Logger,
 		inserts: intakeInserts{refs: database.NewGroupInsert(db.Collection(collRefs)),
 			keys: database.NewGroupInsert(db.Collection(collIdempotency)), cases: database.NewGroupInsert(db.Collection(collCases)),
-			queue: database.NewGroupInsert(db.Collection(collQueue))}}
+			queue: database.NewGroupInsert(db.Collection(collQueue)), handles: database.NewGroupInsert(db.Collection(collHandles))}}
 	st.patternCheck, st.patternWait = st.checkPattern, patternRetryWait
 	if cfg.Alerter != nil {
 		st.alerter.Store(&alerterBox{cfg.Alerter})
