@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -98,6 +99,7 @@ func run(ctx context.Context, spec []byte, stdout io.Writer, demo bool) error {
 	if err != nil {
 		return err
 	}
+	limitMemoryForHashes(app.w.HashBudget.KiB(), debug.SetMemoryLimit, logger)
 	if embedded != nil { // after every collection's declared indexes
 		app.AddSetup("embedded store _id indexes", func(ctx context.Context) error {
 			// Speed only: a failure must not keep the app from serving, and
