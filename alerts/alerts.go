@@ -353,10 +353,11 @@ func (d *Dispatcher) record(ctx context.Context, actor, action, alertID string, 
 	d.recordEntry(ctx, audit.Entry{Actor: actor, Action: action, ObjectType: "alert", ObjectID: alertID, Detail: detail})
 }
 
-// recordFirst records an entry of step 0, the first an alert normally
-// has: its links start without a read (audit.Entry.New).
-func (d *Dispatcher) recordFirst(ctx context.Context, action, alertID string, detail map[string]string) {
-	d.recordEntry(ctx, audit.Entry{Action: action, ObjectType: "alert", ObjectID: alertID, Detail: detail, New: true})
+// recordSystem is record for the engine's own entries; first marks those of
+// step 0, the first an alert normally has, whose links start without a
+// read (audit.Entry.New).
+func (d *Dispatcher) recordSystem(ctx context.Context, action, alertID string, detail map[string]string, first bool) {
+	d.recordEntry(ctx, audit.Entry{Action: action, ObjectType: "alert", ObjectID: alertID, Detail: detail, New: first})
 }
 
 func (d *Dispatcher) recordEntry(ctx context.Context, e audit.Entry) {

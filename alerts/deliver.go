@@ -169,13 +169,9 @@ func (d *Dispatcher) attempt(ctx context.Context, a Alert, s stepDoc, target str
 			"step", s.Step, "attempts", att.N+1, "reason", att.Reason)
 	}
 	if target != "webhook" {
-		detail := map[string]string{
-			"step": strconv.Itoa(s.Step), "device": target, "user": s.userOf(target), "outcome": att.Outcome, "reason": att.Reason}
-		if s.Step == 0 && att.N == 0 {
-			d.recordFirst(ctx, "alert.page", a.ID, detail)
-		} else {
-			d.record(ctx, "", "alert.page", a.ID, detail)
-		}
+		d.recordSystem(ctx, "alert.page", a.ID, map[string]string{
+			"step": strconv.Itoa(s.Step), "device": target, "user": s.userOf(target), "outcome": att.Outcome, "reason": att.Reason},
+			s.Step == 0 && att.N == 0)
 	}
 	return time.Time{}, att.Outcome, nil
 }

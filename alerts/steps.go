@@ -411,9 +411,5 @@ func (d *Dispatcher) stepClaimed(ctx context.Context, a Alert, s stepDoc, total 
 	if len(s.Users) > 0 {
 		detail["users"] = strings.Join(s.Users, ",")
 	}
-	if s.Step == 0 {
-		d.recordFirst(ctx, "alert.step", a.ID, detail)
-		return
-	}
-	d.record(ctx, "", "alert.step", a.ID, detail)
+	d.recordSystem(ctx, "alert.step", a.ID, detail, s.Step == 0)
 }

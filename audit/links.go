@@ -2,7 +2,6 @@ package audit
 
 import (
 	"context"
-	"errors"
 	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -131,14 +130,14 @@ func (l *Log) linkBatch(ctx context.Context, recs []Record) {
 		return
 	}
 	_, err := coll.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	failed := failedWrites(err, len(docs))
+	failed := database.InsertManyErrors(err, len(docs))
 	for i, s := range slots {
-		if !failed[i] {
+		if failed[i] == nil {
 			l.links.claimed(s.key, s.n, s.seq)
 		}
 	}
 	for i, s := range slots {
-		if failed[i] {
+		if failed[i] != nil {
 			l.linkFrom(ctx, coll, s.key, first[s.key], s.seq)
 		}
 	}
@@ -173,27 +172,4 @@ func (l *Log) linkFrom(ctx context.Context, coll *mongo.Collection, key string, 
 		return
 	}
 	l.links.claimed(key, n, seq)
-}
-
-// failedWrites marks which of n documents of an unordered insert that
-// answered err were not stored: those its write errors name, or all of
-// them when err names none (the store could not be reached).
-func failedWrites(err error, n int) []bool {
-	failed := make([]bool, n)
-	if err == nil {
-		return failed
-	}
-	var bwe mongo.BulkWriteException
-	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil || len(bwe.WriteErrors) == 0 {
-		for i := range failed {
-			failed[i] = true
-		}
-		return failed
-	}
-	for _, we := range bwe.WriteErrors {
-		if we.Index >= 0 && we.Index < n {
-			failed[we.Index] = true
-		}
-	}
-	return failed
 }

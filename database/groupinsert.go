@@ -48,30 +48,39 @@ func (g *GroupInsert) InsertOne(ctx context.Context, doc any) error {
 
 // insert stores docs and returns each one's outcome.
 func (g *GroupInsert) insert(ctx context.Context, _ struct{}, docs []any) ([]struct{}, []error) {
-	errs := make([]error, len(docs))
 	if len(docs) == 1 {
-		_, errs[0] = g.coll.InsertOne(ctx, docs[0])
-		return nil, errs
+		_, err := g.coll.InsertOne(ctx, docs[0])
+		return nil, []error{err}
 	}
 	_, err := g.coll.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	return nil, InsertManyErrors(err, len(docs))
+}
+
+// InsertManyErrors splits the error of an unordered InsertMany of n
+// documents into each document's own: nil for one stored, a
+// mongo.WriteException naming only it (IsDuplicateKey when its _id was
+// taken) for one refused, or err itself for every document when err names
+// none (the store could not be reached).
+func InsertManyErrors(err error, n int) []error {
+	errs := make([]error, n)
 	if err == nil {
-		return nil, nil
+		return errs
 	}
 	var bwe mongo.BulkWriteException
 	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil || len(bwe.WriteErrors) == 0 {
 		for i := range errs {
 			errs[i] = err
 		}
-		return nil, errs
+		return errs
 	}
 	for _, we := range bwe.WriteErrors {
-		if i := we.Index; i >= 0 && i < len(docs) {
+		if i := we.Index; i >= 0 && i < n {
 			own := we.WriteError
-			own.Index = 0 // the caller's own, single document
+			own.Index = 0 // the document's own, single write
 			errs[i] = mongo.WriteException{WriteErrors: mongo.WriteErrors{own}}
 		}
 	}
-	return nil, errs
+	return errs
 }
 
 // GroupContext is the context work done for several callers at once runs

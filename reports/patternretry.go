@@ -27,13 +27,7 @@ func (s *Store) checkPatterns(ctx context.Context, d *caseDoc, claims []handleCl
 		return
 	}
 	first, cancel := context.WithTimeout(context.WithoutCancel(ctx), patternBudget)
-	var left []string
-	var err error
-	for _, c := range claims {
-		if cerr := s.patternCheck(first, d, c.hash, c.chain); cerr != nil {
-			left, err = append(left, c.hash), cerr
-		}
-	}
+	left, err := s.checkClaims(first, d, claims)
 	cancel()
 	if len(left) == 0 {
 		return
@@ -43,22 +37,23 @@ func (s *Store) checkPatterns(ctx context.Context, d *caseDoc, claims []handleCl
 	go s.retryPatterns(context.WithoutCancel(ctx), d, left)
 }
 
-// checkHashes checks d against each of hashes, reading their chains, and
-// returns those whose check failed, with the last error.
-func (s *Store) checkHashes(ctx context.Context, d *caseDoc, hashes []string) ([]string, error) {
-	var left []string
+// checkClaims checks d against each claimed hash, counting its chain (read
+// now when the claim has none), and returns the hashes whose check failed,
+// without their chains, with the last error.
+func (s *Store) checkClaims(ctx context.Context, d *caseDoc, claims []handleClaim) ([]handleClaim, error) {
+	var left []handleClaim
 	var last error
-	for _, h := range hashes {
-		if err := s.patternCheck(ctx, d, h, nil); err != nil {
-			left, last = append(left, h), err
+	for _, c := range claims {
+		if err := s.patternCheck(ctx, d, c.hash, c.chain); err != nil {
+			left, last = append(left, handleClaim{hash: c.hash}), err
 		}
 	}
 	return left, last
 }
 
-// retryPatterns checks hashes again, up to patternRetries times, waiting
-// longer before each.
-func (s *Store) retryPatterns(ctx context.Context, d *caseDoc, hashes []string) {
+// retryPatterns checks the claims again (their chains read afresh), up to
+// patternRetries times, waiting longer before each.
+func (s *Store) retryPatterns(ctx context.Context, d *caseDoc, left []handleClaim) {
 	defer s.background.Done()
 	wait := s.patternWait
 	var err error
@@ -69,12 +64,12 @@ func (s *Store) retryPatterns(ctx context.Context, d *caseDoc, hashes []string) 
 		}
 		wait *= 2
 		attempt, cancel := context.WithTimeout(ctx, patternRetryBudget)
-		hashes, err = s.checkHashes(attempt, d, hashes)
+		left, err = s.checkClaims(attempt, d, left)
 		cancel()
-		if len(hashes) == 0 {
+		if len(left) == 0 {
 			s.log.InfoContext(ctx, "pattern signal checked after a retry", "case_id", d.ID)
 			return
 		}
 	}
-	s.log.ErrorContext(ctx, "pattern signal not checked", "case_id", d.ID, "handles", len(hashes), "error", err)
+	s.log.ErrorContext(ctx, "pattern signal not checked", "case_id", d.ID, "handles", len(left), "error", err)
 }
