@@ -3,9 +3,11 @@ package database
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // A writer that finds SQLite's write lock taken waits through busyWait (short
@@ -61,13 +63,86 @@ func TestAWriterWaitingForTheLockUsesShortBusyWaits(t *testing.T) {
 	}
 }
 
-// busyWait gives up after about ten seconds of tries, as busy_timeout(10000)
-// would, so that a store stuck behind a lock answers with an error.
-func TestBusyWaitGivesUpAfterItsTries(t *testing.T) {
-	if busyWait(nil, 0, busyTries) != 0 {
-		t.Fatal("busyWait tries again past its limit")
+// A wait for the lock gives up after about ten seconds, as
+// busy_timeout(10000) would, so that a store stuck behind a lock answers
+// with an error; each new wait of a connection starts its own clock.
+func TestAWaitForTheLockGivesUpAfterTenSeconds(t *testing.T) {
+	w := &lockWaits{began: map[uintptr]time.Time{}}
+	t0 := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	if !w.keepTrying(1, 0, t0) || !w.keepTrying(1, 500, t0.Add(busyGiveUp-time.Millisecond)) {
+		t.Fatal("a wait gave up before ten seconds")
 	}
-	if busyWait(nil, 0, 0) == 0 {
-		t.Fatal("busyWait gives up at the first try")
+	if w.keepTrying(1, 501, t0.Add(busyGiveUp)) {
+		t.Fatal("a wait kept trying after ten seconds")
 	}
+	if !w.keepTrying(2, 3, t0.Add(busyGiveUp)) {
+		t.Fatal("another connection's wait gave up with the first's clock")
+	}
+	if !w.keepTrying(1, 0, t0.Add(busyGiveUp)) || !w.keepTrying(1, 1, t0.Add(busyGiveUp+time.Second)) {
+		t.Fatal("a connection's next wait kept the clock of its last")
+	}
+}
+
+// A writer waiting for the lock is woken by the commit that frees it, not
+// by the end of its pause: waiters here pause for an hour.
+func TestACommitWakesTheWritersWaitingForTheLock(t *testing.T) {
+	db := openWAL(t, "")
+	ctx := context.Background()
+	woken := make(chan struct{})
+	go func() {
+		commits.wait(time.Hour)
+		close(woken)
+	}()
+	for commits.waiting.Load() == 0 {
+		runtime.Gosched()
+	}
+	if _, err := db.ExecContext(ctx, "INSERT INTO t VALUES (1)"); err != nil {
+		t.Fatal(err)
+	}
+	<-woken
+}
+
+// The WAL hook that wakes waiters replaces SQLite's automatic checkpoint,
+// so it checkpoints too: thousands of commits leave a write-ahead log of
+// about walAutoCheckpoint pages, not one that grows with every commit.
+func TestTheWriteAheadLogIsStillCheckpointed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.sqlite")
+	db := openWAL(t, path)
+	ctx := context.Background()
+	blob := make([]byte, 3000)
+	const commits = 3 * walAutoCheckpoint
+	for i := range commits {
+		if _, err := db.ExecContext(ctx, "INSERT INTO t VALUES (?)", blob); err != nil {
+			t.Fatalf("commit %d: %v", i, err)
+		}
+	}
+	fi, err := os.Stat(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each commit adds at least one 4 KiB page; unchecked, the log would
+	// hold every one of them.
+	if limit := int64(2 * walAutoCheckpoint * 4096); fi.Size() > limit {
+		t.Fatalf("write-ahead log is %d bytes after %d commits; want at most %d", fi.Size(), commits, limit)
+	}
+}
+
+// openWAL opens a SQLite file in WAL mode (at path, or a new one) with
+// table t, with the store's busy handler and WAL hook installed. Commits
+// skip the sync, which changes neither.
+func openWAL(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	shortBusyWaits()
+	if path == "" {
+		path = filepath.Join(t.TempDir(), "t.sqlite")
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(wal)&_pragma=synchronous(off)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.ExecContext(context.Background(), "CREATE TABLE t (v)"); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
