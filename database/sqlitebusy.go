@@ -1,8 +1,14 @@
 package database
 
 import (
+	"context"
+	"database/sql/driver"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,13 +19,14 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// The embedded store commits every write with a sync of SQLite's write-ahead
-// log, holding the database's one write lock for about a millisecond. A
-// writer that finds the lock taken calls SQLite's busy handler, and the one
-// that busy_timeout installs sleeps 1, 2, 5, 10, 15, 20, 25… ms between
-// tries: under concurrent writes nearly every waiter sleeps far longer than
-// the lock is held, and the store's latency is those sleeps (the urgent
-// path's p50 went from 24 ms to 81 ms, its p99 from 0.2 s to 0.7 s and more).
+// The embedded store commits every write to SQLite's write-ahead log, and
+// SQLite's default for it (synchronous=FULL) syncs the log inside each
+// commit, holding the database's one write lock all the while. A writer
+// that finds the lock taken calls SQLite's busy handler, and the one that
+// busy_timeout installs sleeps 1, 2, 5, 10, 15, 20, 25… ms between tries:
+// under concurrent writes nearly every waiter sleeps far longer than the
+// lock is held, and the store's latency is those sleeps (the urgent path's
+// p50 went from 24 ms to 81 ms, its p99 from 0.2 s to 0.7 s and more).
 //
 // Even short blind pauses leave the lock idle: at 45 urgent reports a second
 // (about 20 writes each) the waiters' pauses had grown to their 1 ms cap, the
@@ -29,6 +36,14 @@ import (
 // lock), and pauses only as a fallback for locks released without a commit
 // (a rollback, another process): 20 µs steps, at most busyMaxWait. It gives
 // up after busyGiveUp of waiting, as FerretDB's busy_timeout(10000) would.
+//
+// And the sync leaves the lock: the WAL hook syncs the log after the commit
+// and before the commit returns, so nothing is acknowledged that is not on
+// disk, and commits that end while one sync runs share the next
+// (walCommitted). A commit can be read by another connection for the length
+// of that sync before it is on disk, as MongoDB's default read concern
+// ("local") reads writes not yet journaled; a crash of the process loses
+// nothing, since the log is written before the lock is let go.
 
 const (
 	busyStep    = 20 * time.Microsecond
@@ -45,6 +60,9 @@ var busyOnce sync.Once
 // calls (what the tests check: that a waiting writer goes through it).
 var busyInstalled, busyCalls atomic.Int64
 
+// syncAfterCommit counts the connections whose commits walCommitted syncs.
+var syncAfterCommit atomic.Int64
+
 // shortBusyWaits installs busyWait and walCommitted on every SQLite
 // connection this process opens from now on (the embedded store's; the
 // driver has one registry).
@@ -53,10 +71,12 @@ func shortBusyWaits() {
 }
 
 // installBusyWait replaces a new connection's busy handler with busyWait and
-// its WAL hook with walCommitted. The driver keeps the connection's handle
+// its WAL hook with walCommitted, and moves the sync of a commit out of the
+// write lock (see walCommitted). The driver keeps the connection's handle
 // unexported, so it is read by reflection; if the driver's layout ever
-// changes, the connection keeps the busy_timeout handler and SQLite's own
-// checkpoints (slower, still correct) rather than failing.
+// changes, the connection keeps the busy_timeout handler, SQLite's own
+// checkpoints and its sync inside every commit (slower, still correct)
+// rather than failing.
 func installBusyWait(c sqlite.ExecQuerierContext, _ string) error {
 	v := reflect.ValueOf(c)
 	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
@@ -76,6 +96,34 @@ func installBusyWait(c sqlite.ExecQuerierContext, _ string) error {
 	}
 	sqlite3.Xsqlite3_wal_hook(t, handle, cFunc(walCommitted), 0)
 	busyInstalled.Add(1)
+	return syncAfterCommits(c)
+}
+
+// syncAfterCommits leaves the sync of a commit's write-ahead log to
+// walCommitted, on a connection in WAL mode: SQLite's synchronous=NORMAL
+// writes a commit's frames without a sync (it still syncs the log before a
+// checkpoint copies it, and its header when it restarts), and walCommitted
+// syncs them before the commit returns. A connection in another journal
+// mode keeps SQLite's default, a sync inside each commit.
+func syncAfterCommits(c sqlite.ExecQuerierContext) error {
+	ctx := context.Background()
+	rows, err := c.QueryContext(ctx, "PRAGMA journal_mode", nil)
+	if err != nil {
+		return fmt.Errorf("database: sqlite journal mode: %w", err)
+	}
+	mode := make([]driver.Value, 1)
+	err = rows.Next(mode)
+	rows.Close()
+	if err != nil {
+		return fmt.Errorf("database: sqlite journal mode: %w", err)
+	}
+	if m, _ := mode[0].(string); !strings.EqualFold(m, "wal") {
+		return nil
+	}
+	if _, err := c.ExecContext(ctx, "PRAGMA synchronous=NORMAL", nil); err != nil {
+		return fmt.Errorf("database: sqlite synchronous: %w", err)
+	}
+	syncAfterCommit.Add(1)
 	return nil
 }
 
@@ -98,15 +146,112 @@ func busyWait(_ *libc.TLS, conn uintptr, n int32) int32 {
 }
 
 // walCommitted is SQLite's WAL hook, called after each commit of a
-// connection, once the write lock is free: it wakes the waiting writers,
-// then checkpoints as SQLite's default hook does (nFrame is the WAL's
-// length in frames).
+// connection, once the write lock is free. It wakes the waiting writers,
+// syncs the write-ahead log (nothing is acknowledged before its commit is on
+// disk: the commit returns after the hook), then checkpoints as SQLite's
+// default hook does (nFrame is the log's length in frames).
+//
+// The sync outside the lock is what lets commits share it: while one sync
+// runs the next writers take the lock and commit, and a single sync then
+// covers all of them (walSyncs). Inside the lock, every commit waited for
+// its own sync with the lock held.
 func walCommitted(t *libc.TLS, _, db, name uintptr, nFrame int32) int32 {
 	commits.broadcast()
+	if sqlite3.Xsqlite3_db_readonly(t, db, name) == 0 {
+		file := libc.GoString(sqlite3.Xsqlite3_db_filename(t, db, name))
+		if file != "" {
+			if err := walSyncs.sync(file + "-wal"); err != nil {
+				return sqlite3.SQLITE_IOERR_FSYNC
+			}
+		}
+	}
 	if nFrame >= walAutoCheckpoint {
 		sqlite3.Xsqlite3_wal_checkpoint(t, db, name)
 	}
 	return sqlite3.SQLITE_OK
+}
+
+// walSyncs is the group sync of each write-ahead log this process writes.
+var walSyncs = &groupSyncs{files: map[string]*groupSync{}}
+
+type groupSyncs struct {
+	mu    sync.Mutex
+	files map[string]*groupSync
+}
+
+// sync returns once a sync of file that began after the call has ended.
+func (g *groupSyncs) sync(file string) error {
+	g.mu.Lock()
+	s := g.files[file]
+	if s == nil {
+		s = newGroupSync(file, fsyncFile)
+		g.files[file] = s
+	}
+	g.mu.Unlock()
+	return s.sync()
+}
+
+// groupSync syncs one file for every caller that wrote to it before the
+// sync began: a caller arriving while a sync runs waits for it to end and
+// then, unless a later sync already covered it, runs the next one for
+// everyone waiting.
+type groupSync struct {
+	file  string
+	fsync func(string) error
+	mu    sync.Mutex
+	cond  *sync.Cond
+	// asked counts the calls; covered is the highest call a finished sync
+	// began after; running says a sync is under way.
+	asked, covered uint64
+	running        bool
+	syncs          atomic.Int64
+}
+
+func newGroupSync(file string, fsync func(string) error) *groupSync {
+	s := &groupSync{file: file, fsync: fsync}
+	s.cond = sync.NewCond(&s.mu)
+	return s
+}
+
+func (s *groupSync) sync() error {
+	s.mu.Lock()
+	s.asked++
+	me := s.asked
+	for s.running && s.covered < me {
+		s.cond.Wait()
+	}
+	if s.covered >= me {
+		s.mu.Unlock()
+		return nil
+	}
+	s.running = true
+	upTo := s.asked
+	s.mu.Unlock()
+	err := s.fsync(s.file)
+	s.syncs.Add(1)
+	s.mu.Lock()
+	s.running = false
+	if err == nil {
+		s.covered = upTo
+	}
+	s.cond.Broadcast()
+	s.mu.Unlock()
+	return err
+}
+
+// fsyncFile syncs the file at path to disk. The file is opened afresh each
+// time, so that a log SQLite removed and created again is the one synced;
+// one removed since the commit was checkpointed into the database first.
+func fsyncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
 }
 
 // waits is when each connection's current wait for the lock began.

@@ -3,6 +3,7 @@ package database
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -128,15 +129,14 @@ func TestTheWriteAheadLogIsStillCheckpointed(t *testing.T) {
 }
 
 // openWAL opens a SQLite file in WAL mode (at path, or a new one) with
-// table t, with the store's busy handler and WAL hook installed. Commits
-// skip the sync, which changes neither.
+// table t, with the store's busy handler and WAL hook installed.
 func openWAL(t *testing.T, path string) *sql.DB {
 	t.Helper()
 	shortBusyWaits()
 	if path == "" {
 		path = filepath.Join(t.TempDir(), "t.sqlite")
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(wal)&_pragma=synchronous(off)")
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(wal)")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,4 +145,106 @@ func openWAL(t *testing.T, path string) *sql.DB {
 		t.Fatal(err)
 	}
 	return db
+}
+
+// A commit in WAL mode is on disk before it returns: SQLite leaves the sync
+// to the WAL hook (synchronous=NORMAL), and the hook syncs the log once per
+// commit when commits come one at a time. A connection in another journal
+// mode keeps SQLite's sync inside the commit (synchronous=FULL).
+func TestEachCommitIsSyncedBeforeItReturns(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.sqlite")
+	db := openWAL(t, path)
+	ctx := context.Background()
+	var mode int
+	if err := db.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&mode); err != nil || mode != 1 {
+		t.Fatalf("synchronous = %d, %v; want 1 (NORMAL) with the hook's sync", mode, err)
+	}
+	walSyncs.mu.Lock()
+	s := walSyncs.files[path+"-wal"]
+	walSyncs.mu.Unlock()
+	if s == nil {
+		t.Fatal("the table's creation was not synced by the hook")
+	}
+	before := s.syncs.Load()
+	for range 5 {
+		if _, err := db.ExecContext(ctx, "INSERT INTO t VALUES (1)"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := s.syncs.Load() - before; got != 5 {
+		t.Fatalf("%d syncs for 5 commits one after another; want 5", got)
+	}
+
+	rollback, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "r.sqlite")+"?_pragma=journal_mode(delete)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rollback.Close()
+	if err := rollback.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&mode); err != nil || mode != 2 {
+		t.Fatalf("synchronous in rollback mode = %d, %v; want 2 (FULL)", mode, err)
+	}
+}
+
+// Commits that end while a sync runs share the next one, and none returns
+// before a sync that began after it was written: one sync under way, three
+// commits arrive, and two syncs cover all four.
+func TestCommitsArrivingDuringASyncShareTheNext(t *testing.T) {
+	started := make(chan struct{})
+	release := make(chan struct{})
+	s := newGroupSync("wal", func(string) error {
+		started <- struct{}{}
+		<-release
+		return nil
+	})
+	done := make(chan int, 4)
+	go func() { _ = s.sync(); done <- 0 }()
+	<-started
+	for i := 1; i <= 3; i++ {
+		go func() { _ = s.sync(); done <- i }()
+	}
+	for {
+		s.mu.Lock()
+		asked := s.asked
+		s.mu.Unlock()
+		if asked == 4 {
+			break
+		}
+		runtime.Gosched()
+	}
+	select {
+	case i := <-done:
+		t.Fatalf("call %d returned while the sync that began before it was still running", i)
+	default:
+	}
+	release <- struct{}{}
+	if i := <-done; i != 0 {
+		t.Fatalf("call %d returned first; want the one whose sync ended", i)
+	}
+	<-started // the next sync, for the three that waited
+	select {
+	case i := <-done:
+		t.Fatalf("call %d returned before the sync covering it ended", i)
+	default:
+	}
+	release <- struct{}{}
+	for range 3 {
+		<-done
+	}
+	if n := s.syncs.Load(); n != 2 {
+		t.Fatalf("%d syncs for four commits; want 2", n)
+	}
+}
+
+// A commit whose log cannot be synced reports an error, so that nothing is
+// acknowledged as stored that may not be on disk (the retry finds it stored
+// or stores it).
+func TestACommitWhoseLogCannotBeSyncedFails(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.sqlite")
+	db := openWAL(t, path)
+	walSyncs.mu.Lock()
+	walSyncs.files[path+"-wal"] = newGroupSync(path+"-wal", func(string) error { return errors.New("disk gone") })
+	walSyncs.mu.Unlock()
+	if _, err := db.ExecContext(context.Background(), "INSERT INTO t VALUES (1)"); err == nil {
+		t.Fatal("a commit whose sync failed reported success")
+	}
 }
