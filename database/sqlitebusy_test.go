@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"modernc.org/libc"
 )
 
 // A writer that finds SQLite's write lock taken waits through busyWait (short
@@ -68,7 +70,7 @@ func TestAWriterWaitingForTheLockUsesShortBusyWaits(t *testing.T) {
 // busy_timeout(10000) would, so that a store stuck behind a lock answers
 // with an error; each new wait of a connection starts its own clock.
 func TestAWaitForTheLockGivesUpAfterTenSeconds(t *testing.T) {
-	w := &lockWaits{began: map[uintptr]time.Time{}}
+	w := &lockWaits{began: map[uintptr]time.Time{}, limits: map[uintptr]time.Duration{}}
 	t0 := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	if !w.keepTrying(1, 0, t0) || !w.keepTrying(1, 500, t0.Add(busyGiveUp-time.Millisecond)) {
 		t.Fatal("a wait gave up before ten seconds")
@@ -246,5 +248,77 @@ func TestACommitWhoseLogCannotBeSyncedFails(t *testing.T) {
 	walSyncs.mu.Unlock()
 	if _, err := db.ExecContext(context.Background(), "INSERT INTO t VALUES (1)"); err == nil {
 		t.Fatal("a commit whose sync failed reported success")
+	}
+}
+
+// A long write-ahead log is started again from the top by a RESTART
+// checkpoint, which holds writers off for at most walRestartWait while a
+// reader is still in the log, and after such a failure leaves the log to
+// PASSIVE checkpoints for a while.
+func TestALongLogIsRestartedWithoutHoldingWritersLong(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.sqlite")
+	db := openWAL(t, path)
+	ctx := context.Background()
+	w := walSyncs.file(path + "-wal")
+	reader, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	if _, err := reader.ExecContext(ctx, "BEGIN"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := reader.QueryRowContext(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	writer, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close()
+	if _, err := writer.ExecContext(ctx, "INSERT INTO t VALUES (1)"); err != nil {
+		t.Fatal(err)
+	}
+	restart := func() {
+		t.Helper()
+		err := writer.Raw(func(c any) error {
+			handle, tls, ok := connHandle(c)
+			if !ok {
+				return errors.New("no SQLite handle")
+			}
+			name, err := libc.CString("main")
+			if err != nil {
+				return err
+			}
+			defer libc.Xfree(tls, name)
+			checkpoint(tls, handle, name, w, walRestartAt)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	restart() // the reader holds its snapshot: the RESTART gives up
+	if w.restarts.Load() != 0 || w.restartAfter.IsZero() {
+		t.Fatalf("restarts %d, retry after %v; want a failed RESTART and a pause before the next", w.restarts.Load(), w.restartAfter)
+	}
+	if _, err := writer.ExecContext(ctx, "INSERT INTO t VALUES (2)"); err != nil {
+		t.Fatalf("a write after the failed RESTART: %v", err)
+	}
+	if _, err := reader.ExecContext(ctx, "COMMIT"); err != nil {
+		t.Fatal(err)
+	}
+	w.restartAfter = time.Time{}
+	restart()
+	if w.restarts.Load() != 1 {
+		t.Fatalf("restarts %d once the reader left; want 1", w.restarts.Load())
+	}
+	var busy, frames, copied int
+	if err := writer.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied); err != nil {
+		t.Fatal(err)
+	}
+	if frames != copied {
+		t.Fatalf("after the RESTART %d of %d frames are in the database; want all", copied, frames)
 	}
 }
