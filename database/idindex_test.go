@@ -61,7 +61,9 @@ func TestIDLookupsSearchAnIndex(t *testing.T) {
 	dataDir := t.TempDir()
 	e, db := startEmbeddedDB(t, dataDir)
 	oid := bson.NewObjectID()
-	if err := EnsureIndexes(ctx, db, []Index{{Collection: "cases", Keys: bson.D{{Key: "forceId", Value: 1}}, Name: "force"}}); err != nil {
+	// A secondary index as MongoDB has it: the _id path index stays hidden
+	// beside it.
+	if err := ensureIndexes(ctx, db, []Index{{Collection: "cases", Keys: bson.D{{Key: "forceId", Value: 1}}, Name: "force"}}, true); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 20 {
