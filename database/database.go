@@ -116,12 +116,15 @@ func ensureIndexes(ctx context.Context, db *mongo.Database, indexes []Index, sec
 		if !ix.Unique && !secondary {
 			var ce mongo.CommandError
 			err := db.Collection(ix.Collection).Indexes().DropOne(ctx, ix.Name)
-			if err != nil && !(errors.As(err, &ce) && (ce.Code == indexNotFound || ce.Code == namespaceNotFound)) {
+			switch {
+			case errors.As(err, &ce) && ce.Code == namespaceNotFound:
+				// The collection still exists from start-up, as with its
+				// index.
+				if err := createCollection(ctx, db, ix.Collection); err != nil {
+					return err
+				}
+			case err != nil && !(errors.As(err, &ce) && ce.Code == indexNotFound):
 				return fmt.Errorf("database: drop index %s.%s: %w", ix.Collection, ix.Name, err)
-			}
-			// The collection still exists from start-up, as with its index.
-			if err := createCollection(ctx, db, ix.Collection); err != nil {
-				return err
 			}
 			continue
 		}

@@ -78,6 +78,21 @@ func TestTheEmbeddedStoreKeepsOnlyItsUniqueIndexes(t *testing.T) {
 	}
 }
 
+// A collection whose only declared index is non-unique still exists from
+// start-up on the embedded store, where that index is not made.
+func TestACollectionOfNonUniqueIndexesOnlyExistsFromStartUp(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, db := startEmbeddedDB(t, t.TempDir())
+	if err := EnsureIndexes(ctx, db, []Index{{Collection: "notes", Keys: bson.D{{Key: "at", Value: 1}}, Name: "at"}}); err != nil {
+		t.Fatal(err)
+	}
+	names, err := db.ListCollectionNames(ctx, bson.D{})
+	if err != nil || !slices.Equal(names, []string{"notes"}) {
+		t.Fatalf("collections %v, %v; want notes", names, err)
+	}
+}
+
 // indexNames lists the names of coll's indexes, sorted.
 func indexNames(t *testing.T, db *mongo.Database, coll string) []string {
 	t.Helper()

@@ -65,9 +65,6 @@ var busyOnce sync.Once
 // calls (what the tests check: that a waiting writer goes through it).
 var busyInstalled, busyCalls atomic.Int64
 
-// syncAfterCommit counts the connections whose commits walCommitted syncs.
-var syncAfterCommit atomic.Int64
-
 // shortBusyWaits installs busyWait and walCommitted on every SQLite
 // connection this process opens from now on (the embedded store's; the
 // driver has one registry).
@@ -121,7 +118,6 @@ func syncAfterCommits(c sqlite.ExecQuerierContext) error {
 	if _, err := c.ExecContext(ctx, "PRAGMA synchronous=NORMAL", nil); err != nil {
 		return fmt.Errorf("database: sqlite synchronous: %w", err)
 	}
-	syncAfterCommit.Add(1)
 	return nil
 }
 
@@ -340,12 +336,8 @@ func (w *lockWaits) limit(conn uintptr, d time.Duration) {
 func (w *lockWaits) keepTrying(conn uintptr, n int32, now time.Time) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if n == 0 {
-		w.began[conn] = now
-		return true
-	}
 	began, ok := w.began[conn]
-	if !ok {
+	if n == 0 || !ok {
 		w.began[conn] = now
 		return true
 	}

@@ -17,26 +17,10 @@ import (
 // pauses), not the busy_timeout handler's millisecond sleeps, and its write
 // goes through once the lock is released.
 func TestAWriterWaitingForTheLockUsesShortBusyWaits(t *testing.T) {
-	shortBusyWaits()
 	before := busyInstalled.Load()
-	dsn := "file:" + filepath.Join(t.TempDir(), "t.sqlite") + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(wal)"
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openWAL(t, "")
 	ctx := context.Background()
-	if _, err := db.ExecContext(ctx, "CREATE TABLE t (v INTEGER)"); err != nil {
-		t.Fatal(err)
-	}
-	holder, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Close()
-	if _, err := holder.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		t.Fatal(err)
-	}
+	holder := conn(t, db, "BEGIN IMMEDIATE")
 	if busyInstalled.Load() == before {
 		t.Fatal("a new SQLite connection did not get the short busy handler")
 	}
@@ -260,23 +244,12 @@ func TestALongLogIsRestartedWithoutHoldingWritersLong(t *testing.T) {
 	db := openWAL(t, path)
 	ctx := context.Background()
 	w := walSyncs.file(path + "-wal")
-	reader, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reader.Close()
-	if _, err := reader.ExecContext(ctx, "BEGIN"); err != nil {
-		t.Fatal(err)
-	}
+	reader := conn(t, db, "BEGIN")
 	var n int
 	if err := reader.QueryRowContext(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	writer, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer writer.Close()
+	writer := conn(t, db)
 	if _, err := writer.ExecContext(ctx, "INSERT INTO t VALUES (1)"); err != nil {
 		t.Fatal(err)
 	}
@@ -321,4 +294,20 @@ func TestALongLogIsRestartedWithoutHoldingWritersLong(t *testing.T) {
 	if frames != copied {
 		t.Fatalf("after the RESTART %d of %d frames are in the database; want all", copied, frames)
 	}
+}
+
+// conn takes a connection of db for the test and runs stmts on it.
+func conn(t *testing.T, db *sql.DB, stmts ...string) *sql.Conn {
+	t.Helper()
+	c, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	for _, q := range stmts {
+		if _, err := c.ExecContext(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return c
 }
